@@ -1,0 +1,105 @@
+// swift-tools-version: 6.1
+import Foundation
+import PackageDescription
+
+// SIMD code generation. A default `swift build` targets baseline x86-64 (SSE2), where
+// `addingProduct` becomes a libm call per lane. `SIGHTLINE_MARCH` (set by the Makefile, default
+// `native`) chooses the target CPU for the kernel modules: `x86-64-v3` (AVX2+FMA+F16C),
+// `x86-64-v4` (AVX-512), `native`, or `baseline` for a binary that runs on any x86-64.
+// On aarch64 NEON is always on and no flag is needed.
+let march = ProcessInfo.processInfo.environment["SIGHTLINE_MARCH"] ?? "baseline"
+let kernelFlags: [SwiftSetting] = {
+    #if arch(x86_64)
+    guard march != "baseline" else { return [] }
+    return [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+    #else
+    return []
+    #endif
+}()
+let kernelCFlags: [CSetting] = {
+    #if arch(x86_64)
+    guard march != "baseline" else { return [] }
+    return [.unsafeFlags(["-march=\(march)"])]
+    #else
+    return []
+    #endif
+}()
+
+let package = Package(
+    name: "Sightline",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sightlined", targets: ["SightlineDaemon"]),
+        .executable(name: "sightline", targets: ["SightlineCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C shims: one per system library, every symbol prefixed.
+        .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+
+        .target(name: "SightlineCore"),
+        .target(
+            name: "Imaging",
+            dependencies: ["SightlineCore", "CJPEG"],
+            swiftSettings: kernelFlags
+        ),
+        .target(
+            name: "Capture",
+            dependencies: [
+                "SightlineCore", "Imaging", "CV4L2",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "NeuralKernels", swiftSettings: kernelFlags),
+        .target(
+            name: "FaceKit",
+            dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
+            swiftSettings: kernelFlags
+        ),
+        .executableTarget(
+            name: "SightlineDaemon",
+            dependencies: [
+                "SightlineCore", "Imaging", "Capture",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "SightlineCLI",
+            dependencies: [
+                "SightlineCore", "Imaging", "Capture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SightlineTestKit",
+            dependencies: ["SightlineCore", "Imaging", "Capture"]
+        ),
+
+        .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture", "SightlineTestKit"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
+        .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(
+            name: "SightlineDaemonTests",
+            dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+/// dlib model readers and face detection (issues 3, 4).

@@ -1,0 +1,1 @@
+/// SIMD neural-network kernels (issue 3).

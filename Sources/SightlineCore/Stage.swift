@@ -1,0 +1,36 @@
+/// One processing step of a camera pipeline: a frame in, detections out.
+///
+/// Stages run on the camera's processing task, one frame at a time; they may keep state
+/// across frames (trackers, background models) and so are not shared between cameras.
+public protocol Stage: AnyObject {
+    /// Short name for logs and metrics (`stats`, `traffic`, `faces`).
+    var name: String { get }
+    /// Whether this stage needs the RGB plane (otherwise the decoder produces luma only).
+    var needsColor: Bool { get }
+    func process(_ frame: Frame) throws -> [Detection]
+}
+
+/// Something a stage observed. Never a judgment of a person (see DESIGN.md).
+public struct Detection: Sendable, Equatable {
+    /// Dotted type such as `frame.stats`, `traffic.red_light_crossing`, `face.match`.
+    public var type: String
+    public var camera: String
+    public var frameSeq: UInt64
+    public var wallNanos: Int64
+    /// Type-specific fields, JSON-compatible.
+    public var body: [String: JSONValue]
+
+    public init(type: String, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue]) {
+        self.type = type
+        self.camera = camera
+        self.frameSeq = frameSeq
+        self.wallNanos = wallNanos
+        self.body = body
+    }
+}
+
+/// Removes what must never leave process memory (faces) from an evidence frame.
+/// Traffic keeps no evidence unless one is wired in (DESIGN.md, line 2).
+public protocol EvidenceRedactor: Sendable {
+    func redact(_ frame: Frame) throws -> Image
+}
