@@ -68,6 +68,7 @@ let package = Package(
             name: "SightlineDaemon",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,0 +1,193 @@
+import Foundation
+import Imaging
+import Logging
+import Metrics
+import SightlineCore
+
+/// One camera: a capture thread feeding a bounded drop-oldest queue, and a processing thread that
+/// decodes at the size the stages need and runs them in order.
+///
+/// Both sides are plain threads: capture blocks in `poll`/`read` and processing is CPU-bound, so
+/// neither belongs on the cooperative async pool. `run()` bridges them to swift-service-lifecycle.
+final class CameraPipeline: @unchecked Sendable {
+    struct Settings: Sendable {
+        var camera: String
+        var queueDepth: Int = 4
+        /// Process at most this many frames per second of source time; nil processes every frame.
+        var processFPS: Double?
+        var decode = FrameDecoder.Options()
+    }
+
+    let settings: Settings
+    let counters = PipelineCounters()
+    private let source: FrameSource
+    private let stages: [Stage]
+    private let sink: @Sendable (Detection) -> Void
+    private let logger: Logger
+    private let queue: DropOldestQueue<CapturedFrame>
+    private let stopping = StopFlag()
+    private let metrics: PipelineMetrics
+
+    init(settings: Settings, source: FrameSource, stages: [Stage], logger: Logger,
+         sink: @escaping @Sendable (Detection) -> Void) {
+        self.settings = settings
+        self.source = source
+        self.stages = stages
+        self.sink = sink
+        var logger = logger
+        logger[metadataKey: "camera"] = "\(settings.camera)"
+        self.logger = logger
+        self.queue = DropOldestQueue(capacity: settings.queueDepth)
+        self.metrics = PipelineMetrics(camera: settings.camera, stages: stages.map(\.name))
+    }
+
+    /// Runs until the source ends (finite footage) or `stop()` is called; returns when the
+    /// processing side has finished the frames it had.
+    func run() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let capture = Thread { [self] in captureLoop() }
+            capture.name = "capture-\(settings.camera)"
+            capture.start()
+            let processing = Thread { [self] in
+                processingLoop()
+                done.resume()
+            }
+            processing.name = "process-\(settings.camera)"
+            processing.start()
+        }
+    }
+
+    /// False when frames wait in the queue but processing has finished none for 30 s: the
+    /// processing thread is wedged and the watchdog should let systemd restart the daemon.
+    var isProcessingAlive: Bool {
+        let last = counters.snapshot.lastProcessedMonotonic ?? 0
+        return queue.depth == 0 || Clocks.monotonicNanos() &- last < 30_000_000_000
+    }
+
+    /// Asks both threads to stop. The capture thread notices between frames (a live source
+    /// returns within its poll timeout); queued frames are discarded.
+    func stop() {
+        stopping.set()
+        queue.clear()
+        queue.finish()
+    }
+
+    // MARK: capture side
+
+    private func captureLoop() {
+        defer { queue.finish() }
+        do {
+            try source.open()
+        } catch {
+            logger.error("cannot start camera", metadata: ["source": "\(source.description)", "error": "\(error)"])
+            return
+        }
+        setOnline(true)
+        logger.info("camera online", metadata: ["source": "\(source.description)"])
+        var lastCorrupt: UInt64 = 0
+        var nextDueSourceTime: Double? = nil
+        while !stopping.isSet {
+            let frame: CapturedFrame?
+            do {
+                frame = try source.next()
+            } catch {
+                logger.error("camera failed", metadata: ["source": "\(source.description)", "error": "\(error)"])
+                break
+            }
+            let corrupt = source.stats.corrupt
+            if corrupt > lastCorrupt {
+                let delta = corrupt - lastCorrupt
+                counters.update { $0.corrupt += delta }
+                metrics.corrupt.increment(by: Int64(delta))
+                lastCorrupt = corrupt
+            }
+            guard let frame else { break }
+            counters.update {
+                $0.captured += 1
+                if $0.firstFrameMonotonic == nil { $0.firstFrameMonotonic = frame.monotonicNanos }
+                $0.lastFrameMonotonic = frame.monotonicNanos
+            }
+            metrics.captured.increment()
+            if let fps = settings.processFPS {
+                // Thin on the source timeline so that replaying fast keeps the same frames.
+                if let due = nextDueSourceTime, frame.pts + 1e-9 < due {
+                    counters.update { $0.skipped += 1 }
+                    metrics.skipped.increment()
+                    continue
+                }
+                nextDueSourceTime = max(nextDueSourceTime ?? frame.pts, frame.pts - 0.5 / fps) + 1 / fps
+            }
+            if queue.push(frame) != nil {
+                counters.update { $0.dropped += 1 }
+                metrics.dropped.increment()
+            }
+        }
+        source.close()
+        setOnline(false)
+    }
+
+    private func setOnline(_ online: Bool) {
+        counters.update { $0.online = online }
+        metrics.online.record(online ? 1 : 0)
+    }
+
+    // MARK: processing side
+
+    private func processingLoop() {
+        var options = settings.decode
+        options.color = options.color || stages.contains { $0.needsColor }
+        let decoder = FrameDecoder(camera: settings.camera, options: options)
+        var corruptLogged = 0
+        while let captured = queue.pop() {
+            let start = Clocks.monotonicNanos()
+            counters.update { $0.lastProcessedMonotonic = start }
+            let frame: Frame
+            do {
+                frame = try decoder.decode(captured)
+            } catch {
+                counters.update { $0.corrupt += 1 }
+                metrics.corrupt.increment()
+                corruptLogged += 1
+                // A broken camera can send thousands of bad frames: say so, but not for each.
+                if corruptLogged <= 5 || corruptLogged.isMultiple(of: 1000) {
+                    logger.warning("skipping corrupt frame",
+                                   metadata: ["seq": "\(captured.seq)", "error": "\(error)",
+                                              "corrupt_so_far": "\(counters.snapshot.corrupt)"])
+                }
+                continue
+            }
+            let decoded = Clocks.monotonicNanos()
+            metrics.decode.recordNanoseconds(Int64(decoded - start))
+            counters.update {
+                $0.decoded += 1
+                $0.decodeNanos += decoded - start
+            }
+            metrics.decoded.increment()
+            for (index, stage) in stages.enumerated() {
+                let stageStart = Clocks.monotonicNanos()
+                do {
+                    let detections = try stage.process(frame)
+                    for detection in detections {
+                        sink(detection)
+                        metrics.detection(type: detection.type).increment()
+                    }
+                    counters.update { $0.detections += UInt64(detections.count) }
+                } catch {
+                    logger.error("stage failed", metadata: ["stage": "\(stage.name)", "seq": "\(frame.seq)",
+                                                            "error": "\(error)"])
+                }
+                let elapsed = Clocks.monotonicNanos() - stageStart
+                metrics.stageTimers[index].recordNanoseconds(Int64(elapsed))
+                counters.update { $0.stageNanos += elapsed }
+            }
+        }
+    }
+}
+
+/// A one-way flag, set from any thread.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}

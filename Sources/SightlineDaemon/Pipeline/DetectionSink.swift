@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import SightlineCore
+
+/// Where detections go until the signed event log exists: the debug log, and optionally a file
+/// of JSON lines (one object per detection, flushed per line so a crash loses nothing written).
+final class DetectionSink: @unchecked Sendable {
+    private let handle: FileHandle?
+    private let lock = NSLock()
+    private let logger: Logger
+    private let encoder: JSONEncoder
+
+    init(path: String?, logger: Logger) throws {
+        self.logger = logger
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let path else {
+            handle = nil
+            return
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        self.handle = handle
+    }
+
+    func write(_ detection: Detection) {
+        logger.debug("detection", metadata: ["camera": "\(detection.camera)", "type": "\(detection.type)",
+                                             "seq": "\(detection.frameSeq)"])
+        guard let handle else { return }
+        let record: [String: JSONValue] = [
+            "type": .string(detection.type), "camera": .string(detection.camera),
+            "frame_seq": .int(Int64(detection.frameSeq)), "time_ns": .int(detection.wallNanos),
+            "body": .object(detection.body),
+        ]
+        guard var line = try? encoder.encode(record) else { return }
+        line.append(UInt8(ascii: "\n"))
+        lock.lock()
+        defer { lock.unlock() }
+        do { try handle.write(contentsOf: line) } catch {
+            logger.error("cannot write detection", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        try? handle?.synchronize()
+        try? handle?.close()
+    }
+}

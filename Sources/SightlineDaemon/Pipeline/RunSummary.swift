@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import SightlineCore
+
+/// What the daemon did, per camera, at exit: logged, and written as JSON for scripts and the demo.
+struct RunSummary: Codable, Sendable {
+    struct Camera: Codable, Sendable {
+        var camera: String
+        var captured: UInt64
+        var decoded: UInt64
+        var dropped: UInt64
+        var corrupt: UInt64
+        var skipped: UInt64
+        var detections: UInt64
+        /// Decoded frames per second of wall time while the pipeline ran.
+        var fps: Double
+        var meanDecodeMilliseconds: Double
+        var meanStageMilliseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case camera, captured, decoded, dropped, corrupt, skipped, detections, fps
+            case meanDecodeMilliseconds = "mean_decode_ms"
+            case meanStageMilliseconds = "mean_stage_ms"
+        }
+    }
+
+    var wallSeconds: Double
+    var cameras: [Camera]
+
+    enum CodingKeys: String, CodingKey {
+        case wallSeconds = "wall_seconds"
+        case cameras
+    }
+
+    init(pipelines: [CameraPipeline], wallSeconds: Double) {
+        self.wallSeconds = wallSeconds
+        cameras = pipelines.map { pipeline in
+            let c = pipeline.counters.snapshot
+            let decoded = max(Double(c.decoded), 1)
+            return Camera(camera: pipeline.settings.camera, captured: c.captured, decoded: c.decoded,
+                          dropped: c.dropped, corrupt: c.corrupt, skipped: c.skipped, detections: c.detections,
+                          fps: wallSeconds > 0 ? Double(c.decoded) / wallSeconds : 0,
+                          meanDecodeMilliseconds: Double(c.decodeNanos) / decoded / 1e6,
+                          meanStageMilliseconds: Double(c.stageNanos) / decoded / 1e6)
+        }
+    }
+
+    func log(to logger: Logger) {
+        for c in cameras {
+            logger.info("camera summary", metadata: [
+                "camera": "\(c.camera)", "captured": "\(c.captured)", "decoded": "\(c.decoded)",
+                "dropped": "\(c.dropped)", "corrupt": "\(c.corrupt)", "skipped": "\(c.skipped)",
+                "detections": "\(c.detections)", "fps": "\(String(format: "%.1f", c.fps))",
+                "decode_ms": "\(String(format: "%.2f", c.meanDecodeMilliseconds))",
+            ])
+        }
+    }
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var data = try encoder.encode(self)
+        data.append(UInt8(ascii: "\n"))
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import SightlineCore
+
+/// `sightlined`: the Sightline daemon. One pipeline per configured camera, Prometheus metrics on
+/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT.
+@main
+struct Sightlined: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sightlined",
+        abstract: "Sightline edge vision daemon.",
+        discussion: "Exit status: 0 after a clean shutdown, 78 for a configuration error, 1 otherwise.",
+        version: SightlineVersion.string)
+
+    @Option(name: .long, help: "Configuration file (YAML).")
+    var config: String?
+
+    @Option(name: .customLong("check-config"), help: "Validate FILE, print every problem with its line, and exit.")
+    var checkConfig: String?
+
+    @Option(name: .long, help: "Write a JSON summary of what each camera did to FILE at exit.")
+    var summary: String?
+
+    @Option(name: .long, help: "Append each detection as a JSON line to FILE (until the event log lands).")
+    var detections: String?
+
+    @Option(name: .customLong("metrics-port"), help: "Override metrics.listen's port (0 picks a free port).")
+    var metricsPort: Int?
+
+    mutating func run() async throws {
+        if let path = checkConfig {
+            let configuration = try loadOrExit(path)
+            print("\(path): OK, \(configuration.cameras.count) camera(s)")
+            for section in configuration.reservedSections {
+                print("\(path): note: '\(section)' is not handled by this build and is ignored")
+            }
+            return
+        }
+        guard let path = config else {
+            throw ValidationError("--config FILE is required (or --check-config FILE)")
+        }
+        var configuration = try loadOrExit(path)
+        if let metricsPort { configuration.metrics.port = metricsPort }
+        try await Daemon(configuration: configuration, summaryPath: summary, detectionsPath: detections).run()
+    }
+
+    private func loadOrExit(_ path: String) throws -> DaemonConfiguration {
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+enum SightlineVersion {
+    static let string = "0.1.0"
+}
