@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""JPEG decode: Sightline's decoder beside libjpeg-turbo called directly, same files, same run.
+
+Makes camera-like q85 4:2:0 JPEGs at 640x480 and 1280x720 (smooth scene, edges, sensor noise),
+then times each case (full size RGB, luma only, DCT 1/2, 1/4) with `sightline bench decode` and
+with `jpeg_direct` (Benchmarks/decode/jpeg_direct.c, plain libjpeg API). Both report thread CPU
+time per decode. Prints a table with the ratio Sightline / libjpeg (1.00 = same speed; lower is
+better for Sightline). Usage: run.py SIGHTLINE_BIN JPEG_DIRECT_BIN WORKDIR [--seconds S] [--json]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+
+def camera_like(width, height, seed):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.zeros((height, width, 3), np.float32)
+    for _ in range(12):   # soft light blobs
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(40, width / 3)
+        colour = rng.uniform(20, 120, 3)
+        img += colour * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))[..., None]
+    for _ in range(40):   # hard-edged objects
+        x0, y0 = rng.integers(0, width - 20), rng.integers(0, height - 20)
+        w, h = rng.integers(10, width // 5), rng.integers(10, height // 5)
+        img[y0:y0 + h, x0:x0 + w] = rng.uniform(0, 255, 3)
+    img += rng.normal(0, 4, img.shape)   # sensor noise
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+def run(cmd):
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sightline")
+    ap.add_argument("direct")
+    ap.add_argument("workdir")
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.workdir, exist_ok=True)
+    files = []
+    for (w, h) in [(640, 480), (1280, 720)]:
+        path = os.path.join(a.workdir, f"camera-{w}x{h}-q85.jpg")
+        camera_like(w, h, seed=w).save(path, "JPEG", quality=85)
+        files.append((f"{w}x{h}", path))
+    cases = [(1, False), (1, True), (2, False), (4, False), (4, True)]
+    rows = []
+    for label, path in files:
+        for scale, gray in cases:
+            ours = run([a.sightline, "bench", "decode", path, "--scale", str(scale), "--seconds", str(a.seconds),
+                        "--json"] + (["--gray"] if gray else []))
+            peer = run([a.direct, path, str(scale), "1" if gray else "0", str(a.seconds)])
+            assert (ours["width"], ours["height"]) == (peer["width"], peer["height"]), (ours, peer)
+            rows.append({"size": label, "scale": scale, "gray": gray, "out": f'{ours["width"]}x{ours["height"]}',
+                         "sightline_us": round(ours["mean_us"], 1), "libjpeg_us": round(peer["mean_us"], 1),
+                         "ratio": round(ours["mean_us"] / peer["mean_us"], 3)})
+    if a.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return
+    print(f'{"source":<10}{"decode":<16}{"output":<11}{"Sightline µs":>13}{"libjpeg µs":>12}{"ratio":>8}')
+    for r in rows:
+        mode = f'1/{r["scale"]} {"gray" if r["gray"] else "RGB"}'
+        print(f'{r["size"]:<10}{mode:<16}{r["out"]:<11}{r["sightline_us"]:>13.1f}{r["libjpeg_us"]:>12.1f}'
+              f'{r["ratio"]:>8.3f}')
+    print("ratio = Sightline / libjpeg-turbo direct, thread CPU time per decode (mean); < 1.10 is the target")
+
+
+if __name__ == "__main__":
+    main()

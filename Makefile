@@ -1,0 +1,70 @@
+# Sightline — the commands a user and CI run. See README.md.
+SHELL := /bin/bash
+# Target CPU for the SIMD kernels: native (build where you run), x86-64-v3 (AVX2/FMA), x86-64-v4
+# (AVX-512) or baseline (any x86-64). Read by Package.swift.
+SIGHTLINE_MARCH ?= native
+export SIGHTLINE_MARCH
+SWIFT ?= swift
+BUILD_PACKAGES := libjpeg-dev libv4l-dev
+DEMO_PACKAGES := curl
+BENCH_PACKAGES := gcc python3 python3-venv
+PREFIX ?= /usr/local
+SYSTEMD_DIR ?= /etc/systemd/system
+CONFIG_DIR ?= /etc/sightline
+
+.PHONY: all deps build demo test bench install uninstall clean help
+
+all: build
+
+help:
+	@echo "make demo     set up, build (release) and run sightlined on the bundled sample footage"
+	@echo "make test     run the test suite (debug build)"
+	@echo "make bench    benchmarks beside their peers (release build)"
+	@echo "make fuzz     fuzz the container parsers for FUZZ_SECONDS (default 60)"
+	@echo "make install  install sightlined, sightline, the systemd unit and an example config"
+
+deps:
+	@Tools/ensure-packages $(BUILD_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c release --product sightlined
+	$(SWIFT) build -c release --product sightline
+
+demo: build
+	@Tools/ensure-packages $(DEMO_PACKAGES)
+	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: build
+	@Tools/ensure-packages $(BENCH_PACKAGES)
+	@mkdir -p .build/bench
+	gcc -O2 -o .build/bench/jpeg_direct Benchmarks/decode/jpeg_direct.c -ljpeg
+	@py=$$(Tools/python-env numpy pillow) && \
+	  $$py Benchmarks/decode/run.py "$$($(SWIFT) build -c release --show-bin-path)/sightline" \
+	    .build/bench/jpeg_direct .build/bench/decode
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(CONFIG_DIR)
+	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightlined" $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline" $(DESTDIR)$(PREFIX)/bin/
+	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightlined.service \
+	  > $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	@if [ -e $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml ]; then \
+	  echo "keeping existing $(CONFIG_DIR)/sightlined.yaml"; \
+	else install -m 0644 Systemd/sightlined.example.yaml $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml; fi
+	@[ -n "$(DESTDIR)" ] || systemctl daemon-reload 2>/dev/null || true
+	@echo "installed; start with: systemctl enable --now sightlined"
+
+uninstall:
+	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined 2>/dev/null || true
+	rm -f $(DESTDIR)$(PREFIX)/bin/sightlined $(DESTDIR)$(PREFIX)/bin/sightline \
+	  $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	@echo "left $(CONFIG_DIR) and /var/lib/sightline in place (your configuration and state)"
+
+clean:
+	rm -rf .build demo-out
+
+-include Makefile.fuzz

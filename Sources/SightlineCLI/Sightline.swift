@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `sightline`: the operator's and developer's tool beside the daemon.
+@main
+struct Sightline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sightline",
+        abstract: "Sightline edge vision tools: read cameras and footage, benchmark, inspect.",
+        version: "0.1.0",
+        subcommands: [BenchCommand.self])
+}
