@@ -25,7 +25,9 @@ extension ConfigLoader {
             do {
                 let root = try Yams.compose(yaml: text)
                 for duplicate in duplicates {
-                    let path = root.flatMap { keyPath(line: duplicate.firstLine, column: duplicate.firstColumn, in: $0) }
+                    let path = root.flatMap {
+                        keyPath(line: duplicate.firstLine, column: duplicate.firstColumn, in: $0)
+                    }
                     reportDuplicate(duplicate, path: path ?? duplicate.key, reader: &reader)
                 }
                 return (root, true)

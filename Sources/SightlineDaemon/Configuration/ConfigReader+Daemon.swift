@@ -16,7 +16,8 @@ extension ConfigReader {
             report("", line: 1, column: 1, "the file is empty; it needs at least a 'cameras:' list")
             return configuration
         }
-        guard let fields = fields(of: root, path: "", known: Self.topLevelKeys + Self.reservedTopLevelKeys) else {
+        let known = Self.topLevelKeys + Self.reservedTopLevelKeys
+        guard let fields = fields(of: root, path: "", known: known, extensions: true) else {
             return configuration
         }
         if let directory = text(fields, "state_dir") {
@@ -37,7 +38,8 @@ extension ConfigReader {
         }
         let cameraPath = fields.path("cameras")
         guard case .sequence(let entries) = cameraList else {
-            report(fields, "cameras", "must be a list of cameras ('- id: …' entries), got \(Self.describe(cameraList))")
+            report(fields, "cameras",
+                   "must be a list of cameras ('- id: …' entries), got \(Self.describe(cameraList))")
             return configuration
         }
         if entries.isEmpty {

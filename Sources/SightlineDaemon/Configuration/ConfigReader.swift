@@ -32,35 +32,63 @@ struct ConfigReader {
 
     /// Opens a mapping node, reporting (with suggestions) every key not in `known`.
     ///
+    /// YAML merge keys are honoured (`<<: *defaults`, or a list of aliases, earlier ones winning);
+    /// keys written in the mapping itself override merged ones. With `extensions`, keys starting
+    /// with `x-` are skipped unread: a place for anchors, as in Compose files.
     /// Returns nil, after reporting, when `node` is not a mapping.
-    mutating func fields(of node: Node, path: String, known: [String]) -> MappingFields? {
+    mutating func fields(of node: Node, path: String, known: [String], extensions: Bool = false) -> MappingFields? {
         guard case .mapping(let mapping) = node else {
             report(path, at: node.mark, "must be a mapping of keys, got \(Self.describe(node))")
             return nil
         }
         var fields = MappingFields(path: path, mark: mapping.mark)
+        var merged: [Node] = []
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode, !Self.isNull(keyNode) else {
                 report(path, at: keyNode.mark, "keys must be plain names, got \(Self.describe(keyNode))")
                 continue
             }
-            guard known.contains(key.string) else {
-                var message = "unknown key '\(key.string)'"
-                if let guess = Suggestion.closest(to: key.string, among: known) {
-                    message += "; did you mean '\(guess)'?"
+            if key.string == "<<" && key.style == .plain {
+                if case .sequence(let sources) = value {
+                    merged += sources
                 } else {
-                    message += "; expected one of: " + known.joined(separator: ", ")
+                    merged.append(value)
                 }
-                report(fields.path(key.string), at: keyNode.mark, message)
+            } else if !(extensions && key.string.hasPrefix("x-")) {
+                add(key.string, keyNode, value, to: &fields, known: known)
+            }
+        }
+        for source in merged {
+            guard case .mapping(let entries) = source else {
+                report(fields.path("<<"), at: source.mark,
+                       "'<<' merges a mapping or a list of mappings, got \(Self.describe(source))")
                 continue
             }
-            // The parser has already refused duplicate keys, so the first entry is the only one.
-            if fields.values[key.string] == nil {
-                fields.values[key.string] = value
-                fields.keyMarks[key.string] = keyNode.mark
+            for (keyNode, value) in entries {
+                guard case .scalar(let key) = keyNode, fields[key.string] == nil else { continue }
+                add(key.string, keyNode, value, to: &fields, known: known)
             }
         }
         return fields
+    }
+
+    /// Enters one key into `fields`, or reports it as unknown with the closest known key.
+    private mutating func add(_ key: String, _ keyNode: Node, _ value: Node, to fields: inout MappingFields,
+                              known: [String]) {
+        guard known.contains(key) else {
+            var message = "unknown key '\(key)'"
+            if let guess = Suggestion.closest(to: key, among: known) {
+                message += "; did you mean '\(guess)'?"
+            } else {
+                message += "; expected one of: " + known.joined(separator: ", ")
+            }
+            report(fields.path(key), at: keyNode.mark, message)
+            return
+        }
+        // The parser refuses duplicate keys, so only a merged key can meet one already entered.
+        if fields.values[key] == nil {
+            fields.values[key] = value
+        }
     }
 
     /// Reports a required key that is absent, at the line of its mapping.
@@ -172,8 +200,6 @@ struct MappingFields {
     let mark: Mark?
     /// Value node per known key.
     var values: [String: Node] = [:]
-    /// Position of each known key, for issues about the key rather than its value.
-    var keyMarks: [String: Mark] = [:]
 
     /// The value node of `field`, nil when absent.
     subscript(field: String) -> Node? { values[field] }
