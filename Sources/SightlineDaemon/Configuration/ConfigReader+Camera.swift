@@ -34,13 +34,13 @@ extension ConfigReader {
         }
         camera.fps = positiveNumber(fields, "fps", atMost: 1000)
         camera.processFPS = positiveNumber(fields, "process_fps", atMost: 1000)
-        camera.processingWidth = integer(
-            fields, "processing_width", in: 0...8192, "0 (full size) or a width in pixels from 16 to 8192"
-        ) ?? camera.processingWidth
-        if (1..<16).contains(camera.processingWidth) {
-            report(fields, "processing_width", "must be 0 (full size) or a width in pixels from 16 to 8192, "
-                + "got '\(camera.processingWidth)'")
-            camera.processingWidth = 640
+        let processingWidth = "0 (full size) or a width in pixels from 16 to 8192"
+        if let width = integer(fields, "processing_width", in: 0...8192, processingWidth) {
+            if (1..<16).contains(width) {
+                report(fields, "processing_width", "must be \(processingWidth), got '\(width)'")
+            } else {
+                camera.processingWidth = width
+            }
         }
         camera.deviceTimeout = positiveNumber(fields, "device_timeout", atMost: 3600) ?? camera.deviceTimeout
         camera.queueDepth = integer(fields, "queue_depth", in: 1...64, "an integer from 1 to 64") ?? camera.queueDepth
