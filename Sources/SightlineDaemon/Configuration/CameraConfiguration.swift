@@ -1,0 +1,107 @@
+/// One camera (or recorded footage standing in for one) and how to pace its pipeline.
+///
+/// Keys are those of one entry of `cameras:` in the YAML file. Fields that apply only to some
+/// source kinds (`width`/`height` to V4L2 cameras, `loop`/`replay` to files) are refused by the
+/// loader on other kinds rather than silently ignored.
+public struct CameraConfiguration: Sendable, Equatable {
+    /// Unique name, `[A-Za-z0-9_-]{1,64}`: used in metric labels, event `camera` fields and paths.
+    public var id: String
+    /// `KIND:PATH` with KIND one of v4l2, mjpeg, avi, jpegdir, y4m; `y4m:-` reads standard input.
+    public var source: String
+    /// Requested capture width in pixels (V4L2 only; the driver may pick the nearest size).
+    public var width: Int?
+    /// Requested capture height in pixels (V4L2 only; given together with `width`).
+    public var height: Int?
+    /// Frames per second. V4L2: the rate requested from the camera (nil: the driver's default).
+    /// jpegdir and mjpeg: the rate the files are played at, which they do not record; the loader
+    /// fills in `defaultFileFPS` when absent. avi and y4m carry their own rate, so it is nil.
+    public var fps: Double?
+    /// Key `process_fps`: process at most this many frames per second; frames beyond it are
+    /// skipped before decoding and counted. nil: process every frame.
+    public var processFPS: Double?
+    /// Key `processing_width`, default 640: the smallest width the stages need. JPEG DCT scaling
+    /// picks the largest reduction (1/2, 1/4, 1/8) that keeps the width at least this; 0 = full size.
+    public var processingWidth: Int
+    /// Key `device_timeout`, seconds, default 10: no frame for this long counts as a stall.
+    public var deviceTimeout: Double
+    /// Key `queue_depth`, default 4, 1...64: frames buffered between capture and processing;
+    /// when full the oldest is dropped and counted.
+    public var queueDepth: Int
+    /// Key `replay` (files only): `realtime` paces frames at their recorded rate, `fast` runs flat out.
+    public var replay: ReplayMode
+    /// Key `loop` (files only, not `y4m:-`): start again at the end instead of stopping.
+    public var loop: Bool
+    /// Key `enabled`: a disabled camera is validated but not started.
+    public var enabled: Bool
+
+    /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
+    public static let defaultFileFPS = 10.0
+
+    public init(
+        id: String,
+        source: String,
+        width: Int? = nil,
+        height: Int? = nil,
+        fps: Double? = nil,
+        processFPS: Double? = nil,
+        processingWidth: Int = 640,
+        deviceTimeout: Double = 10,
+        queueDepth: Int = 4,
+        replay: ReplayMode = .realtime,
+        loop: Bool = false,
+        enabled: Bool = true
+    ) {
+        self.id = id
+        self.source = source
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.processFPS = processFPS
+        self.processingWidth = processingWidth
+        self.deviceTimeout = deviceTimeout
+        self.queueDepth = queueDepth
+        self.replay = replay
+        self.loop = loop
+        self.enabled = enabled
+    }
+
+    /// The kind part of `source`, nil only for a configuration not made by the loader.
+    public var sourceKind: CameraSourceKind? {
+        guard let colon = source.firstIndex(of: ":") else { return nil }
+        return CameraSourceKind(rawValue: String(source[..<colon]))
+    }
+
+    /// The path part of `source` (`/dev/video0`, `-` for standard input).
+    public var sourcePath: String {
+        guard let colon = source.firstIndex(of: ":") else { return source }
+        return String(source[source.index(after: colon)...])
+    }
+}
+
+/// How file sources are paced. Key `replay`.
+public enum ReplayMode: String, Sendable, CaseIterable {
+    /// Frames are delivered at their recorded (or configured) rate, like a live camera.
+    case realtime
+    /// Frames are delivered as fast as the pipeline takes them (benchmarks, back-filling).
+    case fast
+}
+
+/// The kinds of frame source a camera's `source` may name.
+public enum CameraSourceKind: String, Sendable, CaseIterable {
+    /// A V4L2 device node, `v4l2:/dev/video0`.
+    case v4l2
+    /// A file of concatenated JPEG frames.
+    case mjpeg
+    /// An AVI file with an MJPEG video stream.
+    case avi
+    /// A directory of JPEG files, played in name order.
+    case jpegdir
+    /// A YUV4MPEG2 file, or standard input with `y4m:-`.
+    case y4m
+
+    /// Whether the source is recorded footage rather than a live camera.
+    public var isFile: Bool { self != .v4l2 }
+
+    /// Whether the format records no frame rate, so `fps` sets the playback rate.
+    public var needsFileRate: Bool { self == .jpegdir || self == .mjpeg }
+}
