@@ -205,7 +205,7 @@ func expectSingleIssue(
             ("v4l:/dev/video0", ["unknown source kind 'v4l'", "did you mean 'v4l2'?"]),
             ("/dev/video0", ["must be KIND:PATH", "did you mean 'v4l2:/dev/video0'?"]),
             ("\"jpegdir:\"", ["no path after 'jpegdir:'"]),
-            ("mjpeg:-", ["only y4m can read standard input"]),
+            ("avi:-", ["only y4m and mjpeg can read standard input"]),
             ("v4l2:video0", ["v4l2 needs a device path"]),
         ]
         for (source, fragments) in cases {

@@ -122,8 +122,8 @@ extension ConfigReader {
             report(fields, "source", "'\(source)' has no path after '\(kind):'")
             return nil
         }
-        if path == "-" && kind != .y4m {
-            report(fields, "source", "only y4m can read standard input ('y4m:-'), got '\(source)'")
+        if path == "-" && kind != .y4m && kind != .mjpeg {
+            report(fields, "source", "only y4m and mjpeg can read standard input ('y4m:-', 'mjpeg:-'), got '\(source)'")
             return nil
         }
         if kind == .v4l2 && !path.hasPrefix("/") {
