@@ -10,6 +10,11 @@ public struct V4L2Probe: Sendable, Equatable, Codable, CustomStringConvertible {
         /// Nil when the driver does not enumerate intervals. For a stepwise size range these
         /// are the intervals at the largest size.
         public var intervals: V4L2FrameIntervals?
+
+        public init(size: V4L2FrameSize, intervals: V4L2FrameIntervals?) {
+            self.size = size
+            self.intervals = intervals
+        }
     }
 
     /// One pixel format.
