@@ -74,6 +74,8 @@ import Testing
         let json = try JSONEncoder().encode([V4L2FourCC.mjpeg])
         #expect(String(decoding: json, as: UTF8.self) == #"["MJPG"]"#)
         #expect(try JSONDecoder().decode([V4L2FourCC].self, from: json) == [.mjpeg])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([V4L2FourCC].self, from: Data(#"["MJPEG"]"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([V4L2FourCC].self, from: Data(#"["MJPEG"]"#.utf8))
+        }
     }
 }

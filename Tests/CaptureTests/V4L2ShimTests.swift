@@ -71,4 +71,15 @@ import Testing
             try V4L2Source(path: "/dev/video-missing").open()
         }
     }
+
+    @Test func realSystemRejectsANodeThatIsNotV4L2() {
+        // libv4l2's open asks the kernel for VIDIOC_QUERYCAP itself and fails with ENOTTY.
+        let reason = "not a V4L2 device (open: Inappropriate ioctl for device)"
+        #expect(throws: CaptureError.unsupported(path: "/dev/null", reason: reason)) {
+            try V4L2Source(path: "/dev/null").open()
+        }
+        #expect(throws: CaptureError.unsupported(path: "/dev/null", reason: reason)) {
+            try V4L2Probe(path: "/dev/null")
+        }
+    }
 }

@@ -81,7 +81,8 @@ func makeSource(_ fake: FakeV4L2Device, path: String = "/dev/video0",
     }
 
     @Test func noUsableFormatIsUnsupported() {
-        let fake = FakeV4L2Device(formats: [.init(V4L2FourCC("H264"), "H.264", sizes: [.discrete(width: 640, height: 480)])])
+        let h264 = FakeV4L2Device.Format(V4L2FourCC("H264"), "H.264", sizes: [.discrete(width: 640, height: 480)])
+        let fake = FakeV4L2Device(formats: [h264])
         #expect(throws: CaptureError.unsupported(path: "/dev/video0",
                                                  reason: "no usable pixel format (device offers H264)")) {
             try makeSource(fake).open()
@@ -177,5 +178,12 @@ func makeSource(_ fake: FakeV4L2Device, path: String = "/dev/video0",
             try makeSource(readOnly).open()
         }
         #expect(!readOnly.isOpen)
+        let notV4L2 = FakeV4L2Device()
+        notV4L2.fail(.queryCapability, with: .notATypewriter)
+        #expect(throws: CaptureError.unsupported(
+            path: "/dev/video0", reason: "not a V4L2 device (VIDIOC_QUERYCAP: Inappropriate ioctl for device)")) {
+            try makeSource(notV4L2).open()
+        }
+        #expect(!notV4L2.isOpen)
     }
 }

@@ -43,20 +43,15 @@ public struct V4L2Probe: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Opens `path`, asks, closes. Throws `cannotOpen`, `deviceLost` or `system`.
     public init(path: String, system: any V4L2System = LibV4L2System.shared) throws(CaptureError) {
         let node: String
-        let device: V4L2Device
         do {
             node = try system.resolveSymlinks(path)
-            device = try V4L2Device.open(node, system: system)
-        } catch let error as V4L2Errno {
-            throw .cannotOpen(path: path, reason: V4L2Source.openFailureReason(error))
-        } catch let error as V4L2CallError {
-            throw .cannotOpen(path: path, reason: V4L2Source.openFailureReason(error.errno))
         } catch {
-            preconditionFailure("unexpected error \(error)")
+            throw .cannotOpen(path: path, reason: V4L2Source.openFailureReason(error))
         }
+        let device = try V4L2Source.openDevice(node, path: path, system: system)
         defer { device.close() }
+        let capability = try V4L2Source.queryCapability(device, path: path)
         do {
-            let capability = try device.queryCapability()
             var formats: [Format] = []
             for entry in try device.enumerateFormats() {
                 var sizes: [Size] = []
@@ -96,7 +91,8 @@ public struct V4L2Probe: Sendable, Equatable, Codable, CustomStringConvertible {
             var flags: [String] = []
             if format.compressed { flags.append("compressed") }
             if format.emulated { flags.append("emulated by libv4l2") }
-            lines.append("\(format.fourcc)  \(format.description)\(flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))")")
+            let note = flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))"
+            lines.append("\(format.fourcc)  \(format.description)\(note)")
             for size in format.sizes {
                 lines.append("    \(size.size)\(size.intervals.map { ": \($0)" } ?? "")")
             }

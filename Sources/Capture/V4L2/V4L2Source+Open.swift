@@ -12,16 +12,11 @@ extension V4L2Source {
             throw CaptureError.cannotOpen(path: path, reason: Self.openFailureReason(error))
         }
         if node != path { logger.info("\(path) is \(node)") }
-        let device: V4L2Device
-        do {
-            device = try V4L2Device.open(node, system: system)
-        } catch {
-            throw CaptureError.cannotOpen(path: path, reason: Self.openFailureReason(error.errno))
-        }
+        let device = try Self.openDevice(node, path: path, system: system)
         self.device = device
 
         do {
-            let capability = try device.queryCapability()
+            let capability = try Self.queryCapability(device, path: path)
             try check(capability)
             logger.info("\(capability.card) (\(capability.driver) \(capability.versionString), \(capability.busInfo))")
 
@@ -40,14 +35,18 @@ extension V4L2Source {
 
             let pix = try device.setFormat(chosen.fourcc, width: size.width, height: size.height)
             if pix.fourcc != chosen.fourcc || pix.width != size.width || pix.height != size.height {
-                logger.notice("asked for \(chosen.fourcc) \(size.width)x\(size.height), driver chose \(pix.fourcc) \(pix.width)x\(pix.height)")
+                logger.notice("""
+                    asked for \(chosen.fourcc) \(size.width)x\(size.height), \
+                    driver chose \(pix.fourcc) \(pix.width)x\(pix.height)
+                    """)
             }
             guard pix.fourcc.isJPEG || pix.fourcc.pixelFormat != nil, pix.width > 0, pix.height > 0 else {
                 throw CaptureError.unsupported(path: path, reason: "driver switched to unusable format \(pix.fourcc)")
             }
 
             let interval = try negotiateFrameRate(device, pix)
-            logger.info("streaming \(pix.fourcc) \(pix.width)x\(pix.height)\(interval.map { " at \($0.framesPerSecond) fps" } ?? "")")
+            let rate = interval.map { " at \($0.framesPerSecond) fps" } ?? ""
+            logger.info("streaming \(pix.fourcc) \(pix.width)x\(pix.height)\(rate)")
             negotiated = Negotiated(devicePath: node, fourcc: pix.fourcc, width: pix.width, height: pix.height,
                                     bytesPerLine: pix.fourcc.isJPEG ? 0 : pix.bytesPerLine,
                                     frameInterval: interval, bufferCount: 0)
@@ -116,6 +115,32 @@ extension V4L2Source {
         let chosen = try device.setFrameInterval(wanted)
         if chosen != wanted { logger.notice("asked for frame interval \(wanted), driver chose \(chosen)") }
         return chosen.numerator > 0 ? chosen : nil
+    }
+
+    /// Opens the node. libv4l2 refuses a file that is not a V4L2 node with `ENOTTY`: retrying
+    /// will not help, so that is `unsupported`; everything else is `cannotOpen`.
+    static func openDevice(_ node: String, path: String, system: any V4L2System) throws(CaptureError) -> V4L2Device {
+        do {
+            return try V4L2Device.open(node, system: system)
+        } catch where error.errno == .notATypewriter {
+            let why = "not a V4L2 device (\(error.call): \(error.errno.message))"
+            throw CaptureError.unsupported(path: path, reason: why)
+        } catch {
+            throw CaptureError.cannotOpen(path: path, reason: openFailureReason(error.errno))
+        }
+    }
+
+    /// `VIDIOC_QUERYCAP`, where `ENOTTY` means the path is not a V4L2 node at all (a file,
+    /// another kind of device): no retry will help, so it is `unsupported`.
+    static func queryCapability(_ device: V4L2Device, path: String) throws(CaptureError) -> V4L2Capability {
+        do {
+            return try device.queryCapability()
+        } catch where error.errno == .notATypewriter || error.errno == .invalidArgument {
+            let why = "not a V4L2 device (\(error.call): \(error.errno.message))"
+            throw CaptureError.unsupported(path: path, reason: why)
+        } catch {
+            throw error.captureError(path: path)
+        }
     }
 
     static func openFailureReason(_ errno: V4L2Errno) -> String {
