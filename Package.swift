@@ -86,14 +86,14 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "Imaging", "Capture"]
+            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2"]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
         .testTarget(
             name: "CaptureTests",
-            dependencies: ["Capture", "SightlineTestKit"],
+            dependencies: ["Capture", "CV4L2", "SightlineTestKit"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
