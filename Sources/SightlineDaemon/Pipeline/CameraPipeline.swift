@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import Imaging
 import Logging
@@ -68,6 +69,7 @@ final class CameraPipeline: @unchecked Sendable {
     /// returns within its poll timeout); queued frames are discarded.
     func stop() {
         stopping.set()
+        (source as? InterruptibleSource)?.interrupt()
         queue.clear()
         queue.finish()
     }
@@ -124,6 +126,17 @@ final class CameraPipeline: @unchecked Sendable {
         }
         source.close()
         setOnline(false)
+    }
+
+    /// Called by a reconnecting source when the camera goes away or comes back.
+    func sourceStateChanged(online: Bool, reason: String?) {
+        setOnline(online)
+        if online {
+            counters.update { $0.reconnects += 1 }
+            logger.notice("camera back online")
+        } else {
+            logger.warning("camera offline, reopening with backoff", metadata: ["reason": "\(reason ?? "unknown")"])
+        }
     }
 
     private func setOnline(_ online: Bool) {
