@@ -34,7 +34,8 @@ enum DlibLayerRecords {
             return .fc(try readFullyConnected(tag: tag, from: &decoder, offset: offset))
         default:
             throw ModelLoadError(.unknownTag, offset: offset, tag: tag,
-                                 detail: "unknown layer record '\(tag)'; known: \(tags.sorted().joined(separator: " "))")
+                                 detail: "unknown layer record '\(tag)'; known: "
+                                     + tags.sorted().joined(separator: " "))
         }
     }
 
@@ -67,7 +68,10 @@ enum DlibLayerRecords {
         }
         guard filters > 0, rows > 0, cols > 0, strideY > 0, strideX > 0, padY >= 0, padX >= 0,
               padY < rows, padX < cols
-        else { throw bad("filters \(filters), kernel \(rows)×\(cols), stride \(strideY)×\(strideX), pad \(padY)×\(padX)") }
+        else {
+            throw bad("filters \(filters), kernel \(rows)×\(cols), stride \(strideY)×\(strideX), "
+                          + "pad \(padY)×\(padX)")
+        }
         guard filterShape.n == filters, filterShape.nr == rows, filterShape.nc == cols, filterShape.k > 0 else {
             throw bad("filter tensor \(filterShape) does not match \(filters) filters of \(rows)×\(cols)")
         }

@@ -46,7 +46,10 @@ struct DlibNetworkReader {
         while true {
             let offset = decoder.offset
             let version = try decoder.readInt("layer framing version")
-            if let tag = decoder.peekString(), tag.hasPrefix("input") {
+            guard !decoder.isAtEnd else {
+                throw ModelLoadError(.truncated, offset: decoder.offset, detail: "the file ends inside the framing")
+            }
+            if try Self.startsInputRecord(decoder) {
                 innermost = (version, offset)
                 break
             }
@@ -114,6 +117,23 @@ struct DlibNetworkReader {
         return network
     }
 
+    /// Whether an input layer's record starts at the cursor: a string beginning with "input"
+    /// (or a truncated string whose bytes so far fit that).
+    private static func startsInputRecord(_ decoder: DlibDecoder) throws(ModelLoadError) -> Bool {
+        var probe = decoder
+        let length: UInt64
+        do {
+            length = try probe.readUnsigned()
+        } catch {
+            if error.reason == .truncated { throw error }
+            return false
+        }
+        guard length <= 64 else { return false }
+        let available = min(Int(length), probe.remaining)
+        let text = String(decoding: probe.bytes[probe.offset..<probe.offset + available], as: UTF8.self)
+        return length >= 5 && (text.hasPrefix("input") || "input".hasPrefix(text))
+    }
+
     private mutating func readLoss() throws(ModelLoadError) -> DlibLoss {
         let offset = decoder.offset
         let tag = try decoder.readString("loss record tag")
@@ -126,7 +146,8 @@ struct DlibNetworkReader {
             return .metric(margin: margin, distanceThreshold: threshold)
         default:
             throw ModelLoadError(.unknownTag, offset: offset, tag: tag,
-                                 detail: "unknown loss record '\(tag)'; this reader knows loss_metric_ and loss_metric_2")
+                                 detail: "unknown loss record '\(tag)'; this reader knows loss_metric_ and "
+                                     + "loss_metric_2")
         }
     }
 

@@ -15,7 +15,8 @@ enum DlibShapeInference {
             switch layer {
             case .conv(let conv):
                 guard conv.inputChannels == channels else {
-                    throw fail(index, layer, "convolution expects \(conv.inputChannels) input channels, gets \(channels)")
+                    throw fail(index, layer,
+                               "convolution expects \(conv.inputChannels) input channels, gets \(channels)")
                 }
                 channels = conv.filters
             case .affine(let affine):
@@ -108,7 +109,8 @@ enum DlibShapeInference {
                 counts.elementwise += out.count
             case .maxPool(let p), .avgPool(let p):
                 let input = index > 0 ? shapes[index - 1] : out
-                counts.elementwise += out.count * (p.rows == 0 ? input.rows : p.rows) * (p.cols == 0 ? input.cols : p.cols)
+                let window = (p.rows == 0 ? input.rows : p.rows) * (p.cols == 0 ? input.cols : p.cols)
+                counts.elementwise += out.count * window
             case .tag, .skip:
                 break
             }

@@ -111,7 +111,8 @@ public struct FHOGDetectorModel: Sendable {
             let values = try decoder.readDoubleColumn("weight vector \(index)")
             guard values.count == dimensions + 1 else {
                 throw ModelLoadError(.malformed, offset: offset, tag: "object_detector",
-                                     detail: "weight vector \(index) has \(values.count) values, expected \(dimensions + 1)")
+                                     detail: "weight vector \(index) has \(values.count) values, expected "
+                                         + "\(dimensions + 1)")
             }
             detectors.append(Detector(weights: Array(values[0..<dimensions]), threshold: values[dimensions]))
         }

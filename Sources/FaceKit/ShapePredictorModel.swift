@@ -77,7 +77,8 @@ public struct ShapePredictorModel: Sendable {
             var trees: [RegressionTree] = []
             trees.reserveCapacity(treeCount)
             for tree in 0..<treeCount {
-                trees.append(try readTree(&decoder, shapeValues: initialShape.count, name: "level \(level) tree \(tree)"))
+                let name = "level \(level) tree \(tree)"
+                trees.append(try readTree(&decoder, shapeValues: initialShape.count, name: name))
             }
             forests.append(trees)
         }
@@ -128,13 +129,15 @@ public struct ShapePredictorModel: Sendable {
         var levels: [Level] = []
         for level in 0..<forestCount {
             guard anchors[level].count == deltas[level].count else {
-                throw ModelLoadError(.malformed, offset: deltasOffset, detail: "level \(level): \(anchors[level].count) "
+                throw ModelLoadError(.malformed, offset: deltasOffset,
+                                     detail: "level \(level): \(anchors[level].count) "
                                          + "anchors, \(deltas[level].count) deltas")
             }
             for tree in forests[level] {
-                for split in tree.splits where split.index1 >= anchors[level].count || split.index2 >= anchors[level].count {
+                let pixels = anchors[level].count
+                for split in tree.splits where split.index1 >= pixels || split.index2 >= pixels {
                     throw ModelLoadError(.malformed, offset: anchorsOffset, detail: "level \(level): a split reads "
-                                             + "pixel \(max(split.index1, split.index2)) of \(anchors[level].count)")
+                                             + "pixel \(max(split.index1, split.index2)) of \(pixels)")
                 }
             }
             levels.append(Level(trees: forests[level], anchorIndices: anchors[level], deltas: deltas[level]))

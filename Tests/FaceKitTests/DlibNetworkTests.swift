@@ -9,7 +9,8 @@ struct DlibNetworkTests {
     /// dlib's `anet_type` from examples/dnn_face_recognition_ex.cpp, unrolled from input to output.
     static let referenceLayers: [String] = {
         func block(_ filters: Int, stride: Int) -> [String] {
-            ["con\(filters)/3x3/s\(stride)/p\(stride == 1 ? 1 : 0)", "affine", "relu", "con\(filters)/3x3/s1/p1", "affine"]
+            let first = "con\(filters)/3x3/s\(stride)/p\(stride == 1 ? 1 : 0)"
+            return [first, "affine", "relu", "con\(filters)/3x3/s1/p1", "affine"]
         }
         func ares(_ filters: Int) -> [String] { ["tag1"] + block(filters, stride: 1) + ["add_prev1", "relu"] }
         func aresDown(_ filters: Int) -> [String] {

@@ -15,7 +15,8 @@ enum GoldenData {
     }
 
     static func descriptors() throws -> Descriptors {
-        try JSONDecoder().decode(Descriptors.self, from: Data(contentsOf: directory.appendingPathComponent("descriptors.json")))
+        let data = try Data(contentsOf: directory.appendingPathComponent("descriptors.json"))
+        return try JSONDecoder().decode(Descriptors.self, from: data)
     }
 
     /// A binary PPM (P6) or PGM (P5) with maxval 255: (width, height, channels, interleaved bytes).
