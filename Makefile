@@ -35,6 +35,7 @@ demo: build
 	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 test: deps
+	@Models/fetch
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

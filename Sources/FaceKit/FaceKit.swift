@@ -1,1 +1,0 @@
-/// dlib model readers and face detection (issues 3, 4).
