@@ -115,8 +115,10 @@ func maxFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, 
     let d = UnsafeMutableRawPointer(dst)
     let s = UnsafeRawPointer(src)
     while i &+ 16 <= n {
-        let v = pointwiseMax(d.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self),
-                             s.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self))
+        // A compare-and-select lowers to vmaxps; the standard library's pointwiseMax does not (NaN rules).
+        let old = d.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+        let new = s.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+        let v = old.replacing(with: new, where: new .> old)
         d.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
         i &+= 16
     }
