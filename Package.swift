@@ -31,6 +31,7 @@ let package = Package(
     products: [
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
+        .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -44,6 +45,7 @@ let package = Package(
         // C shims: one per system library, every symbol prefixed.
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+        .target(name: "CNeuralTarget"),
 
         .target(name: "SightlineCore"),
         .target(
@@ -58,7 +60,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "NeuralKernels", swiftSettings: kernelFlags),
+        .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],

@@ -1,0 +1,2 @@
+// Header-only module: the constants in CNeuralTarget.h are all there is.
+#include "CNeuralTarget.h"
