@@ -42,13 +42,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Each Benchmarks/NAME/bench prints Sightline's figure beside its peer's from the same run.
+# BENCH=decode (a space-separated list) runs only those.
+BENCH ?= $(notdir $(patsubst %/bench,%,$(wildcard Benchmarks/*/bench)))
+BENCH_PYTHON_PACKAGES := numpy pillow
+
 bench: build
 	@Tools/ensure-packages $(BENCH_PACKAGES)
-	@mkdir -p .build/bench
-	gcc -O2 -o .build/bench/jpeg_direct Benchmarks/decode/jpeg_direct.c -ljpeg
-	@py=$$(Tools/python-env numpy pillow) && \
-	  $$py Benchmarks/decode/run.py "$$($(SWIFT) build -c release --show-bin-path)/sightline" \
-	    .build/bench/jpeg_direct .build/bench/decode
+	@export BIN="$$($(SWIFT) build -c release --show-bin-path)" PY="$$(Tools/python-env $(BENCH_PYTHON_PACKAGES))"; \
+	  for b in $(BENCH); do Benchmarks/$$b/bench || exit 1; echo; done
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(CONFIG_DIR)
