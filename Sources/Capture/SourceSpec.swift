@@ -1,0 +1,57 @@
+import SightlineCore
+
+/// Where frames come from, as written in the configuration and on the command line:
+/// `v4l2:/dev/video0`, `mjpeg:PATH`, `avi:PATH`, `jpegdir:DIR`, `y4m:PATH`, and `-` as PATH for
+/// standard input where the format can be streamed (`mjpeg:-`, `y4m:-`, `avi:-`).
+public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
+    /// A V4L2 camera device.
+    case v4l2(device: String)
+    /// A raw MJPEG stream (JPEGs back to back).
+    case mjpeg(path: String)
+    /// A RIFF AVI file with Motion JPEG video.
+    case avi(path: String)
+    /// A directory of JPEG files, played in natural name order.
+    case jpegDirectory(path: String)
+    /// A YUV4MPEG2 stream.
+    case y4m(path: String)
+
+    /// Parses `kind:path`. Throws `CaptureError.badSourceSpec` naming the mistake.
+    public init(parsing text: String) throws(CaptureError) {
+        guard let colon = text.firstIndex(of: ":") else {
+            throw .badSourceSpec("\(text)' has no kind: write e.g. 'mjpeg:\(text)")
+        }
+        let kind = String(text[..<colon])
+        let path = String(text[text.index(after: colon)...])
+        guard !path.isEmpty else { throw .badSourceSpec("\(text)' has an empty path after '\(kind):") }
+        switch kind.lowercased() {
+        case "v4l2":
+            guard path != "-" else { throw .badSourceSpec("\(text)' reads a camera, not standard input: use a device path") }
+            self = .v4l2(device: path)
+        case "mjpeg": self = .mjpeg(path: path)
+        case "avi": self = .avi(path: path)
+        case "y4m": self = .y4m(path: path)
+        case "jpegdir":
+            guard path != "-" else { throw .badSourceSpec("\(text)' is a directory source: standard input is not one") }
+            self = .jpegDirectory(path: path)
+        default:
+            throw .badSourceSpec("\(text)' has unknown kind '\(kind)' (known: v4l2, mjpeg, avi, jpegdir, y4m)")
+        }
+    }
+
+    /// The `kind:path` form, which `init(parsing:)` reads back.
+    public var description: String {
+        switch self {
+        case .v4l2(let device): return "v4l2:\(device)"
+        case .mjpeg(let path): return "mjpeg:\(path)"
+        case .avi(let path): return "avi:\(path)"
+        case .jpegDirectory(let path): return "jpegdir:\(path)"
+        case .y4m(let path): return "y4m:\(path)"
+        }
+    }
+
+    /// Whether the source is recorded footage (finite, replayable) rather than a live camera.
+    public var isRecorded: Bool {
+        if case .v4l2 = self { return false }
+        return true
+    }
+}
