@@ -15,26 +15,27 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// A YUV4MPEG2 stream.
     case y4m(path: String)
 
-    /// Parses `kind:path`. Throws `CaptureError.badSourceSpec` naming the mistake.
+    /// Parses `kind:path`. Throws `CaptureError.badSourceSpec(text)` (whose description lists the
+    /// accepted forms) for a missing or unknown kind, an empty path, or `-` where a stream cannot be.
     public init(parsing text: String) throws(CaptureError) {
         guard let colon = text.firstIndex(of: ":") else {
-            throw .badSourceSpec("\(text)' has no kind: write e.g. 'mjpeg:\(text)")
+            throw .badSourceSpec(text)
         }
         let kind = String(text[..<colon])
         let path = String(text[text.index(after: colon)...])
-        guard !path.isEmpty else { throw .badSourceSpec("\(text)' has an empty path after '\(kind):") }
+        guard !path.isEmpty else { throw .badSourceSpec(text) }
         switch kind.lowercased() {
         case "v4l2":
-            guard path != "-" else { throw .badSourceSpec("\(text)' reads a camera, not standard input: use a device path") }
+            guard path != "-" else { throw .badSourceSpec(text) }
             self = .v4l2(device: path)
         case "mjpeg": self = .mjpeg(path: path)
         case "avi": self = .avi(path: path)
         case "y4m": self = .y4m(path: path)
         case "jpegdir":
-            guard path != "-" else { throw .badSourceSpec("\(text)' is a directory source: standard input is not one") }
+            guard path != "-" else { throw .badSourceSpec(text) }
             self = .jpegDirectory(path: path)
         default:
-            throw .badSourceSpec("\(text)' has unknown kind '\(kind)' (known: v4l2, mjpeg, avi, jpegdir, y4m)")
+            throw .badSourceSpec(text)
         }
     }
 
