@@ -31,6 +31,8 @@ let package = Package(
     products: [
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
+        // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
+        .library(name: "SightlineCapture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

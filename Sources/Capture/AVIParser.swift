@@ -28,7 +28,7 @@ public struct AVIParser: FootageParser {
 
     enum Step { case needMore, `continue`, frame(FootageFrame) }
 
-    var queue = ByteQueue(capacity: 256 << 10)
+    var queue = ByteQueue()
     var state = State.fileHeader
     var finished = false
     var inMovi = false

@@ -13,7 +13,8 @@ struct ByteQueue {
     private var head = 0
     private var tail = 0
 
-    init(capacity: Int = 64 << 10) {
+    /// An empty queue; the store grows to the sizes writers ask for.
+    init(capacity: Int = 4096) {
         storage = [UInt8](repeating: 0, count: max(capacity, 16))
     }
 
@@ -118,14 +119,15 @@ struct ByteQueue {
             tail = live
             return
         }
-        var grown = [UInt8](repeating: 0, count: max(storage.count * 2, live + n))
         let from = head
-        grown.withUnsafeMutableBytes { dst in
-            storage.withUnsafeBytes { src in
-                dst.baseAddress!.copyMemory(from: src.baseAddress! + from, byteCount: live)
+        // Bytes past `live` are written before they are read, so the new store is not zeroed.
+        storage = storage.withUnsafeBytes { src in
+            [UInt8](unsafeUninitializedCapacity: max(storage.count * 2, live + n)) { dst, initialized in
+                UnsafeMutableRawBufferPointer(dst).baseAddress!.copyMemory(from: src.baseAddress! + from,
+                                                                          byteCount: live)
+                initialized = dst.count
             }
         }
-        storage = grown
         head = 0
         tail = live
     }

@@ -13,8 +13,9 @@ public typealias Y4MSource = FootageSource<Y4MParser>
 /// size stream in bounded memory. The pts of a frame is its container index over the frame rate
 /// (the container's, else `options.fps`, else 25), plus the duration of earlier passes when
 /// looping. Container damage the parser survives is counted in `stats`, not thrown; a file that
-/// is not of the format at all throws `CaptureError.badFormat`. Not thread-safe: one consumer.
-public final class FootageSource<Parser: FootageParser>: FrameSource {
+/// is not of the format at all throws `CaptureError.badFormat`. Not thread-safe: it may be handed
+/// to a capture thread (hence `@unchecked Sendable`) but is used by one thread at a time.
+public final class FootageSource<Parser: FootageParser>: FrameSource, @unchecked Sendable {
     /// Bytes asked of each `read(2)`.
     static var readSize: Int { 256 << 10 }
 

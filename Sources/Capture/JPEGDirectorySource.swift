@@ -6,8 +6,9 @@ import SightlineCore
 /// played in natural order (`frame2` before `frame10`) at `options.fps` (25 when nil). Each file
 /// is delivered as it is, whatever it contains, so a broken file reaches the decoder and is
 /// counted there; a file that vanished since listing or is larger than `options.maxFrameBytes`
-/// is counted corrupt and skipped (its timeline slot stays empty). Not thread-safe.
-public final class JPEGDirectorySource: FrameSource {
+/// is counted corrupt and skipped (its timeline slot stays empty). Not thread-safe: it may be
+/// handed to a capture thread (hence `@unchecked Sendable`) but is used by one thread at a time.
+public final class JPEGDirectorySource: FrameSource, @unchecked Sendable {
     static let extensions: Set<String> = ["jpg", "jpeg", "jpe", "jfif"]
 
     public let path: String

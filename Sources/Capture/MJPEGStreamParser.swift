@@ -22,7 +22,7 @@ public struct MJPEGStreamParser: FootageParser {
         case entropy(from: Int)
     }
 
-    private var queue = ByteQueue(capacity: 256 << 10)
+    private var queue = ByteQueue()
     private var state = State.seeking(from: 0)
     private var finished = false
     private var emitted = 0

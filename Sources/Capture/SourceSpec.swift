@@ -2,7 +2,7 @@ import SightlineCore
 
 /// Where frames come from, as written in the configuration and on the command line:
 /// `v4l2:/dev/video0`, `mjpeg:PATH`, `avi:PATH`, `jpegdir:DIR`, `y4m:PATH`, and `-` as PATH for
-/// standard input where the format can be streamed (`mjpeg:-`, `y4m:-`, `avi:-`).
+/// standard input with the stream formats (`mjpeg:-`, `y4m:-`), as the configuration accepts.
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// A V4L2 camera device.
     case v4l2(device: String)
@@ -16,7 +16,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case y4m(path: String)
 
     /// Parses `kind:path`. Throws `CaptureError.badSourceSpec(text)` (whose description lists the
-    /// accepted forms) for a missing or unknown kind, an empty path, or `-` where a stream cannot be.
+    /// accepted forms) for a missing or unknown kind, an empty path, `-` for other kinds than `mjpeg`
+    /// and `y4m`, or a camera path that is not absolute.
     public init(parsing text: String) throws(CaptureError) {
         guard let colon = text.firstIndex(of: ":") else {
             throw .badSourceSpec(text)
@@ -26,10 +27,12 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         guard !path.isEmpty else { throw .badSourceSpec(text) }
         switch kind.lowercased() {
         case "v4l2":
-            guard path != "-" else { throw .badSourceSpec(text) }
+            guard path.hasPrefix("/") else { throw .badSourceSpec(text) }
             self = .v4l2(device: path)
         case "mjpeg": self = .mjpeg(path: path)
-        case "avi": self = .avi(path: path)
+        case "avi":
+            guard path != "-" else { throw .badSourceSpec(text) }
+            self = .avi(path: path)
         case "y4m": self = .y4m(path: path)
         case "jpegdir":
             guard path != "-" else { throw .badSourceSpec(text) }

@@ -28,7 +28,7 @@ public struct Y4MParser: FootageParser {
 
     private enum State { case streamHeader, frameHeader, frameData }
 
-    private var queue = ByteQueue(capacity: 256 << 10)
+    private var queue = ByteQueue()
     private var state = State.streamHeader
     private var finished = false
     private var frameBytes = 0
