@@ -10,6 +10,7 @@ import Testing
     static func withStandardInput<R>(fed bytes: [UInt8], _ body: () throws -> R) throws -> R {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)  // no child process (ffmpeg tests) keeps the write end open
         let saved = dup(STDIN_FILENO)
         #expect(dup2(fds[0], STDIN_FILENO) == STDIN_FILENO)
         close(fds[0])

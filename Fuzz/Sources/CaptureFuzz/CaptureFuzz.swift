@@ -8,14 +8,14 @@ import SightlineCore
 /// frame has exactly the bytes its format needs, nothing exceeds the frame limit).
 func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    check(MJPEGStreamParser.self, bytes)
-    check(AVIParser.self, bytes)
-    check(Y4MParser.self, bytes)
+    // A generous frame limit, and a small one (chosen by the input) that fuzzed sizes reach.
+    for limit in [1 << 20, 64 * (1 + Int(size > 0 ? data[0] : 0))] {
+        check(MJPEGStreamParser.self, bytes, limit: limit)
+        check(AVIParser.self, bytes, limit: limit)
+        check(Y4MParser.self, bytes, limit: limit)
+    }
     return 0
 }
-
-/// Small enough that fuzzed sizes reach it, large enough for real seed frames.
-let frameLimit = 1 << 20
 
 struct Outcome: Equatable {
     var frames: [FootageFrame] = []
@@ -24,8 +24,9 @@ struct Outcome: Equatable {
     var skipped: UInt64 = 0
 }
 
-func run<P: FootageParser>(_: P.Type, _ bytes: UnsafeRawBufferPointer, pieces: (Int) -> Int) -> Outcome {
-    var parser = P(maxFrameBytes: frameLimit)
+func run<P: FootageParser>(_: P.Type, _ bytes: UnsafeRawBufferPointer, limit: Int, pieces: (Int) -> Int)
+    -> Outcome {
+    var parser = P(maxFrameBytes: limit)
     var outcome = Outcome()
     var offset = 0
     var step = 0
@@ -47,9 +48,9 @@ func run<P: FootageParser>(_: P.Type, _ bytes: UnsafeRawBufferPointer, pieces: (
     return outcome
 }
 
-func check<P: FootageParser>(_ type: P.Type, _ bytes: UnsafeRawBufferPointer) {
-    let whole = run(type, bytes, pieces: { _ in Int.max })
-    let split = run(type, bytes, pieces: { step in
+func check<P: FootageParser>(_ type: P.Type, _ bytes: UnsafeRawBufferPointer, limit: Int) {
+    let whole = run(type, bytes, limit: limit, pieces: { _ in Int.max })
+    let split = run(type, bytes, limit: limit, pieces: { step in
         bytes.isEmpty ? 1 : 1 + Int(bytes[(step &* 7) % bytes.count]) % 67
     })
     guard whole == split else {
@@ -69,7 +70,7 @@ func check<P: FootageParser>(_ type: P.Type, _ bytes: UnsafeRawBufferPointer) {
         lastIndex = frame.index
         switch frame.payload {
         case .jpeg(let jpeg):
-            precondition(jpeg.count <= frameLimit, "\(P.formatName): frame over the limit")
+            precondition(jpeg.count <= limit, "\(P.formatName): frame over the limit")
             if P.self == MJPEGStreamParser.self {
                 precondition(jpeg.count >= 4 && jpeg[0] == 0xFF && jpeg[1] == 0xD8
                              && jpeg[jpeg.count - 2] == 0xFF && jpeg[jpeg.count - 1] == 0xD9,
