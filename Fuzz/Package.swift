@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// libFuzzer target for the footage container parsers, and their throughput benchmark. Built by `make fuzz` (Makefile.fuzz) with
-// `-sanitize=fuzzer,address`; kept apart so that the main package never
-// carries sanitizer flags.
+// libFuzzer target for the footage container parsers, and their throughput benchmark.
+// `make fuzz` (Makefile.fuzz) builds CaptureFuzz with `-sanitize=fuzzer,address`; the package is
+// kept apart so that the main package never carries sanitizer flags.
 let package = Package(
     name: "SightlineFuzz",
     dependencies: [

@@ -69,7 +69,11 @@ public final class FootageSource<Parser: FootageParser>: FrameSource, @unchecked
         }
         while true {
             let frame: FootageFrame?
-            do { frame = try parser.nextFrame() } catch { throw CaptureError.badFormat(path: path, reason: error.reason) }
+            do {
+                frame = try parser.nextFrame()
+            } catch {
+                throw CaptureError.badFormat(path: path, reason: error.reason)
+            }
             if let frame {
                 lastIndexInPass = frame.index
                 let pts = passStartPTS + Double(frame.index) / frameRate

@@ -48,8 +48,8 @@ import Testing
         ]) + CorruptJPEGs.truncated(g[7])
         let dir = try TemporaryDirectory()
         let path = try dir.write("corrupt.mjpeg", stream)
-        let tally = try Self.run(MJPEGFileSource(path: path, options: SourceOptions(fps: 10, pacing: .asFastAsPossible)),
-                                 fps: 10)
+        let options = SourceOptions(fps: 10, pacing: .asFastAsPossible)
+        let tally = try Self.run(MJPEGFileSource(path: path, options: options), fps: 10)
         // Cut frames never leave the container (a new SOI, or the end of file, comes first).
         // The broken marker chain still decodes: libjpeg skips extraneous bytes before a marker.
         #expect(tally == Tally(delivered: 7, decoded: 5, truncated: 0, corrupt: 2, sourceCorrupt: 2,

@@ -43,8 +43,9 @@ struct FFmpegFootageTests {
     @Test func rawMJPEG() throws {
         let dir = try TemporaryDirectory()
         try Self.run(Self.testsrc + ["-f", "mjpeg", "out.mjpeg"], in: dir.path)
-        let frames = try FootageSourceTests.drain(SourceFactory.make("mjpeg:" + dir.path + "/out.mjpeg",
-                                                                     options: .init(fps: 10, pacing: .asFastAsPossible)))
+        let source = try SourceFactory.make("mjpeg:" + dir.path + "/out.mjpeg",
+                                            options: .init(fps: 10, pacing: .asFastAsPossible))
+        let frames = try FootageSourceTests.drain(source)
         let reference = try Self.referencePackets(of: "out.mjpeg", in: dir.path)
         #expect(frames.map(\.payload) == reference.map { .jpeg($0) })
         FootageSourceTests.checkTimeline(frames, fps: 10)

@@ -18,7 +18,8 @@ import Testing
         #expect(try SourceSpec(parsing: spec.description) == spec)
     }
 
-    @Test(arguments: ["/dev/video0", "mjpeg:", "rtsp://cam/stream", "jpegdir:-", "v4l2:-", "avi:-", "v4l2:video0", "", "webm:a.webm"])
+    @Test(arguments: ["/dev/video0", "mjpeg:", "rtsp://cam/stream", "jpegdir:-", "v4l2:-", "avi:-", "v4l2:video0", "",
+                      "webm:a.webm"])
     func rejects(text: String) {
         #expect(throws: CaptureError.badSourceSpec(text)) { try SourceSpec(parsing: text) }
     }

@@ -54,7 +54,9 @@ import Testing
         var b = Y4MParser()
         #expect(throws: FootageFormatError.self) { _ = try parseAll(&b, Array("YUV4MPEG2 W0 H2\n".utf8), chunk: 64) }
         var c = Y4MParser(maxFrameBytes: 1000)
-        #expect(throws: FootageFormatError.self) { _ = try parseAll(&c, Array("YUV4MPEG2 W100 H100\n".utf8), chunk: 64) }
+        #expect(throws: FootageFormatError.self) {
+            _ = try parseAll(&c, Array("YUV4MPEG2 W100 H100\n".utf8), chunk: 64)
+        }
         let writer = Y4MWriter(width: 2, height: 2)
         var d = Y4MParser()
         let desync = writer.header() + writer.frame(writer.planes(index: 0)) + Array("JUNK\n".utf8)

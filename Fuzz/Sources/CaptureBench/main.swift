@@ -45,7 +45,9 @@ struct Timing {
 func report(_ name: String, bytes: Int, frames: Int, _ t: Timing) {
     let mb = Double(bytes) / 1e6
     let line = "\(name): \(frames) frames, \(mb) MB, wall \(Double(t.wall) / 1e6) ms, cpu \(Double(t.cpu) / 1e6) ms"
-    print(line + " -> \(Int(mb / (Double(t.cpu) / 1e9))) MB/s cpu, \(Int(Double(frames) / (Double(t.cpu) / 1e9))) frames/s")
+    let cpuSeconds = Double(t.cpu) / 1e9, wallSeconds = Double(t.wall) / 1e9
+    print(line + " -> \(Int(mb / cpuSeconds)) MB/s cpu (\(Int(mb / wallSeconds)) wall), "
+          + "\(Int(Double(frames) / cpuSeconds)) frames/s cpu")
 }
 
 func parse<P: FootageParser>(_: P.Type, _ data: [UInt8], chunk: Int) throws -> Int {
