@@ -2,24 +2,18 @@ import SightlineCore
 
 /// Builds the frame source a `SourceSpec` names.
 public enum SourceFactory {
-    /// Builds a V4L2 camera source for a device path.
-    public typealias V4L2Maker = @Sendable (_ device: String, _ options: SourceOptions) throws -> any FrameSource
-
-    /// HOOK for the V4L2 capture helper's `V4L2Source`, which lives in this module once merged.
-    /// The lead wires it (or replaces the `.v4l2` case of `make` with a direct call):
-    /// `SourceFactory.makeV4L2 = { try V4L2Source(path: $0, options: $1) }`.
-    /// Set it once at start-up, before any source is made; it is read without synchronisation.
-    nonisolated(unsafe) public static var makeV4L2: V4L2Maker?
-
-    /// A source for `spec`, not yet opened. Throws `CaptureError.unsupported` for a camera when
-    /// no V4L2 support is wired in.
+    /// A source for `spec`, not yet opened. A camera comes back as a plain `V4L2Source`; the
+    /// daemon wraps it in a `ReconnectingSource` to survive unplugs and stalls.
     public static func make(spec: SourceSpec, options: SourceOptions = SourceOptions()) throws -> any FrameSource {
         switch spec {
         case .v4l2(let device):
-            guard let makeV4L2 else {
-                throw CaptureError.unsupported(path: device, reason: "this build has no V4L2 capture")
+            var configuration = V4L2Configuration(
+                framesPerSecond: options.fps, deviceTimeout: .milliseconds(Int64(options.deviceTimeoutSeconds * 1000)))
+            if let width = options.width, let height = options.height {
+                configuration.width = width
+                configuration.height = height
             }
-            return try makeV4L2(device, options)
+            return V4L2Source(path: device, configuration: configuration)
         case .mjpeg(let path): return MJPEGFileSource(path: path, options: options)
         case .avi(let path): return AVISource(path: path, options: options)
         case .jpegDirectory(let path): return JPEGDirectorySource(path: path, options: options)
