@@ -40,7 +40,9 @@ struct Daemon {
             let relay = SourceStateRelay()
             let source = try makeSource(for: camera, relay: relay, logger: logger)
             let settings = CameraPipeline.Settings(
-                camera: camera.id, queueDepth: camera.queueDepth, processFPS: camera.processFPS,
+                camera: camera.id, queueDepth: camera.queueDepth,
+                overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
+                processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
             let pipeline = CameraPipeline(settings: settings, source: source, stages: [FrameStatsStage()],
                                           logger: logger, sink: { sink.write($0) })
