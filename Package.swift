@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C shims: one per system library, every symbol prefixed.
@@ -68,6 +69,15 @@ let package = Package(
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
             swiftSettings: kernelFlags
         ),
+        .target(
+            name: "Matcher",
+            dependencies: [
+                "SightlineCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: kernelFlags
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
@@ -83,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "Matcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +112,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(
+            name: "MatcherTests",
+            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]
