@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "FaceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
