@@ -10,6 +10,7 @@ struct Sightline: ParsableCommand {
         subcommands: [
             FramesCommand.self,
             ProbeCommand.self,
+            FacesCommand.self,
             GalleryCommand.self,
             BenchCommand.self,
         ])
