@@ -8,12 +8,15 @@ import PackageDescription
 // `x86-64-v4` (AVX-512), `native`, or `baseline` for a binary that runs on any x86-64.
 // On aarch64 NEON is always on and no flag is needed.
 let march = ProcessInfo.processInfo.environment["SIGHTLINE_MARCH"] ?? "baseline"
+// The compute modules are optimised in debug builds too: `make test` runs whole networks and
+// detectors on real photos, which take minutes unoptimised and seconds optimised.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 let kernelFlags: [SwiftSetting] = {
     #if arch(x86_64)
-    guard march != "baseline" else { return [] }
-    return [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+    guard march != "baseline" else { return optimizedInDebug }
+    return [.unsafeFlags(["-Xcc", "-march=\(march)"])] + optimizedInDebug
     #else
-    return []
+    return optimizedInDebug
     #endif
 }()
 let kernelCFlags: [CSetting] = {
