@@ -18,7 +18,7 @@ struct FaceEmbedderTests {
     @Test(.enabled(if: ModelFiles.available(ModelFiles.faceNetName), "run Models/fetch to get the model files"))
     func everyGoldenChipMatchesDlib() throws {
         let golden = try GoldenData.descriptors()
-        #expect(golden.chips.count >= 4)
+        #expect(golden.chips.filter { $0.name.hasPrefix("photo-") }.count >= 6)
         let embedder = try FaceEmbedder(network: DlibNetwork(bytes: ModelFiles.faceNetBytes))
         let chips = try golden.chips.map { try Self.image($0.file) }
         let descriptors = try embedder.embed(chips: chips)
@@ -26,6 +26,21 @@ struct FaceEmbedderTests {
             #expect(descriptor.count == 128)
             let distance = Self.distance(descriptor, chip.descriptor)
             #expect(distance <= 1e-3, "\(chip.name): distance \(distance) from dlib")
+        }
+    }
+
+    /// dlib's decision rule on our descriptors of the photographs: one person's chips within 0.6, two people apart.
+    @Test(.enabled(if: ModelFiles.available(ModelFiles.faceNetName), "run Models/fetch to get the model files"))
+    func photographsKeepDlibsSamePersonDecisions() throws {
+        let photos = try GoldenData.descriptors().chips.filter { $0.name.hasPrefix("photo-") }
+        let embedder = try FaceEmbedder(network: DlibNetwork(bytes: ModelFiles.faceNetBytes), threads: 2)
+        let descriptors = try embedder.embed(chips: photos.map { try Self.image($0.file) })
+        for i in photos.indices {
+            for j in photos.indices where j > i {
+                let samePerson = photos[i].name.hasPrefix("photo-obama") == photos[j].name.hasPrefix("photo-obama")
+                let distance = Self.distance(descriptors[i], descriptors[j])
+                #expect(samePerson ? distance < 0.6 : distance > 0.6, "\(photos[i].name) – \(photos[j].name): \(distance)")
+            }
         }
     }
 
