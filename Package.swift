@@ -45,12 +45,13 @@ let package = Package(
         // C shims: one per system library, every symbol prefixed.
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
 
         .target(name: "SightlineCore"),
         .target(
             name: "Imaging",
-            dependencies: ["SightlineCore", "CJPEG"],
+            dependencies: ["SightlineCore", "CJPEG", "CZlib"],
             swiftSettings: kernelFlags
         ),
         .target(
