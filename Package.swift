@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "FaceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -31,6 +31,9 @@ public final class FaceEmbedder {
         try self.init(network: DlibNetwork(contentsOfFile: path), threads: threads)
     }
 
+    /// The SIMD target the kernels were compiled for, e.g. `avx512 8x32 fma` (see NeuralKernels' README).
+    public static var kernelTarget: String { KernelTarget.description }
+
     /// Chip width and height the network takes (150×150 for dlib's face ResNet).
     public var chipSize: (width: Int, height: Int) { (program.cols, program.rows) }
 
