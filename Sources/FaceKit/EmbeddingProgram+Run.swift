@@ -16,18 +16,21 @@ final class EmbeddingBuffers: @unchecked Sendable {
 }
 
 extension EmbeddingProgram {
-    /// Runs the program on one interleaved RGB chip of `rows`×`cols` and writes the output vector to `output`.
+    /// Runs the program on a batch of interleaved RGB chips of `rows`×`cols` and writes their output vectors,
+    /// one after another, to `output` (`chips.count · outputLength` floats).
     ///
-    /// When `stepNanos` is given, each step's thread CPU time is added to `stepNanos[step]` (profiling).
+    /// The batch runs layer by layer: every tensor holds all chips stacked vertically and each convolution is
+    /// one GEMM over the pixels of all of them, so each block of weights is loaded once per batch. When
+    /// `stepNanos` is given, each step's thread CPU time is added to `stepNanos[step]` (profiling).
     func run(
-        rgb: UnsafeBufferPointer<UInt8>, buffers: EmbeddingBuffers, output: UnsafeMutableBufferPointer<Float>,
+        chips: ArraySlice<Image>, buffers: EmbeddingBuffers, output: UnsafeMutableBufferPointer<Float>,
         stepNanos: UnsafeMutablePointer<UInt64>? = nil
     ) {
-        precondition(rgb.count == rows * cols * 3, "chip must be \(cols)x\(rows) RGB")
-        precondition(output.count == outputLength, "output needs \(outputLength) floats")
+        let images = chips.count
+        precondition(images > 0 && output.count == images * outputLength, "output needs \(images)×\(outputLength) floats")
         for (position, step) in steps.enumerated() {
             let start = stepNanos == nil ? 0 : Clocks.threadCPUNanos()
-            execute(step.operation, rgb: rgb, buffers: buffers)
+            execute(step.operation, chips: chips, buffers: buffers)
             if let stepNanos { stepNanos[position] &+= Clocks.threadCPUNanos() &- start }
         }
         buffers.slots[outputSlot].withUnsafeBufferPointer { result in
@@ -35,14 +38,16 @@ extension EmbeddingProgram {
         }
     }
 
-    private func execute(_ operation: Operation, rgb: UnsafeBufferPointer<UInt8>, buffers: EmbeddingBuffers) {
+    private func execute(_ operation: Operation, chips: ArraySlice<Image>, buffers: EmbeddingBuffers) {
+        let images = chips.count
         switch operation {
         case .input(let mean, let output):
-            normalise(rgb, mean: mean, into: &buffers.slots[output])
+            normalise(chips, mean: mean, into: &buffers.slots[output])
         case .conv(let conv, let input, let residual, let output):
             let source = buffers.slots[input]
             let residualTensor = residual.map { buffers.slots[$0] }
-            conv.apply(source, residual: residualTensor, into: &buffers.slots[output], workspace: buffers.workspace)
+            conv.apply(source, residual: residualTensor, into: &buffers.slots[output], images: images,
+                       workspace: buffers.workspace)
         case .affine(let scale, let shift, let perElement, let input, let output):
             if input != output { copy(buffers, from: input, to: output) }
             if perElement {
@@ -56,41 +61,49 @@ extension EmbeddingProgram {
         case .maxPool(let w, let input, let output):
             let source = buffers.slots[input]
             Pooling.maxPool(source, windowHeight: w.rows, windowWidth: w.cols, strideY: w.strideY, strideX: w.strideX,
-                            paddingY: w.padY, paddingX: w.padX, into: &buffers.slots[output])
+                            paddingY: w.padY, paddingX: w.padX, into: &buffers.slots[output], images: images)
         case .avgPool(let w, let input, let output):
             let source = buffers.slots[input]
             Pooling.averagePool(source, windowHeight: w.rows, windowWidth: w.cols, strideY: w.strideY,
-                                strideX: w.strideX, paddingY: w.padY, paddingX: w.padX, into: &buffers.slots[output])
+                                strideX: w.strideX, paddingY: w.padY, paddingX: w.padX, into: &buffers.slots[output],
+                                images: images)
         case .globalAveragePool(let input, let output):
             let source = buffers.slots[input]
-            Pooling.globalAveragePool(source, into: &buffers.slots[output])
+            Pooling.globalAveragePool(source, into: &buffers.slots[output], images: images)
         case .add(let a, let b, let relu, let output):
             let first = buffers.slots[a]
             let second = buffers.slots[b]
-            Elementwise.residualAdd(first, second, relu: relu, into: &buffers.slots[output])
+            Elementwise.residualAdd(first, second, relu: relu, into: &buffers.slots[output], images: images)
         case .fc(let fc, let bias, let input, let output):
             let source = buffers.slots[input]
-            fc.apply(source, into: &buffers.slots[output])
+            fc.apply(source, into: &buffers.slots[output], images: images)
             if !bias.isEmpty {
                 buffers.slots[output].withUnsafeMutableBufferPointer { values in
-                    for o in 0..<bias.count { values[o] += bias[o] }
+                    for index in values.indices { values[index] += bias[index % bias.count] }
                 }
             }
         }
     }
 
-    /// dlib `input_rgb_image`: `(pixel − mean[channel]) / 256`, HWC like the chip itself.
-    private func normalise(_ rgb: UnsafeBufferPointer<UInt8>, mean: [Float], into tensor: inout Tensor) {
-        tensor.reshape(to: TensorShape(height: rows, width: cols, channels: 3))
+    /// dlib `input_rgb_image`: `(pixel − mean[channel]) / 256`, HWC like the chips, stacked vertically.
+    private func normalise(_ chips: ArraySlice<Image>, mean: [Float], into tensor: inout Tensor) {
+        tensor.reshape(to: TensorShape(height: rows * chips.count, width: cols, channels: 3))
         let (red, green, blue) = (mean[0], mean[1], mean[2])
+        let count = rows * cols * 3
         tensor.withUnsafeMutableBufferPointer { values in
-            var index = 0
-            while index < rgb.count {
-                // Dividing by 256 is exact, so this equals dlib's float-minus-then-double-divide.
-                values[index] = (Float(rgb[index]) - red) / 256
-                values[index + 1] = (Float(rgb[index + 1]) - green) / 256
-                values[index + 2] = (Float(rgb[index + 2]) - blue) / 256
-                index += 3
+            for (image, chip) in chips.enumerated() {
+                precondition(chip.pixels.count == count, "chip must be \(cols)x\(rows) RGB")
+                let out = values.baseAddress! + image * count
+                chip.pixels.withUnsafeBufferPointer { rgb in
+                    var index = 0
+                    while index < count {
+                        // Dividing by 256 is exact, so this equals dlib's float-minus-then-double-divide.
+                        out[index] = (Float(rgb[index]) - red) / 256
+                        out[index + 1] = (Float(rgb[index + 1]) - green) / 256
+                        out[index + 2] = (Float(rgb[index + 2]) - blue) / 256
+                        index += 3
+                    }
+                }
             }
         }
     }
@@ -104,9 +117,12 @@ extension EmbeddingProgram {
     }
 
     private static func affinePerElement(_ tensor: inout Tensor, scale: [Float], shift: [Float]) {
-        precondition(scale.count == tensor.shape.count, "per-element affine size")
+        precondition(tensor.shape.count % scale.count == 0, "per-element affine size")
         tensor.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = scale[index] * values[index] + shift[index] }
+            for index in values.indices {
+                let element = index % scale.count
+                values[index] = scale[element] * values[index] + shift[element]
+            }
         }
     }
 }

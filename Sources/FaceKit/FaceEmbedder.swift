@@ -5,30 +5,34 @@ import SightlineCore
 /// Computes dlib-compatible face descriptors (128 floats for dlib's face ResNet) for aligned RGB face chips.
 ///
 /// Loads any dlib metric network the reader understands and compiles it once (`EmbeddingProgram`): weights
-/// repacked, affine/residual/ReLU fused into the convolutions. Each thread keeps its own tensor slots and
-/// scratch, reused across calls, so after the first chip embedding allocates only the returned descriptors.
-/// `threads` > 1 splits a batch of chips across threads (one chip per thread at a time); a single chip always
-/// runs on the calling thread. Not thread-safe: one embedder per caller thread, or guard it.
+/// repacked, affine/residual/ReLU fused into the convolutions. Chips run in batches of up to `batchSize`
+/// through the network layer by layer, every convolution one GEMM over all of a batch's pixels (each weight
+/// block is then loaded once per batch, not once per face). Each thread keeps its own tensor slots and scratch,
+/// reused across calls, so after the first batch embedding allocates only the returned descriptors; the slots
+/// grow with `batchSize` (about 2.7 MB per chip in the batch for dlib's face ResNet). `threads` > 1 splits a
+/// call's chips across threads. Not thread-safe: one embedder per caller thread, or guard it.
 public final class FaceEmbedder {
     /// The compiled network (shareable between embedders).
     public let program: EmbeddingProgram
-    /// Threads used for a batch.
+    /// Threads used for a call with several chips.
     public let threads: Int
-    private var buffers: [EmbeddingBuffers]
+    /// Most chips run through the network together.
+    public let batchSize: Int
+    private let buffers: [EmbeddingBuffers]
 
-    /// Compiles `network`; `threads` (≥ 1) threads serve a batch.
-    public init(network: DlibNetwork, threads: Int = 1) throws(ModelLoadError) {
-        precondition(threads >= 1, "at least one thread")
+    /// Compiles `network`; `threads` (≥ 1) threads serve a call, each running up to `batchSize` chips at once.
+    public init(network: DlibNetwork, threads: Int = 1, batchSize: Int = 8) throws(ModelLoadError) {
+        precondition(threads >= 1 && batchSize >= 1, "at least one thread and one chip per batch")
         program = try EmbeddingProgram(network: network)
         self.threads = threads
-        buffers = (0..<threads).map { _ in EmbeddingBuffers(slotCount: 0) }
+        self.batchSize = batchSize
         let slotCount = program.slots
-        for buffer in buffers { buffer.slots = [Tensor](repeating: Tensor(), count: slotCount) }
+        buffers = (0..<threads).map { _ in EmbeddingBuffers(slotCount: slotCount) }
     }
 
     /// Reads a dlib `.dat` file (e.g. `dlib_face_recognition_resnet_model_v1.dat`) and compiles it.
-    public convenience init(contentsOfFile path: String, threads: Int = 1) throws(ModelLoadError) {
-        try self.init(network: DlibNetwork(contentsOfFile: path), threads: threads)
+    public convenience init(contentsOfFile path: String, threads: Int = 1, batchSize: Int = 8) throws(ModelLoadError) {
+        try self.init(network: DlibNetwork(contentsOfFile: path), threads: threads, batchSize: batchSize)
     }
 
     /// The SIMD target the kernels were compiled for, e.g. `avx512 8x32 fma` (see NeuralKernels' README).
@@ -51,50 +55,56 @@ public final class FaceEmbedder {
         }
         var results = [[Float]](repeating: [], count: chips.count)
         let workers = min(threads, chips.count)
+        let (program, buffers, batchSize) = (self.program, self.buffers, self.batchSize)
         if workers <= 1 {
-            for index in chips.indices { results[index] = embedOne(chips[index], buffers[0]) }
+            Self.embed(chips[...], program: program, buffers: buffers[0], batchSize: batchSize) { results[$0] = $1 }
             return results
         }
-        let program = self.program
-        let buffers = self.buffers
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < chips.count {
-                    out[index] = Self.embed(chips[index], program: program, buffers: buffers[worker])
-                    index += workers
+                let share = chips.indices.dropFirst(worker * chips.count / workers)
+                    .prefix((worker + 1) * chips.count / workers - worker * chips.count / workers)
+                Self.embed(chips[share], program: program, buffers: buffers[worker], batchSize: batchSize) {
+                    out[$0] = $1
                 }
             }
         }
         return results
     }
 
-    /// Runs one chip `repetitions` times and returns each step's mean thread CPU time (ns) with its label.
-    public func profile(chip: Image, repetitions: Int) throws(EmbeddingError) -> [(label: String, nanos: Double)] {
-        _ = try embed(chips: [chip])
+    /// Runs `chips` as one batch `repetitions` times; returns each step's mean thread CPU time (ns) per batch.
+    public func profile(chips: [Image], repetitions: Int) throws(EmbeddingError) -> [(label: String, nanos: Double)] {
+        _ = try embed(chips: Array(chips.prefix(1)))
         var nanos = [UInt64](repeating: 0, count: program.stepCount)
-        var output = [Float](repeating: 0, count: program.outputLength)
+        var output = [Float](repeating: 0, count: program.outputLength * chips.count)
         for _ in 0..<max(1, repetitions) {
-            chip.pixels.withUnsafeBufferPointer { rgb in
-                output.withUnsafeMutableBufferPointer { out in
-                    nanos.withUnsafeMutableBufferPointer { n in
-                        program.run(rgb: rgb, buffers: buffers[0], output: out, stepNanos: n.baseAddress)
-                    }
+            output.withUnsafeMutableBufferPointer { out in
+                nanos.withUnsafeMutableBufferPointer { n in
+                    program.run(chips: chips[...], buffers: buffers[0], output: out, stepNanos: n.baseAddress)
                 }
             }
         }
         return zip(program.stepLabels, nanos).map { ($0, Double($1) / Double(max(1, repetitions))) }
     }
 
-    private func embedOne(_ chip: Image, _ buffers: EmbeddingBuffers) -> [Float] {
-        Self.embed(chip, program: program, buffers: buffers)
-    }
-
-    private static func embed(_ chip: Image, program: EmbeddingProgram, buffers: EmbeddingBuffers) -> [Float] {
-        [Float](unsafeUninitializedCapacity: program.outputLength) { out, count in
-            chip.pixels.withUnsafeBufferPointer { rgb in program.run(rgb: rgb, buffers: buffers, output: out) }
-            count = program.outputLength
+    /// Embeds `chips` in batches of at most `batchSize`, handing each (index, descriptor) to `store`.
+    private static func embed(
+        _ chips: ArraySlice<Image>, program: EmbeddingProgram, buffers: EmbeddingBuffers, batchSize: Int,
+        store: (Int, [Float]) -> Void
+    ) {
+        let length = program.outputLength
+        var start = chips.startIndex
+        while start < chips.endIndex {
+            let end = min(start + batchSize, chips.endIndex)
+            let flat = [Float](unsafeUninitializedCapacity: (end - start) * length) { out, count in
+                program.run(chips: chips[start..<end], buffers: buffers, output: out)
+                count = (end - start) * length
+            }
+            for index in start..<end {
+                store(index, Array(flat[(index - start) * length..<(index - start + 1) * length]))
+            }
+            start = end
         }
     }
 }

@@ -20,6 +20,9 @@ extension BenchCommand {
         @Option(help: "Threads serving a batch.")
         var threads = 1
 
+        @Option(help: "Most chips the embedder runs through the network together (its batchSize).")
+        var networkBatch = 8
+
         @Option(name: .customLong("chip"), help: "Chips to embed (PNG/JPEG, cycled); default: synthetic chips.")
         var chips: [String] = []
 
@@ -40,7 +43,7 @@ extension BenchCommand {
         }
 
         func run() throws {
-            let embedder = try FaceChips.embedder(model: model, threads: threads)
+            let embedder = try FaceChips.embedder(model: model, threads: threads, batchSize: networkBatch)
             let size = embedder.chipSize
             var pool = try chips.map(FaceChips.load)
             if pool.isEmpty { pool = (0..<4).map { FaceChips.synthetic(width: size.width, height: size.height, seed: $0) } }
@@ -72,15 +75,15 @@ extension BenchCommand {
                              1000 / best, gflop / best * 1000, gflop)
                       + "\(FaceEmbedder.kernelTarget), \(wall.count) reps)")
             }
-            if profile { try printProfile(embedder, faces[0]) }
+            if profile { try printProfile(embedder, Array(faces.prefix(batch))) }
         }
 
-        private func printProfile(_ embedder: FaceEmbedder, _ chip: Image) throws {
-            let steps = try embedder.profile(chip: chip, repetitions: 20)
+        private func printProfile(_ embedder: FaceEmbedder, _ chips: [Image]) throws {
+            let steps = try embedder.profile(chips: chips, repetitions: max(2, 20 / chips.count))
             let total = steps.reduce(0) { $0 + $1.nanos }
-            print("per-step thread CPU time, one chip, mean of 20 (total \(String(format: "%.3f", total / 1e6)) ms):")
+            print("per-step thread CPU time per face, batch of \(chips.count) (total \(String(format: "%.3f", total / 1e6 / Double(chips.count))) ms):")
             for (index, step) in steps.enumerated() {
-                print(String(format: "%3d %8.3f ms %5.1f%%  ", index, step.nanos / 1e6, 100 * step.nanos / total)
+                print(String(format: "%3d %8.3f ms %5.1f%%  ", index, step.nanos / 1e6 / Double(chips.count), 100 * step.nanos / total)
                       + step.label)
             }
         }

@@ -89,11 +89,13 @@ struct FaceEmbedderTests {
 
     @Test func batchesAndThreadsGiveTheSameDescriptorsAsSingleChips() throws {
         let network = SmallNetworks.residual(seed: 7)
-        let single = try FaceEmbedder(network: network)
-        let threaded = try FaceEmbedder(network: network, threads: 3)
+        let single = try FaceEmbedder(network: network, batchSize: 1)
+        let batched = try FaceEmbedder(network: network, batchSize: 3)
+        let threaded = try FaceEmbedder(network: network, threads: 3, batchSize: 2)
         let chips = (0..<7).map { SmallNetworks.chip(rows: 9, cols: 11, seed: 100 + UInt64($0)) }
         let one = try chips.map { try single.embed(chip: $0) }
         #expect(try single.embed(chips: chips) == one)
+        #expect(try batched.embed(chips: chips) == one)
         #expect(try threaded.embed(chips: chips) == one)
         #expect(try single.embed(chips: []) == [])
         // Buffers are reused: a second pass over the same chips gives identical results.
