@@ -8,10 +8,13 @@ import SightlineCore
 /// thread its own instance; no two threads ever touch one at the same time.
 final class EmbeddingBuffers: @unchecked Sendable {
     var slots: [Tensor]
+    /// Where a batch's chips are gathered at the switch from one chip at a time to the whole batch.
+    var staging: [Tensor]
     let workspace = Workspace()
 
     init(slotCount: Int) {
         slots = [Tensor](repeating: Tensor(), count: slotCount)
+        staging = [Tensor](repeating: Tensor(), count: slotCount)
     }
 }
 
@@ -19,22 +22,55 @@ extension EmbeddingProgram {
     /// Runs the program on a batch of interleaved RGB chips of `rows`×`cols` and writes their output vectors,
     /// one after another, to `output` (`chips.count · outputLength` floats).
     ///
-    /// The batch runs layer by layer: every tensor holds all chips stacked vertically and each convolution is
-    /// one GEMM over the pixels of all of them, so each block of weights is loaded once per batch. When
-    /// `stepNanos` is given, each step's thread CPU time is added to `stepNanos[step]` (profiling).
+    /// Steps before `batchedFrom` run chip by chip; their live tensors are then gathered, chips stacked
+    /// vertically, and the remaining steps run on the whole batch: each convolution one GEMM over the pixels of
+    /// all chips, so each block of weights is loaded once per batch. When `stepNanos` is given, each step's
+    /// thread CPU time is added to `stepNanos[step]` (profiling).
     func run(
         chips: ArraySlice<Image>, buffers: EmbeddingBuffers, output: UnsafeMutableBufferPointer<Float>,
         stepNanos: UnsafeMutablePointer<UInt64>? = nil
     ) {
         let images = chips.count
         precondition(images > 0 && output.count == images * outputLength, "output needs \(images)×\(outputLength) floats")
-        for (position, step) in steps.enumerated() {
-            let start = stepNanos == nil ? 0 : Clocks.threadCPUNanos()
-            execute(step.operation, chips: chips, buffers: buffers)
-            if let stepNanos { stepNanos[position] &+= Clocks.threadCPUNanos() &- start }
+        let split = images == 1 ? 0 : batchedFrom
+        for (image, index) in chips.indices.enumerated() where split > 0 {
+            run(steps: 0..<split, chips: chips[index...index], buffers: buffers, stepNanos: stepNanos)
+            for (position, boundary) in boundarySlots.enumerated() {
+                let shape = boundary.shape
+                let single = shape.count
+                if image == 0 {
+                    buffers.staging[position].reshape(to: TensorShape(height: shape.rows * images, width: shape.cols,
+                                                                      channels: shape.channels))
+                }
+                let source = buffers.slots[boundary.slot]
+                precondition(source.shape.count == single, "boundary tensor \(source.shape) is not \(shape)")
+                source.withUnsafeBufferPointer { from in
+                    buffers.staging[position].withUnsafeMutableBufferPointer { to in
+                        _ = UnsafeMutableBufferPointer(rebasing: to[image * single..<(image + 1) * single])
+                            .update(fromContentsOf: from)
+                    }
+                }
+            }
         }
+        if split > 0 {
+            for (position, boundary) in boundarySlots.enumerated() {
+                swap(&buffers.slots[boundary.slot], &buffers.staging[position])
+            }
+        }
+        run(steps: split..<steps.count, chips: chips, buffers: buffers, stepNanos: stepNanos)
         buffers.slots[outputSlot].withUnsafeBufferPointer { result in
             _ = output.initialize(from: result)
+        }
+    }
+
+    private func run(
+        steps range: Range<Int>, chips: ArraySlice<Image>, buffers: EmbeddingBuffers,
+        stepNanos: UnsafeMutablePointer<UInt64>?
+    ) {
+        for position in range {
+            let start = stepNanos == nil ? 0 : Clocks.threadCPUNanos()
+            execute(steps[position].operation, chips: chips, buffers: buffers)
+            if let stepNanos { stepNanos[position] &+= Clocks.threadCPUNanos() &- start }
         }
     }
 

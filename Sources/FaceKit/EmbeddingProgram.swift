@@ -32,14 +32,21 @@ public struct EmbeddingProgram: Sendable {
         var rows, cols, strideY, strideX, padY, padX: Int
     }
 
-    /// One step: its kernel call, the dlib layers it stands for (indices into `DlibNetwork.layers`) and the
-    /// multiply-adds it performs for one chip.
+    /// One step: its kernel call, the dlib layers it stands for (indices into `DlibNetwork.layers`), the
+    /// multiply-adds it performs and the shape of what it writes, for one chip.
     struct Step: Sendable {
         var operation: Operation
         var layers: ClosedRange<Int>
         var label: String
         var multiplyAdds: Int
+        var outputShape: ActivationShape
     }
+
+    /// A batch runs chip by chip up to the first step after which every live tensor is at most this many floats
+    /// per chip (32 KB: dlib's face ResNet from its 8×8 stage on), then all chips together. Early layers have
+    /// large activations and few weights, so they stay in cache best one chip at a time; late layers have
+    /// small activations and megabytes of weights, which a batch loads once for all its chips.
+    static let batchedFromFloats = 8192
 
     /// Chip rows the program was compiled for.
     public let rows: Int
@@ -52,6 +59,10 @@ public struct EmbeddingProgram: Sendable {
     let steps: [Step]
     let slotCount: Int
     let outputSlot: Int
+    /// Steps before this index run one chip at a time in a batch; the rest run on the whole batch.
+    let batchedFrom: Int
+    /// Slots live across `batchedFrom`, with their floats per chip there.
+    let boundarySlots: [(slot: Int, shape: ActivationShape)]
 
     /// Compiles `network` for `rows`×`cols` chips (the sized input's size when the network has one).
     ///
@@ -68,6 +79,7 @@ public struct EmbeddingProgram: Sendable {
         self.steps = steps
         self.slotCount = slotCount
         self.outputSlot = outputSlot
+        (batchedFrom, boundarySlots) = EmbeddingProgramBuilder.batchBoundary(steps, outputSlot: outputSlot)
         self.outputLength = shapes.last.map { $0.count } ?? 0
         self.multiplyAdds = steps.reduce(0) { $0 + $1.multiplyAdds }
     }

@@ -84,3 +84,28 @@ extension EmbeddingProgramBuilder {
         }
     }
 }
+
+extension EmbeddingProgramBuilder {
+    /// The first step from which a batch runs all chips together (see `EmbeddingProgram.batchedFromFloats`) and
+    /// the slots live across it; `steps.count` (nothing batched) when no step qualifies.
+    static func batchBoundary(_ steps: [Step], outputSlot: Int) -> (Int, [(slot: Int, shape: ActivationShape)]) {
+        for split in 1..<steps.count {
+            // A slot is live across `split` when a step at or after it reads the slot before any step rewrites it.
+            var live: [(slot: Int, shape: ActivationShape)] = []
+            var decided = Set<Int>()
+            for step in steps[split...] {
+                for slot in inputs(of: step.operation) where !decided.contains(slot) {
+                    decided.insert(slot)
+                    guard let writer = steps[..<split].last(where: { output(of: $0.operation) == slot }) else { continue }
+                    live.append((slot, writer.outputShape))
+                }
+                let written = output(of: step.operation)
+                if !inputs(of: step.operation).contains(written) { decided.insert(written) }
+            }
+            if live.allSatisfy({ $0.shape.count <= EmbeddingProgram.batchedFromFloats }) {
+                return (split, live)
+            }
+        }
+        return (steps.count, [])
+    }
+}

@@ -35,7 +35,8 @@ struct EmbeddingProgramBuilder {
     private func layer(_ index: Int) -> DlibLayer? { index < layers.count ? layers[index] : nil }
 
     private mutating func emit(_ operation: Operation, _ layers: ClosedRange<Int>, _ label: String, macs: Int = 0) {
-        steps.append(Step(operation: operation, layers: layers, label: label, multiplyAdds: macs))
+        let shape = valueShapes[Self.output(of: operation)]
+        steps.append(Step(operation: operation, layers: layers, label: label, multiplyAdds: macs, outputShape: shape))
     }
 
     mutating func build() throws(ModelLoadError) {

@@ -5,12 +5,13 @@ import SightlineCore
 /// Computes dlib-compatible face descriptors (128 floats for dlib's face ResNet) for aligned RGB face chips.
 ///
 /// Loads any dlib metric network the reader understands and compiles it once (`EmbeddingProgram`): weights
-/// repacked, affine/residual/ReLU fused into the convolutions. Chips run in batches of up to `batchSize`
-/// through the network layer by layer, every convolution one GEMM over all of a batch's pixels (each weight
-/// block is then loaded once per batch, not once per face). Each thread keeps its own tensor slots and scratch,
-/// reused across calls, so after the first batch embedding allocates only the returned descriptors; the slots
-/// grow with `batchSize` (about 2.7 MB per chip in the batch for dlib's face ResNet). `threads` > 1 splits a
-/// call's chips across threads. Not thread-safe: one embedder per caller thread, or guard it.
+/// repacked, affine/residual/ReLU fused into the convolutions. Chips run in batches of up to `batchSize`: the
+/// early layers (large activations, few weights) chip by chip, the late ones (small activations, megabytes of
+/// weights) for the whole batch at once, each convolution one GEMM over all its chips' pixels, so each weight
+/// block is loaded once per batch rather than once per face. Each thread keeps its own tensor slots and scratch,
+/// reused across calls, so after the first batch embedding allocates only the returned descriptors (for dlib's
+/// face ResNet about 3 MB per thread plus 100 KB per chip of `batchSize`). `threads` > 1 splits a call's chips
+/// across threads. Not thread-safe: one embedder per caller thread, or guard it.
 public final class FaceEmbedder {
     /// The compiled network (shareable between embedders).
     public let program: EmbeddingProgram
@@ -21,7 +22,7 @@ public final class FaceEmbedder {
     private let buffers: [EmbeddingBuffers]
 
     /// Compiles `network`; `threads` (≥ 1) threads serve a call, each running up to `batchSize` chips at once.
-    public init(network: DlibNetwork, threads: Int = 1, batchSize: Int = 8) throws(ModelLoadError) {
+    public init(network: DlibNetwork, threads: Int = 1, batchSize: Int = 16) throws(ModelLoadError) {
         precondition(threads >= 1 && batchSize >= 1, "at least one thread and one chip per batch")
         program = try EmbeddingProgram(network: network)
         self.threads = threads
@@ -31,7 +32,7 @@ public final class FaceEmbedder {
     }
 
     /// Reads a dlib `.dat` file (e.g. `dlib_face_recognition_resnet_model_v1.dat`) and compiles it.
-    public convenience init(contentsOfFile path: String, threads: Int = 1, batchSize: Int = 8) throws(ModelLoadError) {
+    public convenience init(contentsOfFile path: String, threads: Int = 1, batchSize: Int = 16) throws(ModelLoadError) {
         try self.init(network: DlibNetwork(contentsOfFile: path), threads: threads, batchSize: batchSize)
     }
 

@@ -21,7 +21,7 @@ extension BenchCommand {
         var threads = 1
 
         @Option(help: "Most chips the embedder runs through the network together (its batchSize).")
-        var networkBatch = 8
+        var networkBatch = 16
 
         @Option(name: .customLong("chip"), help: "Chips to embed (PNG/JPEG, cycled); default: synthetic chips.")
         var chips: [String] = []

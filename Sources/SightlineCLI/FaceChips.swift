@@ -10,7 +10,7 @@ enum FaceChips {
     static let defaultModel = "Models/files/dlib_face_recognition_resnet_model_v1.dat"
 
     /// Loads the embedder; a missing file says how to get it.
-    static func embedder(model: String?, threads: Int = 1, batchSize: Int = 8) throws -> FaceEmbedder {
+    static func embedder(model: String?, threads: Int = 1, batchSize: Int = 16) throws -> FaceEmbedder {
         let path = model ?? defaultModel
         guard FileManager.default.fileExists(atPath: path) else {
             throw FaceToolError("model file \(path) not found: run Models/fetch in the Sightline source tree "

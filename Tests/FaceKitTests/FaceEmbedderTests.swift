@@ -58,6 +58,11 @@ struct FaceEmbedderTests {
         #expect(labels.filter { $0.hasPrefix("add_prev2+relu") }.count == 4)
         #expect(!labels.contains { $0.hasPrefix("relu") || $0.hasPrefix("affine") })
         #expect(program.slots <= 4)
+        // Batches run chip by chip until the 8×8 stage, then together: the pooled shortcut and the block's
+        // convolution output cross the boundary.
+        #expect(program.boundarySlots.map(\.shape) == [ActivationShape(channels: 64, rows: 8, cols: 8),
+                                                        ActivationShape(channels: 128, rows: 8, cols: 8)])
+        #expect(labels[program.batchedFrom].hasPrefix("add_prev2+relu 64×8×8"))
     }
 
     @Test func wrongChipSizeIsAnError() throws {
