@@ -7,7 +7,8 @@ public enum EmbeddingError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .wrongChipShape(let index, let width, let height, let channels, let expectedWidth, let expectedHeight):
             "chip \(index) is \(width)x\(height) with \(channels) channel(s); the face network needs "
-                + "\(expectedWidth)x\(expectedHeight) RGB (3 channels), an aligned face chip as dlib's get_face_chip makes"
+                + "\(expectedWidth)x\(expectedHeight) RGB (3 channels), an aligned face chip as dlib's "
+                + "get_face_chip makes"
         }
     }
 }

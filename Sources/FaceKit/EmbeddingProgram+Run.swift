@@ -31,7 +31,8 @@ extension EmbeddingProgram {
         stepNanos: UnsafeMutablePointer<UInt64>? = nil
     ) {
         let images = chips.count
-        precondition(images > 0 && output.count == images * outputLength, "output needs \(images)×\(outputLength) floats")
+        precondition(images > 0 && output.count == images * outputLength,
+                     "output needs \(images)×\(outputLength) floats")
         let split = images == 1 ? 0 : batchedFrom
         for (image, index) in chips.indices.enumerated() where split > 0 {
             run(steps: 0..<split, chips: chips[index...index], buffers: buffers, stepNanos: stepNanos)

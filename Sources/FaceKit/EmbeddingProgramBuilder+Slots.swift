@@ -96,7 +96,9 @@ extension EmbeddingProgramBuilder {
             for step in steps[split...] {
                 for slot in inputs(of: step.operation) where !decided.contains(slot) {
                     decided.insert(slot)
-                    guard let writer = steps[..<split].last(where: { output(of: $0.operation) == slot }) else { continue }
+                    guard let writer = steps[..<split].last(where: { output(of: $0.operation) == slot }) else {
+                        continue
+                    }
                     live.append((slot, writer.outputShape))
                 }
                 let written = output(of: step.operation)

@@ -74,9 +74,11 @@ struct EmbeddingProgramBuilder {
                 let input = valueShapes[current]
                 let output = newValue(shapes[index])
                 let window = EmbeddingProgram.PoolingWindow(
-                    rows: pooling.rows == 0 ? input.rows : pooling.rows, cols: pooling.cols == 0 ? input.cols : pooling.cols,
+                    rows: pooling.rows == 0 ? input.rows : pooling.rows,
+                    cols: pooling.cols == 0 ? input.cols : pooling.cols,
                     strideY: pooling.strideY, strideX: pooling.strideX, padY: pooling.padY, padX: pooling.padX)
-                let label = "\(layers[index].name) \(window.rows)x\(window.cols)/\(window.strideY) \(input) → \(shapes[index])"
+                let label = "\(layers[index].name) \(window.rows)x\(window.cols)/\(window.strideY) "
+                    + "\(input) → \(shapes[index])"
                 if case .avgPool = layers[index], window.rows == input.rows, window.cols == input.cols,
                    window.padY == 0, window.padX == 0 {
                     emit(.globalAveragePool(input: current, output: output), index...index, label)

@@ -39,7 +39,9 @@ public enum PNGDecoder {
             let length = Int(readUInt32(data, offset))
             let type = String(decoding: data[offset + 4..<offset + 8], as: UTF8.self)
             let start = offset + 8
-            guard length <= data.count - start - 4 else { throw .corrupt("chunk \(type) runs past the end of the file") }
+            guard length <= data.count - start - 4 else {
+                throw .corrupt("chunk \(type) runs past the end of the file")
+            }
             let body = data[start..<start + length]
             switch type {
             case "IHDR": header = try Header(Array(body))
@@ -146,5 +148,6 @@ public enum PNGDecoder {
 }
 
 private func readUInt32(_ data: [UInt8], _ offset: Int) -> UInt32 {
-    UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8 | UInt32(data[offset + 3])
+    UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8
+        | UInt32(data[offset + 3])
 }

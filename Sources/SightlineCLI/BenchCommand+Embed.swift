@@ -46,10 +46,14 @@ extension BenchCommand {
             let embedder = try FaceChips.embedder(model: model, threads: threads, batchSize: networkBatch)
             let size = embedder.chipSize
             var pool = try chips.map(FaceChips.load)
-            if pool.isEmpty { pool = (0..<4).map { FaceChips.synthetic(width: size.width, height: size.height, seed: $0) } }
+            if pool.isEmpty {
+                pool = (0..<4).map { FaceChips.synthetic(width: size.width, height: size.height, seed: $0) }
+            }
             let perRepetition = max(16, batch)
             let faces = (0..<perRepetition).map { pool[$0 % pool.count] }
-            let calls = stride(from: 0, to: faces.count, by: batch).map { Array(faces[$0..<min($0 + batch, faces.count)]) }
+            let calls = stride(from: 0, to: faces.count, by: batch).map {
+                Array(faces[$0..<min($0 + batch, faces.count)])
+            }
             _ = try embedder.embed(chips: calls[0])  // warm-up: buffers grow to size
             var wall: [Double] = [], cpu: [Double] = []
             let start = Clocks.monotonicNanos()
@@ -81,9 +85,11 @@ extension BenchCommand {
         private func printProfile(_ embedder: FaceEmbedder, _ chips: [Image]) throws {
             let steps = try embedder.profile(chips: chips, repetitions: max(2, 20 / chips.count))
             let total = steps.reduce(0) { $0 + $1.nanos }
-            print("per-step thread CPU time per face, batch of \(chips.count) (total \(String(format: "%.3f", total / 1e6 / Double(chips.count))) ms):")
+            let perFace = 1e6 * Double(chips.count)
+            print("per-step thread CPU time per face, batch of \(chips.count) (total "
+                  + String(format: "%.3f ms):", total / perFace))
             for (index, step) in steps.enumerated() {
-                print(String(format: "%3d %8.3f ms %5.1f%%  ", index, step.nanos / 1e6 / Double(chips.count), 100 * step.nanos / total)
+                print(String(format: "%3d %8.3f ms %5.1f%%  ", index, step.nanos / perFace, 100 * step.nanos / total)
                       + step.label)
             }
         }

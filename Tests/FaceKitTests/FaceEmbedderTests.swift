@@ -39,7 +39,8 @@ struct FaceEmbedderTests {
             for j in photos.indices where j > i {
                 let samePerson = photos[i].name.hasPrefix("photo-obama") == photos[j].name.hasPrefix("photo-obama")
                 let distance = Self.distance(descriptors[i], descriptors[j])
-                #expect(samePerson ? distance < 0.6 : distance > 0.6, "\(photos[i].name) – \(photos[j].name): \(distance)")
+                #expect(samePerson ? distance < 0.6 : distance > 0.6,
+                        "\(photos[i].name) – \(photos[j].name): \(distance)")
             }
         }
     }
@@ -71,7 +72,8 @@ struct FaceEmbedderTests {
         let error = #expect(throws: EmbeddingError.self) {
             try embedder.embed(chips: [good, Image(width: 10, height: 9, channels: 3)])
         }
-        #expect(error == .wrongChipShape(index: 1, width: 10, height: 9, channels: 3, expectedWidth: 11, expectedHeight: 9))
+        #expect(error == .wrongChipShape(index: 1, width: 10, height: 9, channels: 3, expectedWidth: 11,
+                                         expectedHeight: 9))
         #expect(throws: EmbeddingError.self) { try embedder.embed(chip: Image(width: 11, height: 9, channels: 1)) }
     }
 

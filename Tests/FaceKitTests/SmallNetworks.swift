@@ -15,7 +15,8 @@ enum SmallNetworks {
             return z ^ (z >> 31)
         }
         mutating func floats(_ count: Int, _ range: ClosedRange<Float> = -0.5...0.5) -> [Float] {
-            (0..<count).map { _ in range.lowerBound + Float(next() >> 40) / Float(1 << 24) * (range.upperBound - range.lowerBound) }
+            let width = range.upperBound - range.lowerBound
+            return (0..<count).map { _ in range.lowerBound + Float(next() >> 40) / Float(1 << 24) * width }
         }
     }
 
@@ -23,7 +24,8 @@ enum SmallNetworks {
                      bias: Bool = true, relu: Bool = false) -> DlibLayer {
         .conv(DlibConvolution(filters: filters, inputChannels: inputs, kernelRows: kernel, kernelCols: kernel,
                               strideY: stride, strideX: stride, padY: pad, padX: pad,
-                              weights: g.floats(filters * inputs * kernel * kernel), biases: bias ? g.floats(filters) : [],
+                              weights: g.floats(filters * inputs * kernel * kernel),
+                              biases: bias ? g.floats(filters) : [],
                               fusedReLU: relu))
     }
 
@@ -76,6 +78,7 @@ enum SmallNetworks {
     /// A seeded random RGB chip.
     static func chip(rows: Int, cols: Int, seed: UInt64) -> Image {
         var g = Generator(state: seed)
-        return Image(width: cols, height: rows, channels: 3, pixels: (0..<rows * cols * 3).map { _ in UInt8(g.next() >> 56) })
+        let pixels = (0..<rows * cols * 3).map { _ in UInt8(g.next() >> 56) }
+        return Image(width: cols, height: rows, channels: 3, pixels: pixels)
     }
 }

@@ -35,7 +35,8 @@ import Testing
             conv.apply(Self.stack(inputs), into: &batched, images: images, workspace: workspace)
             #expect(batched == Self.stack(singles), "\(c), \(images) images")
             var withResidual = Tensor()
-            conv.apply(Self.stack(inputs), residual: residual, into: &withResidual, images: images, workspace: workspace)
+            conv.apply(Self.stack(inputs), residual: residual, into: &withResidual, images: images,
+                       workspace: workspace)
             var expected: [Float] = []
             for (index, input) in inputs.enumerated() {
                 var output = Tensor()
