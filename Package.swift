@@ -32,6 +32,8 @@ let package = Package(
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
+        // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
+        .library(name: "SightlineCapture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

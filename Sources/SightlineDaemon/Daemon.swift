@@ -37,12 +37,15 @@ struct Daemon {
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
         var pipelines: [CameraPipeline] = []
         for camera in configuration.cameras where camera.enabled {
-            let source = try makeSource(for: camera, logger: logger)
+            let relay = SourceStateRelay()
+            let source = try makeSource(for: camera, relay: relay, logger: logger)
             let settings = CameraPipeline.Settings(
                 camera: camera.id, queueDepth: camera.queueDepth, processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
-            pipelines.append(CameraPipeline(settings: settings, source: source, stages: [FrameStatsStage()],
-                                            logger: logger, sink: { sink.write($0) }))
+            let pipeline = CameraPipeline(settings: settings, source: source, stages: [FrameStatsStage()],
+                                          logger: logger, sink: { sink.write($0) })
+            relay.pipeline = pipeline
+            pipelines.append(pipeline)
         }
 
         let notifier = SystemdNotifier()

@@ -275,7 +275,7 @@ func expectSingleIssue(
             metrics:
               listen: 127.0.0.1:70000
             cameras: [{id: a, source: "y4m:-"}]
-            """, path: "metrics.listen", line: 2, "from 1 to 65535")
+            """, path: "metrics.listen", line: 2, "from 0 to 65535")
         expectSingleIssue("""
             metrics:
               listen: "::1:9464"

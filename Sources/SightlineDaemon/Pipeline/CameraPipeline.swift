@@ -84,8 +84,11 @@ final class CameraPipeline: @unchecked Sendable {
             logger.error("cannot start camera", metadata: ["source": "\(source.description)", "error": "\(error)"])
             return
         }
-        setOnline(true)
-        logger.info("camera online", metadata: ["source": "\(source.description)"])
+        // A reconnecting source reports its own state (it may open while the camera is absent).
+        if !(source is ReconnectingSource) {
+            setOnline(true)
+            logger.info("camera online", metadata: ["source": "\(source.description)"])
+        }
         var lastCorrupt: UInt64 = 0
         var nextDueSourceTime: Double? = nil
         while !stopping.isSet {
@@ -130,11 +133,18 @@ final class CameraPipeline: @unchecked Sendable {
 
     /// Called by a reconnecting source when the camera goes away or comes back.
     func sourceStateChanged(online: Bool, reason: String?) {
+        let wasOffline = counters.snapshot.offlineSince != nil
         setOnline(online)
         if online {
-            counters.update { $0.reconnects += 1 }
-            logger.notice("camera back online")
+            counters.update { $0.offlineSince = nil }
+            if wasOffline {
+                counters.update { $0.reconnects += 1 }
+                logger.notice("camera back online")
+            } else {
+                logger.info("camera online", metadata: ["source": "\(source.description)"])
+            }
         } else {
+            counters.update { $0.offlineSince = $0.offlineSince ?? Clocks.monotonicNanos() }
             logger.warning("camera offline, reopening with backoff", metadata: ["reason": "\(reason ?? "unknown")"])
         }
     }
