@@ -64,8 +64,7 @@ public final class FaceEmbedder {
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let share = chips.indices.dropFirst(worker * chips.count / workers)
-                    .prefix((worker + 1) * chips.count / workers - worker * chips.count / workers)
+                let share = worker * chips.count / workers..<(worker + 1) * chips.count / workers
                 Self.embed(chips[share], program: program, buffers: buffers[worker], batchSize: batchSize) {
                     out[$0] = $1
                 }
@@ -76,7 +75,8 @@ public final class FaceEmbedder {
 
     /// Runs `chips` as one batch `repetitions` times; returns each step's mean thread CPU time (ns) per batch.
     public func profile(chips: [Image], repetitions: Int) throws(EmbeddingError) -> [(label: String, nanos: Double)] {
-        _ = try embed(chips: Array(chips.prefix(1)))
+        precondition(!chips.isEmpty, "profile needs at least one chip")
+        _ = try embed(chips: chips)  // validates the chips and grows the buffers
         var nanos = [UInt64](repeating: 0, count: program.stepCount)
         var output = [Float](repeating: 0, count: program.outputLength * chips.count)
         for _ in 0..<max(1, repetitions) {
