@@ -66,6 +66,20 @@ struct FaceEmbedderTests {
         #expect(labels[program.batchedFrom].hasPrefix("add_prev2+relu 64×8×8"))
     }
 
+    @Test func missingOrTruncatedModelIsAModelLoadError() throws {
+        let missing = #expect(throws: ModelLoadError.self) {
+            try FaceEmbedder(contentsOfFile: "/nonexistent/dlib_face_recognition_resnet_model_v1.dat")
+        }
+        #expect(missing?.reason == .unreadable)
+        let bytes = ModelFiles.faceNetBytes
+        if !bytes.isEmpty {
+            let truncated = #expect(throws: ModelLoadError.self) {
+                try FaceEmbedder(network: DlibNetwork(bytes: Array(bytes.prefix(bytes.count / 2))))
+            }
+            #expect(truncated?.reason == .truncated)
+        }
+    }
+
     @Test func wrongChipSizeIsAnError() throws {
         let embedder = try FaceEmbedder(network: SmallNetworks.residual(seed: 1))
         let good = SmallNetworks.chip(rows: 9, cols: 11, seed: 1)
