@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C shims: one per system library, every symbol prefixed.
@@ -74,10 +75,19 @@ let package = Package(
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
             swiftSettings: kernelFlags
         ),
+        .target(
+            name: "Matcher",
+            dependencies: [
+                "SightlineCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: kernelFlags
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "FaceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,6 +118,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(
+            name: "MatcherTests",
+            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]

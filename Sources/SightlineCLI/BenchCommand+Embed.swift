@@ -23,7 +23,7 @@ extension BenchCommand {
         @Option(help: "Most chips the embedder runs through the network together (its batchSize).")
         var networkBatch = 16
 
-        @Option(name: .customLong("chip"), help: "Chips to embed (PNG/JPEG, cycled); default: synthetic chips.")
+        @Option(name: .customLong("chip"), help: "Chips to embed (PNG, JPEG or PPM, cycled); default: synthetic chips.")
         var chips: [String] = []
 
         @Option(help: "The dlib face network (default \(FaceChips.defaultModel)).")

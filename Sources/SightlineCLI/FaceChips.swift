@@ -13,27 +13,19 @@ enum FaceChips {
     static func embedder(model: String?, threads: Int = 1, batchSize: Int = 16) throws -> FaceEmbedder {
         let path = model ?? defaultModel
         guard FileManager.default.fileExists(atPath: path) else {
-            throw FaceToolError("model file \(path) not found: run Models/fetch in the Sightline source tree "
+            throw CLIError("model file \(path) not found: run Models/fetch in the Sightline source tree "
                                   + "(it downloads and checks dlib's models), or pass --model PATH")
         }
         do {
             return try FaceEmbedder(contentsOfFile: path, threads: threads, batchSize: batchSize)
         } catch {
-            throw FaceToolError("\(path): \(error)")
+            throw CLIError("\(path): \(error)")
         }
     }
 
-    /// Reads a PNG or JPEG chip (RGB expected; the embedder rejects other sizes and gray chips).
+    /// Reads a chip: PNG, JPEG, or binary PPM (RGB expected; the embedder rejects other sizes and gray chips).
     static func load(_ path: String) throws -> Image {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FaceToolError("cannot read \(path)") }
-        let bytes = [UInt8](data)
-        do {
-            if PNGDecoder.isPNG(bytes) { return try PNGDecoder.decode(bytes) }
-            if bytes.starts(with: [0xFF, 0xD8]) { return try JPEGDecoder().decode(bytes).image }
-        } catch {
-            throw FaceToolError("\(path): \(error)")
-        }
-        throw FaceToolError("\(path): not a PNG or JPEG file")
+        try loadImage(path, gray: false)
     }
 
     /// A deterministic pseudo-random chip of the given size (timing does not depend on the pixels).
@@ -49,9 +41,3 @@ enum FaceChips {
     }
 }
 
-/// A failure of a face tool at run time (a missing model, an unreadable chip), printed without the usage text.
-struct FaceToolError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) { self.description = description }
-}

@@ -7,5 +7,11 @@ struct Sightline: ParsableCommand {
         commandName: "sightline",
         abstract: "Sightline edge vision tools: read cameras and footage, benchmark, inspect.",
         version: "0.1.0",
-        subcommands: [FramesCommand.self, ProbeCommand.self, BenchCommand.self, FacesCommand.self])
+        subcommands: [
+            FramesCommand.self,
+            ProbeCommand.self,
+            FacesCommand.self,
+            GalleryCommand.self,
+            BenchCommand.self,
+        ])
 }

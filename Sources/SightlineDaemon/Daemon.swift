@@ -40,9 +40,13 @@ struct Daemon {
             let relay = SourceStateRelay()
             let source = try makeSource(for: camera, relay: relay, logger: logger)
             let settings = CameraPipeline.Settings(
-                camera: camera.id, queueDepth: camera.queueDepth, processFPS: camera.processFPS,
+                camera: camera.id, queueDepth: camera.queueDepth,
+                overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
+                processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
-            let pipeline = CameraPipeline(settings: settings, source: source, stages: [FrameStatsStage()],
+            let faces = try FaceStageFactory.make(for: camera)
+            let stages: [any Stage] = [FrameStatsStage()] + faces.stages
+            let pipeline = CameraPipeline(settings: settings, source: source, stages: stages,
                                           logger: logger, sink: { sink.write($0) })
             relay.pipeline = pipeline
             pipelines.append(pipeline)

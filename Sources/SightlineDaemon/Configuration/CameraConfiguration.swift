@@ -33,6 +33,8 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var loop: Bool
     /// Key `enabled`: a disabled camera is validated but not started.
     public var enabled: Bool
+    /// Key `faces`: the face stage; nil when the section is absent (no face stage).
+    public var faces: FaceConfiguration?
 
     /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
     public static let defaultFileFPS = 10.0
@@ -49,7 +51,8 @@ public struct CameraConfiguration: Sendable, Equatable {
         queueDepth: Int = 4,
         replay: ReplayMode = .realtime,
         loop: Bool = false,
-        enabled: Bool = true
+        enabled: Bool = true,
+        faces: FaceConfiguration? = nil
     ) {
         self.id = id
         self.source = source
@@ -63,6 +66,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.replay = replay
         self.loop = loop
         self.enabled = enabled
+        self.faces = faces
     }
 
     /// The kind part of `source`, nil only for a configuration not made by the loader.
