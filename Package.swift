@@ -51,12 +51,13 @@ let package = Package(
         // C shims: one per system library, every symbol prefixed.
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
 
         .target(name: "SightlineCore"),
         .target(
             name: "Imaging",
-            dependencies: ["SightlineCore", "CJPEG"],
+            dependencies: ["SightlineCore", "CJPEG", "CZlib"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -66,7 +67,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
+        // Optimised in debug builds too: unoptimised SIMD kernels are ~50× slower, which made the face network's
+        // parity tests take minutes in `make test`.
+        .target(
+            name: "NeuralKernels", dependencies: ["CNeuralTarget"],
+            swiftSettings: kernelFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "FaceKit",
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],

@@ -9,7 +9,7 @@ import SightlineCore
 struct FacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faces", abstract: "Detect and blur faces in images and footage.",
-        subcommands: [Detect.self, Blur.self, BlurVideo.self, FacesBenchCommand.self])
+        subcommands: [Detect.self, Blur.self, BlurVideo.self, Embed.self, FacesBenchCommand.self])
 
     /// Where the dlib model files are (`Models/fetch` puts them in Models/files).
     struct ModelOptions: ParsableArguments {
@@ -160,7 +160,7 @@ struct FacesCommand: ParsableCommand {
     }
 }
 
-/// Reads a JPEG (by content) or a binary PGM/PPM; `gray` converts to luma.
+/// Reads a JPEG or PNG (by content) or a binary PGM/PPM; `gray` converts to luma.
 func loadImage(_ path: String, gray: Bool) throws -> Image {
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
     let bytes = [UInt8](data)
@@ -168,6 +168,8 @@ func loadImage(_ path: String, gray: Bool) throws -> Image {
     do {
         if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
             image = try JPEGDecoder().decode(bytes, scale: 1, gray: gray).image
+        } else if PNGDecoder.isPNG(bytes) {
+            image = try PNGDecoder.decode(bytes)
         } else {
             image = try PNM.decode(bytes)
         }
