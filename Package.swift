@@ -67,12 +67,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Optimised in debug builds too: unoptimised SIMD kernels are ~50× slower, which made the face network's
-        // parity tests take minutes in `make test`.
-        .target(
-            name: "NeuralKernels", dependencies: ["CNeuralTarget"],
-            swiftSettings: kernelFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]
-        ),
+        .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
