@@ -40,7 +40,9 @@ test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
 	@Models/fetch
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).
+	@pg="$$(mktemp -d /tmp/sightline-pg.XXXXXX)"; trap 'Tools/test-postgres stop "$$pg"' EXIT; \
+	  url="$$(Tools/test-postgres start "$$pg")" && SIGHTLINE_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
 
 # Each Benchmarks/NAME/bench prints Sightline's figure beside its peer's from the same run.
 # BENCH=decode (a space-separated list) runs only those.

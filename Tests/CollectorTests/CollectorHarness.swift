@@ -54,8 +54,10 @@ final class LiveCollector: @unchecked Sendable {
     func start() async throws {
         var configuration = router.configuration
         configuration.port = port
+        var logger = Logger(label: "test.collector")
+        logger.logLevel = .critical
         let router = CollectorRouter(store: store, configuration: configuration, metrics: self.router.metrics,
-                                     logger: Logger(label: "test.collector"))
+                                     logger: logger)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = router.application { port in continuation.yield(port) }
         task = Task { try await app.runService(gracefulShutdownSignals: []) }

@@ -33,7 +33,7 @@ import Testing
                              evidence: i % 50 == 0 ? [EvidenceBlob(data: Array("frame \(i)".utf8))] : [])
         }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try log.spool.pendingCount() == 302)  // nothing acknowledged while down, nothing lost
+        #expect(try log.spool.pendingCount() == 303)  // 300 events and 3 checkpoints; none acknowledged, none lost
         try await collector.start()
         let deadline = Date().addingTimeInterval(60)
         while try log.spool.pendingCount() > 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -43,7 +43,7 @@ import Testing
         #expect(try log.spool.pendingCount() == 0)
         let export = try await collector.request(.GET, "/v1/export?device=\(key.deviceID)&evidence=true")
         let summary = try ExportVerifier.verify(export: export.body, publicKey: key.privateKey.publicKey)
-        #expect(summary.events == 302 && summary.lastSeq == 302 && summary.checkpoints == 2)
+        #expect(summary.events == 303 && summary.lastSeq == 303 && summary.checkpoints == 3)
         #expect(summary.evidenceVerified == 6 && summary.evidenceMissing == 0)
         await collector.stop()
         try await collector.store.close()
