@@ -11,9 +11,16 @@ public struct CollectorConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Most events per `/v1/events` page.
     public var maxPage: Int
+    /// PEM certificate chain and private key to serve HTTPS; both nil serves plain HTTP (loopback only).
+    /// Devices pin this certificate (`collector.pin` / `--pin`).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8470, adminToken: String? = nil,
-                maxBodyBytes: Int = 32 << 20, maxPage: Int = 1000) {
+                maxBodyBytes: Int = 32 << 20, maxPage: Int = 1000, tlsCertificatePath: String? = nil,
+                tlsKeyPath: String? = nil) {
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
         self.host = host
         self.port = port
         self.adminToken = adminToken

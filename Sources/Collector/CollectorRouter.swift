@@ -2,6 +2,9 @@ import Crypto
 import EventLog
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import SightlineCore
 
@@ -22,13 +25,22 @@ public struct CollectorRouter: Sendable {
         ingest = Ingest(store: store, metrics: metrics, logger: logger)
     }
 
-    /// A Hummingbird application serving the API; `onServerRunning` receives the bound port.
+    /// A Hummingbird application serving the API (HTTPS when a certificate is configured);
+    /// `onServerRunning` receives the bound port.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-    -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                          serverName: "sightline-collector"),
-                    onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-                    logger: logger)
+    throws -> some ApplicationProtocol {
+        var server = HTTPServerBuilder.http1()
+        if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        }
+        return Application(router: router(), server: server,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                                serverName: "sightline-collector"),
+                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
     }
 
     public func router() -> Router<BasicRequestContext> {

@@ -27,6 +27,12 @@ struct SightlineCollector: AsyncParsableCommand {
         @Option(help: "Bearer token for the admin endpoints (also $SIGHTLINE_ADMIN_TOKEN); none disables them.")
         var adminToken: String?
 
+        @Option(help: "PEM certificate (chain) to serve HTTPS; devices pin it.")
+        var tlsCert: String?
+
+        @Option(help: "PEM private key of --tls-cert.")
+        var tlsKey: String?
+
         @Option(help: "Log level.")
         var logLevel = "info"
 
@@ -40,9 +46,11 @@ struct SightlineCollector: AsyncParsableCommand {
             let store = try openStore(database: database, logger: logger)
             try await store.migrate()
             let token = adminToken ?? ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
-            let config = CollectorConfiguration(host: String(listen[..<colon]), port: port, adminToken: token)
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert needs --tls-key") }
+            let config = CollectorConfiguration(host: String(listen[..<colon]), port: port, adminToken: token,
+                                                tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey)
             let log = logger
-            let app = CollectorRouter(store: store, configuration: config, logger: logger).application { port in
+            let app = try CollectorRouter(store: store, configuration: config, logger: logger).application { port in
                 log.info("listening", metadata: ["port": "\(port)"])
             }
             try await app.runService()

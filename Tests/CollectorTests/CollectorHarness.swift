@@ -39,16 +39,18 @@ final class LiveCollector: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     static let adminToken = "test-admin-token"
 
-    init(backend: Backend) async throws {
+    init(backend: Backend, tlsCertificate: String? = nil, tlsKey: String? = nil) async throws {
         store = try backend.makeStore()
         try await store.migrate()
         var logger = Logger(label: "test.collector")
         logger.logLevel = .error
-        router = CollectorRouter(store: store, configuration: CollectorConfiguration(port: 0, adminToken: Self.adminToken),
+        router = CollectorRouter(store: store, configuration: CollectorConfiguration(port: 0, adminToken: Self.adminToken,
+                                                                       tlsCertificatePath: tlsCertificate,
+                                                                       tlsKeyPath: tlsKey),
                                  logger: logger)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(router.configuration.tlsCertificatePath == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
     /// Starts serving (on `port` again after a stop); returns once listening.
     func start() async throws {
@@ -59,7 +61,7 @@ final class LiveCollector: @unchecked Sendable {
         let router = CollectorRouter(store: store, configuration: configuration, metrics: self.router.metrics,
                                      logger: logger)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = router.application { port in continuation.yield(port) }
+        let app = try router.application { port in continuation.yield(port) }
         task = Task { try await app.runService(gracefulShutdownSignals: []) }
         for await p in stream {
             port = p
