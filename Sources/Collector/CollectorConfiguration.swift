@@ -16,9 +16,11 @@ public struct CollectorConfiguration: Sendable {
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8470, adminToken: String? = nil,
-                maxBodyBytes: Int = 32 << 20, maxPage: Int = 1000, tlsCertificatePath: String? = nil,
-                tlsKeyPath: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8470, adminToken: String? = nil,
+        maxBodyBytes: Int = 32 << 20, maxPage: Int = 1000, tlsCertificatePath: String? = nil,
+        tlsKeyPath: String? = nil
+    ) {
         self.tlsCertificatePath = tlsCertificatePath
         self.tlsKeyPath = tlsKeyPath
         self.host = host

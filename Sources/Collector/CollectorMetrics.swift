@@ -11,20 +11,23 @@ public final class CollectorMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         stored = registry.makeCounter(descriptor: Self.name("events_stored", "Events verified and stored."))
-        duplicates = registry.makeCounter(descriptor: Self.name("events_duplicate", "Resent events acknowledged without a second row."))
+        duplicates = registry.makeCounter(
+            descriptor: Self.name("events_duplicate", "Resent events acknowledged without a second row."))
         evidence = registry.makeCounter(descriptor: Self.name("evidence_stored", "Evidence blobs stored."))
         var r: [IngestError.Code: Counter] = [:]
         for code in IngestError.Code.allCases {
-            r[code] = registry.makeCounter(descriptor: Self.name("events_refused", "Refused submissions by code."),
-                                           labels: [("code", code.rawValue)])
+            r[code] = registry.makeCounter(
+                descriptor: Self.name("events_refused", "Refused submissions by code."),
+                labels: [("code", code.rawValue)])
         }
         refusals = r
     }
 
     /// `sightline_collector_<name>_total`.
     static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "sightline", subsystem: "collector", metricName: name, unitName: "total",
-                             helpText: help)
+        MetricNameDescriptor(
+            namespace: "sightline", subsystem: "collector", metricName: name, unitName: "total",
+            helpText: help)
     }
 
     func ingested(_ outcome: Ingest.Outcome) {

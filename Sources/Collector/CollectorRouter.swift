@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import NIOSSL
 import Logging
+import NIOSSL
 import SightlineCore
 
 /// The collector's HTTP API (Hummingbird). See Sources/Collector/README.md for the endpoints.
@@ -16,8 +16,10 @@ public struct CollectorRouter: Sendable {
     let ingest: Ingest
     let logger: Logger
 
-    public init(store: any CollectorStore, configuration: CollectorConfiguration, metrics: CollectorMetrics = .init(),
-                logger: Logger) {
+    public init(
+        store: any CollectorStore, configuration: CollectorConfiguration, metrics: CollectorMetrics = .init(),
+        logger: Logger
+    ) {
         self.store = store
         self.configuration = configuration
         self.metrics = metrics
@@ -27,8 +29,11 @@ public struct CollectorRouter: Sendable {
 
     /// A Hummingbird application serving the API (HTTPS when a certificate is configured);
     /// `onServerRunning` receives the bound port.
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-    throws -> some ApplicationProtocol {
+    public func application(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
+        throws -> some ApplicationProtocol
+    {
         var server = HTTPServerBuilder.http1()
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let tls = TLSConfiguration.makeServerConfiguration(
@@ -36,19 +41,22 @@ public struct CollectorRouter: Sendable {
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             server = try .tls(.http1(), tlsConfiguration: tls)
         }
-        return Application(router: router(), server: server,
-                           configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                serverName: "sightline-collector"),
-                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        return Application(
+            router: router(), server: server,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "sightline-collector"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in Self.json(.object(["status": .string("ok")])) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
         router.post("/v1/events") { request, context in try await postEvents(request, context) }
         router.get("/v1/events") { request, _ in try await getEvents(request) }
@@ -56,9 +64,12 @@ public struct CollectorRouter: Sendable {
         router.get("/v1/evidence/:sha256") { _, context in
             let sha = try context.parameters.require("sha256")
             guard let e = try await store.evidence(sha256: sha) else { return Self.error(.notFound, "not_found", sha) }
-            return Response(status: .ok, headers: [.contentType: e.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
+            return Response(
+                status: .ok, headers: [.contentType: e.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
         }
-        router.get("/v1/devices/:id/checkpoints") { _, context in try await checkpoints(try context.parameters.require("id")) }
+        router.get("/v1/devices/:id/checkpoints") { _, context in
+            try await checkpoints(try context.parameters.require("id"))
+        }
         router.get("/v1/devices/:id/proof") { request, context in
             try await proof(device: try context.parameters.require("id"), request)
         }
@@ -74,9 +85,11 @@ public struct CollectorRouter: Sendable {
         router.get("/v1/incidents") { request, _ in
             if let denied = authorize(request) { return denied }
             let list = try await store.incidents(limit: 1000).map { i -> JSONValue in
-                .object(["device": .string(i.device), "seq": i.seq.map { .int(Int64($0)) } ?? .null,
-                         "code": .string(i.code), "message": .string(i.message),
-                         "time": .string(Timestamp.rfc3339(wallNanos: i.receivedNanos))])
+                .object([
+                    "device": .string(i.device), "seq": i.seq.map { .int(Int64($0)) } ?? .null,
+                    "code": .string(i.code), "message": .string(i.message),
+                    "time": .string(Timestamp.rfc3339(wallNanos: i.receivedNanos)),
+                ])
             }
             return Self.json(.object(["incidents": .array(list)]))
         }
@@ -85,12 +98,15 @@ public struct CollectorRouter: Sendable {
 
     static func json(_ v: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         let bytes = (try? CanonicalJSON.encode(v)) ?? Array("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String,
-                      extra: [String: JSONValue] = [:]) -> Response {
+    static func error(
+        _ status: HTTPResponse.Status, _ code: String, _ message: String,
+        extra: [String: JSONValue] = [:]
+    ) -> Response {
         var err: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         err.merge(extra) { a, _ in a }
         return json(.object(["error": .object(err)]), status: status)
@@ -98,7 +114,8 @@ public struct CollectorRouter: Sendable {
 
     func authorize(_ request: Request) -> Response? {
         guard let token = configuration.adminToken else {
-            return Self.error(.forbidden, "admin_disabled", "start the collector with --admin-token to use this endpoint")
+            return Self.error(
+                .forbidden, "admin_disabled", "start the collector with --admin-token to use this endpoint")
         }
         guard request.headers[.authorization] == "Bearer \(token)" else {
             return Self.error(.unauthorized, "unauthorized", "admin token required")
@@ -142,8 +159,10 @@ public struct CollectorRouter: Sendable {
         guard Encoding.hex(SHA256.hash(data: bytes)) == sha else {
             let e = IngestError(.evidenceMismatch, "evidence bytes do not hash to \(sha)")
             metrics.refused(e.code)
-            try await store.recordIncident(Incident(device: "?", seq: nil, code: e.code.rawValue, message: e.message,
-                                                    receivedNanos: Clocks.wallNanos()))
+            try await store.recordIncident(
+                Incident(
+                    device: "?", seq: nil, code: e.code.rawValue, message: e.message,
+                    receivedNanos: Clocks.wallNanos()))
             return Self.error(e.status, e.code.rawValue, e.message)
         }
         let mediaType = request.headers[.contentType] ?? "application/octet-stream"
@@ -180,7 +199,8 @@ public struct CollectorRouter: Sendable {
         var out: [JSONValue] = []
         var after: Int64 = 0
         while true {
-            let rows = try await store.events(EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
+            let rows = try await store.events(
+                EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
             for r in rows {
                 guard case .object(let o)? = try? JSONParser.parse(r.event.line), case .object(let body)? = o["body"]
                 else { continue }
@@ -214,7 +234,9 @@ public struct CollectorRouter: Sendable {
             return Self.error(.notFound, "not_found", "no checkpoint covers seq \(seq) yet; pass size=")
         }
         let leaves = try await store.leafHashes(device: device, through: size)
-        guard UInt64(leaves.count) == size else { return Self.error(.notFound, "not_found", "tree of size \(size) not stored") }
+        guard UInt64(leaves.count) == size else {
+            return Self.error(.notFound, "not_found", "tree of size \(size) not stored")
+        }
         let proof = MerkleTree.inclusionProof(index: Int(seq - 1), leaves)
         var o: [String: JSONValue] = [
             "device": .string(device), "seq": .int(Int64(seq)), "leaf_index": .int(Int64(seq - 1)),
@@ -245,8 +267,10 @@ public struct CollectorRouter: Sendable {
                     let sha = ref.sha256
                     if !seen.contains(sha), let blob = try await store.evidence(sha256: sha) {
                         seen.insert(sha)
-                        let record: JSONValue = .object(["blob": .string(sha), "media_type": .string(blob.mediaType),
-                                                         "data": .string(Encoding.base64(blob.data))])
+                        let record: JSONValue = .object([
+                            "blob": .string(sha), "media_type": .string(blob.mediaType),
+                            "data": .string(Encoding.base64(blob.data)),
+                        ])
                         out += try CanonicalJSON.encode(record) + [0x0A]
                     }
                 }
@@ -255,8 +279,9 @@ public struct CollectorRouter: Sendable {
             guard rows.count == 1000, let last = rows.last else { break }
             from = last.seq + 1
         }
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: out)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: .init(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     static func evidence(of line: [UInt8]) -> [EvidenceRef] {
@@ -266,8 +291,10 @@ public struct CollectorRouter: Sendable {
 
     func addDevice(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         if let denied = authorize(request) { return denied }
-        guard case .object(let o)? = try? JSONParser.parse(try await body(request)), case .string(let name)? = o["name"],
-              case .string(let key)? = o["public_key"] else {
+        guard case .object(let o)? = try? JSONParser.parse(try await body(request)),
+            case .string(let name)? = o["name"],
+            case .string(let key)? = o["public_key"]
+        else {
             return Self.error(.badRequest, "bad_request", "body must be {\"name\": ..., \"public_key\": ...}")
         }
         do {
@@ -281,11 +308,13 @@ public struct CollectorRouter: Sendable {
     }
 
     /// Registers a device from its base64 public key; the id is derived from the key.
-    public static func register(store: any CollectorStore, name: String, publicKey: String) async throws -> DeviceRecord {
+    public static func register(store: any CollectorStore, name: String, publicKey: String) async throws -> DeviceRecord
+    {
         let key = try DeviceKey.publicKey(base64: publicKey)
         let raw = [UInt8](key.rawRepresentation)
-        let record = DeviceRecord(id: DeviceKey.deviceID(publicKey: raw), name: name, publicKey: Encoding.base64(raw),
-                                  addedNanos: Clocks.wallNanos())
+        let record = DeviceRecord(
+            id: DeviceKey.deviceID(publicKey: raw), name: name, publicKey: Encoding.base64(raw),
+            addedNanos: Clocks.wallNanos())
         try await store.addDevice(record)
         return record
     }

@@ -36,8 +36,10 @@ public struct EventQuery: Sendable, Equatable {
     public var after: Int64 = 0
     public var limit: Int = 100
 
-    public init(device: String? = nil, camera: String? = nil, type: String? = nil, sinceNanos: Int64? = nil,
-                untilNanos: Int64? = nil, after: Int64 = 0, limit: Int = 100) {
+    public init(
+        device: String? = nil, camera: String? = nil, type: String? = nil, sinceNanos: Int64? = nil,
+        untilNanos: Int64? = nil, after: Int64 = 0, limit: Int = 100
+    ) {
         self.device = device
         self.camera = camera
         self.type = type

@@ -24,10 +24,16 @@ public struct Ingest: Sendable {
             metrics.refused(e.code)
             var device = "?"
             if case .object(let o) = value, case .string(let d)? = o["device"] { device = d }
-            logger.warning("event refused", metadata: ["code": "\(e.code.rawValue)", "device": "\(device)",
-                                                       "seq": "\(e.seq.map(String.init) ?? "-")"])
-            try await store.recordIncident(Incident(device: device, seq: e.seq, code: e.code.rawValue,
-                                                    message: e.message, receivedNanos: nowNanos))
+            logger.warning(
+                "event refused",
+                metadata: [
+                    "code": "\(e.code.rawValue)", "device": "\(device)",
+                    "seq": "\(e.seq.map(String.init) ?? "-")",
+                ])
+            try await store.recordIncident(
+                Incident(
+                    device: device, seq: e.seq, code: e.code.rawValue,
+                    message: e.message, receivedNanos: nowNanos))
             throw e
         }
     }
@@ -52,7 +58,9 @@ public struct Ingest: Sendable {
             return (seq, try duplicate(stored: stored, hash: hash, seq: seq))
         }
         if seq == 1 {
-            guard event.prev == Event.genesisPrev else { throw IngestError(.brokenChain, "seq 1 must have zero prev", seq: 1) }
+            guard event.prev == Event.genesisPrev else {
+                throw IngestError(.brokenChain, "seq 1 must have zero prev", seq: 1)
+            }
         } else {
             guard let previous = try await store.eventHash(device: event.device, seq: seq - 1) else {
                 let next = try await store.lastSeq(device: event.device) + 1
@@ -65,13 +73,16 @@ public struct Ingest: Sendable {
         if event.type == Checkpoint.eventType { try await checkCheckpoint(event, key: key) }
         for ref in event.evidence where !(try await store.hasEvidence(sha256: ref.sha256)) {
             // Accepted (the device may have dropped it under its disk budget) but flagged.
-            try await store.recordIncident(Incident(device: event.device, seq: seq, code: "evidence_missing",
-                                                    message: "evidence \(ref.sha256) was not uploaded",
-                                                    receivedNanos: nowNanos))
+            try await store.recordIncident(
+                Incident(
+                    device: event.device, seq: seq, code: "evidence_missing",
+                    message: "evidence \(ref.sha256) was not uploaded",
+                    receivedNanos: nowNanos))
         }
-        let stored = StoredEvent(device: event.device, seq: seq, hash: hash, leafHash: MerkleTree.leafHash(canonical),
-                                 timeNanos: Timestamp.nanos(rfc3339: event.time) ?? 0, camera: event.camera,
-                                 type: event.type, line: try event.line(), receivedNanos: nowNanos)
+        let stored = StoredEvent(
+            device: event.device, seq: seq, hash: hash, leafHash: MerkleTree.leafHash(canonical),
+            timeNanos: Timestamp.nanos(rfc3339: event.time) ?? 0, camera: event.camera,
+            type: event.type, line: try event.line(), receivedNanos: nowNanos)
         switch try await store.insert(stored) {
         case .inserted: return (seq, .stored)
         case .exists(let other): return (seq, try duplicate(stored: other, hash: hash, seq: seq))
@@ -87,8 +98,9 @@ public struct Ingest: Sendable {
 
     private func checkCheckpoint(_ event: Event, key: Curve25519.Signing.PublicKey) async throws {
         guard case .string(let note)? = event.body["note"], let cp = Checkpoint.verify(note: note, publicKey: key),
-              cp.origin == Checkpoint.origin(device: event.device), cp.size == event.seq - 1,
-              event.body == cp.eventBody(note: note) else {
+            cp.origin == Checkpoint.origin(device: event.device), cp.size == event.seq - 1,
+            event.body == cp.eventBody(note: note)
+        else {
             throw IngestError(.badCheckpoint, "checkpoint note does not verify", seq: event.seq)
         }
         let leaves = try await store.leafHashes(device: event.device, through: cp.size)

@@ -13,11 +13,13 @@ public final class PostgresCollectorStore: CollectorStore {
     /// Connects to `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (no TLS: use loopback or a tunnel).
     public init(url: String, logger: Logger) throws {
         guard let u = URLComponents(string: url), u.scheme == "postgres" || u.scheme == "postgresql",
-              let host = u.host, let user = u.user else { throw StoreError.badDatabaseURL(url) }
+            let host = u.host, let user = u.user
+        else { throw StoreError.badDatabaseURL(url) }
         let database = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
-        let config = PostgresClient.Configuration(host: host, port: u.port ?? 5432, username: user,
-                                                  password: u.password, database: database.isEmpty ? nil : database,
-                                                  tls: .disable)
+        let config = PostgresClient.Configuration(
+            host: host, port: u.port ?? 5432, username: user,
+            password: u.password, database: database.isEmpty ? nil : database,
+            tls: .disable)
         self.logger = logger
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
@@ -61,8 +63,10 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func addDevice(_ d: DeviceRecord) async throws {
-        let rows = try await client.query("""
-            INSERT INTO devices (id, name, public_key, added_ns) VALUES (\(d.id), \(d.name), \(d.publicKey), \(d.addedNanos))
+        let rows = try await client.query(
+            """
+            INSERT INTO devices (id, name, public_key, added_ns)
+            VALUES (\(d.id), \(d.name), \(d.publicKey), \(d.addedNanos))
             ON CONFLICT (id) DO NOTHING RETURNING id
             """, logger: logger)
         var inserted = false
@@ -72,8 +76,9 @@ public final class PostgresCollectorStore: CollectorStore {
 
     public func devices() async throws -> [DeviceRecord] {
         var out: [DeviceRecord] = []
-        let rows = try await client.query("SELECT id, name, public_key, added_ns FROM devices ORDER BY name, id",
-                                          logger: logger)
+        let rows = try await client.query(
+            "SELECT id, name, public_key, added_ns FROM devices ORDER BY name, id",
+            logger: logger)
         for try await (id, name, key, added) in rows.decode((String, String, String, Int64).self) {
             out.append(DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added))
         }
@@ -104,7 +109,8 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func insert(_ e: StoredEvent) async throws -> InsertOutcome {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
             VALUES (\(e.device), \(Int64(e.seq)), \(e.hash), \(ByteBuffer(bytes: e.leafHash)), \(e.timeNanos),
                     \(e.camera), \(e.type), \(ByteBuffer(bytes: e.line)), \(e.receivedNanos))
@@ -117,15 +123,18 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws {
-        try await client.query("""
+        try await client.query(
+            """
             INSERT INTO evidence (sha256, media_type, data, received_ns)
-            VALUES (\(sha256), \(mediaType), \(ByteBuffer(bytes: data)), \(receivedNanos)) ON CONFLICT (sha256) DO NOTHING
+            VALUES (\(sha256), \(mediaType), \(ByteBuffer(bytes: data)), \(receivedNanos))
+            ON CONFLICT (sha256) DO NOTHING
             """, logger: logger)
     }
 
     public func evidence(sha256: String) async throws -> (mediaType: String, data: [UInt8])? {
-        let rows = try await client.query("SELECT media_type, data FROM evidence WHERE sha256 = \(sha256)",
-                                          logger: logger)
+        let rows = try await client.query(
+            "SELECT media_type, data FROM evidence WHERE sha256 = \(sha256)",
+            logger: logger)
         for try await (mt, data) in rows.decode((String, ByteBuffer).self) { return (mt, bytes(data)) }
         return nil
     }
@@ -141,10 +150,16 @@ public final class PostgresCollectorStore: CollectorStore {
     private func decodeEvents(_ rows: PostgresRowSequence) async throws -> [(position: Int64, event: StoredEvent)] {
         var out: [(Int64, StoredEvent)] = []
         for try await (id, device, seq, hash, leaf, time, camera, type, line, received) in rows.decode(
-            (Int64, String, Int64, String, ByteBuffer, Int64, String, String, ByteBuffer, Int64).self) {
-            out.append((id, StoredEvent(device: device, seq: UInt64(seq), hash: hash, leafHash: bytes(leaf),
-                                        timeNanos: time, camera: camera, type: type, line: bytes(line),
-                                        receivedNanos: received)))
+            (Int64, String, Int64, String, ByteBuffer, Int64, String, String, ByteBuffer, Int64).self)
+        {
+            out.append(
+                (
+                    id,
+                    StoredEvent(
+                        device: device, seq: UInt64(seq), hash: hash, leafHash: bytes(leaf),
+                        timeNanos: time, camera: camera, type: type, line: bytes(line),
+                        receivedNanos: received)
+                ))
         }
         return out
     }
@@ -164,12 +179,14 @@ public final class PostgresCollectorStore: CollectorStore {
         if let v = q.untilNanos { add("time_ns <", v) }
         binds.append(Int64(q.limit))
         sql += " ORDER BY id LIMIT $\(binds.count)"
-        return try await decodeEvents(try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+        return try await decodeEvents(
+            try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
     }
 
     public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
         let rows = try await client.query(
-            "SELECT leaf_hash FROM events WHERE device = \(device) AND seq <= \(Int64(size)) ORDER BY seq", logger: logger)
+            "SELECT leaf_hash FROM events WHERE device = \(device) AND seq <= \(Int64(size)) ORDER BY seq",
+            logger: logger)
         var out: [[UInt8]] = []
         for try await b in rows.decode(ByteBuffer.self) { out.append(bytes(b)) }
         return out
@@ -184,7 +201,8 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func recordIncident(_ i: Incident) async throws {
-        try await client.query("""
+        try await client.query(
+            """
             INSERT INTO incidents (device, seq, code, message, received_ns)
             VALUES (\(i.device), \(i.seq.map { Int64($0) }), \(i.code), \(i.message), \(i.receivedNanos))
             """, logger: logger)
@@ -195,9 +213,13 @@ public final class PostgresCollectorStore: CollectorStore {
             "SELECT device, seq, code, message, received_ns FROM incidents ORDER BY id DESC LIMIT \(Int64(limit))",
             logger: logger)
         var out: [Incident] = []
-        for try await (device, seq, code, message, received) in rows.decode((String, Int64?, String, String, Int64).self) {
-            out.append(Incident(device: device, seq: seq.map { UInt64($0) }, code: code, message: message,
-                                receivedNanos: received))
+        for try await (device, seq, code, message, received) in rows.decode(
+            (String, Int64?, String, String, Int64).self)
+        {
+            out.append(
+                Incident(
+                    device: device, seq: seq.map { UInt64($0) }, code: code, message: message,
+                    receivedNanos: received))
         }
         return out
     }

@@ -43,21 +43,23 @@ public final class SQLiteCollectorStore: CollectorStore {
 
     public func migrate() async throws {
         try await write { d in
-            try d.execute(sql: """
-                CREATE TABLE IF NOT EXISTS devices (
-                    id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, added_ns INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS events (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER NOT NULL,
-                    hash TEXT NOT NULL, leaf_hash BLOB NOT NULL, time_ns INTEGER NOT NULL, camera TEXT NOT NULL,
-                    type TEXT NOT NULL, line BLOB NOT NULL, received_ns INTEGER NOT NULL, UNIQUE (device, seq));
-                CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
-                CREATE INDEX IF NOT EXISTS events_type ON events(type, id);
-                CREATE TABLE IF NOT EXISTS evidence (
-                    sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BLOB NOT NULL, received_ns INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS incidents (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER, code TEXT NOT NULL,
-                    message TEXT NOT NULL, received_ns INTEGER NOT NULL);
-                """)
+            try d.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS devices (
+                        id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, added_ns INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL, leaf_hash BLOB NOT NULL, time_ns INTEGER NOT NULL, camera TEXT NOT NULL,
+                        type TEXT NOT NULL, line BLOB NOT NULL, received_ns INTEGER NOT NULL, UNIQUE (device, seq));
+                    CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
+                    CREATE INDEX IF NOT EXISTS events_type ON events(type, id);
+                    CREATE TABLE IF NOT EXISTS evidence (
+                        sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BLOB NOT NULL,
+                        received_ns INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS incidents (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER, code TEXT NOT NULL,
+                        message TEXT NOT NULL, received_ns INTEGER NOT NULL);
+                    """)
         }
     }
 
@@ -66,8 +68,9 @@ public final class SQLiteCollectorStore: CollectorStore {
             if try Row.fetchOne(d, sql: "SELECT 1 FROM devices WHERE id = ?", arguments: [device.id]) != nil {
                 throw StoreError.duplicateDevice(device.id)
             }
-            try d.execute(sql: "INSERT INTO devices (id, name, public_key, added_ns) VALUES (?, ?, ?, ?)",
-                          arguments: [device.id, device.name, device.publicKey, device.addedNanos])
+            try d.execute(
+                sql: "INSERT INTO devices (id, name, public_key, added_ns) VALUES (?, ?, ?, ?)",
+                arguments: [device.id, device.name, device.publicKey, device.addedNanos])
         }
     }
 
@@ -80,107 +83,148 @@ public final class SQLiteCollectorStore: CollectorStore {
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
-        try await read { try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.deviceRecord) }
+        try await read {
+            try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.deviceRecord)
+        }
     }
 
     public func eventHash(device: String, seq: UInt64) async throws -> String? {
         try await read {
-            try String.fetchOne($0, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
-                                arguments: [device, Int64(seq)])
+            try String.fetchOne(
+                $0, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
+                arguments: [device, Int64(seq)])
         }
     }
 
     public func lastSeq(device: String) async throws -> UInt64 {
         try await read {
-            UInt64(try Int64.fetchOne($0, sql: "SELECT coalesce(max(seq), 0) FROM events WHERE device = ?",
-                                      arguments: [device]) ?? 0)
+            UInt64(
+                try Int64.fetchOne(
+                    $0, sql: "SELECT coalesce(max(seq), 0) FROM events WHERE device = ?",
+                    arguments: [device]) ?? 0)
         }
     }
 
     public func insert(_ e: StoredEvent) async throws -> InsertOutcome {
         try await write { d in
-            try d.execute(sql: """
-                INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING
-                """, arguments: [e.device, Int64(e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
-                                 Data(e.line), e.receivedNanos])
+            try d.execute(
+                sql: """
+                    INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING
+                    """,
+                arguments: [
+                    e.device, Int64(e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
+                    Data(e.line), e.receivedNanos,
+                ])
             if d.changesCount == 1 { return .inserted }
-            let h = try String.fetchOne(d, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
-                                        arguments: [e.device, Int64(e.seq)]) ?? ""
+            let h =
+                try String.fetchOne(
+                    d, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
+                    arguments: [e.device, Int64(e.seq)]) ?? ""
             return .exists(hash: h)
         }
     }
 
     public func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws {
         try await write {
-            try $0.execute(sql: """
-                INSERT INTO evidence (sha256, media_type, data, received_ns) VALUES (?, ?, ?, ?)
-                ON CONFLICT (sha256) DO NOTHING
-                """, arguments: [sha256, mediaType, Data(data), receivedNanos])
+            try $0.execute(
+                sql: """
+                    INSERT INTO evidence (sha256, media_type, data, received_ns) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (sha256) DO NOTHING
+                    """, arguments: [sha256, mediaType, Data(data), receivedNanos])
         }
     }
 
     public func evidence(sha256: String) async throws -> (mediaType: String, data: [UInt8])? {
         try await read { d in
-            guard let r = try Row.fetchOne(d, sql: "SELECT media_type, data FROM evidence WHERE sha256 = ?",
-                                           arguments: [sha256]) else { return nil }
+            guard
+                let r = try Row.fetchOne(
+                    d, sql: "SELECT media_type, data FROM evidence WHERE sha256 = ?",
+                    arguments: [sha256])
+            else { return nil }
             return (r["media_type"], [UInt8](r["data"] as Data))
         }
     }
 
     public func hasEvidence(sha256: String) async throws -> Bool {
-        try await read { try Row.fetchOne($0, sql: "SELECT 1 FROM evidence WHERE sha256 = ?", arguments: [sha256]) != nil }
+        try await read {
+            try Row.fetchOne($0, sql: "SELECT 1 FROM evidence WHERE sha256 = ?", arguments: [sha256]) != nil
+        }
     }
 
     private static func storedEvent(_ r: Row) -> StoredEvent {
-        StoredEvent(device: r["device"], seq: UInt64(r["seq"] as Int64), hash: r["hash"],
-                    leafHash: [UInt8](r["leaf_hash"] as Data), timeNanos: r["time_ns"], camera: r["camera"],
-                    type: r["type"], line: [UInt8](r["line"] as Data), receivedNanos: r["received_ns"])
+        StoredEvent(
+            device: r["device"], seq: UInt64(r["seq"] as Int64), hash: r["hash"],
+            leafHash: [UInt8](r["leaf_hash"] as Data), timeNanos: r["time_ns"], camera: r["camera"],
+            type: r["type"], line: [UInt8](r["line"] as Data), receivedNanos: r["received_ns"])
     }
 
     public func events(_ q: EventQuery) async throws -> [(position: Int64, event: StoredEvent)] {
         var sql = "SELECT * FROM events WHERE id > ?"
         var args: [(any DatabaseValueConvertible)?] = [q.after]
-        if let v = q.device { sql += " AND device = ?"; args.append(v) }
-        if let v = q.camera { sql += " AND camera = ?"; args.append(v) }
-        if let v = q.type { sql += " AND type = ?"; args.append(v) }
-        if let v = q.sinceNanos { sql += " AND time_ns >= ?"; args.append(v) }
-        if let v = q.untilNanos { sql += " AND time_ns < ?"; args.append(v) }
+        if let v = q.device {
+            sql += " AND device = ?"
+            args.append(v)
+        }
+        if let v = q.camera {
+            sql += " AND camera = ?"
+            args.append(v)
+        }
+        if let v = q.type {
+            sql += " AND type = ?"
+            args.append(v)
+        }
+        if let v = q.sinceNanos {
+            sql += " AND time_ns >= ?"
+            args.append(v)
+        }
+        if let v = q.untilNanos {
+            sql += " AND time_ns < ?"
+            args.append(v)
+        }
         sql += " ORDER BY id LIMIT ?"
         args.append(q.limit)
         let arguments = StatementArguments(args)
         let statement = sql
         return try await read { d in
-            try Row.fetchAll(d, sql: statement, arguments: arguments).map { (($0["id"] as Int64), Self.storedEvent($0)) }
+            try Row.fetchAll(d, sql: statement, arguments: arguments).map {
+                (($0["id"] as Int64), Self.storedEvent($0))
+            }
         }
     }
 
     public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
         try await read {
-            try Data.fetchAll($0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq <= ? ORDER BY seq",
-                              arguments: [device, Int64(size)]).map { [UInt8]($0) }
+            try Data.fetchAll(
+                $0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq <= ? ORDER BY seq",
+                arguments: [device, Int64(size)]
+            ).map { [UInt8]($0) }
         }
     }
 
     public func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
         try await read {
-            try Row.fetchAll($0, sql: "SELECT * FROM events WHERE device = ? AND seq >= ? ORDER BY seq LIMIT ?",
-                             arguments: [device, Int64(seqFrom), limit]).map(Self.storedEvent)
+            try Row.fetchAll(
+                $0, sql: "SELECT * FROM events WHERE device = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [device, Int64(seqFrom), limit]
+            ).map(Self.storedEvent)
         }
     }
 
     public func recordIncident(_ i: Incident) async throws {
         try await write {
-            try $0.execute(sql: "INSERT INTO incidents (device, seq, code, message, received_ns) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [i.device, i.seq.map { Int64($0) }, i.code, i.message, i.receivedNanos])
+            try $0.execute(
+                sql: "INSERT INTO incidents (device, seq, code, message, received_ns) VALUES (?, ?, ?, ?, ?)",
+                arguments: [i.device, i.seq.map { Int64($0) }, i.code, i.message, i.receivedNanos])
         }
     }
 
     public func incidents(limit: Int) async throws -> [Incident] {
         try await read {
             try Row.fetchAll($0, sql: "SELECT * FROM incidents ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                Incident(device: $0["device"], seq: ($0["seq"] as Int64?).map { UInt64($0) }, code: $0["code"],
-                         message: $0["message"], receivedNanos: $0["received_ns"])
+                Incident(
+                    device: $0["device"], seq: ($0["seq"] as Int64?).map { UInt64($0) }, code: $0["code"],
+                    message: $0["message"], receivedNanos: $0["received_ns"])
             }
         }
     }

@@ -4,8 +4,13 @@ import SightlineCore
 /// The first thing found wrong in a device's log.
 public struct ChainProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        case malformed, wrongDevice = "wrong_device", badSignature = "bad_signature", gap, reordered, replayed
-        case brokenChain = "broken_chain", badCheckpoint = "bad_checkpoint", evidenceMismatch = "evidence_mismatch"
+        case malformed
+        case wrongDevice = "wrong_device"
+        case badSignature = "bad_signature"
+        case gap, reordered, replayed
+        case brokenChain = "broken_chain"
+        case badCheckpoint = "bad_checkpoint"
+        case evidenceMismatch = "evidence_mismatch"
         case empty
     }
     public var kind: Kind
@@ -50,8 +55,10 @@ public struct ChainVerifier {
 
     /// Checks the next event line; `blob` returns an evidence blob's bytes when available.
     /// - Returns: the event when it holds.
-    public mutating func check(line bytes: [UInt8], lineNumber: Int = 0,
-                               blob: (String) -> [UInt8]? = { _ in nil }) throws(ChainProblem) -> Event {
+    public mutating func check(
+        line bytes: [UInt8], lineNumber: Int = 0,
+        blob: (String) -> [UInt8]? = { _ in nil }
+    ) throws(ChainProblem) -> Event {
         func problem(_ k: ChainProblem.Kind, _ seq: UInt64?, _ m: String) -> ChainProblem {
             ChainProblem(kind: k, line: lineNumber, seq: seq, message: m)
         }
@@ -100,14 +107,19 @@ public struct ChainVerifier {
         return event
     }
 
-    private mutating func checkCheckpoint(_ event: Event, _ problem: (ChainProblem.Kind, UInt64?, String) -> ChainProblem)
-    throws(ChainProblem) {
+    private mutating func checkCheckpoint(
+        _ event: Event, _ problem: (ChainProblem.Kind, UInt64?, String) -> ChainProblem
+    )
+        throws(ChainProblem)
+    {
         guard case .string(let note)? = event.body["note"],
-              let cp = Checkpoint.verify(note: note, publicKey: publicKey) else {
+            let cp = Checkpoint.verify(note: note, publicKey: publicKey)
+        else {
             throw problem(.badCheckpoint, event.seq, "checkpoint note does not verify")
         }
         guard cp.origin == Checkpoint.origin(device: device), cp.size == event.seq - 1,
-              event.body == cp.eventBody(note: note) else {
+            event.body == cp.eventBody(note: note)
+        else {
             throw problem(.badCheckpoint, event.seq, "checkpoint fields disagree with its note")
         }
         guard let frontier else {

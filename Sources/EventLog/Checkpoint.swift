@@ -37,14 +37,17 @@ public struct Checkpoint: Sendable, Equatable {
         guard let text = SignedNote.open(note, name: origin, publicKey: publicKey) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 4, lines.last == "", let size = UInt64(lines[1]),
-              let root = Encoding.bytes(base64: String(lines[2])), root.count == 32 else { return nil }
+            let root = Encoding.bytes(base64: String(lines[2])), root.count == 32
+        else { return nil }
         return Checkpoint(origin: origin, size: size, root: root)
     }
 
     /// The body of a `log.checkpoint` event carrying this note.
     public func eventBody(note: String) -> [String: JSONValue] {
-        ["origin": .string(origin), "size": .int(Int64(size)), "root": .string(Encoding.base64(root)),
-         "note": .string(note)]
+        [
+            "origin": .string(origin), "size": .int(Int64(size)), "root": .string(Encoding.base64(root)),
+            "note": .string(note),
+        ]
     }
 
     /// The event type of checkpoints.

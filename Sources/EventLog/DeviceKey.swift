@@ -48,7 +48,7 @@ public struct DeviceKey: @unchecked Sendable {
     public static func publicKey(base64: String) throws(DeviceKeyError) -> Curve25519.Signing.PublicKey {
         let trimmed = base64.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let raw = Encoding.bytes(base64: trimmed), raw.count == 32,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
         else { throw .badPublicKey(trimmed) }
         return key
     }
@@ -70,7 +70,7 @@ public struct DeviceKey: @unchecked Sendable {
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let seed = Encoding.bytes(base64: text), seed.count == 32,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         else { throw .malformed(path: path) }
         return DeviceKey(privateKey: key)
     }
@@ -89,8 +89,9 @@ public struct DeviceKey: @unchecked Sendable {
     public func write(path: String) throws(DeviceKeyError) {
         let dir = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: dir, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch { throw .cannotWrite(path: dir, reason: "\(error)") }
         // Written under a temporary name and linked into place, so a crash never leaves half a key.
         let temporary = path + ".tmp-\(getpid())"
@@ -103,7 +104,9 @@ public struct DeviceKey: @unchecked Sendable {
         let synced = written == line.count && fsync(fd) == 0
         close(fd)
         guard synced else { throw .cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
-        guard link(temporary, path) == 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        guard link(temporary, path) == 0 else {
+            throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
         let dfd = open(dir, O_RDONLY | O_DIRECTORY)
         if dfd >= 0 {
             _ = fsync(dfd)

@@ -51,8 +51,10 @@ public struct Event: Sendable, Equatable {
     /// The 64-byte Ed25519 signature (empty before signing).
     public var sig: [UInt8]
 
-    public init(device: String, seq: UInt64, prev: String, time: String, camera: String, type: String,
-                body: [String: JSONValue], evidence: [EvidenceRef] = [], sig: [UInt8] = []) {
+    public init(
+        device: String, seq: UInt64, prev: String, time: String, camera: String, type: String,
+        body: [String: JSONValue], evidence: [EvidenceRef] = [], sig: [UInt8] = []
+    ) {
         self.device = device
         self.seq = seq
         self.prev = prev
@@ -111,8 +113,8 @@ public struct Event: Sendable, Equatable {
         var refs: [EvidenceRef] = []
         for item in ev {
             guard case .object(let e) = item, e.count == 3, case .string(let h)? = e["sha256"],
-                  Encoding.isSHA256Hex(h), case .string(let mt)? = e["media_type"], case .int(let size)? = e["size"],
-                  size >= 0
+                Encoding.isSHA256Hex(h), case .string(let mt)? = e["media_type"], case .int(let size)? = e["size"],
+                size >= 0
             else { throw EventFormatError("evidence items need sha256 (hex), media_type and size") }
             refs.append(EvidenceRef(sha256: h, mediaType: mt, size: Int(size)))
         }
@@ -125,7 +127,8 @@ public struct Event: Sendable, Equatable {
         guard let sig = Encoding.bytes(base64: try string("sig")), sig.count == 64 else {
             throw EventFormatError("sig must be 64 bytes of base64")
         }
-        self.init(device: try string("device"), seq: UInt64(seq), prev: prev, time: time, camera: try string("camera"),
-                  type: type, body: body, evidence: refs, sig: sig)
+        self.init(
+            device: try string("device"), seq: UInt64(seq), prev: prev, time: time, camera: try string("camera"),
+            type: type, body: body, evidence: refs, sig: sig)
     }
 }

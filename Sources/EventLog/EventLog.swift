@@ -29,9 +29,10 @@ public final class EventLog: @unchecked Sendable {
         self.key = key
         self.logger = logger
         do {
-            try FileManager.default.createDirectory(atPath: configuration.stateDirectory,
-                                                    withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: configuration.stateDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch { throw .database("cannot create \(configuration.stateDirectory): \(error)") }
         let path = (configuration.stateDirectory as NSString).appendingPathComponent(EventSpool.fileName)
         spool = try EventSpool(path: path, logger: logger)
@@ -44,14 +45,17 @@ public final class EventLog: @unchecked Sendable {
     /// Signs and commits one event; returns it once durable. Evidence bytes are stored as blobs
     /// named by their SHA-256. May also commit a checkpoint after it when one is due.
     @discardableResult
-    public func emit(camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob] = [],
-                     wallNanos: Int64 = Clocks.wallNanos()) throws(SpoolError) -> Event {
+    public func emit(
+        camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob] = [],
+        wallNanos: Int64 = Clocks.wallNanos()
+    ) throws(SpoolError) -> Event {
         lock.lock()
         defer { lock.unlock() }
         do {
-            let event = try append(camera: camera, type: type, body: body, evidence: evidence, wallNanos: wallNanos)
+            let (event, head) = try append(
+                camera: camera, type: type, body: body, evidence: evidence,
+                wallNanos: wallNanos)
             emitted.increment()
-            let head = try spool.state()
             if head.lastSeq - head.lastCheckpointSeq >= UInt64(configuration.checkpointEvery) {
                 try appendCheckpoint(wallNanos: wallNanos)
             }
@@ -86,45 +90,57 @@ public final class EventLog: @unchecked Sendable {
     /// Runs retention and the disk budget; raises the alarm gauge and logs when over budget.
     @discardableResult
     public func enforceRetention(nowNanos: Int64 = Clocks.wallNanos()) throws(SpoolError) -> RetentionReport {
-        let report = try spool.enforceRetention(nowNanos: nowNanos,
-                                                retainNanos: Int64(configuration.retentionSeconds * 1e9),
-                                                budgetBytes: configuration.diskBudgetBytes)
+        let report = try spool.enforceRetention(
+            nowNanos: nowNanos,
+            retainNanos: Int64(configuration.retentionSeconds * 1e9),
+            budgetBytes: configuration.diskBudgetBytes)
         spoolBytes.record(report.bytesAfter)
         overBudget.record(report.overBudget ? 1 : 0)
         if report.undeliveredBlobsPurged > 0 {
-            logger.warning("disk budget: dropped undelivered evidence",
-                           metadata: ["blobs": "\(report.undeliveredBlobsPurged)"])
+            logger.warning(
+                "disk budget: dropped undelivered evidence",
+                metadata: ["blobs": "\(report.undeliveredBlobsPurged)"])
         }
         if report.overBudget {
-            logger.error("event spool over its disk budget with no evidence left to drop; events are kept",
-                         metadata: ["bytes": "\(report.bytesAfter)", "budget": "\(configuration.diskBudgetBytes)"])
+            logger.error(
+                "event spool over its disk budget with no evidence left to drop; events are kept",
+                metadata: ["bytes": "\(report.bytesAfter)", "budget": "\(configuration.diskBudgetBytes)"])
         }
         return report
     }
 
     @discardableResult
     private func appendCheckpoint(wallNanos: Int64) throws(SpoolError) -> Event {
-        try append(camera: "", type: Checkpoint.eventType, body: [:], evidence: [], wallNanos: wallNanos,
-                   checkpoint: true)
+        try append(
+            camera: "", type: Checkpoint.eventType, body: [:], evidence: [], wallNanos: wallNanos,
+            checkpoint: true
+        ).event
     }
 
-    private func append(camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob],
-                        wallNanos: Int64, checkpoint: Bool = false) throws(SpoolError) -> Event {
+    private func append(
+        camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob],
+        wallNanos: Int64, checkpoint: Bool = false
+    )
+        throws(SpoolError) -> (event: Event, head: SpoolState)
+    {
         let refs = evidence.map {
             EvidenceRef(sha256: Encoding.hex(SHA256.hash(data: $0.data)), mediaType: $0.mediaType, size: $0.data.count)
         }
         let key = self.key
         let device = key.deviceID
-        return try spool.append(createdNanos: wallNanos) { head in
+        var committed = SpoolState()
+        let event = try spool.append(createdNanos: wallNanos) { head in
             var body = body
             if checkpoint {
-                let cp = Checkpoint(origin: Checkpoint.origin(device: device), size: head.frontier.size,
-                                    root: head.frontier.root)
+                let cp = Checkpoint(
+                    origin: Checkpoint.origin(device: device), size: head.frontier.size,
+                    root: head.frontier.root)
                 body = cp.eventBody(note: cp.signedNote(key: key))
             }
-            var event = Event(device: device, seq: head.lastSeq + 1, prev: head.lastHash,
-                              time: Timestamp.rfc3339(wallNanos: wallNanos), camera: camera, type: type, body: body,
-                              evidence: refs)
+            var event = Event(
+                device: device, seq: head.lastSeq + 1, prev: head.lastHash,
+                time: Timestamp.rfc3339(wallNanos: wallNanos), camera: camera, type: type, body: body,
+                evidence: refs)
             let canonical = try event.canonicalBytes()
             event.sig = key.sign(canonical)
             var next = head
@@ -136,7 +152,9 @@ public final class EventLog: @unchecked Sendable {
                 next.lastCheckpointSeq = event.seq
                 next.lastCheckpointNanos = wallNanos
             }
+            committed = next
             return (event, try event.line(), next.lastHash, evidence, next)
         }
+        return (event, committed)
     }
 }

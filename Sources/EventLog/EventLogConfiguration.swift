@@ -12,9 +12,11 @@ public struct EventLogConfiguration: Sendable, Equatable {
     /// under it; events never are — an over-budget spool raises an alarm instead.
     public var diskBudgetBytes: Int64
 
-    public init(stateDirectory: String = "/var/lib/sightline", checkpointEvery: Int = 1000,
-                checkpointIntervalSeconds: Double = 300, retentionSeconds: Double = 7 * 86400,
-                diskBudgetBytes: Int64 = 1 << 30) {
+    public init(
+        stateDirectory: String = "/var/lib/sightline", checkpointEvery: Int = 1000,
+        checkpointIntervalSeconds: Double = 300, retentionSeconds: Double = 7 * 86400,
+        diskBudgetBytes: Int64 = 1 << 30
+    ) {
         precondition(checkpointEvery >= 1, "checkpointEvery must be at least 1")
         self.stateDirectory = stateDirectory
         self.checkpointEvery = checkpointEvery

@@ -17,8 +17,10 @@ public enum ExportVerifier {
 
     /// Checks every line in order and throws the first problem.
     /// - Parameter evidenceDirectory: optional directory of blobs named by their SHA-256.
-    public static func verify(export bytes: [UInt8], publicKey: Curve25519.Signing.PublicKey,
-                              evidenceDirectory: String? = nil) throws(ChainProblem) -> Summary {
+    public static func verify(
+        export bytes: [UInt8], publicKey: Curve25519.Signing.PublicKey,
+        evidenceDirectory: String? = nil
+    ) throws(ChainProblem) -> Summary {
         var verifier = ChainVerifier(publicKey: publicKey, requireGenesis: true)
         var blobs: [String: [UInt8]] = [:]
         var missing = 0
@@ -27,7 +29,8 @@ public enum ExportVerifier {
         func lookup(_ sha: String) -> [UInt8]? {
             if let b = blobs[sha] { return b }
             if let dir = evidenceDirectory,
-               let d = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent(sha)) {
+                let d = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent(sha))
+            {
                 return [UInt8](d)
             }
             missing += 1
@@ -41,12 +44,14 @@ public enum ExportVerifier {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
             if line.starts(with: Array("{\"blob\":".utf8)) {
                 guard case .object(let o)? = try? JSONParser.parse(line), case .string(let sha)? = o["blob"],
-                      case .string(let b64)? = o["data"], let data = Encoding.bytes(base64: b64) else {
+                    case .string(let b64)? = o["data"], let data = Encoding.bytes(base64: b64)
+                else {
                     throw ChainProblem(kind: .malformed, line: lineNumber, seq: nil, message: "bad evidence record")
                 }
                 guard Encoding.hex(SHA256.hash(data: data)) == sha else {
-                    throw ChainProblem(kind: .evidenceMismatch, line: lineNumber, seq: nil,
-                                       message: "evidence \(sha) does not match its bytes")
+                    throw ChainProblem(
+                        kind: .evidenceMismatch, line: lineNumber, seq: nil,
+                        message: "evidence \(sha) does not match its bytes")
                 }
                 blobs[sha] = data
                 continue
@@ -56,7 +61,8 @@ public enum ExportVerifier {
         guard verifier.events > 0 else {
             throw ChainProblem(kind: .empty, line: 0, seq: nil, message: "the export holds no events")
         }
-        return Summary(events: verifier.events, lastSeq: verifier.lastSeq, checkpoints: verifier.checkpointsVerified,
-                       evidenceVerified: verifier.evidenceVerified, evidenceMissing: missing)
+        return Summary(
+            events: verifier.events, lastSeq: verifier.lastSeq, checkpoints: verifier.checkpointsVerified,
+            evidenceVerified: verifier.evidenceVerified, evidenceMissing: missing)
     }
 }

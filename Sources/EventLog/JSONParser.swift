@@ -79,8 +79,14 @@ public struct JSONParser {
             guard members.updateValue(v, forKey: key) == nil else { throw error("duplicate member \"\(key)\"") }
             skipSpace()
             guard i < bytes.count else { throw error("unexpected end") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             throw error("expected ',' or '}'")
         }
     }
@@ -101,8 +107,14 @@ public struct JSONParser {
             items.append(try value())
             skipSpace()
             guard i < bytes.count else { throw error("unexpected end") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             throw error("expected ',' or ']'")
         }
     }

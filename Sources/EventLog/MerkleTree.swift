@@ -21,7 +21,8 @@ public enum MerkleTree {
     }
 
     /// Root of the tree over `leafHashes` (MTH of RFC 6962 section 2.1).
-    public static func root<C: RandomAccessCollection>(_ leafHashes: C) -> [UInt8] where C.Element == [UInt8], C.Index == Int {
+    public static func root<C: RandomAccessCollection>(_ leafHashes: C) -> [UInt8]
+    where C.Element == [UInt8], C.Index == Int {
         switch leafHashes.count {
         case 0: return [UInt8](SHA256.hash(data: [UInt8]()))
         case 1: return leafHashes[leafHashes.startIndex]
@@ -47,10 +48,13 @@ public enum MerkleTree {
     }
 
     /// Verifies an inclusion proof (RFC 9162 section 2.1.3.2).
-    public static func verifyInclusion(index: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]],
-                                       root: [UInt8]) -> Bool {
+    public static func verifyInclusion(
+        index: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]],
+        root: [UInt8]
+    ) -> Bool {
         guard index < treeSize else { return false }
-        var fn = index, sn = treeSize - 1
+        var fn = index
+        var sn = treeSize - 1
         var r = leafHash
         for p in proof {
             guard p.count == 32 else { return false }

@@ -45,7 +45,7 @@ public enum SignedNote {
         for line in String(decoding: bytes[(split + 1)...], as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[0] == "\u{2014}", parts[1] == name,
-                  let blob = Encoding.bytes(base64: String(parts[2])), blob.count == 68, Array(blob[0..<4]) == id
+                let blob = Encoding.bytes(base64: String(parts[2])), blob.count == 68, Array(blob[0..<4]) == id
             else { continue }
             if publicKey.isValidSignature(Array(blob[4...]), for: text) { return String(decoding: text, as: UTF8.self) }
         }

@@ -22,7 +22,8 @@ public enum Timestamp {
     public static func nanos(rfc3339 text: String) -> Int64? {
         let u = Array(text.utf8)
         guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84 || u[10] == 116 || u[10] == 32, u[13] == 58,
-              u[16] == 58 else { return nil }
+            u[16] == 58
+        else { return nil }
         func num(_ a: Int, _ b: Int) -> Int64? {
             var v: Int64 = 0
             for k in a..<b {
@@ -32,7 +33,7 @@ public enum Timestamp {
             return v
         }
         guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
-              let s = num(17, 19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            let s = num(17, 19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
         var k = 19
         var fracNanos: Int64 = 0
@@ -52,7 +53,8 @@ public enum Timestamp {
         if u[k] == 90 || u[k] == 122 {
             k += 1
         } else if u[k] == 43 || u[k] == 45, k + 6 == u.count, u[k + 3] == 58, let oh = num(k + 1, k + 3),
-                  let om = num(k + 4, k + 6) {
+            let om = num(k + 4, k + 6)
+        {
             offset = (oh * 3600 + om * 60) * (u[k] == 43 ? 1 : -1)
             k += 6
         } else {

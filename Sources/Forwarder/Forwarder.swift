@@ -57,8 +57,12 @@ public final class Forwarder: Sendable {
                 var retryAfter: Double? = nil
                 if case .collector(_, _, _, let r) = error { retryAfter = r }
                 let delay = backoff.next(retryAfter: retryAfter)
-                logger.warning("delivery failed; retrying", metadata: ["error": "\(error)",
-                                                                       "retry_in_s": "\((delay * 1000).rounded() / 1000)"])
+                logger.warning(
+                    "delivery failed; retrying",
+                    metadata: [
+                        "error": "\(error)",
+                        "retry_in_s": "\((delay * 1000).rounded() / 1000)",
+                    ])
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
@@ -101,8 +105,9 @@ public final class Forwarder: Sendable {
             body += e.line
         }
         body += Array("]}".utf8)
-        let (status, headers, reply) = try await send(method: .POST, path: "/v1/events", body: body,
-                                                      contentType: "application/json")
+        let (status, headers, reply) = try await send(
+            method: .POST, path: "/v1/events", body: body,
+            contentType: "application/json")
         let parsed = try? JSONParser.parse(reply)
         var ackedThrough: UInt64 = 0
         if case .object(let o)? = parsed, case .array(let results)? = o["results"] {
@@ -118,7 +123,8 @@ public final class Forwarder: Sendable {
         let acked = batch.filter { $0.seq <= ackedThrough }.count
         delivered.increment(by: acked)
         guard status == 200 else {
-            var code = "http_\(status)", message = String(decoding: reply.prefix(300), as: UTF8.self)
+            var code = "http_\(status)"
+            var message = String(decoding: reply.prefix(300), as: UTF8.self)
             if case .object(let o)? = parsed, case .object(let err)? = o["error"] {
                 if case .string(let c)? = err["code"] { code = c }
                 if case .string(let m)? = err["message"] { message = m }
@@ -137,17 +143,22 @@ public final class Forwarder: Sendable {
             logger.warning("evidence dropped before delivery (disk budget)", metadata: ["sha256": "\(sha256)"])
             return
         }
-        let (status, headers, reply) = try await send(method: .PUT, path: "/v1/evidence/\(sha256)", body: data,
-                                                      contentType: found.mediaType)
+        let (status, headers, reply) = try await send(
+            method: .PUT, path: "/v1/evidence/\(sha256)", body: data,
+            contentType: found.mediaType)
         guard status == 200 else {
-            throw .collector(status: status, code: "evidence_upload", message: String(decoding: reply.prefix(300), as: UTF8.self),
-                             retryAfter: Self.retryAfter(headers))
+            throw .collector(
+                status: status, code: "evidence_upload", message: String(decoding: reply.prefix(300), as: UTF8.self),
+                retryAfter: Self.retryAfter(headers))
         }
         do { try spool.markUploaded(sha256: sha256) } catch { throw .spool("\(error)") }
     }
 
-    private func send(method: HTTPMethod, path: String, body: [UInt8], contentType: String)
-    async throws(ForwarderError) -> (Int, HTTPHeaders, [UInt8]) {
+    private func send(
+        method: HTTPMethod, path: String, body: [UInt8], contentType: String
+    )
+        async throws(ForwarderError) -> (Int, HTTPHeaders, [UInt8])
+    {
         var base = configuration.collectorURL
         while base.hasSuffix("/") { base.removeLast() }
         var request = HTTPClientRequest(url: base + path)
@@ -155,7 +166,8 @@ public final class Forwarder: Sendable {
         request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, timeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
+            let response = try await client.execute(
+                request, timeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
             var buffer = try await response.body.collect(upTo: 4 << 20)
             return (Int(response.status.code), response.headers, buffer.readBytes(length: buffer.readableBytes) ?? [])
         } catch {

@@ -15,9 +15,11 @@ public struct ForwarderConfiguration: Sendable, Equatable {
     /// the host name is not checked, since the pin is the identity.
     public var pinnedCertificatePath: String?
 
-    public init(collectorURL: String, batchSize: Int = 100, initialBackoffSeconds: Double = 0.5,
-                maxBackoffSeconds: Double = 60, pollSeconds: Double = 1, requestTimeoutSeconds: Double = 30,
-                pinnedCertificatePath: String? = nil) {
+    public init(
+        collectorURL: String, batchSize: Int = 100, initialBackoffSeconds: Double = 0.5,
+        maxBackoffSeconds: Double = 60, pollSeconds: Double = 1, requestTimeoutSeconds: Double = 30,
+        pinnedCertificatePath: String? = nil
+    ) {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         self.collectorURL = collectorURL
         self.batchSize = batchSize

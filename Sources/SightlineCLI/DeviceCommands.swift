@@ -35,9 +35,12 @@ struct DeviceCommand: ParsableCommand {
         func run() throws {
             let key = try DeviceKey.load(path: (stateDir as NSString).appendingPathComponent(DeviceKey.fileName))
             if json {
-                let obj: [String: String] = ["device": key.deviceID, "public_key": key.publicKeyBase64,
-                                             "note_key": SignedNote.verifierKey(name: "sightline/\(key.deviceID)",
-                                                                                publicKey: key.publicKeyBytes)]
+                let obj: [String: String] = [
+                    "device": key.deviceID, "public_key": key.publicKeyBase64,
+                    "note_key": SignedNote.verifierKey(
+                        name: "sightline/\(key.deviceID)",
+                        publicKey: key.publicKeyBytes),
+                ]
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try enc.encode(obj), as: UTF8.self))
@@ -72,13 +75,17 @@ struct VerifyCommand: ParsableCommand {
         }
         let key = try DeviceKey.publicKey(base64: keyText)
         let data: Data?
-        if export == "-" { data = FileHandle.standardInput.readDataToEndOfFile() }
-        else { data = FileManager.default.contents(atPath: export) }
+        if export == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            data = FileManager.default.contents(atPath: export)
+        }
         guard let data else { throw ValidationError("cannot read \(export)") }
         do {
             let s = try ExportVerifier.verify(export: [UInt8](data), publicKey: key, evidenceDirectory: evidenceDir)
-            print("ok: \(s.events) events (seq 1-\(s.lastSeq)), \(s.checkpoints) checkpoints, "
-                  + "\(s.evidenceVerified) evidence blobs verified, \(s.evidenceMissing) not available")
+            print(
+                "ok: \(s.events) events (seq 1-\(s.lastSeq)), \(s.checkpoints) checkpoints, "
+                    + "\(s.evidenceVerified) evidence blobs verified, \(s.evidenceMissing) not available")
         } catch {
             FileHandle.standardError.write(Data("FAIL \(export): \(error)\n".utf8))
             throw ExitCode(1)

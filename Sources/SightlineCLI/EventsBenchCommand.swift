@@ -22,12 +22,18 @@ struct EventsBenchEmit: ParsableCommand {
         let dir = stateDir ?? NSTemporaryDirectory() + "sightline-bench-\(UUID().uuidString)"
         defer { if stateDir == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
-        let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: dir), key: key,
-                               logger: Logger(label: "bench"))
-        let body: [String: JSONValue] = ["width": .int(1280), "height": .int(720), "luma_mean": .double(117.42),
-                                         "luma_stddev": .double(51.07)]
+        let log = try EventLog(
+            configuration: EventLogConfiguration(stateDirectory: dir), key: key,
+            logger: Logger(label: "bench"))
+        let body: [String: JSONValue] = [
+            "width": .int(1280), "height": .int(720), "luma_mean": .double(117.42),
+            "luma_stddev": .double(51.07),
+        ]
         let start = Clocks.monotonicNanos()
-        for n in 0..<count { try log.emit(camera: "gate", type: "frame.stats", body: body.merging(["frame_seq": .int(Int64(n))]) { a, _ in a }) }
+        for n in 0..<count {
+            try log.emit(
+                camera: "gate", type: "frame.stats", body: body.merging(["frame_seq": .int(Int64(n))]) { a, _ in a })
+        }
         let seconds = Double(Clocks.monotonicNanos() - start) / 1e9
         print("{\"events\":\(count),\"seconds\":\(seconds),\"events_per_s\":\(Double(count) / seconds)}")
     }
@@ -62,15 +68,19 @@ struct EventsBenchIngest: ParsableCommand {
             let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
             let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: dir), key: key, logger: logger)
             for n in 0..<count {
-                try log.emit(camera: "gate", type: "frame.stats", body: ["frame_seq": .int(Int64(n)), "luma_mean": .double(1.5)])
+                try log.emit(
+                    camera: "gate", type: "frame.stats", body: ["frame_seq": .int(Int64(n)), "luma_mean": .double(1.5)])
             }
             logs.append(log)
         }
         defer { for l in logs { try? FileManager.default.removeItem(atPath: l.configuration.stateDirectory) } }
-        let url = collector, token = adminToken, batch = self.batch
+        let url = collector
+        let token = adminToken
+        let batch = self.batch
         let forwarders = try logs.map {
-            try Forwarder(configuration: ForwarderConfiguration(collectorURL: url, batchSize: batch), spool: $0.spool,
-                          logger: logger)
+            try Forwarder(
+                configuration: ForwarderConfiguration(collectorURL: url, batchSize: batch), spool: $0.spool,
+                logger: logger)
         }
         let keys = logs.map { ($0.key.publicKeyBase64, $0.device) }
         let seconds = try blockingAwait { () async -> Result<Double, ForwarderError> in
@@ -82,7 +92,9 @@ struct EventsBenchIngest: ParsableCommand {
             let failure = await withTaskGroup(of: ForwarderError?.self) { group in
                 for f in forwarders {
                     group.addTask {
-                        do { try await f.drain(timeoutSeconds: 600) } catch { return error as? ForwarderError ?? .transport("\(error)") }
+                        do { try await f.drain(timeoutSeconds: 600) } catch {
+                            return error as? ForwarderError ?? .transport("\(error)")
+                        }
                         return nil
                     }
                 }
@@ -96,7 +108,10 @@ struct EventsBenchIngest: ParsableCommand {
             return .success(seconds)
         }.get()
         let total = count * devices
-        print("{\"events\":\(total),\"devices\":\(devices),\"seconds\":\(seconds),\"events_per_s\":\(Double(total) / seconds)}")
+        print(
+            "{\"events\":\(total),\"devices\":\(devices),\"seconds\":\(seconds),"
+                + "\"events_per_s\":\(Double(total) / seconds)}"
+        )
     }
 }
 

@@ -35,21 +35,28 @@ struct EventsCommand: ParsableCommand {
         func run() throws {
             let logger = Logger(label: "sightline.events")
             let key = try DeviceKey.loadOrCreate(stateDirectory: stateDir).key
-            let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: stateDir), key: key,
-                                   logger: logger)
+            let log = try EventLog(
+                configuration: EventLogConfiguration(stateDirectory: stateDir), key: key,
+                logger: logger)
             let run = UUID().uuidString.lowercased()
             var last: UInt64 = 0
             for n in 1...max(1, count) {
-                last = try log.emit(camera: "", type: "system.test",
-                                    body: ["n": .int(Int64(n)), "of": .int(Int64(count)), "run": .string(run)]).seq
+                last = try log.emit(
+                    camera: "", type: "system.test",
+                    body: ["n": .int(Int64(n)), "of": .int(Int64(count)), "run": .string(run)]
+                ).seq
             }
-            let forwarder = try Forwarder(configuration: ForwarderConfiguration(collectorURL: collector,
-                                                                                pinnedCertificatePath: pin),
-                                          spool: log.spool, logger: logger)
+            let forwarder = try Forwarder(
+                configuration: ForwarderConfiguration(
+                    collectorURL: collector,
+                    pinnedCertificatePath: pin),
+                spool: log.spool, logger: logger)
             let timeout = self.timeout
             let result = blockingAwait { () async -> Result<Void, ForwarderError> in
                 var outcome: Result<Void, ForwarderError> = .success(())
-                do { try await forwarder.drain(timeoutSeconds: timeout) } catch { outcome = .failure(error as? ForwarderError ?? .transport("\(error)")) }
+                do { try await forwarder.drain(timeoutSeconds: timeout) } catch {
+                    outcome = .failure(error as? ForwarderError ?? .transport("\(error)"))
+                }
                 await forwarder.shutdown()
                 return outcome
             }
@@ -57,7 +64,10 @@ struct EventsCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("FAIL: \(error)\n".utf8))
                 throw ExitCode(1)
             }
-            print("ok: \(count) system.test events acknowledged by \(collector) (device \(key.deviceID), last seq \(last))")
+            print(
+                "ok: \(count) system.test events acknowledged by \(collector) "
+                    + "(device \(key.deviceID), last seq \(last))"
+            )
         }
     }
 
@@ -81,17 +91,20 @@ struct EventsCommand: ParsableCommand {
 
         func run() throws {
             let key = try DeviceKey.loadOrCreate(stateDirectory: stateDir).key
-            let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: stateDir,
-                                                                        checkpointEvery: checkpointEvery),
-                                   key: key, logger: Logger(label: "sightline.events"))
+            let log = try EventLog(
+                configuration: EventLogConfiguration(
+                    stateDirectory: stateDir,
+                    checkpointEvery: checkpointEvery),
+                key: key, logger: Logger(label: "sightline.events"))
             let out = FileHandle.standardOutput
             for n in 1...max(1, count) {
                 var evidence: [EvidenceBlob] = []
                 if evidenceEvery > 0 && n % evidenceEvery == 0 {
                     evidence = [EvidenceBlob(data: Array("evidence \(n) \(Clocks.wallNanos())".utf8))]
                 }
-                let e = try log.emit(camera: "", type: "system.test", body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
-                                     evidence: evidence)
+                let e = try log.emit(
+                    camera: "", type: "system.test", body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
+                    evidence: evidence)
                 out.write(Data("\(e.seq)\n".utf8))
             }
         }
@@ -100,19 +113,22 @@ struct EventsCommand: ParsableCommand {
     /// Verifies the spool in a state directory.
     struct CheckSpool: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "check-spool", abstract: "Verify the local spool: signatures, gapless seq, chain, checkpoints.")
+            commandName: "check-spool", abstract: "Verify the local spool: signatures, gapless seq, chain, checkpoints."
+        )
 
         @Option(help: "State directory.")
         var stateDir = "/var/lib/sightline"
 
         func run() throws {
             let key = try DeviceKey.load(path: (stateDir as NSString).appendingPathComponent(DeviceKey.fileName))
-            let spool = try EventSpool(path: (stateDir as NSString).appendingPathComponent(EventSpool.fileName),
-                                       logger: Logger(label: "sightline.events"))
+            let spool = try EventSpool(
+                path: (stateDir as NSString).appendingPathComponent(EventSpool.fileName),
+                logger: Logger(label: "sightline.events"))
             do {
                 let c = try spool.verify(publicKey: key.privateKey.publicKey)
-                print("ok: \(c.events) events (seq \(c.firstSeq)-\(c.lastSeq)), \(c.checkpointsVerified) checkpoints, "
-                      + "\(try spool.pendingCount()) undelivered")
+                print(
+                    "ok: \(c.events) events (seq \(c.firstSeq)-\(c.lastSeq)), \(c.checkpointsVerified) checkpoints, "
+                        + "\(try spool.pendingCount()) undelivered")
             } catch {
                 FileHandle.standardError.write(Data("FAIL: \(error)\n".utf8))
                 throw ExitCode(1)

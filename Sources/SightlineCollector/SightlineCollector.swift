@@ -47,8 +47,9 @@ struct SightlineCollector: AsyncParsableCommand {
             try await store.migrate()
             let token = adminToken ?? ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert needs --tls-key") }
-            let config = CollectorConfiguration(host: String(listen[..<colon]), port: port, adminToken: token,
-                                                tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey)
+            let config = CollectorConfiguration(
+                host: String(listen[..<colon]), port: port, adminToken: token,
+                tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey)
             let log = logger
             let app = try CollectorRouter(store: store, configuration: config, logger: logger).application { port in
                 log.info("listening", metadata: ["port": "\(port)"])

@@ -44,10 +44,13 @@ final class LiveCollector: @unchecked Sendable {
         try await store.migrate()
         var logger = Logger(label: "test.collector")
         logger.logLevel = .error
-        router = CollectorRouter(store: store, configuration: CollectorConfiguration(port: 0, adminToken: Self.adminToken,
-                                                                       tlsCertificatePath: tlsCertificate,
-                                                                       tlsKeyPath: tlsKey),
-                                 logger: logger)
+        router = CollectorRouter(
+            store: store,
+            configuration: CollectorConfiguration(
+                port: 0, adminToken: Self.adminToken,
+                tlsCertificatePath: tlsCertificate,
+                tlsKeyPath: tlsKey),
+            logger: logger)
     }
 
     var url: String { "\(router.configuration.tlsCertificatePath == nil ? "http" : "https")://127.0.0.1:\(port)" }
@@ -58,8 +61,9 @@ final class LiveCollector: @unchecked Sendable {
         configuration.port = port
         var logger = Logger(label: "test.collector")
         logger.logLevel = .critical
-        let router = CollectorRouter(store: store, configuration: configuration, metrics: self.router.metrics,
-                                     logger: logger)
+        let router = CollectorRouter(
+            store: store, configuration: configuration, metrics: self.router.metrics,
+            logger: logger)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try router.application { port in continuation.yield(port) }
         task = Task { try await app.runService(gracefulShutdownSignals: []) }
@@ -82,8 +86,11 @@ final class LiveCollector: @unchecked Sendable {
         return key
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false)
-    async throws -> (status: Int, body: [UInt8]) {
+    func request(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false
+    )
+        async throws -> (status: Int, body: [UInt8])
+    {
         var r = HTTPClientRequest(url: url + path)
         r.method = method
         if let body { r.body = .bytes(ByteBuffer(bytes: body)) }
@@ -93,8 +100,11 @@ final class LiveCollector: @unchecked Sendable {
         return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
     }
 
-    func json(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false)
-    async throws -> (status: Int, json: JSONValue) {
+    func json(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false
+    )
+        async throws -> (status: Int, json: JSONValue)
+    {
         let (s, b) = try await request(method, path, body: body, admin: admin)
         return (s, try JSONParser.parse(b))
     }
@@ -106,8 +116,9 @@ func makeLog(key: DeviceKey, checkpointEvery: Int = 1000) throws -> EventLog {
     try key.write(path: dir + "/" + DeviceKey.fileName)
     var logger = Logger(label: "test.device")
     logger.logLevel = .error
-    return try EventLog(configuration: EventLogConfiguration(stateDirectory: dir, checkpointEvery: checkpointEvery),
-                        key: key, logger: logger)
+    return try EventLog(
+        configuration: EventLogConfiguration(stateDirectory: dir, checkpointEvery: checkpointEvery),
+        key: key, logger: logger)
 }
 
 func batch(_ lines: [[UInt8]]) -> [UInt8] {

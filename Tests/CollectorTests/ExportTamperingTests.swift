@@ -12,8 +12,9 @@ import Testing
         let key = try await collector.registerDevice()
         let log = try makeLog(key: key, checkpointEvery: 4)
         for i in 0..<10 {
-            _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                             evidence: i == 2 ? [EvidenceBlob(data: Array(repeating: 0xAB, count: 64))] : [])
+            _ = try log.emit(
+                camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
+                evidence: i == 2 ? [EvidenceBlob(data: Array(repeating: 0xAB, count: 64))] : [])
         }
         let forwarder = try ForwarderTests.forwarder(collector.url, log)
         try await forwarder.drain(timeoutSeconds: 30)

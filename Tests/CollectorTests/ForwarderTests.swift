@@ -1,21 +1,24 @@
 import Collector
 import EventLog
 import Foundation
-@testable import Forwarder
-import NIOHTTP1
 import Logging
+import NIOHTTP1
 import SightlineCore
 import Testing
+
+@testable import Forwarder
 
 /// Delivery through the real spool and forwarder to a live collector.
 @Suite(.serialized) struct ForwarderTests {
     static func forwarder(_ url: String, _ log: EventLog, batch: Int = 50) throws -> Forwarder {
         var logger = Logger(label: "test.forwarder")
         logger.logLevel = .critical
-        return try Forwarder(configuration: ForwarderConfiguration(collectorURL: url, batchSize: batch,
-                                                                   initialBackoffSeconds: 0.05, maxBackoffSeconds: 0.4,
-                                                                   pollSeconds: 0.05, requestTimeoutSeconds: 10),
-                             spool: log.spool, logger: logger)
+        return try Forwarder(
+            configuration: ForwarderConfiguration(
+                collectorURL: url, batchSize: batch,
+                initialBackoffSeconds: 0.05, maxBackoffSeconds: 0.4,
+                pollSeconds: 0.05, requestTimeoutSeconds: 10),
+            spool: log.spool, logger: logger)
     }
 
     /// The collector is down while hundreds of events are emitted, then comes back: all arrive, once, in order.
@@ -29,8 +32,9 @@ import Testing
         let forwarder = try Self.forwarder(collector.url, log)
         let running = Task { await forwarder.run() }
         for i in 0..<300 {
-            _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                             evidence: i % 50 == 0 ? [EvidenceBlob(data: Array("frame \(i)".utf8))] : [])
+            _ = try log.emit(
+                camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
+                evidence: i % 50 == 0 ? [EvidenceBlob(data: Array("frame \(i)".utf8))] : [])
         }
         try await Task.sleep(for: .milliseconds(300))
         #expect(try log.spool.pendingCount() == 303)  // 300 events and 3 checkpoints; none acknowledged, none lost
@@ -81,7 +85,9 @@ import Testing
         do { _ = try await forwarder.deliverBatch() } catch {
             if case .collector(let status, let code, _, _) = error {
                 #expect(status == 403 && code == "unknown_device")
-            } else { Issue.record("unexpected \(error)") }
+            } else {
+                Issue.record("unexpected \(error)")
+            }
         }
         #expect(try log.spool.pendingCount() == 1)
         await forwarder.shutdown()
@@ -93,7 +99,7 @@ import Testing
         struct Fixed: RandomNumberGenerator {
             var state: UInt64 = 42
             mutating func next() -> UInt64 {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return state
             }
         }

@@ -17,8 +17,9 @@ import Testing
         var blobs: [String: [UInt8]] = [:]
         for i in 0..<25 {
             let ev = i % 4 == 0 ? [EvidenceBlob(data: Array("jpeg \(i)".utf8))] : []
-            let e = try log.emit(camera: i % 2 == 0 ? "gate" : "yard", type: "frame.stats", body: ["i": .int(Int64(i))],
-                                 evidence: ev)
+            let e = try log.emit(
+                camera: i % 2 == 0 ? "gate" : "yard", type: "frame.stats", body: ["i": .int(Int64(i))],
+                evidence: ev)
             if let ref = e.evidence.first { blobs[ref.sha256] = ev[0].data }
         }
         // Evidence first, then the events: the collector checks checkpoints against what it holds.
@@ -29,10 +30,12 @@ import Testing
         #expect(lines.count == 27)  // 25 events and checkpoints at seq 11 and 22
         let first = try await collector.json(.POST, "/v1/events", body: batch(lines))
         #expect(first.status == 200)
-        #expect(first.json["results"]?.array.compactMap { $0["status"]?.string } == Array(repeating: "stored", count: 27))
+        #expect(
+            first.json["results"]?.array.compactMap { $0["status"]?.string } == Array(repeating: "stored", count: 27))
         // Resending is acknowledged without a second row.
         let again = try await collector.json(.POST, "/v1/events", body: batch(Array(lines[20...])))
-        #expect(again.json["results"]?.array.compactMap { $0["status"]?.string } == Array(repeating: "duplicate", count: 7))
+        #expect(
+            again.json["results"]?.array.compactMap { $0["status"]?.string } == Array(repeating: "duplicate", count: 7))
 
         // Paginated query in storage order.
         var seqs: [Int64] = []
@@ -60,8 +63,10 @@ import Testing
         let checkpoint = try #require(Checkpoint.verify(note: note, publicKey: key.privateKey.publicKey))
         let path = proof.json["proof"]!.array.map { Encoding.bytes(base64: $0.string!)! }
         let canonical5 = try Event(json: try JSONParser.parse(lines[4])).canonicalBytes()
-        #expect(MerkleTree.verifyInclusion(index: 4, treeSize: checkpoint.size, leafHash: MerkleTree.leafHash(canonical5),
-                                           proof: path, root: checkpoint.root))
+        #expect(
+            MerkleTree.verifyInclusion(
+                index: 4, treeSize: checkpoint.size, leafHash: MerkleTree.leafHash(canonical5),
+                proof: path, root: checkpoint.root))
 
         // The export verifies offline, evidence included.
         let export = try await collector.request(.GET, "/v1/export?device=\(key.deviceID)&evidence=true")
@@ -100,7 +105,8 @@ import Testing
         let e2 = try Event(json: try JSONParser.parse(lines[1]))
 
         // Body changed after signing.
-        let flipped = Array(String(decoding: lines[1], as: UTF8.self).replacingOccurrences(of: "\"i\":1", with: "\"i\":7").utf8)
+        let flipped = Array(
+            String(decoding: lines[1], as: UTF8.self).replacingOccurrences(of: "\"i\":1", with: "\"i\":7").utf8)
         #expect(try await refusal(batch([flipped])) == (422, "forged_signature"))
         // Signed by a key that is not the device's.
         #expect(try await refusal(batch([try resign(e2, with: .generate())])) == (422, "forged_signature"))
@@ -124,7 +130,8 @@ import Testing
         #expect(try await refusal(Array("nonsense".utf8)) == (400, "malformed_event"))
         #expect(try await refusal(batch([Array("{\"v\":1}".utf8)])) == (400, "malformed_event"))
         // Evidence whose bytes do not match the name.
-        let wrong = try await collector.json(.PUT, "/v1/evidence/\(String(repeating: "0", count: 64))", body: [1, 2, 3])
+        let wrong = try await collector.json(
+            .PUT, "/v1/evidence/\(String(repeating: "0", count: 64))", body: [1, 2, 3])
         #expect(wrong.status == 422 && wrong.json["error"]?["code"]?.string == "evidence_mismatch")
         // A batch stops at the first refusal and acknowledges what came before.
         let mixed = try await collector.json(.POST, "/v1/events", body: batch([lines[1], flipped]))
@@ -132,11 +139,16 @@ import Testing
         #expect(mixed.json["results"]?.array.compactMap { $0["seq"]?.int } == [2])
 
         let incidents = try await collector.json(.GET, "/v1/incidents", admin: true)
-        let codes = Set(incidents.json["incidents"]!.array.filter {
-            $0["device"]?.string == key.deviceID || $0["device"]?.string == stranger.device || $0["device"]?.string == "?"
-        }.compactMap { $0["code"]?.string })
-        #expect(codes.isSuperset(of: ["forged_signature", "unknown_device", "sequence_gap", "broken_chain",
-                                      "conflicting_duplicate", "malformed_event", "evidence_mismatch"]))
+        let codes = Set(
+            incidents.json["incidents"]!.array.filter {
+                $0["device"]?.string == key.deviceID || $0["device"]?.string == stranger.device
+                    || $0["device"]?.string == "?"
+            }.compactMap { $0["code"]?.string })
+        #expect(
+            codes.isSuperset(of: [
+                "forged_signature", "unknown_device", "sequence_gap", "broken_chain",
+                "conflicting_duplicate", "malformed_event", "evidence_mismatch",
+            ]))
         #expect(try await collector.request(.GET, "/v1/incidents").status == 401)
         try await collector.store.close()
     }

@@ -9,12 +9,15 @@ import Testing
 @Suite struct TLSPinningTests {
     /// A self-signed certificate and key made with openssl; nil when openssl is missing.
     static func selfSigned(in dir: String, name: String) throws -> (cert: String, key: String) {
-        let cert = "\(dir)/\(name).pem", key = "\(dir)/\(name).key"
+        let cert = "\(dir)/\(name).pem"
+        let key = "\(dir)/\(name).key"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                       "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=\(name)",
-                       "-addext", "subjectAltName=IP:127.0.0.1"]
+        p.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=\(name)",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -35,9 +38,11 @@ import Testing
         var logger = Logger(label: "test.tls")
         logger.logLevel = .critical
         func forwarder(pin: String?, timeout: Double = 1) throws -> Forwarder {
-            try Forwarder(configuration: ForwarderConfiguration(collectorURL: collector.url, requestTimeoutSeconds: timeout,
-                                                                pinnedCertificatePath: pin),
-                          spool: log.spool, logger: logger)
+            try Forwarder(
+                configuration: ForwarderConfiguration(
+                    collectorURL: collector.url, requestTimeoutSeconds: timeout,
+                    pinnedCertificatePath: pin),
+                spool: log.spool, logger: logger)
         }
         // Not pinned: a self-signed collector is not trusted by the system roots.
         let unpinned = try forwarder(pin: nil)

@@ -3,8 +3,10 @@ import SightlineCore
 import Testing
 
 @Suite struct CanonicalJSONTests {
-    @Test(arguments: ["arrays.json", "french.json", "structures.json", "unicode.json",
-                      "values.json", "weird.json"])
+    @Test(arguments: [
+        "arrays.json", "french.json", "structures.json", "unicode.json",
+        "values.json", "weird.json",
+    ])
     func rfc8785Examples(file: String) throws {
         let input = try JSONParser.parse(try Vectors.bytes("jcs/input/\(file)"))
         let expected = try Vectors.bytes("jcs/output/\(file)")
@@ -39,7 +41,8 @@ import Testing
     @Test func keysSortByUTF16CodeUnitsNotScalars() throws {
         // U+1F600 is D83D DE00 in UTF-16, which sorts before U+FB33 although its scalar is larger.
         let v: JSONValue = .object(["\u{FB33}": .int(1), "\u{1F600}": .int(2), "a": .int(3)])
-        #expect(String(decoding: try CanonicalJSON.encode(v), as: UTF8.self) == "{\"a\":3,\"\u{1F600}\":2,\"\u{FB33}\":1}")
+        #expect(
+            String(decoding: try CanonicalJSON.encode(v), as: UTF8.self) == "{\"a\":3,\"\u{1F600}\":2,\"\u{FB33}\":1}")
     }
 
     @Test func controlCharactersUseShortOrLowercaseEscapes() throws {
@@ -53,6 +56,7 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse("[1,]") }
         #expect(throws: JSONParseError.self) { try JSONParser.parse("01") }
         #expect(throws: JSONParseError.self) { try JSONParser.parse("{} x") }
-        #expect((try? JSONParser.parse(" [1, 2.5, -0, 1e2] ")) == .array([.int(1), .double(2.5), .int(0), .double(100)]))
+        #expect(
+            (try? JSONParser.parse(" [1, 2.5, -0, 1e2] ")) == .array([.int(1), .double(2.5), .int(0), .double(100)]))
     }
 }

@@ -9,7 +9,8 @@ import Testing
 @Suite struct CrashConsistencyTests {
     /// The `sightline` executable beside the test bundle (built by `swift build --build-tests`).
     static var sightline: String? {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = dir.appendingPathComponent("sightline").path
@@ -31,15 +32,19 @@ import Testing
         for round in 0..<55 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: sightline)
-            p.arguments = ["events", "emit-test", "--state-dir", dir, "--count", "1000000", "--evidence-every", "3",
-                           "--checkpoint-every", "7"]
+            p.arguments = [
+                "events", "emit-test", "--state-dir", dir, "--count", "1000000", "--evidence-every", "3",
+                "--checkpoint-every", "7",
+            ]
             let pipe = Pipe()
             p.standardOutput = pipe
             p.standardError = FileHandle.nullDevice
             try p.run()
             // The first rounds kill during start-up (key creation, schema), later ones mid-stream.
-            let delay = round < 5 ? UInt32.random(in: 0..<15_000, using: &generator)
-                                  : UInt32.random(in: 15_000..<100_000, using: &generator)
+            let delay =
+                round < 5
+                ? UInt32.random(in: 0..<15_000, using: &generator)
+                : UInt32.random(in: 15_000..<100_000, using: &generator)
             usleep(delay)
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
@@ -53,7 +58,8 @@ import Testing
             let spool = try EventSpool(path: dir + "/" + EventSpool.fileName, logger: Logger(label: "test"))
             let check = try spool.verify(publicKey: key.privateKey.publicKey)
             #expect(check.firstSeq <= 1, "round \(round)")
-            #expect(check.events == Int(check.lastSeq), "round \(round): \(check.events) events up to seq \(check.lastSeq)")
+            #expect(
+                check.events == Int(check.lastSeq), "round \(round): \(check.events) events up to seq \(check.lastSeq)")
             #expect(check.lastSeq >= (reported.max() ?? 0), "round \(round): a reported event is missing")
             #expect(check.lastSeq >= lastSeq, "round \(round): the spool went backwards")
             // Reported seqs continue the spool without duplicates.

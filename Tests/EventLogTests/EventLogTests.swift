@@ -8,8 +8,9 @@ import Testing
 @Suite struct EventLogTests {
     static func openLog(_ dir: String, every: Int = 1000) throws -> EventLog {
         let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
-        return try EventLog(configuration: EventLogConfiguration(stateDirectory: dir, checkpointEvery: every),
-                            key: key, logger: Logger(label: "test"))
+        return try EventLog(
+            configuration: EventLogConfiguration(stateDirectory: dir, checkpointEvery: every),
+            key: key, logger: Logger(label: "test"))
     }
 
     @Test func keyFileIsPrivateAndStable() throws {
@@ -37,13 +38,19 @@ import Testing
         let dir = temporaryDirectory()
         let log = try Self.openLog(dir)
         let jpeg: [UInt8] = [0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9]
-        let e1 = try log.emit(camera: "gate", type: "frame.stats", body: ["luma_mean": .double(12.5)], wallNanos: 1_700_000_000_123_456_789)
-        let e2 = try log.emit(camera: "gate", type: "frame.stats", body: ["n": .int(2)],
-                              evidence: [EvidenceBlob(data: jpeg)], wallNanos: 1_700_000_001_000_000_000)
+        let e1 = try log.emit(
+            camera: "gate", type: "frame.stats", body: ["luma_mean": .double(12.5)],
+            wallNanos: 1_700_000_000_123_456_789)
+        let e2 = try log.emit(
+            camera: "gate", type: "frame.stats", body: ["n": .int(2)],
+            evidence: [EvidenceBlob(data: jpeg)], wallNanos: 1_700_000_001_000_000_000)
         #expect(e1.seq == 1 && e1.prev == Event.genesisPrev)
         #expect(e1.time == "2023-11-14T22:13:20.123456Z")
         #expect(try e2.seq == 2 && e2.prev == Event.hash(canonical: e1.canonicalBytes()))
-        #expect(e2.evidence == [EvidenceRef(sha256: Encoding.hex(SHA256.hash(data: jpeg)), mediaType: "image/jpeg", size: 7)])
+        #expect(
+            e2.evidence == [
+                EvidenceRef(sha256: Encoding.hex(SHA256.hash(data: jpeg)), mediaType: "image/jpeg", size: 7)
+            ])
         #expect(e2.verifySignature(canonical: try e2.canonicalBytes(), publicKey: log.key.privateKey.publicKey))
         #expect(try log.spool.blob(sha256: e2.evidence[0].sha256)?.data == jpeg)
         // The stored line is the canonical full envelope and parses back to the same event.
@@ -69,7 +76,8 @@ import Testing
         #expect(checkpoints.map(\.seq) == [5, 10])
         for cp in checkpoints {
             guard case .string(let note)? = cp.body["note"],
-                  let parsed = Checkpoint.verify(note: note, publicKey: log.key.privateKey.publicKey) else {
+                let parsed = Checkpoint.verify(note: note, publicKey: log.key.privateKey.publicKey)
+            else {
                 Issue.record("checkpoint \(cp.seq) does not verify")
                 continue
             }
@@ -84,8 +92,9 @@ import Testing
         let log = try Self.openLog(temporaryDirectory(), every: 3)
         let blob: [UInt8] = Array(repeating: 9, count: 100)
         for i in 0..<6 {
-            _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                             evidence: i == 1 ? [EvidenceBlob(data: blob)] : [])
+            _ = try log.emit(
+                camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
+                evidence: i == 1 ? [EvidenceBlob(data: blob)] : [])
         }
         let lines = try log.spool.allEvents().map(\.line)
         let pub = log.key.privateKey.publicKey
@@ -126,8 +135,9 @@ import Testing
         let config = EventLogConfiguration(stateDirectory: dir, retentionSeconds: 10, diskBudgetBytes: 6000)
         let log = try EventLog(configuration: config, key: key, logger: Logger(label: "test"))
         for i in 0..<4 {
-            _ = try log.emit(camera: "c", type: "frame.stats", body: [:],
-                             evidence: [EvidenceBlob(data: Array(repeating: UInt8(i), count: 2000))], wallNanos: 1_000)
+            _ = try log.emit(
+                camera: "c", type: "frame.stats", body: [:],
+                evidence: [EvidenceBlob(data: Array(repeating: UInt8(i), count: 2000))], wallNanos: 1_000)
         }
         // Over budget (4 × 2000 bytes of evidence): the oldest blobs go until it fits; no event goes.
         let first = try log.enforceRetention(nowNanos: 2_000)
@@ -142,8 +152,9 @@ import Testing
         #expect(try log.spool.allEvents().map(\.seq) == [4])
         #expect(try log.spool.verify(publicKey: key.privateKey.publicKey).firstSeq == 4)
         // With a budget smaller than the events alone, the alarm is raised and the events stay.
-        let tight = try EventLog(configuration: EventLogConfiguration(stateDirectory: dir, diskBudgetBytes: 10),
-                                 key: key, logger: Logger(label: "test"))
+        let tight = try EventLog(
+            configuration: EventLogConfiguration(stateDirectory: dir, diskBudgetBytes: 10),
+            key: key, logger: Logger(label: "test"))
         let alarm = try tight.enforceRetention(nowNanos: 6_000)
         #expect(alarm.overBudget)
         #expect(try log.spool.allEvents().count == 1)
@@ -155,8 +166,9 @@ import Testing
         let log = try Self.openLog(dir)
         _ = try log.emit(camera: "c", type: "t", body: [:])
         #expect(throws: SpoolError.self) {
-            try EventLog(configuration: EventLogConfiguration(stateDirectory: dir), key: .generate(),
-                         logger: Logger(label: "test"))
+            try EventLog(
+                configuration: EventLogConfiguration(stateDirectory: dir), key: .generate(),
+                logger: Logger(label: "test"))
         }
     }
 

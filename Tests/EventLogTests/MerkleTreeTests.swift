@@ -6,8 +6,10 @@ import Testing
 /// RFC 6962 hashing and proofs against transparency-dev/merkle's reference data.
 @Suite struct MerkleTreeTests {
     // transparency-dev/merkle testonly/constants.go: LeafInputs and RootHashes.
-    static let leaves = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                         "606162636465666768696a6b6c6d6e6f"].map(hex)
+    static let leaves = [
+        "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ].map(hex)
     static let roots = [
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -21,10 +23,12 @@ import Testing
     ].map(hex)
 
     @Test func hashesMatchRFC6962() {
-        #expect(MerkleTree.leafHash(Array("L123456".utf8))
-            == hex("395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"))
-        #expect(MerkleTree.nodeHash(Array("N123".utf8), Array("N456".utf8))
-            == hex("aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"))
+        #expect(
+            MerkleTree.leafHash(Array("L123456".utf8))
+                == hex("395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"))
+        #expect(
+            MerkleTree.nodeHash(Array("N123".utf8), Array("N456".utf8))
+                == hex("aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"))
     }
 
     @Test func rootsAndFrontierMatchReference() {
@@ -65,16 +69,19 @@ import Testing
         #expect(files.count > 70)
         let hashes = Self.leaves.map(MerkleTree.leafHash)
         for file in files {
-            let v = try JSONDecoder().decode(InclusionVector.self, from: Data(try Vectors.bytes("merkle-inclusion/\(file)")))
+            let v = try JSONDecoder().decode(
+                InclusionVector.self, from: Data(try Vectors.bytes("merkle-inclusion/\(file)")))
             let proof = (v.proof ?? []).map { Encoding.bytes(base64: $0)! }
             let root = v.root.flatMap { Encoding.bytes(base64: $0) } ?? []
             let leaf = v.leafHash.flatMap { Encoding.bytes(base64: $0) } ?? []
-            let ok = MerkleTree.verifyInclusion(index: v.leafIdx, treeSize: v.treeSize, leafHash: leaf, proof: proof,
-                                                root: root)
+            let ok = MerkleTree.verifyInclusion(
+                index: v.leafIdx, treeSize: v.treeSize, leafHash: leaf, proof: proof,
+                root: root)
             #expect(ok == !v.wantErr, "\(file)")
             if !v.wantErr {
-                #expect(MerkleTree.inclusionProof(index: Int(v.leafIdx), Array(hashes[0..<Int(v.treeSize)])) == proof,
-                        "\(file)")
+                #expect(
+                    MerkleTree.inclusionProof(index: Int(v.leafIdx), Array(hashes[0..<Int(v.treeSize)])) == proof,
+                    "\(file)")
             }
         }
     }
@@ -85,10 +92,14 @@ import Testing
             let root = MerkleTree.root(Array(hashes[0..<size]))
             for i in 0..<size {
                 let proof = MerkleTree.inclusionProof(index: i, Array(hashes[0..<size]))
-                #expect(MerkleTree.verifyInclusion(index: UInt64(i), treeSize: UInt64(size), leafHash: hashes[i],
-                                                   proof: proof, root: root))
-                #expect(!MerkleTree.verifyInclusion(index: UInt64(i), treeSize: UInt64(size),
-                                                    leafHash: hashes[(i + 1) % hashes.count], proof: proof, root: root))
+                #expect(
+                    MerkleTree.verifyInclusion(
+                        index: UInt64(i), treeSize: UInt64(size), leafHash: hashes[i],
+                        proof: proof, root: root))
+                #expect(
+                    !MerkleTree.verifyInclusion(
+                        index: UInt64(i), treeSize: UInt64(size),
+                        leafHash: hashes[(i + 1) % hashes.count], proof: proof, root: root))
             }
         }
     }
