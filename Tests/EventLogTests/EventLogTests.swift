@@ -181,3 +181,34 @@ import Testing
         #expect(Timestamp.nanos(rfc3339: "2000-02-29") == nil)
     }
 }
+
+@Suite struct EventLogDaemonTests {
+    @Test func detectionsBecomeEventsWithTheirFrameAndTime() throws {
+        let log = try EventLogTests.openLog(temporaryDirectory())
+        let d = Detection(
+            type: "frame.stats", camera: "gate", frameSeq: 42, wallNanos: 1_700_000_000_000_000_000,
+            body: ["luma_mean": .double(10.25)])
+        let e = try log.emit(d)
+        #expect(e.camera == "gate" && e.type == "frame.stats" && e.time == "2023-11-14T22:13:20.000000Z")
+        #expect(e.body == ["luma_mean": .double(10.25), "frame_seq": .int(42)])
+    }
+
+    @Test func maintenanceSignsCheckpointsOnTime() async throws {
+        let dir = temporaryDirectory()
+        let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
+        let log = try EventLog(
+            configuration: EventLogConfiguration(stateDirectory: dir, checkpointIntervalSeconds: 0.05),
+            key: key, logger: Logger(label: "test"))
+        try log.emit(camera: "c", type: "frame.stats", body: [:])
+        let task = Task { await log.maintain(intervalSeconds: 0.02) }
+        var checkpoints = 0
+        for _ in 0..<200 where checkpoints == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            checkpoints = try log.spool.allEvents().count - 1
+        }
+        task.cancel()
+        await task.value
+        #expect(checkpoints == 1)  // one checkpoint covering the one event, none after it without new events
+        #expect(try log.spool.verify(publicKey: key.privateKey.publicKey).checkpointsVerified == 1)
+    }
+}
