@@ -7,8 +7,9 @@ export SIGHTLINE_MARCH
 SWIFT ?= swift
 BUILD_PACKAGES := libjpeg-dev libv4l-dev
 DEMO_PACKAGES := curl
-# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
-TEST_PACKAGES := python3 python3-venv
+# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
+# tests make certificates with openssl (and Tools/test-postgres installs postgresql).
+TEST_PACKAGES := python3 python3-venv openssl
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
