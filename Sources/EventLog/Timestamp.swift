@@ -1,0 +1,90 @@
+/// RFC 3339 UTC timestamps with microseconds, the `time` field of an event.
+///
+/// Written by hand (civil-from-days) so that formatting is exact, locale-free and cheap.
+public enum Timestamp {
+    /// `YYYY-MM-DDThh:mm:ss.uuuuuuZ` for nanoseconds since the Unix epoch (truncated to µs).
+    public static func rfc3339(wallNanos: Int64) -> String {
+        let micros = wallNanos >= 0 ? wallNanos / 1000 : (wallNanos - 999) / 1000
+        var seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = micros - seconds * 1_000_000
+        var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        seconds -= days * 86400
+        let (y, m, d) = civil(days: &days)
+        func pad(_ v: Int64, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):"
+            + "\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
+    }
+
+    /// Nanoseconds since the epoch for an RFC 3339 timestamp (`Z` or `±hh:mm`, any fraction), or nil.
+    public static func nanos(rfc3339 text: String) -> Int64? {
+        let u = Array(text.utf8)
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84 || u[10] == 116 || u[10] == 32, u[13] == 58,
+            u[16] == 58
+        else { return nil }
+        func num(_ a: Int, _ b: Int) -> Int64? {
+            var v: Int64 = 0
+            for k in a..<b {
+                guard (48...57).contains(u[k]) else { return nil }
+                v = v * 10 + Int64(u[k] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
+            let s = num(17, 19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
+        var k = 19
+        var fracNanos: Int64 = 0
+        if k < u.count, u[k] == 46 {
+            k += 1
+            var scale: Int64 = 100_000_000
+            let start = k
+            while k < u.count, (48...57).contains(u[k]) {
+                fracNanos += Int64(u[k] - 48) * scale
+                scale /= 10
+                k += 1
+            }
+            guard k > start else { return nil }
+        }
+        guard k < u.count else { return nil }
+        var offset: Int64 = 0
+        if u[k] == 90 || u[k] == 122 {
+            k += 1
+        } else if u[k] == 43 || u[k] == 45, k + 6 == u.count, u[k + 3] == 58, let oh = num(k + 1, k + 3),
+            let om = num(k + 4, k + 6)
+        {
+            offset = (oh * 3600 + om * 60) * (u[k] == 43 ? 1 : -1)
+            k += 6
+        } else {
+            return nil
+        }
+        guard k == u.count else { return nil }
+        let days = daysFromCivil(y, mo, d)
+        return ((days * 86400 + h * 3600 + mi * 60 + s) - offset) * 1_000_000_000 + fracNanos
+    }
+
+    /// Howard Hinnant's days_from_civil.
+    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// Howard Hinnant's civil_from_days.
+    static func civil(days: inout Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

@@ -1,0 +1,65 @@
+import Collector
+import EventLog
+import Forwarder
+import Foundation
+import Logging
+import Testing
+
+/// The forwarder trusts exactly the pinned collector certificate.
+@Suite struct TLSPinningTests {
+    /// A self-signed certificate and key made with openssl; nil when openssl is missing.
+    static func selfSigned(in dir: String, name: String) throws -> (cert: String, key: String) {
+        let cert = "\(dir)/\(name).pem"
+        let key = "\(dir)/\(name).key"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=\(name)",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return (cert, key)
+    }
+
+    @Test func onlyThePinnedCertificateIsTrusted() async throws {
+        let dir = temporaryDirectory("tls")
+        let real = try Self.selfSigned(in: dir, name: "collector")
+        let impostor = try Self.selfSigned(in: dir, name: "impostor")
+        let collector = try await LiveCollector(backend: .sqlite, tlsCertificate: real.cert, tlsKey: real.key)
+        try await collector.start()
+        let key = try await collector.registerDevice()
+        let log = try makeLog(key: key)
+        _ = try log.emit(camera: "c", type: "frame.stats", body: [:])
+        var logger = Logger(label: "test.tls")
+        logger.logLevel = .critical
+        func forwarder(pin: String?, timeout: Double = 1) throws -> Forwarder {
+            try Forwarder(
+                configuration: ForwarderConfiguration(
+                    collectorURL: collector.url, requestTimeoutSeconds: timeout,
+                    pinnedCertificatePath: pin),
+                spool: log.spool, logger: logger)
+        }
+        // Not pinned: a self-signed collector is not trusted by the system roots.
+        let unpinned = try forwarder(pin: nil)
+        await #expect(throws: ForwarderError.self) { try await unpinned.deliverBatch() }
+        await unpinned.shutdown()
+        // Pinned to another certificate: refused.
+        let wrong = try forwarder(pin: impostor.cert)
+        await #expect(throws: ForwarderError.self) { try await wrong.deliverBatch() }
+        await wrong.shutdown()
+        #expect(try log.spool.pendingCount() == 1)
+        // Pinned to the collector's certificate: delivered.
+        let pinned = try forwarder(pin: real.cert, timeout: 10)
+        #expect(try await pinned.deliverBatch() == 1)
+        await pinned.shutdown()
+        #expect(try log.spool.pendingCount() == 0)
+        #expect(throws: ForwarderError.self) { try forwarder(pin: dir + "/missing.pem") }
+        await collector.stop()
+        try await collector.store.close()
+    }
+}
