@@ -66,10 +66,19 @@ let package = Package(
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
             swiftSettings: kernelFlags
         ),
+        .target(
+            name: "Traffic",
+            dependencies: [
+                "SightlineCore", "Imaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(name: "TrafficScenes", dependencies: ["SightlineCore", "Imaging", "Traffic"]),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "Traffic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -81,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture",
+                "SightlineCore", "Imaging", "Capture", "Traffic", "TrafficScenes",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,6 +110,7 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(name: "TrafficTests", dependencies: ["Traffic", "TrafficScenes", "Imaging"]),
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]

@@ -7,5 +7,5 @@ struct Sightline: ParsableCommand {
         commandName: "sightline",
         abstract: "Sightline edge vision tools: read cameras and footage, benchmark, inspect.",
         version: "0.1.0",
-        subcommands: [BenchCommand.self])
+        subcommands: [BenchCommand.self, ReplayCommand.self, ScenesCommand.self, EvalCommand.self])
 }

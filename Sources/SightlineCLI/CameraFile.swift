@@ -1,0 +1,70 @@
+import Foundation
+import Traffic
+import Yams
+
+/// A single-camera file for `replay` and `eval`: one camera entry of the daemon's configuration
+/// (the same keys), of which the CLI uses `traffic` and `processing_width`.
+struct CameraFile {
+    var processingWidth = 640
+    var traffic: TrafficConfiguration?
+
+    /// Keys of a daemon camera entry: accepted here, and those the CLI does not use are ignored.
+    static let cameraKeys = [
+        "id", "source", "width", "height", "fps", "process_fps", "processing_width", "device_timeout",
+        "queue_depth", "replay", "loop", "enabled", "traffic", "faces", "events",
+    ]
+
+    /// Everything wrong with a camera file, one `FILE:LINE:COLUMN: PATH: MESSAGE` per line.
+    struct Problems: Error, CustomStringConvertible {
+        var lines: [String]
+        var description: String { lines.joined(separator: "\n") }
+    }
+
+    static func load(path: String) throws(Problems) -> CameraFile {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw Problems(lines: ["\(path): cannot read the camera file"])
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    static func parse(yaml: String, file: String) throws(Problems) -> CameraFile {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw Problems(lines: ["\(file): \(error)"])
+        }
+        guard case .mapping(let mapping) = root else {
+            throw Problems(lines: ["\(file):1:1: a camera file is a mapping of a camera's keys (id, source, traffic…)"])
+        }
+        var problems: [String] = []
+        var camera = CameraFile()
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let mark = keyNode.mark.map { "\($0.line):\($0.column)" } ?? "0:0"
+            guard cameraKeys.contains(key) else {
+                problems.append("\(file):\(mark): \(key): unknown key '\(key)'; expected one of: "
+                    + cameraKeys.joined(separator: ", "))
+                continue
+            }
+            if key == "processing_width" {
+                if value.tag.rawValue == Tag.Name.int.rawValue, let width = value.int, width == 0 || (16...8192).contains(width) {
+                    camera.processingWidth = width
+                } else {
+                    let at = value.mark.map { "\($0.line):\($0.column)" } ?? mark
+                    problems.append("\(file):\(at): processing_width: must be 0 (full size) or a width from 16 to 8192")
+                }
+            }
+        }
+        if let node = mapping["traffic"] {
+            var reader = TrafficConfigurationReader()
+            camera.traffic = reader.read(node, path: "traffic")
+            problems += reader.issues.map { "\(file):\($0.line):\($0.column): \($0.path): \($0.message)" }
+        } else {
+            problems.append("\(file):\(mapping.mark?.line ?? 1):1: traffic: required key 'traffic' is missing")
+        }
+        guard problems.isEmpty else { throw Problems(lines: problems) }
+        return camera
+    }
+}
