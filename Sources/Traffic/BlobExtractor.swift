@@ -158,6 +158,32 @@ public struct BlobExtractor: Sendable {
                 blobs[b].area += 1
             }
         }
-        return blobs.filter { $0.area >= minArea }
+        return Self.mergeSlivers(blobs).filter { $0.area >= minArea && $0.maxX - $0.minX >= 2 }
+    }
+
+    /// Joins a narrow piece that a lane border cut off a wider blob (a wheel over the line, a shadow)
+    /// back into that blob: side by side, overlapping in height, under 40 % of its width.
+    static func mergeSlivers(_ input: [Blob]) -> [Blob] {
+        var blobs = input
+        var merged = true
+        while merged {
+            merged = false
+            search: for i in blobs.indices {
+                for j in blobs.indices where i != j {
+                    let (p, q) = (blobs[i], blobs[j])
+                    let pw = p.maxX - p.minX + 1, qw = q.maxX - q.minX + 1
+                    let touching = p.minX <= q.maxX + 2 && p.maxX >= q.minX - 2
+                    let overlap = min(p.maxY, q.maxY) - max(p.minY, q.minY) + 1
+                    guard touching, p.lane != q.lane, Double(pw) < 0.4 * Double(qw),
+                          Double(overlap) >= 0.5 * Double(p.maxY - p.minY + 1) else { continue }
+                    blobs[j] = Blob(minX: min(p.minX, q.minX), minY: min(p.minY, q.minY), maxX: max(p.maxX, q.maxX),
+                                    maxY: max(p.maxY, q.maxY), area: p.area + q.area, lane: q.lane)
+                    blobs.remove(at: i)
+                    merged = true
+                    break search
+                }
+            }
+        }
+        return blobs
     }
 }

@@ -28,6 +28,11 @@ public struct TrafficBox: Sendable, Equatable {
         return w > 0 && h > 0 ? w * h : 0
     }
 
+    func union(_ other: TrafficBox) -> TrafficBox {
+        TrafficBox(left: min(left, other.left), top: min(top, other.top), right: max(right, other.right),
+                   bottom: max(bottom, other.bottom))
+    }
+
     func iou(_ other: TrafficBox) -> Double {
         let inter = intersectionArea(other)
         return inter > 0 ? inter / (area + other.area - inter) : 0
@@ -79,10 +84,32 @@ public struct BlobTracker: Sendable {
     /// `pictureBottom` is the bottom edge of the picture, where objects enter partly seen.
     public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double) {
         let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
-        // Candidate pairs by score: overlap of predicted and observed box, then closeness.
+        var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
+        var tracksOfBlob = [[Int]](repeating: [], count: boxes.count)
+        var observed = boxes
+        // A vehicle whose paint matches the road in places falls apart into pieces. Established tracks
+        // first claim every blob lying mostly inside their predicted box, and see the union of the pieces.
+        var claimed = [Bool](repeating: false, count: boxes.count)
+        let seniority = tracks.indices.filter { tracks[$0].confirmed }.sorted { tracks[$0].hits > tracks[$1].hits }
+        for t in seniority {
+            let p = predicted[t]
+            var union: TrafficBox?
+            var first: Int?
+            for (b, box) in boxes.enumerated() where !claimed[b] && p.intersectionArea(box) >= 0.6 * box.area {
+                claimed[b] = true
+                union = union.map { $0.union(box) } ?? box
+                if first == nil { first = b }
+            }
+            if let first, let union {
+                blobOfTrack[t] = first
+                tracksOfBlob[first] = [t]
+                observed[first] = union
+            }
+        }
+        // Then the rest by overlap with the predicted box, then closeness.
         var pairs: [(score: Double, track: Int, blob: Int)] = []
-        for (t, p) in predicted.enumerated() {
-            for (b, box) in boxes.enumerated() {
+        for (t, p) in predicted.enumerated() where blobOfTrack[t] == nil {
+            for (b, box) in boxes.enumerated() where !claimed[b] {
                 let iou = p.iou(box)
                 if iou > 0.05 {
                     pairs.append((iou, t, b))
@@ -94,12 +121,11 @@ public struct BlobTracker: Sendable {
             }
         }
         pairs.sort { $0.score > $1.score }
-        var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
-        var tracksOfBlob = [[Int]](repeating: [], count: boxes.count)
         for pair in pairs where blobOfTrack[pair.track] == nil && tracksOfBlob[pair.blob].isEmpty {
             blobOfTrack[pair.track] = pair.blob
             tracksOfBlob[pair.blob].append(pair.track)
         }
+        let fragment = claimed.enumerated().map { $0.element && tracksOfBlob[$0.offset].isEmpty }
         // Unmatched confirmed tracks mostly inside a matched blob share it (merge).
         for t in tracks.indices where blobOfTrack[t] == nil && tracks[t].confirmed {
             let p = predicted[t]
@@ -116,10 +142,10 @@ public struct BlobTracker: Sendable {
         for t in tracks.indices { tracks[t].measuredThisFrame = false }
         for (b, members) in tracksOfBlob.enumerated() where !members.isEmpty {
             if members.count == 1 {
-                observeAlone(track: members[0], box: boxes[b], predicted: predicted[members[0]], frame: frame,
+                observeAlone(track: members[0], box: observed[b], predicted: predicted[members[0]], frame: frame,
                              pictureBottom: pictureBottom)
             } else {
-                observeMerged(tracks: members, box: boxes[b], predicted: predicted, frame: frame)
+                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame)
             }
         }
         for t in tracks.indices where blobOfTrack[t] == nil {
@@ -127,7 +153,7 @@ public struct BlobTracker: Sendable {
             tracks[t].misses += 1
         }
         tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) }
-        for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty {
+        for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
             tracks.append(Track(id: nextID, box: box, velocity: TrafficPoint(0, 0), size: (box.width, box.height),
                                 hits: 1, misses: 0, confirmed: confirmHits <= 1,
                                 lastReference: nil, measuredThisFrame: true))

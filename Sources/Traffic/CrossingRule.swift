@@ -15,6 +15,11 @@ public struct CrossingRule: Sendable {
         self.lanes = lanes
     }
 
+    /// Whether `point` is on the near side of the stop line (where vehicles come from).
+    public func isBefore(_ point: TrafficPoint) -> Bool {
+        stopLine.side(of: point, towards: direction) < 0
+    }
+
     /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not.
     public func crossing(from: TrafficPoint, to: TrafficPoint) -> Double? {
         guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0

@@ -70,7 +70,8 @@ public struct TrafficTuning: Sendable, Equatable {
     public var lampContrast: Double
     /// Key `model_width`, default 160: width of the downscaled luma image the background model keeps.
     public var modelWidth: Int
-    /// Key `threshold`, default 16: luma difference from the background that makes a pixel foreground.
+    /// Key `threshold`, default 10: luma difference from the background (after 4 × 4-ish averaging) that
+    /// makes a model pixel foreground; low enough for a black car in shade.
     public var threshold: Double
     /// Key `learning_rate`, default 0.03: per-frame background adaptation where there is no motion.
     public var learningRate: Double
@@ -84,7 +85,7 @@ public struct TrafficTuning: Sendable, Equatable {
         darkSeconds: Double = 1.5,
         lampContrast: Double = 30,
         modelWidth: Int = 160,
-        threshold: Double = 16,
+        threshold: Double = 10,
         learningRate: Double = 0.03,
         confirmHits: Int = 3,
         coastFrames: Int = 10

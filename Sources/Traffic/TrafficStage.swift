@@ -28,8 +28,8 @@ public final class TrafficStage: Stage {
     private var history: [(frame: Int, pts: Double, state: SignalState, onset: Double?)] = []
     /// Tracks whose reference point has crossed already (whatever the signal showed).
     private var crossed: Set<Int> = []
-    /// Violations of tracks not yet confirmed, reported once they are.
-    private var pending: [Int: Violation] = [:]
+    /// Measured frames each track spent before the line.
+    private var approach: [Int: Int] = [:]
     private var evidence = EvidenceBuffer()
 
     /// The model-resolution parts, made for the first frame's size.
@@ -93,14 +93,22 @@ public final class TrafficStage: Stage {
         var reported: [Violation] = []
         for track in tracker.tracks where track.measuredThisFrame {
             defer { tracker.commitReference(of: track.id, frame: index) }
-            if !crossed.contains(track.id), let last = track.lastReference,
-               let fraction = rule.crossing(from: last.point, to: track.box.bottomCentre) {
-                crossed.insert(track.id)
-                if let violation = judge(track, from: last, fraction: fraction, now: (index, frame.pts)) {
-                    if track.confirmed { reported.append(violation) } else { pending[track.id] = violation }
-                }
-            }
-            if track.confirmed, let violation = pending.removeValue(forKey: track.id) {
+            let point = track.box.bottomCentre
+            // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
+            // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
+            let approached = approach[track.id, default: 0]
+            if rule.isBefore(point) { approach[track.id] = approached + 1 }
+            guard !crossed.contains(track.id), approached >= configuration.tuning.confirmHits,
+                  let last = track.lastReference, let fraction = rule.crossing(from: last.point, to: point)
+            else { continue }
+            // A reference point that leaps (a vehicle's rear lost against paint of its own colour) is no
+            // evidence of crossing: judge only steps the track's own motion explains.
+            let frames = Double(max(index - last.frame, 1))
+            let expected = (track.velocity.dot(track.velocity)).squareRoot() * frames
+            let step = point - last.point
+            guard step.dot(step).squareRoot() <= 2.5 * expected + 0.3 * track.box.height + 8 else { continue }
+            crossed.insert(track.id)
+            if let violation = judge(track, from: last, fraction: fraction, now: (index, frame.pts)) {
                 reported.append(violation)
             }
         }
@@ -114,7 +122,7 @@ public final class TrafficStage: Stage {
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
-        pending = pending.filter { live.contains($0.key) }
+        approach = approach.filter { live.contains($0.key) }
         for violation in reported {
             detections.append(crossingDetection(violation, frame))
         }

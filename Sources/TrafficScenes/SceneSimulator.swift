@@ -142,11 +142,14 @@ public struct SceneSimulator {
             case .motorbike: (width, length) = (random.uniform(20...24), random.uniform(40...46))
             }
             let behaviourRoll = random.uniform(0...1)
-            let behaviour: Vehicle.Behaviour
+            var behaviour: Vehicle.Behaviour
             switch spec.kind {
-            case .mixed: behaviour = behaviourRoll < 0.45 ? .runner : behaviourRoll < 0.55 ? .gambler : .obey
+            case .mixed: behaviour = behaviourRoll < 0.3 ? .runner : behaviourRoll < 0.45 ? .gambler : .obey
             case .allGreen, .allStop: behaviour = .obey
             }
+            // Red-light runners are those who meet an empty lane at red: make them common enough to count.
+            let laneEmpty = !vehicles.contains { $0.lane == lane && !$0.crossed }
+            if spec.kind == .mixed, phase(at: t).state == "red", laneEmpty, random.chance(0.6) { behaviour = .runner }
             let (lo, hi) = SceneLayout.lanes[lane]
             let centre = (lo + hi) / 2 + random.uniform(-7...7)
             let cruise = style == .truck ? random.uniform(80...130) : random.uniform(100...190)
