@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "TrafficTests", dependencies: ["Traffic", "TrafficScenes", "Imaging"]),
         .testTarget(
             name: "SightlineDaemonTests",
-            dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SightlineDaemon", "SightlineTestKit", "Traffic", .product(name: "Yams", package: "Yams")]
         ),
     ]
 )

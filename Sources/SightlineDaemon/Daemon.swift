@@ -41,7 +41,8 @@ struct Daemon {
             let settings = CameraPipeline.Settings(
                 camera: camera.id, queueDepth: camera.queueDepth, processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
-            pipelines.append(CameraPipeline(settings: settings, source: source, stages: [FrameStatsStage()],
+            let cameraStages = stages(for: camera, logger: logger)
+            pipelines.append(CameraPipeline(settings: settings, source: source, stages: cameraStages,
                                             logger: logger, sink: { sink.write($0) }))
         }
 

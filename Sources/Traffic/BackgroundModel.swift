@@ -1,11 +1,11 @@
 /// A per-pixel running background of a downscaled luma image, and the foreground mask of each frame.
 ///
 /// The frame is box-reduced by an integer factor to about `modelWidth` pixels across, which averages
-/// sensor noise away and turns a pixel or two of camera shake into a fraction of a model pixel. A
-/// model pixel is foreground when it differs by more than `threshold` from the background at its own
-/// place and a small shake towards any neighbour does not explain it (so an edge that shook is not motion). A
-/// global gain, measured each frame on the background pixels, follows exposure and light changes
-/// before the comparison. Background pixels adapt at `learningRate`; foreground ones at a fortieth of
+/// sensor noise away. Camera shake is measured each frame as the sub-pixel shift that best lays the
+/// frame's edges (lane marks, kerbs) onto the background's, and the frame is resampled back before it is
+/// compared. A model pixel is foreground when it differs by more than `threshold` from the background
+/// and a residual shake of a third of a pixel towards a neighbour does not explain it. A global gain,
+/// measured each frame on the background pixels, follows exposure and light changes before the comparison. Background pixels adapt at `learningRate`; foreground ones at a fortieth of
 /// it, so a queue waiting at red stays foreground for a minute or more.
 public struct BackgroundModel: Sendable {
     /// Downscale factor from processing pixels to model pixels.
@@ -24,6 +24,11 @@ public struct BackgroundModel: Sendable {
     public private(set) var frames = 0
     /// The last measured global gain (current over background).
     public private(set) var gain: Float = 1
+    /// The last measured camera shift, in model pixels.
+    public private(set) var shift: (x: Float, y: Float) = (0, 0)
+    /// Background pixels on strong edges, where shake shows; refreshed now and then.
+    private var edgeCells: [Int32] = []
+    private var aligned: [Float]
 
     /// A model for processing images of `imageWidth` × `imageHeight`.
     public init(imageWidth: Int, imageHeight: Int, modelWidth: Int, threshold: Double, learningRate: Double) {
@@ -35,6 +40,7 @@ public struct BackgroundModel: Sendable {
         self.learningRate = Float(learningRate)
         background = [Float](repeating: 0, count: width * height)
         current = background
+        aligned = background
         mask = [UInt8](repeating: 0, count: width * height)
     }
 
@@ -46,6 +52,10 @@ public struct BackgroundModel: Sendable {
             background = current
             return mask
         }
+        measureGain()
+        if frames % 30 == 2 { findEdges() }
+        estimateShift()
+        resample()
         measureGain()
         classify()
         adapt()
@@ -76,6 +86,84 @@ public struct BackgroundModel: Sendable {
                 }
             }
         }
+    }
+
+    /// Picks up to 600 background pixels with a strong gradient, evenly spread.
+    private mutating func findEdges() {
+        let (w, h) = (width, height)
+        var found: [Int32] = []
+        for y in 1..<max(h - 1, 1) {
+            for x in 1..<max(w - 1, 1) {
+                let i = y * w + x
+                let gx = abs(background[i + 1] - background[i - 1]), gy = abs(background[i + w] - background[i - w])
+                if gx + gy > 24 { found.append(Int32(i)) }
+            }
+        }
+        let stride = max(1, found.count / 600)
+        edgeCells = Swift.stride(from: 0, to: found.count, by: stride).map { found[$0] }
+    }
+
+    /// The current frame's value at (x - dx, y - dy), bilinear, clamped to the picture.
+    @inline(__always)
+    private static func sample(_ c: UnsafeBufferPointer<Float>, _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
+        let cx = min(max(x, 0), Float(w - 1)), cy = min(max(y, 0), Float(h - 1))
+        let x0 = Int(cx), y0 = Int(cy)
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let fx = cx - Float(x0), fy = cy - Float(y0)
+        let top = c[y0 &* w &+ x0] + fx * (c[y0 &* w &+ x1] - c[y0 &* w &+ x0])
+        let bottom = c[y1 &* w &+ x0] + fx * (c[y1 &* w &+ x1] - c[y1 &* w &+ x0])
+        return top + fy * (bottom - top)
+    }
+
+    /// The shift (coarse to fine, up to one model pixel) that best lays the frame's edges on the background's.
+    private mutating func estimateShift() {
+        guard edgeCells.count >= 20 else {
+            shift = (0, 0)
+            return
+        }
+        let (w, h, g) = (width, height, gain)
+        func cost(_ dx: Float, _ dy: Float) -> Float {
+            current.withUnsafeBufferPointer { c in
+                background.withUnsafeBufferPointer { b in
+                    mask.withUnsafeBufferPointer { m in
+                        var total: Float = 0
+                        for cell in edgeCells where m[Int(cell)] == 0 {
+                            let i = Int(cell)
+                            let x = Float(i % w), y = Float(i / w)
+                            total += min(abs(Self.sample(c, w, h, x + dx, y + dy) - b[i] * g), 25)
+                        }
+                        return total
+                    }
+                }
+            }
+        }
+        var best = (x: Float(0), y: Float(0), cost: cost(0, 0))
+        for step: Float in [0.5, 0.25] {
+            let centre = best
+            for dy: Float in [-1, 0, 1] {
+                for dx: Float in [-1, 0, 1] where dx != 0 || dy != 0 {
+                    let x = centre.x + dx * step, y = centre.y + dy * step
+                    guard abs(x) <= 1, abs(y) <= 1 else { continue }
+                    let c = cost(x, y)
+                    if c < best.cost { best = (x, y, c) }
+                }
+            }
+        }
+        shift = (best.x, best.y)
+    }
+
+    /// Resamples the current frame by the measured shift, into the background's place.
+    private mutating func resample() {
+        guard shift != (0, 0) else { return }
+        let (w, h, s) = (width, height, shift)
+        current.withUnsafeBufferPointer { c in
+            aligned.withUnsafeMutableBufferPointer { a in
+                for y in 0..<h {
+                    for x in 0..<w { a[y &* w &+ x] = Self.sample(c, w, h, Float(x) + s.x, Float(y) + s.y) }
+                }
+            }
+        }
+        swap(&current, &aligned)
     }
 
     /// Ratio of the current frame to the background over last frame's background pixels.
@@ -127,8 +215,8 @@ public struct BackgroundModel: Sendable {
         }
     }
 
-    /// How far (in model pixels) the camera may shake without its edges counting as motion.
-    static let shakeReach: Float = 0.6
+    /// How far (in model pixels) the camera may shake beyond the measured shift without edges counting as motion.
+    static let shakeReach: Float = 0.2
 
     /// Moves the background towards the frame: fast where it is background, slowly under motion.
     private mutating func adapt() {

@@ -1,3 +1,5 @@
+import Traffic
+
 /// One camera (or recorded footage standing in for one) and how to pace its pipeline.
 ///
 /// Keys are those of one entry of `cameras:` in the YAML file. Fields that apply only to some
@@ -33,6 +35,8 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var loop: Bool
     /// Key `enabled`: a disabled camera is validated but not started.
     public var enabled: Bool
+    /// Key `traffic`: the red-light stage's settings; nil when the camera has no traffic stage.
+    public var traffic: TrafficConfiguration?
 
     /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
     public static let defaultFileFPS = 10.0
@@ -49,7 +53,8 @@ public struct CameraConfiguration: Sendable, Equatable {
         queueDepth: Int = 4,
         replay: ReplayMode = .realtime,
         loop: Bool = false,
-        enabled: Bool = true
+        enabled: Bool = true,
+        traffic: TrafficConfiguration? = nil
     ) {
         self.id = id
         self.source = source
@@ -63,6 +68,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.replay = replay
         self.loop = loop
         self.enabled = enabled
+        self.traffic = traffic
     }
 
     /// The kind part of `source`, nil only for a configuration not made by the loader.
