@@ -74,7 +74,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "TrafficScenes", dependencies: ["SightlineCore", "Imaging", "Traffic"]),
+        // Synthetic footage for the traffic evaluation. Optimised in debug builds too, so that `make test`
+        // can render its scenes in seconds rather than minutes.
+        .target(
+            name: "TrafficScenes",
+            dependencies: ["SightlineCore", "Imaging", "Traffic"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
@@ -110,7 +116,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
-        .testTarget(name: "TrafficTests", dependencies: ["Traffic", "TrafficScenes", "Imaging"]),
+        .testTarget(
+            name: "TrafficTests",
+            dependencies: ["Traffic", "TrafficScenes", "Imaging", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: ["SightlineDaemon", "SightlineTestKit", "Traffic", .product(name: "Yams", package: "Yams")]

@@ -30,8 +30,16 @@ public enum SceneLayout {
         return a.y + (x - a.x) * (b.y - a.y) / (b.x - a.x)
     }
 
+    /// The lanes as polygons over the whole picture height.
+    public static var lanePolygons: [TrafficPolygon] {
+        lanes.map { lane in
+            TrafficPolygon([TrafficPoint(lane.0, 0), TrafficPoint(lane.1, 0), TrafficPoint(lane.1, Double(height)),
+                            TrafficPoint(lane.0, Double(height))])
+        }
+    }
+
     /// The square polygon around lamp `index` (0 red, 1 amber, 2 green).
-    static func lampPolygon(_ index: Int) -> TrafficPolygon {
+    public static func lampPolygon(_ index: Int) -> TrafficPolygon {
         let (cx, cy) = lampCentres[index]
         let r = lampRadius
         return TrafficPolygon([TrafficPoint(cx - r, cy - r), TrafficPoint(cx + r, cy - r),
