@@ -92,7 +92,9 @@ public struct BlobTracker: Sendable {
         var claimed = [Bool](repeating: false, count: boxes.count)
         let seniority = tracks.indices.filter { tracks[$0].confirmed }.sorted { tracks[$0].hits > tracks[$1].hits }
         for t in seniority {
-            let p = predicted[t]
+            let margin = 0.1 * predicted[t].height
+            let p = TrafficBox(left: predicted[t].left, top: predicted[t].top - margin, right: predicted[t].right,
+                               bottom: predicted[t].bottom + margin)
             var union: TrafficBox?
             var first: Int?
             for (b, box) in boxes.enumerated() where !claimed[b] && p.intersectionArea(box) >= 0.6 * box.area {
@@ -178,7 +180,7 @@ public struct BlobTracker: Sendable {
             let k = atEdge ? 1.0 : 0.2
             tracks[t].size = (size.width + k * (box.width - size.width), size.height + k * (box.height - size.height))
         }
-        apply(measured, to: t, frame: frame)
+        apply(measured, to: t, frame: frame, clippedBottom: atEdge)
     }
 
     /// A blob shared by several tracks: the nearest to each end takes that end.
@@ -201,10 +203,13 @@ public struct BlobTracker: Sendable {
         }
     }
 
-    private mutating func apply(_ box: TrafficBox, to t: Int, frame: Int) {
+    /// Takes `box` as this frame's observation. While the object enters across the picture's bottom edge
+    /// its bottom stays put, so its speed is read from its top instead.
+    private mutating func apply(_ box: TrafficBox, to t: Int, frame: Int, clippedBottom: Bool = false) {
         let old = tracks[t].box
         let frames = Double(max(frame - (tracks[t].lastReference?.frame ?? frame - 1), 1))
-        let motion = (box.bottomCentre - (tracks[t].lastReference?.point ?? old.bottomCentre)) * (1 / frames)
+        var motion = (box.bottomCentre - (tracks[t].lastReference?.point ?? old.bottomCentre)) * (1 / frames)
+        if clippedBottom { motion = TrafficPoint((box.left + box.right - old.left - old.right) / 2, box.top - old.top) }
         if tracks[t].hits == 1 {
             tracks[t].velocity = motion
         } else {
