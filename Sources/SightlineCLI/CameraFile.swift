@@ -36,35 +36,40 @@ struct CameraFile {
             throw Problems(lines: ["\(file): \(error)"])
         }
         guard case .mapping(let mapping) = root else {
-            throw Problems(lines: ["\(file):1:1: a camera file is a mapping of a camera's keys (id, source, traffic…)"])
+            throw Problems(lines: ["\(file):1:1: a camera file maps one camera's keys (id, source, traffic…)"
+            ])
         }
-        var problems: [String] = []
+        var problems: [(line: Int, column: Int, text: String)] = []
         var camera = CameraFile()
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
-            let mark = keyNode.mark.map { "\($0.line):\($0.column)" } ?? "0:0"
+            let (line, column) = (keyNode.mark?.line ?? 0, keyNode.mark?.column ?? 0)
             guard cameraKeys.contains(key) else {
-                problems.append("\(file):\(mark): \(key): unknown key '\(key)'; expected one of: "
-                    + cameraKeys.joined(separator: ", "))
+                problems.append((line, column, "\(key): unknown key '\(key)'; expected one of: "
+                    + cameraKeys.joined(separator: ", ")))
                 continue
             }
-            if key == "processing_width" {
-                if value.tag.rawValue == Tag.Name.int.rawValue, let width = value.int, width == 0 || (16...8192).contains(width) {
-                    camera.processingWidth = width
-                } else {
-                    let at = value.mark.map { "\($0.line):\($0.column)" } ?? mark
-                    problems.append("\(file):\(at): processing_width: must be 0 (full size) or a width from 16 to 8192")
-                }
+            guard key == "processing_width" else { continue }
+            if value.tag.rawValue == Tag.Name.int.rawValue, let width = value.int,
+               width == 0 || (16...8192).contains(width) {
+                camera.processingWidth = width
+            } else {
+                problems.append((value.mark?.line ?? line, value.mark?.column ?? column,
+                                 "processing_width: must be 0 (full size) or a width from 16 to 8192"))
             }
         }
         if let node = mapping["traffic"] {
             var reader = TrafficConfigurationReader()
             camera.traffic = reader.read(node, path: "traffic")
-            problems += reader.issues.map { "\(file):\($0.line):\($0.column): \($0.path): \($0.message)" }
+            problems += reader.issues.map { ($0.line, $0.column, "\($0.path): \($0.message)") }
         } else {
-            problems.append("\(file):\(mapping.mark?.line ?? 1):1: traffic: required key 'traffic' is missing")
+            problems.append((mapping.mark?.line ?? 1, 1, "traffic: required key 'traffic' is missing"))
         }
-        guard problems.isEmpty else { throw Problems(lines: problems) }
+        guard problems.isEmpty else {
+            let sorted = problems.enumerated().sorted { ($0.element.line, $0.element.column, $0.offset)
+                < ($1.element.line, $1.element.column, $1.offset) }
+            throw Problems(lines: sorted.map { "\(file):\($0.element.line):\($0.element.column): \($0.element.text)" })
+        }
         return camera
     }
 }

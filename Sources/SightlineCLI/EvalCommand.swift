@@ -49,7 +49,8 @@ struct EvalCommand: ParsableCommand {
                     .run(FootageFile(spec: "y4m:\(dir)/\(SceneFiles.footage)"))
                 let reported = result.detections.filter { $0.type == "traffic.red_light_crossing" }.compactMap {
                     detection -> TrafficScore.Reported? in
-                    guard case .int(let frame) = detection.body["frame"], case .array(let point) = detection.body["point"],
+                    guard case .int(let frame) = detection.body["frame"],
+                          case .array(let point) = detection.body["point"],
                           point.count == 2, case .double(let x) = point[0], case .double(let y) = point[1]
                     else { return nil }
                     return TrafficScore.Reported(frame: Int(frame), x: x, y: y)
@@ -72,7 +73,8 @@ struct EvalCommand: ParsableCommand {
                 if verbose {
                     for r in unmatched { print("    unmatched detection frame \(r.frame) point (\(r.x), \(r.y))") }
                     for m in missed {
-                        print("    missed vehicle \(m.vehicle) frame \(m.frame) lane \(m.lane) red_for \(m.redFor ?? -1) "
+                        print("    missed vehicle \(m.vehicle) frame \(m.frame) lane \(m.lane) "
+                            + "red_for \(m.redFor ?? -1) "
                             + "box \(m.box.map { Int($0) })")
                     }
                 }
@@ -80,11 +82,13 @@ struct EvalCommand: ParsableCommand {
             let stageFPS = Double(frames) / max(Double(stageNanos) / 1e9, 1e-9)
             let totalFPS = Double(frames) / max(Double(totalNanos) / 1e9, 1e-9)
             if json {
-                print(Self.json(["total": Self.json(total), "scenes": .int(Int64(scenes.count)), "frames": .int(Int64(frames)),
+                print(Self.json(["total": Self.json(total), "scenes": .int(Int64(scenes.count)),
+                                 "frames": .int(Int64(frames)),
                                  "stage_fps": .double(stageFPS.rounded()), "total_fps": .double(totalFPS.rounded()),
                                  "quiet_scene_failures": .int(Int64(quietFailures.count))]))
             } else {
-                print(String(format: "TOTAL %d scenes, %d frames: precision %.4f  recall %.4f  F1 %.4f  (tp %d fp %d fn %d, "
+                print(String(format: "TOTAL %d scenes, %d frames: precision %.4f  recall %.4f  F1 %.4f  "
+                    + "(tp %d fp %d fn %d, "
                     + "%d ambiguous)  traffic stage %.0f fps, decode+stage %.0f fps", scenes.count, frames,
                     total.precision, total.recall, total.f1, total.truePositives, total.falsePositives,
                     total.falseNegatives, total.ambiguous, stageFPS, totalFPS))

@@ -11,7 +11,8 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "Footage: y4m:PATH, mjpeg:PATH, or a path ending in .y4m or .mjpeg.")
     var source: String
 
-    @Option(name: .customLong("camera-config"), help: "A single-camera YAML file (the keys of one daemon camera entry).")
+    @Option(name: .customLong("camera-config"),
+            help: "A single-camera YAML file (the keys of one daemon camera entry).")
     var cameraConfig: String
 
     @Option(name: .customLong("events-out"), help: "Also write the detections to this JSON-lines file.")
@@ -41,7 +42,8 @@ struct ReplayCommand: ParsableCommand {
             }
             out = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsOut))
         }
-        let result = try TrafficReplay(camera: camera, cameraID: "replay", trace: trace).run(FootageFile(spec: source, mjpegFPS: fps)) {
+        let replay = TrafficReplay(camera: camera, cameraID: "replay", trace: trace)
+        let result = try replay.run(FootageFile(spec: source, mjpegFPS: fps)) {
             detection in
             let record: [String: JSONValue] = ["type": .string(detection.type), "body": .object(detection.body)]
             guard var line = try? encoder.encode(record) else { return }
@@ -56,7 +58,8 @@ struct ReplayCommand: ParsableCommand {
             result.detections.count, crossings, result.stageFPS, result.totalFPS)
         if json {
             let record: [String: JSONValue] = [
-                "summary": .object(["frames": .int(Int64(result.frames)), "detections": .int(Int64(result.detections.count)),
+                "summary": .object(["frames": .int(Int64(result.frames)),
+                                    "detections": .int(Int64(result.detections.count)),
                                     "crossings": .int(Int64(crossings)), "stage_fps": .double(result.stageFPS),
                                     "total_fps": .double(result.totalFPS)]),
             ]

@@ -5,7 +5,8 @@
 /// frame's edges (lane marks, kerbs) onto the background's, and the frame is resampled back before it is
 /// compared. A model pixel is foreground when it differs by more than `threshold` from the background
 /// and a residual shake of a third of a pixel towards a neighbour does not explain it. A global gain,
-/// measured each frame on the background pixels, follows exposure and light changes before the comparison. Background pixels adapt at `learningRate`; foreground ones at a fortieth of
+/// measured each frame on the background pixels, follows exposure and light changes before the comparison.
+/// Background pixels adapt at `learningRate`; foreground ones at a fortieth of
 /// it, so a queue waiting at red stays foreground for a minute or more.
 public struct BackgroundModel: Sendable {
     /// Downscale factor from processing pixels to model pixels.

@@ -185,14 +185,17 @@ public struct BlobTracker: Sendable {
 
     /// A blob shared by several tracks: the nearest to each end takes that end.
     private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int) {
-        let bottomTrack = members.min { abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom) }!
+        let bottomTrack = members.min {
+            abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom)
+        }!
         let topTrack = members.min { abs(predicted[$0].top - box.top) < abs(predicted[$1].top - box.top) }!
         for t in members {
             let p = predicted[t]
             let h = tracks[t].size.height
             let left = max(p.left, box.left), right = min(p.right, box.right)
             if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h {
-                apply(TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom), to: t, frame: frame)
+                let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
+                apply(cut, to: t, frame: frame)
             } else if t == topTrack, abs(p.top - box.top) < 0.5 * h {
                 apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
             } else {

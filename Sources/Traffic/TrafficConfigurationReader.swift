@@ -197,9 +197,8 @@ extension TrafficConfigurationReader {
     mutating func points(_ node: Node, path: String, count: ClosedRange<Int>, what: String) -> [TrafficPoint]? {
         let shape = count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "at least \(count.lowerBound)"
         guard case .sequence(let items) = node, count.contains(items.count) else {
-            var message = "must be \(what): a list of \(shape) points [[x, y], …], got \(Self.describe(node))"
-            if case .sequence(let items) = node { message += " of \(items.count)" }
-            report(path, node.mark, message)
+            report(path, node.mark,
+                   "must be \(what): a list of \(shape) points [[x, y], …], got \(Self.describe(node))")
             return nil
         }
         var result: [TrafficPoint] = []

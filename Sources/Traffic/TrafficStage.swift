@@ -115,10 +115,12 @@ public final class TrafficStage: Stage {
         if let trace {
             let tracks = tracker.tracks.map { t in
                 "#\(t.id)\(t.confirmed ? "" : "?")\(t.measuredThisFrame ? "" : "~")["
-                    + [t.box.left, t.box.top, t.box.right, t.box.bottom].map { String(Int($0)) }.joined(separator: ",") + "]"
+                    + [t.box.left, t.box.top, t.box.right, t.box.bottom].map { String(Int($0)) }
+                    .joined(separator: ",") + "]"
             }
             trace("frame \(index) signal \(debouncer.state.rawValue) lit \(signal.litLamps.map(\.rawValue)) "
-                + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks " + tracks.joined(separator: " "))
+                + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
+                + tracks.joined(separator: " "))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)

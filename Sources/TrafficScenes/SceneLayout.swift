@@ -64,7 +64,8 @@ public enum SceneLayout {
                 red:   \(polygon(lampPolygon(0)))
                 amber: \(polygon(lampPolygon(1)))
                 green: \(polygon(lampPolygon(2)))
-              stop_line: [[\(Int(stopLine.start.x)), \(Int(stopLine.start.y))], [\(Int(stopLine.end.x)), \(Int(stopLine.end.y))]]
+              stop_line: [[\(Int(stopLine.start.x)), \(Int(stopLine.start.y))], \
+            [\(Int(stopLine.end.x)), \(Int(stopLine.end.y))]]
               direction: [0, -1]
               grace_seconds: \(graceSeconds)
               min_area: 400

@@ -52,7 +52,8 @@ public struct SceneRenderer {
         for p in sim.pedestrians {
             fill(p.x - Pedestrian.width / 2, p.y - Pedestrian.height + 6, p.x + Pedestrian.width / 2, p.y,
                  p.clothing.scaled(ambient))
-            fill(p.x - 3, p.y - Pedestrian.height, p.x + 3, p.y - Pedestrian.height + 6, RGB(200, 160, 130).scaled(ambient))
+            fill(p.x - 3, p.y - Pedestrian.height, p.x + 3, p.y - Pedestrian.height + 6,
+                 RGB(200, 160, 130).scaled(ambient))
         }
         drawLamps(state: sim.phase(at: t).state, ambient: ambient, exposure: light.exposure)
         return crop(offset: sim.shakeOffset, noisy: sim.spec.nuisances.noise)

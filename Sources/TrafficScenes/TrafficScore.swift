@@ -47,7 +47,9 @@ public struct TrafficScore: Sendable, Equatable {
 
     /// Scores `reported` against `truth`.
     public static func score(_ reported: [Reported], truth: SceneTruth, frameTolerance: Int = 3,
-                             slack: Double = 12) -> (score: TrafficScore, unmatched: [Reported], missed: [SceneTruth.Crossing]) {
+                             slack: Double = 12)
+        -> (score: TrafficScore, unmatched: [Reported], missed: [SceneTruth.Crossing])
+    {
         let candidates = truth.crossings.filter { $0.violation || $0.ambiguous }
         var pairs: [(distance: Int, detection: Int, truth: Int)] = []
         for (d, r) in reported.enumerated() {

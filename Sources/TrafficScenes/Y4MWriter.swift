@@ -16,7 +16,8 @@ public final class Y4MWriter {
         self.width = width
         self.height = height
         let rate = fps.rounded() == fps ? "\(Int(fps)):1" : "\(Int((fps * 1000).rounded())):1000"
-        try handle.write(contentsOf: Data("YUV4MPEG2 W\(width) H\(height) F\(rate) Ip A1:1 C420jpeg XCOLORRANGE=LIMITED\n".utf8))
+        let header = "YUV4MPEG2 W\(width) H\(height) F\(rate) Ip A1:1 C420jpeg XCOLORRANGE=LIMITED\n"
+        try handle.write(contentsOf: Data(header.utf8))
     }
 
     /// Appends one frame given as RGB and its luma plane (limited range).

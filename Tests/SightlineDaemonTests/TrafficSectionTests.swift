@@ -49,12 +49,13 @@ import Traffic
                           path: "cameras[0].traffic.direction", line: 10, "parallel to the stop line")
         expectSingleIssue(Self.valid.replacingOccurrences(of: "min_area: 300", with: "min_aera: 300"),
                           path: "cameras[0].traffic.min_aera", line: 12, "did you mean 'min_area'?")
-        expectSingleIssue(Self.valid.replacingOccurrences(of: "        red:   [[602, 38], [622, 38], [622, 58], [602, 58]]\n", with: ""),
+        let redLine = "        red:   [[602, 38], [622, 38], [622, 58], [602, 58]]\n"
+        expectSingleIssue(Self.valid.replacingOccurrences(of: redLine, with: ""),
                           path: "cameras[0].traffic.signal", line: 6, "'red' is missing")
         expectSingleIssue(Self.valid.replacingOccurrences(of: "green: [[602, 86], [622, 86], [622, 106], [602, 106]]",
                                                           with: "green: [[602, 86], [622, 86], [642, 86]]"),
                           path: "cameras[0].traffic.signal.green", line: 8, "encloses no area")
-        expectSingleIssue(Self.valid.replacingOccurrences(of: "tuning: {lock_frames: 4}", with: "tuning: {lock_frames: 0}"),
+        expectSingleIssue(Self.valid.replacingOccurrences(of: "{lock_frames: 4}", with: "{lock_frames: 0}"),
                           path: "cameras[0].traffic.tuning.lock_frames", line: 13, "integer from 1 to 100")
     }
 

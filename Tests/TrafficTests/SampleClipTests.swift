@@ -12,7 +12,8 @@ import Yams
         .deletingLastPathComponent()
 
     static func cameraTraffic() throws -> TrafficConfiguration {
-        let text = try String(contentsOf: root.appendingPathComponent("Samples/intersection.camera.yaml"), encoding: .utf8)
+        let file = root.appendingPathComponent("Samples/intersection.camera.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
         let node = try #require(try Yams.compose(yaml: text)?.mapping?["traffic"])
         var reader = TrafficConfigurationReader()
         let configuration = reader.read(node, path: "traffic")
