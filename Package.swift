@@ -8,12 +8,15 @@ import PackageDescription
 // `x86-64-v4` (AVX-512), `native`, or `baseline` for a binary that runs on any x86-64.
 // On aarch64 NEON is always on and no flag is needed.
 let march = ProcessInfo.processInfo.environment["SIGHTLINE_MARCH"] ?? "baseline"
+// The compute modules are optimised in debug builds too: `make test` runs whole networks and
+// detectors on real photos, which take minutes unoptimised and seconds optimised.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 let kernelFlags: [SwiftSetting] = {
     #if arch(x86_64)
-    guard march != "baseline" else { return [] }
-    return [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+    guard march != "baseline" else { return optimizedInDebug }
+    return [.unsafeFlags(["-Xcc", "-march=\(march)"])] + optimizedInDebug
     #else
-    return []
+    return optimizedInDebug
     #endif
 }()
 let kernelCFlags: [CSetting] = {
@@ -32,6 +35,8 @@ let package = Package(
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
+        // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
+        .library(name: "SightlineCapture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,17 +45,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C shims: one per system library, every symbol prefixed.
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
 
         .target(name: "SightlineCore"),
         .target(
             name: "Imaging",
-            dependencies: ["SightlineCore", "CJPEG"],
+            dependencies: ["SightlineCore", "CJPEG", "CZlib"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -64,6 +71,15 @@ let package = Package(
         .target(
             name: "FaceKit",
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
+            swiftSettings: kernelFlags
+        ),
+        .target(
+            name: "Matcher",
+            dependencies: [
+                "SightlineCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -84,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "Traffic",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Traffic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -96,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "Traffic", "TrafficScenes",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "TrafficScenes",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +132,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(
+            name: "MatcherTests",
+            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "TrafficTests",
             dependencies: ["Traffic", "TrafficScenes", "Imaging", .product(name: "Yams", package: "Yams")]

@@ -18,10 +18,12 @@ metrics:
 cameras:
   - id: intersection
     source: mjpeg:$top/Samples/intersection.mjpeg
-    replay: realtime          # 15 fps, as recorded: about 10 s
+    fps: 15                   # raw MJPEG carries no timing: the rate it was rendered at
+    replay: realtime          # at recorded speed: 150 frames, about 10 s
     processing_width: 320     # DCT-scaled decode straight to 320x240
   - id: intersection-fast
     source: mjpeg:$top/Samples/intersection.mjpeg
+    fps: 15
     replay: fast              # as fast as the decoder goes
     processing_width: 0       # full size
 YAML

@@ -37,20 +37,29 @@ public enum Elementwise {
     }
 
     /// dlib `add_prev`: `output = a + b` over the per-dimension maximum shape, each operand zero-extended at
-    /// the end of every dimension (height, width, channels); then a ReLU when `relu` is true.
-    public static func residualAdd(_ a: Tensor, _ b: Tensor, relu: Bool, into output: inout Tensor) {
-        let shape = TensorShape.residualUnion(a.shape, b.shape)
-        output.reshape(to: shape)
+    /// the end of every dimension (height, width, channels); then a ReLU when `relu` is true. With `images` > 1,
+    /// `a`, `b` and `output` each hold that many images stacked vertically, added image by image.
+    public static func residualAdd(_ a: Tensor, _ b: Tensor, relu: Bool, into output: inout Tensor, images: Int = 1) {
+        precondition(images >= 1 && a.shape.height % images == 0 && b.shape.height % images == 0,
+                     "\(images) images in \(a.shape) and \(b.shape)")
+        let aShape = TensorShape(height: a.shape.height / images, width: a.shape.width, channels: a.shape.channels)
+        let bShape = TensorShape(height: b.shape.height / images, width: b.shape.width, channels: b.shape.channels)
+        let shape = TensorShape.residualUnion(aShape, bShape)
+        output.reshape(to: TensorShape(height: shape.height * images, width: shape.width, channels: shape.channels))
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 output.withUnsafeMutableBufferPointer { op in
-                    let out = op.baseAddress!
-                    for y in 0..<shape.height {
-                        for x in 0..<shape.width {
-                            let dst = out + (y * shape.width + x) * shape.channels
-                            zeroFloats(dst, shape.channels)
-                            addPixel(ap.baseAddress!, a.shape, y, x, into: dst)
-                            addPixel(bp.baseAddress!, b.shape, y, x, into: dst)
+                    for image in 0..<images {
+                        let out = op.baseAddress! + image * shape.count
+                        let first = ap.baseAddress! + image * aShape.count
+                        let second = bp.baseAddress! + image * bShape.count
+                        for y in 0..<shape.height {
+                            for x in 0..<shape.width {
+                                let dst = out + (y * shape.width + x) * shape.channels
+                                zeroFloats(dst, shape.channels)
+                                addPixel(first, aShape, y, x, into: dst)
+                                addPixel(second, bShape, y, x, into: dst)
+                            }
                         }
                     }
                 }

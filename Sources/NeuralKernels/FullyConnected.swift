@@ -18,30 +18,35 @@ public struct FullyConnected: Sendable {
         self.weights = weights
     }
 
-    /// Writes the 1×1×outputs result into `output`.
-    public func apply(_ input: Tensor, into output: inout Tensor) {
-        precondition(input.shape.count == inputs, "fc expects \(inputs) inputs, got \(input.shape)")
-        output.reshape(to: TensorShape(height: 1, width: 1, channels: outputs))
-        input.withUnsafeBufferPointer { x in
+    /// Writes the 1×1×outputs result into `output`; for `images` > 1 inputs stacked in `input` (each
+    /// `inputs` floats), `output` becomes images×1×outputs.
+    public func apply(_ input: Tensor, into output: inout Tensor, images: Int = 1) {
+        precondition(images >= 1 && input.shape.count == inputs * images,
+                     "fc expects \(images)×\(inputs) inputs, got \(input.shape)")
+        output.reshape(to: TensorShape(height: images, width: 1, channels: outputs))
+        input.withUnsafeBufferPointer { all in
             weights.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
-                    let out = y.baseAddress!
-                    let raw = UnsafeMutableRawPointer(out)
-                    var o = 0
-                    while o + 16 <= outputs {
-                        var acc = SIMD16<Float>()
-                        for i in 0..<inputs {
-                            let row = UnsafeRawPointer(w.baseAddress! + i * outputs + o)
-                            acc = multiplyAdd(acc, x[i], row.loadUnaligned(as: SIMD16<Float>.self))
+                output.withUnsafeMutableBufferPointer { result in
+                    for image in 0..<images {
+                        let x = UnsafeBufferPointer(rebasing: all[image * inputs..<(image + 1) * inputs])
+                        let out = result.baseAddress! + image * outputs
+                        let raw = UnsafeMutableRawPointer(out)
+                        var o = 0
+                        while o + 16 <= outputs {
+                            var acc = SIMD16<Float>()
+                            for i in 0..<inputs {
+                                let row = UnsafeRawPointer(w.baseAddress! + i * outputs + o)
+                                acc = multiplyAdd(acc, x[i], row.loadUnaligned(as: SIMD16<Float>.self))
+                            }
+                            raw.storeBytes(of: acc, toByteOffset: o * 4, as: SIMD16<Float>.self)
+                            o += 16
                         }
-                        raw.storeBytes(of: acc, toByteOffset: o * 4, as: SIMD16<Float>.self)
-                        o += 16
-                    }
-                    while o < outputs {
-                        var sum: Float = 0
-                        for i in 0..<inputs { sum += x[i] * w[i * outputs + o] }
-                        out[o] = sum
-                        o += 1
+                        while o < outputs {
+                            var sum: Float = 0
+                            for i in 0..<inputs { sum += x[i] * w[i * outputs + o] }
+                            out[o] = sum
+                            o += 1
+                        }
                     }
                 }
             }

@@ -15,6 +15,9 @@ struct ConvolutionGeometry {
     var kernelHeight: Int, kernelWidth: Int
     var strideY: Int, strideX: Int, paddingY: Int, paddingX: Int
     var outHeight: Int, outWidth: Int
+    /// Images stacked in the input and output (a batch: image i's rows follow image i−1's); GEMM row
+    /// `m` is pixel `m mod (outHeight·outWidth)` of image `m / (outHeight·outWidth)`.
+    var images: Int = 1
 }
 
 enum Packing {
@@ -80,31 +83,42 @@ enum Packing {
         _ input: UnsafePointer<Float>, _ g: ConvolutionGeometry, pixel: Int, p0: Int, kc: Int,
         into row: UnsafeMutablePointer<Float>
     ) -> Bool {
+        var input = input
+        var pixel = pixel
+        if g.images > 1 {
+            let outPixels = g.outHeight * g.outWidth
+            let image = pixel / outPixels
+            pixel -= image * outPixels
+            input += image * g.inHeight * g.inWidth * g.inChannels
+        }
         let oy = pixel / g.outWidth
         let ox = pixel - oy * g.outWidth
         let iy0 = oy * g.strideY - g.paddingY
         let ix0 = ox * g.strideX - g.paddingX
         let channels = g.inChannels
+        let rowFloats = g.kernelWidth * channels
         var live = false
         var k = p0
         let end = p0 + kc
         var out = row
+        // Position (ky, offset within the kernel row) of k; runs usually end at a kernel row's end, so the
+        // position advances without a division except after a partial run.
+        var ky = p0 / rowFloats
+        var offset = p0 - ky * rowFloats
         while k < end {
-            let tap = k / channels
-            let ic = k - tap * channels
-            let ky = tap / g.kernelWidth
-            let kx = tap - ky * g.kernelWidth
+            let kx = offset == 0 ? 0 : offset / channels
+            let ic = offset - kx * channels
             let iy = iy0 + ky
             let ix = ix0 + kx
             let n: Int
             if iy < 0 || iy >= g.inHeight {
-                n = min((g.kernelWidth - kx) * channels - ic, end - k)
+                n = min(rowFloats - offset, end - k)
                 zeroFloats(out, n)
             } else if ix < 0 {
                 n = min(min(-ix, g.kernelWidth - kx) * channels - ic, end - k)
                 zeroFloats(out, n)
             } else if ix >= g.inWidth {
-                n = min((g.kernelWidth - kx) * channels - ic, end - k)
+                n = min(rowFloats - offset, end - k)
                 zeroFloats(out, n)
             } else {
                 let taps = min(g.kernelWidth - kx, g.inWidth - ix)
@@ -114,6 +128,11 @@ enum Packing {
             }
             out += n
             k += n
+            offset += n
+            if offset == rowFloats {
+                ky += 1
+                offset = 0
+            }
         }
         return live
     }

@@ -60,13 +60,17 @@ enum GEMMDriver {
             var i0 = 0
             while i0 < m {
                 let rows = min(mr, m - i0)
-                let live = Packing.packA(source, m0: i0, rows: rows, p0: p0, kc: kc, into: aPanel, lda: lda)
+                let direct = Packing.directRows(source, m0: i0, rows: rows, n: n)
+                let live = direct != nil
+                    || Packing.packA(source, m0: i0, rows: rows, p0: p0, kc: kc, into: aPanel, lda: lda)
                 for panel in 0..<panels {
                     let j0 = panel * nr
                     let cols = min(nr, n - j0)
                     let cTile = c + i0 * ldc + j0
                     let b = packedB + panel * k * nr + p0 * nr
-                    if rows == mr && cols == nr {
+                    if let direct {
+                        Microkernel.kernel8x32Direct(direct, p0: p0, kc: kc, b, cTile, ldc, accumulate: !first)
+                    } else if rows == mr && cols == nr {
                         if live {
                             Microkernel.run(kc, aPanel, lda, b, cTile, ldc, accumulate: !first)
                         } else if first {

@@ -3,16 +3,26 @@ extension PackedConvolution {
     ///
     /// `residual`, when given, must have the output's shape (use `Residual.add` for dlib's zero-extending
     /// add of mismatched shapes). Allocates nothing once `output` and `workspace` have grown to size.
-    public func apply(_ input: Tensor, residual: Tensor? = nil, into output: inout Tensor, workspace: Workspace) {
-        let outShape = outputShape(for: input.shape)
+    ///
+    /// `images` > 1 runs a batch in one GEMM: `input` holds that many images of equal height stacked
+    /// vertically (HWC, image after image), and so do `residual` and `output`. Rows of all images share each
+    /// packed weight block while it is in cache, which is what makes a batch faster than one image at a time.
+    public func apply(
+        _ input: Tensor, residual: Tensor? = nil, into output: inout Tensor, images: Int = 1, workspace: Workspace
+    ) {
+        precondition(images >= 1 && input.shape.height % images == 0, "\(images) images in a \(input.shape) tensor")
+        let imageShape = TensorShape(height: input.shape.height / images, width: input.shape.width,
+                                     channels: input.shape.channels)
+        let single = outputShape(for: imageShape)
+        let outShape = TensorShape(height: single.height * images, width: single.width, channels: single.channels)
         if let residual {
             precondition(residual.shape == outShape, "residual \(residual.shape) differs from conv output \(outShape)")
         }
         output.reshape(to: outShape)
         let geometry = ConvolutionGeometry(
-            inHeight: input.shape.height, inWidth: input.shape.width, inChannels: inChannels,
+            inHeight: imageShape.height, inWidth: input.shape.width, inChannels: inChannels,
             kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideY: strideY, strideX: strideX,
-            paddingY: paddingY, paddingX: paddingX, outHeight: outShape.height, outWidth: outShape.width)
+            paddingY: paddingY, paddingX: paddingX, outHeight: single.height, outWidth: single.width, images: images)
         let k = kernelHeight * kernelWidth * inChannels
         let scratch = workspace.reserve(GEMMDriver.scratchCount(k: k))
         input.withUnsafeBufferPointer { src in

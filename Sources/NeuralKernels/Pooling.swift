@@ -22,67 +22,83 @@ public enum Pooling {
     /// Max pooling (dlib `max_pool_`), written into `output`.
     public static func maxPool(
         _ input: Tensor, windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int,
-        paddingY: Int, paddingX: Int, into output: inout Tensor
+        paddingY: Int, paddingX: Int, into output: inout Tensor, images: Int = 1
     ) {
-        pool(input, windowHeight, windowWidth, strideY, strideX, paddingY, paddingX, average: false, into: &output)
+        pool(input, windowHeight, windowWidth, strideY, strideX, paddingY, paddingX, average: false, images: images,
+             into: &output)
     }
 
     /// Average pooling (dlib `avg_pool_`) over the clipped window, written into `output`.
     public static func averagePool(
         _ input: Tensor, windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int,
-        paddingY: Int, paddingX: Int, into output: inout Tensor
+        paddingY: Int, paddingX: Int, into output: inout Tensor, images: Int = 1
     ) {
-        pool(input, windowHeight, windowWidth, strideY, strideX, paddingY, paddingX, average: true, into: &output)
+        pool(input, windowHeight, windowWidth, strideY, strideX, paddingY, paddingX, average: true, images: images,
+             into: &output)
     }
 
-    /// Mean over all pixels per channel (dlib `avg_pool_everything`): `output` becomes 1×1×C.
-    public static func globalAveragePool(_ input: Tensor, into output: inout Tensor) {
+    /// Mean over all pixels per channel (dlib `avg_pool_everything`): `output` becomes 1×1×C, or images×1×C
+    /// for `images` images stacked vertically in `input`.
+    public static func globalAveragePool(_ input: Tensor, into output: inout Tensor, images: Int = 1) {
+        precondition(images >= 1 && input.shape.height % images == 0, "\(images) images in a \(input.shape) tensor")
         let channels = input.shape.channels
-        output.reshape(to: TensorShape(height: 1, width: 1, channels: channels))
-        let pixels = input.shape.pixels
+        output.reshape(to: TensorShape(height: images, width: 1, channels: channels))
+        let pixels = input.shape.pixels / images
         let inverse = pixels > 0 ? 1 / Float(pixels) : 0
         input.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
-                let d = dst.baseAddress!
-                zeroFloats(d, channels)
-                for p in 0..<pixels { addFloats(d, src.baseAddress! + p * channels, channels) }
-                for c in 0..<channels { d[c] *= inverse }
+                for image in 0..<images {
+                    let d = dst.baseAddress! + image * channels
+                    let s = src.baseAddress! + image * pixels * channels
+                    zeroFloats(d, channels)
+                    for p in 0..<pixels { addFloats(d, s + p * channels, channels) }
+                    for c in 0..<channels { d[c] *= inverse }
+                }
             }
         }
     }
 
     private static func pool(
         _ input: Tensor, _ wh: Int, _ ww: Int, _ sy: Int, _ sx: Int, _ py: Int, _ px: Int, average: Bool,
-        into output: inout Tensor
+        images: Int, into output: inout Tensor
     ) {
-        let inShape = input.shape
+        precondition(images >= 1 && input.shape.height % images == 0, "\(images) images in a \(input.shape) tensor")
+        let inShape = TensorShape(height: input.shape.height / images, width: input.shape.width,
+                                  channels: input.shape.channels)
         let outShape = outputShape(for: inShape, windowHeight: wh, windowWidth: ww, strideY: sy, strideX: sx,
                                    paddingY: py, paddingX: px)
-        output.reshape(to: outShape)
+        output.reshape(to: TensorShape(height: outShape.height * images, width: outShape.width,
+                                       channels: outShape.channels))
         let channels = inShape.channels
         input.withUnsafeBufferPointer { srcBuffer in
             output.withUnsafeMutableBufferPointer { dstBuffer in
-                let src = srcBuffer.baseAddress!
                 var dst = dstBuffer.baseAddress!
-                for oy in 0..<outShape.height {
-                    let y0 = max(0, oy * sy - py)
-                    let y1 = min(inShape.height, oy * sy - py + wh)
-                    for ox in 0..<outShape.width {
-                        let x0 = max(0, ox * sx - px)
-                        let x1 = min(inShape.width, ox * sx - px + ww)
-                        let first = src + (y0 * inShape.width + x0) * channels
-                        copyFloats(dst, first, channels)
-                        for y in y0..<y1 {
-                            for x in x0..<x1 where y != y0 || x != x0 {
-                                let pixel = src + (y * inShape.width + x) * channels
-                                if average { addFloats(dst, pixel, channels) } else { maxFloats(dst, pixel, channels) }
+                for image in 0..<images {
+                    let src = srcBuffer.baseAddress! + image * inShape.count
+                    for oy in 0..<outShape.height {
+                        let y0 = max(0, oy * sy - py)
+                        let y1 = min(inShape.height, oy * sy - py + wh)
+                        for ox in 0..<outShape.width {
+                            let x0 = max(0, ox * sx - px)
+                            let x1 = min(inShape.width, ox * sx - px + ww)
+                            let first = src + (y0 * inShape.width + x0) * channels
+                            copyFloats(dst, first, channels)
+                            for y in y0..<y1 {
+                                for x in x0..<x1 where y != y0 || x != x0 {
+                                    let pixel = src + (y * inShape.width + x) * channels
+                                    if average {
+                                        addFloats(dst, pixel, channels)
+                                    } else {
+                                        maxFloats(dst, pixel, channels)
+                                    }
+                                }
                             }
+                            if average {
+                                let inverse = 1 / Float((y1 - y0) * (x1 - x0))
+                                for c in 0..<channels { dst[c] *= inverse }
+                            }
+                            dst += channels
                         }
-                        if average {
-                            let inverse = 1 / Float((y1 - y0) * (x1 - x0))
-                            for c in 0..<channels { dst[c] *= inverse }
-                        }
-                        dst += channels
                     }
                 }
             }

@@ -7,7 +7,8 @@ import SightlineCore
 /// `Benchmarks/` that run the peers beside them.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmark Sightline's hot paths.", subcommands: [Decode.self])
+        commandName: "bench", abstract: "Benchmark Sightline's hot paths.",
+        subcommands: [Decode.self, BenchMatcher.self, Embed.self])
 
     struct Decode: ParsableCommand {
         static let configuration = CommandConfiguration(

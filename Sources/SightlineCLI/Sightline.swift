@@ -7,5 +7,12 @@ struct Sightline: ParsableCommand {
         commandName: "sightline",
         abstract: "Sightline edge vision tools: read cameras and footage, benchmark, inspect.",
         version: "0.1.0",
-        subcommands: [BenchCommand.self, ReplayCommand.self, ScenesCommand.self, EvalCommand.self])
+        subcommands: [
+            FramesCommand.self,
+            ProbeCommand.self,
+            FacesCommand.self,
+            GalleryCommand.self,
+            BenchCommand.self,
+            ReplayCommand.self, ScenesCommand.self, EvalCommand.self,
+        ])
 }

@@ -37,13 +37,20 @@ struct Daemon {
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
         var pipelines: [CameraPipeline] = []
         for camera in configuration.cameras where camera.enabled {
-            let source = try makeSource(for: camera, logger: logger)
+            let relay = SourceStateRelay()
+            let source = try makeSource(for: camera, relay: relay, logger: logger)
             let settings = CameraPipeline.Settings(
-                camera: camera.id, queueDepth: camera.queueDepth, processFPS: camera.processFPS,
+                camera: camera.id, queueDepth: camera.queueDepth,
+                overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
+                processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
-            let cameraStages = stages(for: camera, logger: logger)
-            pipelines.append(CameraPipeline(settings: settings, source: source, stages: cameraStages,
-                                            logger: logger, sink: { sink.write($0) }))
+            let faces = try FaceStageFactory.make(for: camera)
+            let stages: [any Stage] = [FrameStatsStage()] + faces.stages
+                + trafficStages(for: camera, redactor: faces.redactor, logger: logger)
+            let pipeline = CameraPipeline(settings: settings, source: source, stages: stages,
+                                          logger: logger, sink: { sink.write($0) })
+            relay.pipeline = pipeline
+            pipelines.append(pipeline)
         }
 
         let notifier = SystemdNotifier()

@@ -34,10 +34,11 @@ struct Sightlined: AsyncParsableCommand {
     mutating func run() async throws {
         if let path = checkConfig {
             let configuration = try loadOrExit(path)
-            print("\(path): OK, \(configuration.cameras.count) camera(s)")
+            var report = "\(path): OK, \(configuration.cameras.count) camera(s)\n"
             for section in configuration.reservedSections {
-                print("\(path): note: '\(section)' is not handled by this build and is ignored")
+                report += "\(path): note: '\(section)' is not handled by this build and is ignored\n"
             }
+            FileHandle.standardOutput.write(Data(report.utf8))
             return
         }
         guard let path = config else {

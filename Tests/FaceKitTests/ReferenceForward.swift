@@ -30,6 +30,9 @@ enum ReferenceForward {
                 }
             case .conv(let conv):
                 current = convolve(current, conv)
+                if conv.fusedReLU {
+                    for index in current.values.indices { current.values[index] = max(0, current.values[index]) }
+                }
             case .affine(let affine):
                 let plane = current.shape.rows * current.shape.cols
                 for index in current.values.indices {

@@ -79,6 +79,15 @@ final class RecordingStage: Stage, @unchecked Sendable {
         #expect(stage.seen.last?.seq == 40)
     }
 
+    @Test func fastReplayWaitsInsteadOfDropping() async throws {
+        let frames = SyntheticFootage.jpegFrames(count: 30, width: 64, height: 48)
+        let stage = RecordingStage(delay: .milliseconds(5))
+        let (counts, _) = await run(ReplaySource(payloads: frames.map { .jpeg($0) }), stages: [stage],
+                                    settings: .init(camera: "c", queueDepth: 2, overflow: .wait))
+        #expect(counts.dropped == 0)
+        #expect(stage.seen.map(\.seq) == Array(1...30))
+    }
+
     @Test func processFPSThinsOnTheSourceTimeline() async throws {
         let frames = SyntheticFootage.jpegFrames(count: 50, width: 32, height: 32)
         let stage = RecordingStage()

@@ -275,7 +275,7 @@ func expectSingleIssue(
             metrics:
               listen: 127.0.0.1:70000
             cameras: [{id: a, source: "y4m:-"}]
-            """, path: "metrics.listen", line: 2, "from 1 to 65535")
+            """, path: "metrics.listen", line: 2, "from 0 to 65535")
         expectSingleIssue("""
             metrics:
               listen: "::1:9464"
@@ -293,8 +293,8 @@ func expectSingleIssue(
             cameras:
               - id: a
                 source: y4m:-
-                faces: true
-            """, path: "cameras[0].faces", line: 4, "must be a mapping", "does not implement 'faces'")
+                events: true
+            """, path: "cameras[0].events", line: 4, "must be a mapping", "does not implement 'events'")
         expectSingleIssue("""
             collector: https://collector.example
             cameras: [{id: a, source: "y4m:-"}]

@@ -5,20 +5,27 @@ Run through Tools/reference/record (which makes the venv with pinned dlib-bin an
 Models/fetch. Writes into Tests/FaceKitTests/Golden/:
 
   chip-*.ppm            150x150 RGB test chips (binary PPM), generated here deterministically
+  photo-*.ppm           150x150 RGB chips that dlib cut from real photographs: the test images of the
+                        face_recognition sdist (PyPI, face_recognition==1.3.0), HOG detector (upsample 1),
+                        5-point shape predictor, dlib.get_face_chip(image, shape, size=150, padding=0.25)
   descriptors.json      dlib.face_recognition_model_v1(...).compute_face_descriptor(chip) per chip
   scene.pgm             a 200x160 grayscale synthetic scene with a drawn face
   scene.json            the HOG detector's candidates on it (run with adjust_threshold -1.5) and the
                         5 landmarks the shape predictor places for a fixed box
   models.json           what dlib's Python API says about the models (window, detector count, parts)
 
-No photograph is used: the chips are synthetic (a gradient, a drawn face, seeded noise, smoothed
-noise). Output is deterministic: running twice writes identical files.
+The chip-* chips are synthetic (a gradient, a drawn face, seeded noise, smoothed noise); the photo-*
+chips come from photographs, decoded by dlib.load_rgb_image. Output is deterministic: running twice
+writes identical files.
 """
 
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 
 import dlib
 import numpy as np
@@ -30,6 +37,8 @@ FACE_NET = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE_PREDICTOR = "shape_predictor_5_face_landmarks.dat"
 DETECTOR = "frontal_face_detector.svm"
 SIZE = 150
+PHOTO_PACKAGE = "face_recognition==1.3.0"
+PHOTO_DIR = "tests/test_images/"
 
 
 def sha256_file(path):
@@ -76,6 +85,40 @@ def chips():
         yield name, np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
+def photos():
+    """Yields (member name, RGB image) for each JPEG test image of the face_recognition sdist."""
+    with tempfile.TemporaryDirectory() as temp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        "--dest", temp, PHOTO_PACKAGE], check=True)
+        archive = [name for name in os.listdir(temp) if name.endswith(".tar.gz")]
+        assert len(archive) == 1, archive
+        with tarfile.open(os.path.join(temp, archive[0]), "r:gz") as tar:
+            members = sorted((m for m in tar if PHOTO_DIR in m.name and m.name.endswith(".jpg")),
+                             key=lambda m: m.name)
+            for member in members:
+                path = os.path.join(temp, os.path.basename(member.name))
+                with open(path, "wb") as out:
+                    out.write(tar.extractfile(member).read())
+                yield member.name.split("/", 1)[1], dlib.load_rgb_image(path)
+
+
+def photo_chips():
+    """Yields (name, chip, provenance) for every face dlib finds in the photographs."""
+    detector = dlib.get_frontal_face_detector()
+    predictor = dlib.shape_predictor(os.path.join(MODELS, SHAPE_PREDICTOR))
+    for member, image in photos():
+        stem = os.path.splitext(os.path.basename(member))[0].replace("_", "-")
+        boxes = sorted(detector(image, 1), key=lambda b: (b.top(), b.left()))
+        for number, box in enumerate(boxes):
+            shape = predictor(image, box)
+            chip = dlib.get_face_chip(image, shape, size=SIZE, padding=0.25)
+            yield f"{stem}-{number}", chip, {
+                "package": PHOTO_PACKAGE, "member": member,
+                "box": {"left": box.left(), "top": box.top(), "right": box.right(), "bottom": box.bottom()},
+                "call": "dlib.get_face_chip(image, shape_predictor_5(image, box), size=150, padding=0.25)",
+            }
+
+
 def write_pnm(path, image):
     magic = b"P6" if image.ndim == 3 else b"P5"
     with open(path, "wb") as handle:
@@ -93,19 +136,24 @@ def record_descriptors():
     net_path = os.path.join(MODELS, FACE_NET)
     model = dlib.face_recognition_model_v1(net_path)
     entries = []
-    for name, chip in chips():
-        file_name = f"chip-{name}.ppm"
+    synthetic = ((f"chip-{name}", chip, None) for name, chip in chips())
+    photographic = ((f"photo-{name}", chip, source) for name, chip, source in photo_chips())
+    for name, chip, source in list(synthetic) + list(photographic):
+        file_name = f"{name}.ppm"
         write_pnm(os.path.join(GOLDEN, file_name), chip)
         descriptor = model.compute_face_descriptor(chip, 0)
         # A batch of one must agree with the single call (it is the same code path in dlib).
         batch = model.compute_face_descriptor([chip], 0)[0]
         assert list(batch) == list(descriptor)
-        entries.append({
-            "name": name,
+        entry = {
+            "name": name.removeprefix("chip-"),
             "file": file_name,
             "rgb_sha256": hashlib.sha256(chip.tobytes()).hexdigest(),
             "descriptor": [float(v) for v in descriptor],
-        })
+        }
+        if source is not None:
+            entry["source"] = source
+        entries.append(entry)
     write_json(os.path.join(GOLDEN, "descriptors.json"), {
         "generator": "Tools/reference/record.py",
         "dlib": dlib.__version__,

@@ -35,6 +35,8 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var loop: Bool
     /// Key `enabled`: a disabled camera is validated but not started.
     public var enabled: Bool
+    /// Key `faces`: the face stage; nil when the section is absent (no face stage).
+    public var faces: FaceConfiguration?
     /// Key `traffic`: the red-light stage's settings; nil when the camera has no traffic stage.
     public var traffic: TrafficConfiguration?
 
@@ -54,6 +56,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         replay: ReplayMode = .realtime,
         loop: Bool = false,
         enabled: Bool = true,
+        faces: FaceConfiguration? = nil,
         traffic: TrafficConfiguration? = nil
     ) {
         self.id = id
@@ -68,6 +71,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.replay = replay
         self.loop = loop
         self.enabled = enabled
+        self.faces = faces
         self.traffic = traffic
     }
 

@@ -45,7 +45,7 @@ public struct MetricsConfiguration: Sendable, Equatable {
     public var enabled: Bool
     /// The address to bind, without IPv6 brackets (`127.0.0.1`, `::1`, `localhost`).
     public var host: String
-    /// The TCP port to bind, 1...65535. Default 9464 (the OpenTelemetry Prometheus exporter port).
+    /// The TCP port to bind, 0...65535 (0: any free port). Default 9464 (the OpenTelemetry Prometheus exporter port).
     public var port: Int
     /// Whether a non-loopback `host` was explicitly allowed. Key `allow_remote`, default false.
     public var allowRemote: Bool

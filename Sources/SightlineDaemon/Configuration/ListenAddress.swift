@@ -2,7 +2,7 @@
 struct ListenAddress: Equatable {
     /// IPv4 dotted quad, IPv6 literal without brackets, or a host name.
     var host: String
-    /// 1...65535.
+    /// 0...65535; 0 lets the kernel pick a free port (the daemon logs which).
     var port: Int
 
     /// Why a listen address was refused; the description completes "metrics.listen: …".
@@ -17,7 +17,7 @@ struct ListenAddress: Equatable {
             case .notHostPort: return "must be HOST:PORT or a port number"
             case .bareIPv6: return "an IPv6 address needs brackets, as in [::1]:9464"
             case .badHost(let host): return "'\(host)' is not an IP address or host name"
-            case .badPort: return "the port must be an integer from 1 to 65535"
+            case .badPort: return "the port must be an integer from 0 to 65535 (0 picks a free port)"
             }
         }
     }
@@ -48,7 +48,7 @@ struct ListenAddress: Equatable {
 
     /// Checks the port range of an already split address.
     static func validate(host: String, port: Int) -> Result<ListenAddress, Problem> {
-        guard (1...65535).contains(port) else { return .failure(.badPort(String(port))) }
+        guard (0...65535).contains(port) else { return .failure(.badPort(String(port))) }
         return .success(ListenAddress(host: host, port: port))
     }
 

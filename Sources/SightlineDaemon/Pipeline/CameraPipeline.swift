@@ -5,7 +5,7 @@ import Logging
 import Metrics
 import SightlineCore
 
-/// One camera: a capture thread feeding a bounded drop-oldest queue, and a processing thread that
+/// One camera: a capture thread feeding a bounded queue (drop-oldest for live sources), and a processing thread that
 /// decodes at the size the stages need and runs them in order.
 ///
 /// Both sides are plain threads: capture blocks in `poll`/`read` and processing is CPU-bound, so
@@ -14,6 +14,9 @@ final class CameraPipeline: @unchecked Sendable {
     struct Settings: Sendable {
         var camera: String
         var queueDepth: Int = 4
+        /// `.dropOldest` for cameras and footage at recorded speed; `.wait` for footage replayed
+        /// as fast as possible, where every frame should be processed.
+        var overflow: BoundedQueue<CapturedFrame>.OverflowPolicy = .dropOldest
         /// Process at most this many frames per second of source time; nil processes every frame.
         var processFPS: Double?
         var decode = FrameDecoder.Options()
@@ -25,7 +28,7 @@ final class CameraPipeline: @unchecked Sendable {
     private let stages: [Stage]
     private let sink: @Sendable (Detection) -> Void
     private let logger: Logger
-    private let queue: DropOldestQueue<CapturedFrame>
+    private let queue: BoundedQueue<CapturedFrame>
     private let stopping = StopFlag()
     private let metrics: PipelineMetrics
 
@@ -38,7 +41,7 @@ final class CameraPipeline: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "camera"] = "\(settings.camera)"
         self.logger = logger
-        self.queue = DropOldestQueue(capacity: settings.queueDepth)
+        self.queue = BoundedQueue(capacity: settings.queueDepth, policy: settings.overflow)
         self.metrics = PipelineMetrics(camera: settings.camera, stages: stages.map(\.name))
     }
 
@@ -84,8 +87,11 @@ final class CameraPipeline: @unchecked Sendable {
             logger.error("cannot start camera", metadata: ["source": "\(source.description)", "error": "\(error)"])
             return
         }
-        setOnline(true)
-        logger.info("camera online", metadata: ["source": "\(source.description)"])
+        // A reconnecting source reports its own state (it may open while the camera is absent).
+        if !(source is ReconnectingSource) {
+            setOnline(true)
+            logger.info("camera online", metadata: ["source": "\(source.description)"])
+        }
         var lastCorrupt: UInt64 = 0
         var nextDueSourceTime: Double? = nil
         while !stopping.isSet {
@@ -130,11 +136,18 @@ final class CameraPipeline: @unchecked Sendable {
 
     /// Called by a reconnecting source when the camera goes away or comes back.
     func sourceStateChanged(online: Bool, reason: String?) {
+        let wasOffline = counters.snapshot.offlineSince != nil
         setOnline(online)
         if online {
-            counters.update { $0.reconnects += 1 }
-            logger.notice("camera back online")
+            counters.update { $0.offlineSince = nil }
+            if wasOffline {
+                counters.update { $0.reconnects += 1 }
+                logger.notice("camera back online")
+            } else {
+                logger.info("camera online", metadata: ["source": "\(source.description)"])
+            }
         } else {
+            counters.update { $0.offlineSince = $0.offlineSince ?? Clocks.monotonicNanos() }
             logger.warning("camera offline, reopening with backoff", metadata: ["reason": "\(reason ?? "unknown")"])
         }
     }

@@ -2,14 +2,14 @@ import Logging
 import SightlineCore
 import Traffic
 
-/// The stages a camera runs, in order: frame statistics always, then the traffic stage when the camera
-/// has a `traffic:` section. No evidence redactor is wired yet, so the traffic stage keeps no evidence.
-func stages(for camera: CameraConfiguration, logger: Logger) -> [Stage] {
-    var stages: [Stage] = [FrameStatsStage()]
-    if let traffic = camera.traffic {
-        var stageLogger = logger
-        stageLogger[metadataKey: "camera"] = "\(camera.id)"
-        stages.append(TrafficStage(configuration: traffic, redactor: nil, evidence: nil, logger: stageLogger))
-    }
-    return stages
+/// The traffic stage of a camera, when it has a `traffic:` section (else none).
+///
+/// `redactor` is the face stage's blur (nil when faces are off or `blur_evidence` is false). No
+/// evidence consumer exists in the daemon yet (the event log will be one), so the stage is given
+/// none and keeps no evidence frames at all.
+func trafficStages(for camera: CameraConfiguration, redactor: (any EvidenceRedactor)?, logger: Logger) -> [any Stage] {
+    guard let traffic = camera.traffic else { return [] }
+    var stageLogger = logger
+    stageLogger[metadataKey: "camera"] = "\(camera.id)"
+    return [TrafficStage(configuration: traffic, redactor: redactor, evidence: nil, logger: stageLogger)]
 }

@@ -16,6 +16,8 @@ struct PipelineCounts: Sendable, Equatable {
     var stageNanos: UInt64 = 0
     var reconnects: UInt64 = 0
     var online = false
+    /// Monotonic time the camera went offline; nil while online (or never seen).
+    var offlineSince: UInt64?
     var firstFrameMonotonic: UInt64?
     var lastFrameMonotonic: UInt64?
     var lastProcessedMonotonic: UInt64?

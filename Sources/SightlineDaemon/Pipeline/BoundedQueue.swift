@@ -1,11 +1,17 @@
 import Foundation
 
-/// A bounded single-producer, single-consumer queue that never blocks the producer: when full,
-/// the oldest element is discarded and counted.
+/// A bounded single-producer, single-consumer queue between capture and processing.
 ///
-/// Capture pushes, processing pops. A camera delivers at its own rate whether or not we keep up,
-/// so the freshest frames are the ones worth processing.
-final class DropOldestQueue<Element>: @unchecked Sendable {
+/// Capture pushes, processing pops. With `.dropOldest` (live cameras, footage replayed at recorded
+/// speed) the producer never blocks: a camera delivers at its own rate whether or not we keep up,
+/// so when the queue is full the oldest frame is discarded and counted. With `.wait` (footage
+/// replayed as fast as possible) the producer waits for room, so every frame is processed.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    enum OverflowPolicy: Sendable {
+        case dropOldest
+        case wait
+    }
+
     private let condition = NSCondition()
     private var buffer: [Element?]
     private var head = 0
@@ -14,18 +20,25 @@ final class DropOldestQueue<Element>: @unchecked Sendable {
     private(set) var dropped: UInt64 = 0
 
     let capacity: Int
+    let policy: OverflowPolicy
 
-    init(capacity: Int) {
+    init(capacity: Int, policy: OverflowPolicy = .dropOldest) {
         precondition(capacity >= 1, "queue capacity must be at least 1")
         self.capacity = capacity
+        self.policy = policy
         buffer = Array(repeating: nil, count: capacity)
     }
 
-    /// Appends `element`; returns the element it displaced when the queue was full.
+    /// Appends `element`; returns the element it displaced when the queue was full (`.dropOldest`).
+    /// With `.wait` it blocks while the queue is full; after `finish()` the element is discarded.
     @discardableResult
     func push(_ element: Element) -> Element? {
         condition.lock()
         defer { condition.unlock() }
+        if policy == .wait {
+            while count == capacity && !finished { condition.wait() }
+            if finished { return nil }
+        }
         var displaced: Element? = nil
         if count == capacity {
             displaced = buffer[head]
@@ -50,10 +63,12 @@ final class DropOldestQueue<Element>: @unchecked Sendable {
         buffer[head] = nil
         head = (head + 1) % capacity
         count -= 1
+        condition.broadcast()  // room for a waiting producer
         return element
     }
 
-    /// No more elements will come: wakes the consumer, which drains what is left and then gets nil.
+    /// No more elements will come: wakes the consumer, which drains what is left and then gets nil,
+    /// and a producer waiting for room, whose element is discarded.
     func finish() {
         condition.lock()
         finished = true

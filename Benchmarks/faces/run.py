@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Faces: Sightline beside dlib-bin, same images, same run, thread CPU time on one core.
+
+Makes 640x480 and 1280x720 frames from the face collage fixture (real photos, Golden/faces), then times
+the frontal face detector at upsample 0 and 1 with `sightline faces bench` and with dlib in this process,
+plus landmarks and chip extraction per face. Prints each figure and the ratio dlib / Sightline (how many
+times faster Sightline is; > 1 is better). Usage: run.py SIGHTLINE MODELS COLLAGE WORKDIR [--seconds S]
+"""
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import dlib
+import numpy as np
+from PIL import Image
+
+
+def timed(fn, seconds):
+    fn()
+    runs, start = 0, time.thread_time()
+    while time.thread_time() - start < seconds or runs < 3:
+        fn()
+        runs += 1
+    return (time.thread_time() - start) / runs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sightline")
+    ap.add_argument("models")
+    ap.add_argument("collage")
+    ap.add_argument("workdir")
+    ap.add_argument("--seconds", type=float, default=2.0)
+    a = ap.parse_args()
+    collage = Image.open(a.collage).convert("RGB")
+    frames = []
+    for (w, h) in [(640, 480), (1280, 720)]:
+        path = os.path.join(a.workdir, f"faces-{w}x{h}.ppm")
+        collage.resize((w, h), Image.BILINEAR).save(path)
+        frames.append((f"{w}x{h}", path))
+    detector = dlib.get_frontal_face_detector()
+    predictor = dlib.shape_predictor(os.path.join(a.models, "shape_predictor_5_face_landmarks.dat"))
+    env = dict(os.environ, SIGHTLINE_MODELS=a.models)
+    print(f"{'case':<22}{'sightline':>14}{'dlib':>14}{'dlib/sightline':>16}")
+    for label, path in frames:
+        pixels = np.asarray(Image.open(path))
+        for upsample in (0, 1):
+            ours = json.loads(subprocess.run(
+                [a.sightline, "faces", "bench", path, "--upsample", str(upsample), "--seconds", str(a.seconds),
+                 "--json"], check=True, capture_output=True, text=True, env=env).stdout.strip().splitlines()[-1])
+            theirs = timed(lambda: detector(pixels, upsample), a.seconds) * 1e3
+            print(f"{'detect ' + label + ' up' + str(upsample):<22}{ours['detect_ms']:>11.2f} ms{theirs:>11.2f} ms"
+                  f"{theirs / ours['detect_ms']:>15.2f}x   ({ours['faces']} faces)")
+            if label == "640x480" and upsample == 1:
+                boxes = detector(pixels, 1)
+                shapes = [predictor(pixels, b) for b in boxes]
+                lm = timed(lambda: [predictor(pixels, b) for b in boxes], 1.0) / len(boxes) * 1e6
+                chip = timed(lambda: [dlib.get_face_chip(pixels, s, size=150, padding=0.25) for s in shapes],
+                             1.0) / len(shapes) * 1e6
+                landmarks_row = (ours["landmarks_us"], lm)
+                chip_row = (ours["chip_us"], chip)
+    for name, (o, t) in (("landmarks / face", landmarks_row), ("chip / face", chip_row)):
+        print(f"{name:<22}{o:>11.1f} µs{t:>11.1f} µs{t / o:>15.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+/// How recorded footage is played back.
+public enum ReplayPacing: String, Sendable, Equatable, CaseIterable {
+    /// Frames are delivered at recorded speed: each frame waits until its pts, counted from the
+    /// monotonic time of the first frame, has come. For footage standing in for a camera.
+    case realtime
+    /// Frames are delivered as fast as they can be read: for benchmarks, tests and batch jobs.
+    case asFastAsPossible
+}
+
+/// Settings shared by every frame source; each source reads the fields that concern it.
+public struct SourceOptions: Sendable, Equatable {
+    /// Frame rate in frames per second. For footage that carries no timing (JPEG directories,
+    /// raw MJPEG, Y4M without `F`) it sets the replay rate (25 when nil); for cameras it is the
+    /// rate requested from the driver (the driver's default when nil). AVI and Y4M rates in the
+    /// file take precedence over it.
+    public var fps: Double?
+    /// Replay speed of recorded footage; cameras ignore it.
+    public var pacing: ReplayPacing
+    /// Whether recorded footage starts over at its end (files only, not standard input).
+    /// The sequence numbers and pts keep increasing across passes.
+    public var loop: Bool
+    /// Requested camera picture width in pixels; nil lets the driver choose.
+    public var width: Int?
+    /// Requested camera picture height in pixels; nil lets the driver choose.
+    public var height: Int?
+    /// Seconds a camera may send nothing before the source throws `CaptureError.stalled`.
+    public var deviceTimeoutSeconds: Double
+    /// Largest frame a container may hold, in bytes; larger ones are counted corrupt and
+    /// skipped, so that damaged files cannot make a source grow without bound.
+    public var maxFrameBytes: Int
+
+    public init(fps: Double? = nil, pacing: ReplayPacing = .realtime, loop: Bool = false, width: Int? = nil,
+                height: Int? = nil, deviceTimeoutSeconds: Double = 10, maxFrameBytes: Int = 32 << 20) {
+        precondition(fps.map { $0 > 0 && $0.isFinite } ?? true, "fps must be positive")
+        precondition(deviceTimeoutSeconds > 0, "the device timeout must be positive")
+        self.fps = fps
+        self.pacing = pacing
+        self.loop = loop
+        self.width = width
+        self.height = height
+        self.deviceTimeoutSeconds = deviceTimeoutSeconds
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    /// Replay rate of footage that carries no timing of its own.
+    public var footageFPS: Double { fps ?? 25 }
+}

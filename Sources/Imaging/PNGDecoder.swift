@@ -1,0 +1,153 @@
+internal import CZlib
+import SightlineCore
+
+/// Why a PNG could not be decoded.
+public enum PNGError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not a PNG, or a chunk, header or filter that breaks the format (the message says which).
+    case corrupt(String)
+    /// A valid PNG this reader does not handle (interlaced, bit depth other than 8 or 16, …).
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let m): "corrupt PNG: \(m)"
+        case .unsupported(let m): "unsupported PNG: \(m)"
+        }
+    }
+}
+
+/// A small PNG reader for face chips and test pictures: non-interlaced, 8 or 16 bits per sample, gray, RGB,
+/// palette, with or without alpha (alpha is dropped, 16-bit samples keep their high byte).
+///
+/// The pixel data is inflated by zlib (`CZlib`); chunk CRCs are not checked. Output is gray (1 channel) for gray
+/// PNGs and RGB (3 channels) otherwise.
+public enum PNGDecoder {
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Whether `data` starts with the PNG signature.
+    public static func isPNG(_ data: [UInt8]) -> Bool { data.starts(with: signature) }
+
+    /// Decodes a whole PNG file.
+    public static func decode(_ data: [UInt8]) throws(PNGError) -> Image {
+        guard isPNG(data) else { throw .corrupt("no PNG signature") }
+        var header: Header?
+        var palette: [UInt8] = []
+        var compressed: [UInt8] = []
+        var offset = signature.count
+        while true {
+            guard offset + 8 <= data.count else { throw .corrupt("file ends before IEND") }
+            let length = Int(readUInt32(data, offset))
+            let type = String(decoding: data[offset + 4..<offset + 8], as: UTF8.self)
+            let start = offset + 8
+            guard length <= data.count - start - 4 else {
+                throw .corrupt("chunk \(type) runs past the end of the file")
+            }
+            let body = data[start..<start + length]
+            switch type {
+            case "IHDR": header = try Header(Array(body))
+            case "PLTE": palette = Array(body)
+            case "IDAT": compressed.append(contentsOf: body)
+            case "IEND":
+                guard let header else { throw .corrupt("no IHDR chunk") }
+                return try header.image(from: inflate(compressed, header), palette: palette)
+            default: break
+            }
+            offset = start + length + 4  // skip the CRC
+        }
+    }
+
+    struct Header {
+        var width: Int, height: Int, bitDepth: Int, colorType: Int
+
+        init(_ body: [UInt8]) throws(PNGError) {
+            guard body.count == 13 else { throw .corrupt("IHDR has \(body.count) bytes, not 13") }
+            width = Int(readUInt32(body, 0))
+            height = Int(readUInt32(body, 4))
+            bitDepth = Int(body[8])
+            colorType = Int(body[9])
+            guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
+                throw .unsupported("size \(width)x\(height)")
+            }
+            guard [0, 2, 3, 4, 6].contains(colorType) else { throw .corrupt("colour type \(colorType)") }
+            guard bitDepth == 8 || (bitDepth == 16 && colorType != 3) else {
+                throw .unsupported("bit depth \(bitDepth) with colour type \(colorType)")
+            }
+            guard body[10] == 0, body[11] == 0 else { throw .corrupt("compression or filter method not 0") }
+            guard body[12] == 0 else { throw .unsupported("interlaced (Adam7)") }
+        }
+
+        /// Samples per pixel in the file.
+        var samples: Int { [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][colorType]! }
+        var bytesPerPixel: Int { samples * bitDepth / 8 }
+        var rowBytes: Int { width * bytesPerPixel }
+
+        /// Converts unfiltered rows to gray or RGB 8-bit pixels.
+        func image(from raw: [UInt8], palette: [UInt8]) throws(PNGError) -> Image {
+            let channels = colorType == 0 || colorType == 4 ? 1 : 3
+            let step = bitDepth / 8
+            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            for pixel in 0..<width * height {
+                let source = pixel * bytesPerPixel
+                if colorType == 3 {
+                    let entry = Int(raw[source]) * 3
+                    guard entry + 2 < palette.count else { throw .corrupt("palette index \(raw[source]) out of range") }
+                    for c in 0..<3 { pixels[pixel * 3 + c] = palette[entry + c] }
+                } else {
+                    for c in 0..<channels { pixels[pixel * channels + c] = raw[source + c * step] }
+                }
+            }
+            return Image(width: width, height: height, channels: channels, pixels: pixels)
+        }
+    }
+
+    /// Inflates the IDAT stream and undoes the per-row filters.
+    static func inflate(_ compressed: [UInt8], _ header: Header) throws(PNGError) -> [UInt8] {
+        let stride = header.rowBytes + 1
+        var filtered = [UInt8](repeating: 0, count: stride * header.height)
+        var written = filtered.count
+        let status = compressed.withUnsafeBufferPointer { src in
+            filtered.withUnsafeMutableBufferPointer { dst in
+                CZlib_uncompress(src.baseAddress, src.count, dst.baseAddress, &written)
+            }
+        }
+        guard status == 0, written == filtered.count else {
+            throw .corrupt("image data does not inflate to \(filtered.count) bytes (zlib status \(status))")
+        }
+        let rowBytes = header.rowBytes
+        let bpp = header.bytesPerPixel
+        var raw = [UInt8](repeating: 0, count: rowBytes * header.height)
+        for y in 0..<header.height {
+            let filter = filtered[y * stride]
+            let line = y * stride + 1
+            let out = y * rowBytes
+            for x in 0..<rowBytes {
+                let value = filtered[line + x]
+                let left = x >= bpp ? Int(raw[out + x - bpp]) : 0
+                let up = y > 0 ? Int(raw[out - rowBytes + x]) : 0
+                let upLeft = x >= bpp && y > 0 ? Int(raw[out - rowBytes + x - bpp]) : 0
+                let predictor: Int
+                switch filter {
+                case 0: predictor = 0
+                case 1: predictor = left
+                case 2: predictor = up
+                case 3: predictor = (left + up) / 2
+                case 4: predictor = paeth(left, up, upLeft)
+                default: throw .corrupt("row \(y) has filter type \(filter)")
+                }
+                raw[out + x] = value &+ UInt8(truncatingIfNeeded: predictor)
+            }
+        }
+        return raw
+    }
+
+    static func paeth(_ a: Int, _ b: Int, _ c: Int) -> Int {
+        let p = a + b - c
+        let pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+        return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+    }
+}
+
+private func readUInt32(_ data: [UInt8], _ offset: Int) -> UInt32 {
+    UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8
+        | UInt32(data[offset + 3])
+}

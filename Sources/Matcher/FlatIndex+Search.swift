@@ -1,0 +1,217 @@
+import Dispatch
+
+extension FlatIndex {
+    /// The `k` nearest stored vectors to `query`, nearest first; equal distances are ordered by id.
+    ///
+    /// Exact for every format: the result is the same as a float32 scan's (compact formats screen, then
+    /// re-rank candidates in float32 and prove with an error bound that no other vector can enter; when the
+    /// proof fails a second pass collects every vector the bound admits). Distances are squared L2, or cosine
+    /// distance for `.cosine`. Returns fewer than `k` results when the index holds fewer vectors.
+    public func search(_ query: [Float], k: Int) throws(MatcherError) -> [Neighbor] {
+        precondition(k >= 1, "k must be at least 1")
+        let q = try prepared(query)
+        guard count > 0 else { return [] }
+        return q.withUnsafeBufferPointer { searchPrepared($0.baseAddress!, k: min(k, count)) }
+    }
+
+    func searchPrepared(_ q: UnsafePointer<Float>, k: Int) -> [Neighbor] {
+        if configuration.format == .float32 {
+            return neighbors(parallelScan(q, keep: k) { index, q, range, top in index.scanCanonical(q, range, &top) })
+        }
+        let squaredQuery = Reference.dot(q, q, dimension: dimension)
+        let screened = parallelScan(q, keep: k + 7) { index, q, range, top in
+            index.screen(q, squaredQuery, range, &top)
+        }
+        return finish(q, squaredQuery: squaredQuery, screened: screened, k: k)
+    }
+
+    /// Re-ranks screened candidates exactly and certifies them; falls back to a collecting pass.
+    func finish(_ q: UnsafePointer<Float>, squaredQuery: Float, screened: TopK, k: Int) -> [Neighbor] {
+        let reranked = rerank(q, slots: screened.slots, k: k)
+        guard screened.count == screened.k, reranked.count == k else { return neighbors(reranked) }
+        let admit = admissionThreshold(kthDistance: reranked.distances[k - 1], squaredQuery: squaredQuery)
+        if screened.distances[screened.count - 1] > admit { return neighbors(reranked) }
+        var slots: [Int] = []
+        collect(q, squaredQuery, threshold: admit, into: &slots)
+        return neighbors(rerank(q, slots: slots, k: k))
+    }
+
+    func neighbors(_ top: TopK) -> [Neighbor] {
+        let half = configuration.metric == .cosine
+        return (0..<top.count).map { Neighbor(id: top.ids[$0], distance: half ? top.distances[$0] / 2 : top.distances[$0]) }
+    }
+
+    /// Splits the blocks over `configuration.threads` threads when the index is large, merging the results.
+    func parallelScan(
+        _ q: UnsafePointer<Float>, keep: Int,
+        _ body: @Sendable (FlatIndex, UnsafePointer<Float>, Range<Int>, inout TopK) -> Void
+    ) -> TopK {
+        let blocks = blockCount
+        let threads = min(configuration.threads, max(1, blocks / parallelGrain))
+        if threads == 1 {
+            var top = TopK(k: keep)
+            body(self, q, 0..<blocks, &top)
+            return top
+        }
+        let results = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threads)
+        defer { results.deallocate() }
+        let box = UnsafeSendable(results), query = UnsafeSendable(q)
+        let per = (blocks + threads - 1) / threads
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var top = TopK(k: keep)
+            body(self, query.value, min(blocks, t * per) ..< min(blocks, (t + 1) * per), &top)
+            (box.value.baseAddress! + t).initialize(to: top)
+        }
+        var merged = results[0]
+        for t in 1..<threads { merged.merge(results[t]) }
+        _ = results.deinitialize()
+        return merged
+    }
+
+    /// Offers the lanes of one block's distances that may enter `top`.
+    @inline(__always)
+    func offer(_ distances: SIMD16<Float>, block: Int, _ top: inout TopK) {
+        guard any(distances .<= SIMD16(repeating: top.bound)) else { return }
+        for lane in 0..<blockWidth where distances[lane] <= top.bound {
+            let slot = block &* blockWidth &+ lane
+            if slot < count { top.offer(distances[lane], slot: slot, id: ids[slot]) }
+        }
+    }
+
+    /// Canonical float32 scan of `blocks` (the exact answer directly).
+    func scanCanonical(_ q: UnsafePointer<Float>, _ blocks: Range<Int>, _ top: inout TopK) {
+        let base = f32!.base, size = dimension &* blockWidth, d = dimension
+        var b = blocks.lowerBound
+        while b &+ 4 <= blocks.upperBound {
+            let (d0, d1, d2, d3) = ScanKernels.l2x4(query: q, blocks: base + b &* size, dimension: d)
+            offer(d0, block: b, &top)
+            offer(d1, block: b &+ 1, &top)
+            offer(d2, block: b &+ 2, &top)
+            offer(d3, block: b &+ 3, &top)
+            b &+= 4
+        }
+        while b < blocks.upperBound {
+            offer(ScanKernels.l2(query: q, block: base + b &* size, dimension: d), block: b, &top)
+            b &+= 1
+        }
+    }
+
+    /// Approximate squared L2, `‖x‖² + ‖q‖² − 2 q·x̂`, of one compact block from its dot products.
+    @inline(__always)
+    func screened(_ dots: SIMD16<Float>, block: Int, squaredQuery: Float) -> SIMD16<Float> {
+        let norms = UnsafeRawPointer(squaredNorms.base + block &* blockWidth).loadUnaligned(as: SIMD16<Float>.self)
+        var dot = dots
+        if configuration.format == .int8 {
+            dot *= UnsafeRawPointer(scales.base + block &* blockWidth).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        return (norms + SIMD16(repeating: squaredQuery)).addingProduct(SIMD16(repeating: -2), dot)
+    }
+
+    /// Calls `body(block, approximateDistances)` for each block of the compact copy in `blocks`.
+    @inline(__always)
+    func forEachScreened(
+        _ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>,
+        _ body: (Int, SIMD16<Float>) -> Void
+    ) {
+        let d = dimension
+        var b = blocks.lowerBound
+        if let f16 {
+            let base = f16.base, size = d &* blockWidth
+            while b &+ 4 <= blocks.upperBound {
+                let (d0, d1, d2, d3) = ScanKernels.dotF16x4(query: q, blocks: base + b &* size, dimension: d)
+                body(b, screened(d0, block: b, squaredQuery: squaredQuery))
+                body(b &+ 1, screened(d1, block: b &+ 1, squaredQuery: squaredQuery))
+                body(b &+ 2, screened(d2, block: b &+ 2, squaredQuery: squaredQuery))
+                body(b &+ 3, screened(d3, block: b &+ 3, squaredQuery: squaredQuery))
+                b &+= 4
+            }
+            while b < blocks.upperBound {
+                let dots = ScanKernels.dotF16(query: q, block: base + b &* size, dimension: d)
+                body(b, screened(dots, block: b, squaredQuery: squaredQuery))
+                b &+= 1
+            }
+        } else if let i8 {
+            let base = i8.base, size = d &* blockWidth
+            while b &+ 4 <= blocks.upperBound {
+                let (d0, d1, d2, d3) = ScanKernels.dotI8x4(query: q, blocks: base + b &* size, dimension: d)
+                body(b, screened(d0, block: b, squaredQuery: squaredQuery))
+                body(b &+ 1, screened(d1, block: b &+ 1, squaredQuery: squaredQuery))
+                body(b &+ 2, screened(d2, block: b &+ 2, squaredQuery: squaredQuery))
+                body(b &+ 3, screened(d3, block: b &+ 3, squaredQuery: squaredQuery))
+                b &+= 4
+            }
+            while b < blocks.upperBound {
+                let dots = ScanKernels.dotI8(query: q, block: base + b &* size, dimension: d)
+                body(b, screened(dots, block: b, squaredQuery: squaredQuery))
+                b &+= 1
+            }
+        }
+    }
+
+    /// Screens the compact copy, keeping the best approximate distances.
+    func screen(_ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>, _ top: inout TopK) {
+        forEachScreened(q, squaredQuery, blocks) { block, distances in offer(distances, block: block, &top) }
+    }
+
+    /// Every slot whose approximate distance is at most `threshold` (the fallback pass).
+    func collect(_ q: UnsafePointer<Float>, _ squaredQuery: Float, threshold: Float, into slots: inout [Int]) {
+        if configuration.format == .float32 {
+            let base = f32!.base, size = dimension &* blockWidth
+            for b in 0..<blockCount {
+                let distances = ScanKernels.l2(query: q, block: base + b &* size, dimension: dimension)
+                appendLanes(distances, block: b, threshold: threshold, &slots)
+            }
+            return
+        }
+        forEachScreened(q, squaredQuery, 0..<blockCount) { block, distances in
+            appendLanes(distances, block: block, threshold: threshold, &slots)
+        }
+    }
+
+    @inline(__always)
+    func appendLanes(_ distances: SIMD16<Float>, block: Int, threshold: Float, _ slots: inout [Int]) {
+        guard any(distances .<= SIMD16(repeating: threshold)) else { return }
+        for lane in 0..<blockWidth where distances[lane] <= threshold {
+            let slot = block &* blockWidth &+ lane
+            if slot < count { slots.append(slot) }
+        }
+    }
+
+    /// Canonical distances of `slots`, the best `k` of them.
+    func rerank(_ q: UnsafePointer<Float>, slots: [Int], k: Int) -> TopK {
+        var top = TopK(k: k)
+        let d = dimension
+        withRows { row, stride in
+            var i = 0
+            while i + 4 <= slots.count {
+                let v = Reference.canonicalL2x4(q, row(slots[i]), row(slots[i + 1]), row(slots[i + 2]),
+                                                row(slots[i + 3]), dimension: d, stride: stride)
+                for l in 0..<4 { top.offer(v[l], slot: slots[i + l], id: ids[slots[i + l]]) }
+                i += 4
+            }
+            while i < slots.count {
+                let v = Reference.canonicalL2x4(q, row(slots[i]), row(slots[i]), row(slots[i]), row(slots[i]),
+                                                dimension: d, stride: stride)
+                top.offer(v[0], slot: slots[i], id: ids[slots[i]])
+                i += 1
+            }
+        }
+        return top
+    }
+
+    /// Gives `body` the address of a slot's exact float32 vector and the element stride of its components.
+    func withRows<R>(_ body: ((Int) -> UnsafePointer<Float>, Int) -> R) -> R {
+        if let f32 {
+            let base = UnsafePointer(f32.base), size = dimension * blockWidth
+            return body({ base + ($0 / blockWidth) * size + $0 % blockWidth }, blockWidth)
+        }
+        let d = dimension
+        return exactRows.withUnsafeBufferPointer { rows in body({ rows.baseAddress! + $0 * d }, 1) }
+    }
+}
+
+/// Moves a non-Sendable value (a pointer to disjoint per-thread slots) into a concurrent closure.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+
+/// The enrolled gallery: subjects with consent and templates, encrypted at rest, with an audit log.
+///
+/// Every mutation rewrites the encrypted file atomically before returning, then appends its audit line.
+/// Expired enrolments are erased when the gallery is opened and on `eraseExpired()`. All templates come from
+/// one model, identified by the SHA-256 of its files; templates from another model are refused.
+/// Not thread-safe: one owner at a time (the CLI, or the daemon's recognition stage).
+public final class Gallery {
+    /// Paths of the gallery file, its key and its audit log.
+    public let path: String
+    public let keyPath: String
+    public let audit: AuditLog
+    private let file: GalleryFile
+    private var contents: GalleryContents
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+
+    /// Opens (or starts) the gallery at `path`. The key defaults to `path + ".key"` and the audit log to
+    /// `path + ".audit"`, beside the gallery. Expired enrolments are erased before this returns.
+    /// `now` is the wall clock (injectable for tests).
+    public init(
+        path: String, keyPath: String? = nil, auditPath: String? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "sightline.gallery")
+    ) throws(GalleryError) {
+        self.path = path
+        self.keyPath = keyPath ?? path + ".key"
+        self.audit = AuditLog(path: auditPath ?? path + ".audit")
+        self.now = now
+        self.logger = logger
+        file = GalleryFile(path: path, keyPath: self.keyPath)
+        contents = try file.read()
+        try eraseExpired()
+    }
+
+    /// Enrolled subjects, in enrolment order.
+    public var subjects: [EnrolledSubject] { contents.subjects }
+
+    /// SHA-256 (hex) of the model whose templates the gallery holds, once anything was enrolled.
+    public var modelSHA256: String? { contents.modelSHA256 }
+
+    /// Template dimension, once anything was enrolled.
+    public var dimension: Int? { contents.dimension }
+
+    /// Enrols `templates` for `subject` under `consent`. A subject already enrolled keeps its templates, gains
+    /// the new ones, and takes the new consent. Refuses (and audits the refusal of) another model's templates.
+    public func enroll(
+        subject: String, templates: [[Float]], modelSHA256: String, consent: Consent
+    ) throws(GalleryError) {
+        try Self.validate(subject: subject)
+        try consent.validate()
+        guard !templates.isEmpty else { throw .invalidTemplate("no template given") }
+        let model = modelSHA256.lowercased()
+        if let expected = contents.modelSHA256, expected != model {
+            try audit.append(entry(.refuse, subject, consent: consent, templates: templates.count, model: model,
+                                   reason: "model mismatch"))
+            throw .modelMismatch(gallery: expected, templates: model)
+        }
+        let dimension = contents.dimension ?? templates[0].count
+        for template in templates {
+            guard template.count == dimension else { throw .dimensionMismatch(expected: dimension, got: template.count) }
+            guard template.allSatisfy(\.isFinite) else { throw .invalidTemplate("NaN or infinite component") }
+        }
+        var next = contents
+        next.modelSHA256 = model
+        next.dimension = dimension
+        if let i = next.subjects.firstIndex(where: { $0.id == subject }) {
+            next.subjects[i].templates += templates
+            next.subjects[i].consent = consent
+        } else {
+            next.subjects.append(EnrolledSubject(id: subject, consent: consent, templates: templates))
+        }
+        try file.write(next)
+        contents = next
+        try audit.append(entry(.enrol, subject, consent: consent, templates: templates.count, model: model))
+        logger.info("enrolled subject", metadata: ["subject": "\(subject)", "templates": "\(templates.count)"])
+    }
+
+    /// Erases `subject` and all their templates for good (the file is rewritten without them).
+    /// Returns false if the subject was not enrolled.
+    @discardableResult
+    public func erase(subject: String) throws(GalleryError) -> Bool {
+        guard let i = contents.subjects.firstIndex(where: { $0.id == subject }) else { return false }
+        var next = contents
+        let removed = next.subjects.remove(at: i)
+        try file.write(next)
+        contents = next
+        try audit.append(entry(.erase, subject, consent: removed.consent, templates: removed.templates.count,
+                               model: contents.modelSHA256))
+        logger.info("erased subject", metadata: ["subject": "\(subject)"])
+        return true
+    }
+
+    /// Erases every enrolment whose consent has expired; returns their subject ids.
+    @discardableResult
+    public func eraseExpired() throws(GalleryError) -> [String] {
+        let at = now()
+        let expired = contents.subjects.filter { $0.consent.isExpired(at: at) }
+        guard !expired.isEmpty else { return [] }
+        var next = contents
+        next.subjects.removeAll { $0.consent.isExpired(at: at) }
+        try file.write(next)
+        contents = next
+        for subject in expired {
+            try audit.append(entry(.expire, subject.id, consent: subject.consent, templates: subject.templates.count,
+                                   model: contents.modelSHA256))
+        }
+        logger.info("erased expired enrolments", metadata: ["count": "\(expired.count)"])
+        return expired.map(\.id)
+    }
+
+    private func entry(
+        _ action: AuditLog.Action, _ subject: String, consent: Consent?, templates: Int?, model: String?,
+        reason: String? = nil
+    ) -> AuditLog.Entry {
+        AuditLog.Entry(time: now(), action: action, subject: subject, purpose: consent?.purpose,
+                       grantedBy: consent?.grantedBy, expiresAt: consent?.expiresAt, templates: templates,
+                       modelSHA256: model, reason: reason)
+    }
+
+    static func validate(subject: String) throws(GalleryError) {
+        guard (1...128).contains(subject.count), !subject.contains("/"),
+              subject.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) })
+        else { throw .invalidSubject(subject) }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Capture
+import FaceKit
+import Foundation
+import Imaging
+import SightlineCore
+
+/// `sightline faces …`: the face detector, landmarks and privacy blur on images and footage.
+struct FacesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faces", abstract: "Detect and blur faces in images and footage.",
+        subcommands: [Detect.self, Blur.self, BlurVideo.self, Embed.self, FacesBenchCommand.self])
+
+    /// Where the dlib model files are (`Models/fetch` puts them in Models/files).
+    struct ModelOptions: ParsableArguments {
+        @Option(help: "Directory with frontal_face_detector.svm and shape_predictor_5_face_landmarks.dat.")
+        var models = ProcessInfo.processInfo.environment["SIGHTLINE_MODELS"] ?? "Models/files"
+
+        func detector() throws -> FaceDetector {
+            do {
+                return FaceDetector(model: try FHOGDetectorModel(contentsOfFile: models + "/frontal_face_detector.svm"))
+            } catch { throw CLIError("\(error)") }
+        }
+
+        func landmarker() throws -> FaceLandmarker {
+            do {
+                return FaceLandmarker(model: try ShapePredictorModel(
+                    contentsOfFile: models + "/shape_predictor_5_face_landmarks.dat"))
+            } catch { throw CLIError("\(error)") }
+        }
+    }
+
+    struct Detect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print each face's box [left, top, right, bottom] (dlib's convention), score and 5 landmarks.")
+
+        @Argument(help: "Images: JPEG, PGM or PPM.")
+        var images: [String]
+
+        @Option(help: "Times to double the image before detecting (0, 1 or 2); finds smaller faces, slower.")
+        var upsample = 0
+
+        @Flag(help: "Detect on the luma plane instead of RGB.")
+        var gray = false
+
+        @Flag(help: "One JSON object per image.")
+        var json = false
+
+        @OptionGroup var modelOptions: ModelOptions
+
+        func validate() throws {
+            guard (0...2).contains(upsample) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+        }
+
+        func run() throws {
+            let detector = try modelOptions.detector()
+            let landmarker = try modelOptions.landmarker()
+            var output = OutputBuffer()
+            for path in images {
+                let image = try loadImage(path, gray: gray)
+                let faces = detector.detect(image, upsample: upsample)
+                if json {
+                    let items = faces.map { face -> String in
+                        let points = landmarker.landmarks(in: image, box: face.box).map { "[\($0.x),\($0.y)]" }
+                        let b = face.box
+                        return "{\"box\":[\(b.left),\(b.top),\(b.right),\(b.bottom)],"
+                            + "\"score\":\(String(format: "%.6f", face.score)),\"detector\":\(face.detector),"
+                            + "\"landmarks\":[\(points.joined(separator: ","))]}"
+                    }
+                    output.line("{\"image\":\(jsonString(path)),\"width\":\(image.width),\"height\":\(image.height),"
+                                + "\"faces\":[\(items.joined(separator: ","))]}")
+                } else {
+                    output.line("\(path): \(image.width)x\(image.height), \(faces.count) face(s)")
+                    for face in faces {
+                        let points = landmarker.landmarks(in: image, box: face.box).map { "(\($0.x),\($0.y))" }
+                        output.line("  \(face.box)  score \(String(format: "%.3f", face.score))  "
+                                    + "landmarks \(points.joined(separator: " "))")
+                    }
+                }
+            }
+            output.flush()
+        }
+    }
+
+    struct Blur: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Blur every detected face of an image (JPEG, PGM or PPM out, by extension).")
+
+        @Argument(help: "Input image.")
+        var input: String
+
+        @Argument(help: "Output image (.jpg, .pgm or .ppm).")
+        var output: String
+
+        @Option(help: "Times to double the image before detecting (0, 1 or 2).")
+        var upsample = 1
+
+        @OptionGroup var modelOptions: ModelOptions
+
+        func run() throws {
+            let detector = try modelOptions.detector()
+            var image = try loadImage(input, gray: false)
+            let faces = detector.detect(image, upsample: upsample)
+            FaceBlurStyle().apply(to: &image, boxes: faces.map(\.box))
+            try saveImage(image, to: output)
+            print("\(input): blurred \(faces.count) face(s) → \(output)")
+        }
+    }
+
+    struct BlurVideo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "blur-video",
+            abstract: "Blur faces in every frame of footage (tracked across detector misses) into an MJPEG file.")
+
+        @Argument(help: "The source, e.g. mjpeg:clip.mjpeg, avi:clip.avi, jpegdir:DIR.")
+        var source: String
+
+        @Argument(help: "Output .mjpeg (concatenated JPEG frames).")
+        var output: String
+
+        @Option(help: "Times to double each frame before detecting (0, 1 or 2).")
+        var upsample = 0
+
+        @Option(name: .customLong("keep-frames"), help: "Frames a face stays blurred after the detector last saw it.")
+        var keepFrames = 10
+
+        @Option(help: "JPEG quality of the output.")
+        var quality = 85
+
+        @OptionGroup var modelOptions: ModelOptions
+
+        func run() throws {
+            let redactor = TrackedFaceRedactor(
+                detector: try modelOptions.detector(),
+                settings: .init(upsample: upsample, every: 1, keepFrames: keepFrames))
+            let frameSource: any FrameSource
+            do {
+                frameSource = try SourceFactory.make(source, options: SourceOptions())
+                try frameSource.open()
+            } catch { throw CLIError("\(error)") }
+            defer { frameSource.close() }
+            guard let out = FileHandle(forWritingAtPath: output) ?? {
+                FileManager.default.createFile(atPath: output, contents: nil)
+                return FileHandle(forWritingAtPath: output)
+            }() else { throw CLIError("cannot write \(output)") }
+            defer { try? out.close() }
+            try out.truncate(atOffset: 0)
+            let decoder = FrameDecoder(camera: "cli", options: .init(color: true))
+            var frames = 0, faces = 0
+            while let captured = try frameSource.next() {
+                let frame = try decoder.decode(captured)
+                let seen = redactor.observe(frame)
+                faces += seen.blurBoxes.count
+                let blurred = try redactor.redact(frame)
+                out.write(Data(try JPEGEncoder.encode(blurred, quality: quality)))
+                frames += 1
+            }
+            print("\(frames) frame(s), \(faces) face box(es) blurred → \(output)")
+        }
+    }
+}
+
+/// Reads a JPEG or PNG (by content) or a binary PGM/PPM; `gray` converts to luma.
+func loadImage(_ path: String, gray: Bool) throws -> Image {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
+    let bytes = [UInt8](data)
+    let image: Image
+    do {
+        if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
+            image = try JPEGDecoder().decode(bytes, scale: 1, gray: gray).image
+        } else if PNGDecoder.isPNG(bytes) {
+            image = try PNGDecoder.decode(bytes)
+        } else {
+            image = try PNM.decode(bytes)
+        }
+    } catch {
+        throw CLIError("\(path): \(error)")
+    }
+    if gray, image.channels == 3 { return ColorConversion.luma(of: image) }
+    return image
+}
+
+/// Writes JPEG (.jpg/.jpeg) or PGM/PPM (anything else).
+func saveImage(_ image: Image, to path: String) throws {
+    let lower = path.lowercased()
+    let bytes = lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
+        ? try JPEGEncoder.encode(image, quality: 90) : PNM.encode(image)
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        throw CLIError("cannot write \(path)")
+    }
+}
