@@ -88,14 +88,14 @@ let package = Package(
                 "SightlineCore", "Imaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: optimizedInDebug
         ),
-        // Synthetic footage for the traffic evaluation. Optimised in debug builds too, so that `make test`
-        // can render its scenes in seconds rather than minutes.
+        // Synthetic footage for the traffic evaluation (`make test` renders a small suite).
         .target(
             name: "TrafficScenes",
             dependencies: ["SightlineCore", "Imaging", "Traffic"],
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: optimizedInDebug
         ),
         .executableTarget(
             name: "SightlineDaemon",
