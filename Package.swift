@@ -136,10 +136,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Traffic",
+            dependencies: [
+                "SightlineCore", "Imaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: optimizedInDebug
+        ),
+        // Synthetic footage for the traffic evaluation (`make test` renders a small suite).
+        .target(
+            name: "TrafficScenes",
+            dependencies: ["SightlineCore", "Imaging", "Traffic"],
+            swiftSettings: optimizedInDebug
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Traffic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -151,7 +166,9 @@ let package = Package(
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
+                "TrafficScenes",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -188,8 +205,12 @@ let package = Package(
             dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
+            name: "TrafficTests",
+            dependencies: ["Traffic", "TrafficScenes", "Imaging", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
             name: "SightlineDaemonTests",
-            dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SightlineDaemon", "SightlineTestKit", "Traffic", .product(name: "Yams", package: "Yams")]
         ),
     ]
 )

@@ -17,5 +17,6 @@ struct Sightline: ParsableCommand {
             EventsCommand.self,
             VerifyCommand.self,
             BenchCommand.self,
+            ReplayCommand.self, ScenesCommand.self, EvalCommand.self,
         ])
 }

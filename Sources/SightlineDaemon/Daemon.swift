@@ -46,6 +46,7 @@ struct Daemon {
                 decode: .init(minWidth: camera.processingWidth, color: false))
             let faces = try FaceStageFactory.make(for: camera)
             let stages: [any Stage] = [FrameStatsStage()] + faces.stages
+                + trafficStages(for: camera, redactor: faces.redactor, logger: logger)
             let pipeline = CameraPipeline(settings: settings, source: source, stages: stages,
                                           logger: logger, sink: { sink.write($0) })
             relay.pipeline = pipeline

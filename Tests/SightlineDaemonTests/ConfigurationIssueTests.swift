@@ -293,8 +293,8 @@ func expectSingleIssue(
             cameras:
               - id: a
                 source: y4m:-
-                traffic: true
-            """, path: "cameras[0].traffic", line: 4, "must be a mapping", "does not implement 'traffic'")
+                events: true
+            """, path: "cameras[0].events", line: 4, "must be a mapping", "does not implement 'events'")
         expectSingleIssue("""
             collector: https://collector.example
             cameras: [{id: a, source: "y4m:-"}]

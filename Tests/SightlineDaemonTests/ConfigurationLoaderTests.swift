@@ -104,7 +104,6 @@ import Testing
             cameras:
               - id: a
                 source: y4m:-
-                traffic: {stop_line: [[0, 1], [2, 3]]}
                 faces: {}
               - id: b
                 source: y4m:-
@@ -112,7 +111,7 @@ import Testing
                   anything: goes
             """, file: "reserved.yaml")
         #expect(configuration.reservedSections.sorted()
-            == ["cameras[0].traffic", "cameras[1].events", "collector", "events"])
+            == ["cameras[1].events", "collector", "events"])
         #expect(configuration.cameras.count == 2)
         #expect(configuration.cameras[0].faces == FaceConfiguration())
     }

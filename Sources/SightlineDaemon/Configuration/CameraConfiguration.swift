@@ -1,3 +1,5 @@
+import Traffic
+
 /// One camera (or recorded footage standing in for one) and how to pace its pipeline.
 ///
 /// Keys are those of one entry of `cameras:` in the YAML file. Fields that apply only to some
@@ -35,6 +37,8 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var enabled: Bool
     /// Key `faces`: the face stage; nil when the section is absent (no face stage).
     public var faces: FaceConfiguration?
+    /// Key `traffic`: the red-light stage's settings; nil when the camera has no traffic stage.
+    public var traffic: TrafficConfiguration?
 
     /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
     public static let defaultFileFPS = 10.0
@@ -52,7 +56,8 @@ public struct CameraConfiguration: Sendable, Equatable {
         replay: ReplayMode = .realtime,
         loop: Bool = false,
         enabled: Bool = true,
-        faces: FaceConfiguration? = nil
+        faces: FaceConfiguration? = nil,
+        traffic: TrafficConfiguration? = nil
     ) {
         self.id = id
         self.source = source
@@ -67,6 +72,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.loop = loop
         self.enabled = enabled
         self.faces = faces
+        self.traffic = traffic
     }
 
     /// The kind part of `source`, nil only for a configuration not made by the loader.

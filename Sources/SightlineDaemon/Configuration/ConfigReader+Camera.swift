@@ -4,10 +4,10 @@ extension ConfigReader {
     /// Keys of one `cameras:` entry that this build reads.
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
-        "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces",
+        "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic",
     ]
     /// Per-camera sections later builds fill.
-    static let reservedCameraKeys = ["traffic", "events"]
+    static let reservedCameraKeys = ["events"]
 
     /// Reads one camera entry. Returns its id when valid (for the duplicate check, even if the rest
     /// is wrong) and the camera when both id and source are valid; other wrong values fall back to
@@ -48,6 +48,9 @@ extension ConfigReader {
             .flatMap(ReplayMode.init(rawValue:)) ?? camera.replay
         camera.loop = flag(fields, "loop") ?? camera.loop
         camera.enabled = flag(fields, "enabled") ?? camera.enabled
+        if let traffic = fields["traffic"] {
+            camera.traffic = readTraffic(traffic, path: fields.path("traffic"))
+        }
         if let kind {
             checkKindSpecificKeys(fields, kind: kind, camera: &camera)
         }

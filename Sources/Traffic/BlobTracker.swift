@@ -1,0 +1,233 @@
+/// An axis-aligned box in source pixels: left, top, right, bottom (right and bottom exclusive).
+public struct TrafficBox: Sendable, Equatable {
+    public var left: Double
+    public var top: Double
+    public var right: Double
+    public var bottom: Double
+
+    public init(left: Double, top: Double, right: Double, bottom: Double) {
+        self.left = left
+        self.top = top
+        self.right = right
+        self.bottom = bottom
+    }
+
+    public var width: Double { right - left }
+    public var height: Double { bottom - top }
+    public var area: Double { max(width, 0) * max(height, 0) }
+    /// The reference point of a vehicle: the middle of the bottom edge.
+    public var bottomCentre: TrafficPoint { TrafficPoint((left + right) / 2, bottom) }
+
+    func shifted(_ dx: Double, _ dy: Double) -> TrafficBox {
+        TrafficBox(left: left + dx, top: top + dy, right: right + dx, bottom: bottom + dy)
+    }
+
+    func intersectionArea(_ other: TrafficBox) -> Double {
+        let w = min(right, other.right) - max(left, other.left)
+        let h = min(bottom, other.bottom) - max(top, other.top)
+        return w > 0 && h > 0 ? w * h : 0
+    }
+
+    func union(_ other: TrafficBox) -> TrafficBox {
+        TrafficBox(left: min(left, other.left), top: min(top, other.top), right: max(right, other.right),
+                   bottom: max(bottom, other.bottom))
+    }
+
+    func iou(_ other: TrafficBox) -> Double {
+        let inter = intersectionArea(other)
+        return inter > 0 ? inter / (area + other.area - inter) : 0
+    }
+}
+
+/// One tracked moving object.
+public struct Track: Sendable, Equatable {
+    public let id: Int
+    /// Where the object is now: measured this frame, or predicted while it coasts.
+    public var box: TrafficBox
+    /// Velocity of the box in source pixels per frame.
+    public var velocity: TrafficPoint
+    /// Smoothed height and width of the object when seen alone, for boxes cut out of merged blobs.
+    public var size: (width: Double, height: Double)
+    /// Frames with an observation.
+    public var hits: Int
+    /// Consecutive frames without one.
+    public var misses: Int
+    public var confirmed: Bool
+    /// The last reference point measured (not predicted), and the frame it was measured in.
+    public var lastReference: (point: TrafficPoint, frame: Int)?
+    /// Whether the reference point of this frame was measured (so crossings may be judged on it).
+    public var measuredThisFrame: Bool
+
+    public static func == (a: Track, b: Track) -> Bool { a.id == b.id && a.box == b.box }
+}
+
+/// Associates blobs with tracks frame by frame: overlap with the predicted box first, then distance;
+/// tentative tracks are confirmed after `confirmHits` observations; tracks coast on their velocity
+/// through up to `coastFrames` missed frames (occlusions, merges) before they are dropped.
+///
+/// When one blob holds several tracks (a queue, a platoon), the track nearest the blob's bottom takes
+/// the blob's bottom and keeps its own height, the one nearest its top takes the top; so the reference
+/// point of each vehicle stays measured while they touch.
+public struct BlobTracker: Sendable {
+    public let confirmHits: Int
+    public let coastFrames: Int
+    public private(set) var tracks: [Track] = []
+    private var nextID = 1
+
+    public init(confirmHits: Int, coastFrames: Int) {
+        precondition(confirmHits >= 1 && coastFrames >= 0, "bad tracker settings")
+        self.confirmHits = confirmHits
+        self.coastFrames = coastFrames
+    }
+
+    /// Advances every track to frame `frame` with this frame's blob boxes (source pixels).
+    /// `pictureBottom` is the bottom edge of the picture, where objects enter partly seen.
+    public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double) {
+        let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
+        var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
+        var tracksOfBlob = [[Int]](repeating: [], count: boxes.count)
+        var observed = boxes
+        // A vehicle whose paint matches the road in places falls apart into pieces. Established tracks
+        // first claim every blob lying mostly inside their predicted box, and see the union of the pieces.
+        var claimed = [Bool](repeating: false, count: boxes.count)
+        let seniority = tracks.indices.filter { tracks[$0].confirmed }.sorted { tracks[$0].hits > tracks[$1].hits }
+        for t in seniority {
+            let margin = 0.1 * predicted[t].height
+            let p = TrafficBox(left: predicted[t].left, top: predicted[t].top - margin, right: predicted[t].right,
+                               bottom: predicted[t].bottom + margin)
+            var union: TrafficBox?
+            var first: Int?
+            for (b, box) in boxes.enumerated() where !claimed[b] && p.intersectionArea(box) >= 0.6 * box.area {
+                claimed[b] = true
+                union = union.map { $0.union(box) } ?? box
+                if first == nil { first = b }
+            }
+            if let first, let union {
+                blobOfTrack[t] = first
+                tracksOfBlob[first] = [t]
+                observed[first] = union
+            }
+        }
+        // Then the rest by overlap with the predicted box, then closeness.
+        var pairs: [(score: Double, track: Int, blob: Int)] = []
+        for (t, p) in predicted.enumerated() where blobOfTrack[t] == nil {
+            for (b, box) in boxes.enumerated() where !claimed[b] {
+                let iou = p.iou(box)
+                if iou > 0.05 {
+                    pairs.append((iou, t, b))
+                    continue
+                }
+                let d = (p.bottomCentre - box.bottomCentre).dot(p.bottomCentre - box.bottomCentre).squareRoot()
+                let limit = 0.6 * max(p.width, p.height, 8)
+                if d < limit { pairs.append((0.05 * (1 - d / limit), t, b)) }
+            }
+        }
+        pairs.sort { $0.score > $1.score }
+        for pair in pairs where blobOfTrack[pair.track] == nil && tracksOfBlob[pair.blob].isEmpty {
+            blobOfTrack[pair.track] = pair.blob
+            tracksOfBlob[pair.blob].append(pair.track)
+        }
+        let fragment = claimed.enumerated().map { $0.element && tracksOfBlob[$0.offset].isEmpty }
+        // Unmatched confirmed tracks mostly inside a matched blob share it (merge).
+        for t in tracks.indices where blobOfTrack[t] == nil && tracks[t].confirmed {
+            let p = predicted[t]
+            var best: (Int, Double)?
+            for (b, box) in boxes.enumerated() where !tracksOfBlob[b].isEmpty {
+                let inside = p.intersectionArea(box) / max(p.area, 1)
+                if inside >= 0.5, inside > best?.1 ?? 0 { best = (b, inside) }
+            }
+            if let (b, _) = best {
+                blobOfTrack[t] = b
+                tracksOfBlob[b].append(t)
+            }
+        }
+        for t in tracks.indices { tracks[t].measuredThisFrame = false }
+        for (b, members) in tracksOfBlob.enumerated() where !members.isEmpty {
+            if members.count == 1 {
+                observeAlone(track: members[0], box: observed[b], predicted: predicted[members[0]], frame: frame,
+                             pictureBottom: pictureBottom)
+            } else {
+                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame)
+            }
+        }
+        for t in tracks.indices where blobOfTrack[t] == nil {
+            tracks[t].box = predicted[t]
+            tracks[t].misses += 1
+        }
+        tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) }
+        for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
+            tracks.append(Track(id: nextID, box: box, velocity: TrafficPoint(0, 0), size: (box.width, box.height),
+                                hits: 1, misses: 0, confirmed: confirmHits <= 1,
+                                lastReference: nil, measuredThisFrame: true))
+            nextID += 1
+        }
+    }
+
+    /// A blob that belongs to one track. A blob much taller than the track (another vehicle joined it
+    /// unseen) gives only the edge that agrees with the prediction.
+    private mutating func observeAlone(track t: Int, box: TrafficBox, predicted: TrafficBox, frame: Int,
+                                       pictureBottom: Double) {
+        var measured = box
+        let size = tracks[t].size
+        let atEdge = box.bottom >= pictureBottom - 1
+        if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height {
+            if abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom) {
+                measured.bottom = box.top + size.height
+            } else {
+                measured.top = box.bottom - size.height
+            }
+        } else if atEdge || (box.height < 1.25 * size.height && box.height > 0.75 * size.height) {
+            let k = atEdge ? 1.0 : 0.2
+            tracks[t].size = (size.width + k * (box.width - size.width), size.height + k * (box.height - size.height))
+        }
+        apply(measured, to: t, frame: frame, clippedBottom: atEdge)
+    }
+
+    /// A blob shared by several tracks: the nearest to each end takes that end.
+    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int) {
+        let bottomTrack = members.min {
+            abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom)
+        }!
+        let topTrack = members.min { abs(predicted[$0].top - box.top) < abs(predicted[$1].top - box.top) }!
+        for t in members {
+            let p = predicted[t]
+            let h = tracks[t].size.height
+            let left = max(p.left, box.left), right = min(p.right, box.right)
+            if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h {
+                let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
+                apply(cut, to: t, frame: frame)
+            } else if t == topTrack, abs(p.top - box.top) < 0.5 * h {
+                apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
+            } else {
+                // Hidden inside the merge: coast, but the blob vouches that it is still there.
+                tracks[t].box = p
+                tracks[t].misses = min(tracks[t].misses + 1, coastFrames)
+            }
+        }
+    }
+
+    /// Takes `box` as this frame's observation. While the object enters across the picture's bottom edge
+    /// its bottom stays put, so its speed is read from its top instead.
+    private mutating func apply(_ box: TrafficBox, to t: Int, frame: Int, clippedBottom: Bool = false) {
+        let old = tracks[t].box
+        let frames = Double(max(frame - (tracks[t].lastReference?.frame ?? frame - 1), 1))
+        var motion = (box.bottomCentre - (tracks[t].lastReference?.point ?? old.bottomCentre)) * (1 / frames)
+        if clippedBottom { motion = TrafficPoint((box.left + box.right - old.left - old.right) / 2, box.top - old.top) }
+        if tracks[t].hits == 1 {
+            tracks[t].velocity = motion
+        } else {
+            tracks[t].velocity = tracks[t].velocity * 0.5 + motion * 0.5
+        }
+        tracks[t].box = box
+        tracks[t].hits += 1
+        tracks[t].misses = 0
+        tracks[t].measuredThisFrame = true
+        if tracks[t].hits >= confirmHits { tracks[t].confirmed = true }
+    }
+
+    /// Records that the crossing rule has looked at this frame's reference point of track `id`.
+    public mutating func commitReference(of id: Int, frame: Int) {
+        guard let t = tracks.firstIndex(where: { $0.id == id }) else { return }
+        tracks[t].lastReference = (tracks[t].box.bottomCentre, frame)
+    }
+}

@@ -1,0 +1,31 @@
+/// The geometry of the rule: when does a reference point's motion cross the stop line?
+///
+/// A crossing is a motion from the near side of the line (against `direction`) to its far side
+/// (on it counts as far) that meets the stop-line *segment*: passing beyond either end of the
+/// segment is not a crossing, whatever the infinite line says. With lanes configured, the point
+/// must end inside one of them.
+public struct CrossingRule: Sendable {
+    public let stopLine: TrafficSegment
+    public let direction: TrafficPoint
+    public let lanes: [TrafficPolygon]
+
+    public init(stopLine: TrafficSegment, direction: TrafficPoint, lanes: [TrafficPolygon] = []) {
+        self.stopLine = stopLine
+        self.direction = direction
+        self.lanes = lanes
+    }
+
+    /// Whether `point` is on the near side of the stop line (where vehicles come from).
+    public func isBefore(_ point: TrafficPoint) -> Bool {
+        stopLine.side(of: point, towards: direction) < 0
+    }
+
+    /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not.
+    public func crossing(from: TrafficPoint, to: TrafficPoint) -> Double? {
+        guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0
+        else { return nil }
+        guard let fraction = stopLine.intersection(from: from, to: to) else { return nil }
+        if !lanes.isEmpty, !lanes.contains(where: { $0.contains(to) }) { return nil }
+        return fraction
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A scene on disk: `scene.y4m`, `truth.json` and `camera.yaml` in one directory.
+public enum SceneFiles {
+    public static let footage = "scene.y4m"
+    public static let truth = "truth.json"
+    public static let camera = "camera.yaml"
+
+    /// Renders `spec` into `directory` (created if needed) and returns its truth.
+    @discardableResult
+    public static func write(_ spec: SceneSpec, to directory: String) throws -> SceneTruth {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let writer = try Y4MWriter(path: "\(directory)/\(footage)", width: SceneLayout.width,
+                                   height: SceneLayout.height, fps: spec.fps)
+        var scene = SyntheticScene(spec: spec)
+        while let frame = scene.next() {
+            try writer.write(rgb: frame.rgb, luma: frame.luma)
+        }
+        try writer.close()
+        let truth = scene.truth
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(truth).write(to: URL(fileURLWithPath: "\(directory)/\(Self.truth)"))
+        try Data(SceneLayout.cameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds).utf8)
+            .write(to: URL(fileURLWithPath: "\(directory)/\(camera)"))
+        return truth
+    }
+
+    /// Reads a scene's truth.
+    public static func readTruth(in directory: String) throws -> SceneTruth {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(truth)"))
+        return try JSONDecoder().decode(SceneTruth.self, from: data)
+    }
+
+    /// The scene directories among `paths`: each path that holds a truth.json, else its subdirectories
+    /// that do, in name order.
+    public static func sceneDirectories(_ paths: [String]) -> [String] {
+        var scenes: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            if fm.fileExists(atPath: "\(path)/\(truth)") {
+                scenes.append(path)
+            } else if let entries = try? fm.contentsOfDirectory(atPath: path) {
+                scenes += entries.sorted().map { "\(path)/\($0)" }.filter { fm.fileExists(atPath: "\($0)/\(truth)") }
+            }
+        }
+        return scenes
+    }
+}

@@ -1,0 +1,51 @@
+/// What happened in a synthetic scene, written beside its footage as `truth.json`.
+public struct SceneTruth: Codable, Sendable, Equatable {
+    /// One signal phase as shown by the lamps from `frame` on.
+    public struct Phase: Codable, Sendable, Equatable {
+        public var frame: Int
+        public var pts: Double
+        public var state: String
+    }
+
+    /// A vehicle's bottom edge crossing the stop line (whatever the signal).
+    public struct Crossing: Codable, Sendable, Equatable {
+        public var vehicle: Int
+        /// 0-based index of the first frame with the bottom edge on or past the line.
+        public var frame: Int
+        public var pts: Double
+        public var signal: String
+        /// Seconds the signal had been red, when it was red.
+        public var redFor: Double?
+        /// Whether the rule must report it: red for at least the grace time.
+        public var violation: Bool
+        /// Within ±3 frames of the grace boundary: neither a hit nor a miss whichever way it goes.
+        public var ambiguous: Bool
+        /// The vehicle's box [left, top, right, bottom] at `frame`, unshaken source pixels.
+        public var box: [Double]
+        public var lane: Int
+
+        enum CodingKeys: String, CodingKey {
+            case vehicle, frame, pts, signal, redFor = "red_for", violation, ambiguous, box, lane
+        }
+    }
+
+    public var seed: UInt64
+    public var kind: String
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+    public var frames: Int
+    public var graceSeconds: Double
+    public var vehicles: Int
+    public var pedestrians: Int
+    public var phases: [Phase]
+    public var crossings: [Crossing]
+
+    enum CodingKeys: String, CodingKey {
+        case seed, kind, width, height, fps, frames, graceSeconds = "grace_seconds", vehicles, pedestrians, phases,
+             crossings
+    }
+
+    /// The crossings the rule must report.
+    public var violations: [Crossing] { crossings.filter { $0.violation && !$0.ambiguous } }
+}

@@ -1,0 +1,79 @@
+/// Precision and recall of reported crossings against a scene's truth.
+///
+/// A detection matches a truth violation when its crossing frame is within `frameTolerance` frames of
+/// the truth frame and its reference point lies within the truth vehicle's box (widened by `slack`
+/// pixels) at the truth frame: same vehicle, same moment. Matching is one-to-one, nearest frames first.
+/// Truth crossings marked ambiguous (within the tolerance of the grace boundary) count neither way.
+public struct TrafficScore: Sendable, Equatable {
+    public var truePositives = 0
+    public var falsePositives = 0
+    public var falseNegatives = 0
+    /// Detections that matched an ambiguous truth crossing (not counted either way).
+    public var ambiguous = 0
+
+    public init() {}
+
+    public var precision: Double {
+        truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives)
+    }
+    public var recall: Double {
+        truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives)
+    }
+    public var f1: Double {
+        precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+    }
+
+    public static func + (a: TrafficScore, b: TrafficScore) -> TrafficScore {
+        var s = a
+        s.truePositives += b.truePositives
+        s.falsePositives += b.falsePositives
+        s.falseNegatives += b.falseNegatives
+        s.ambiguous += b.ambiguous
+        return s
+    }
+
+    /// A reported crossing: the frame and reference point of its body.
+    public struct Reported: Sendable, Equatable {
+        public var frame: Int
+        public var x: Double
+        public var y: Double
+
+        public init(frame: Int, x: Double, y: Double) {
+            self.frame = frame
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Scores `reported` against `truth`.
+    public static func score(_ reported: [Reported], truth: SceneTruth, frameTolerance: Int = 3,
+                             slack: Double = 12)
+        -> (score: TrafficScore, unmatched: [Reported], missed: [SceneTruth.Crossing])
+    {
+        let candidates = truth.crossings.filter { $0.violation || $0.ambiguous }
+        var pairs: [(distance: Int, detection: Int, truth: Int)] = []
+        for (d, r) in reported.enumerated() {
+            for (t, c) in candidates.enumerated() {
+                let distance = abs(r.frame - c.frame)
+                guard distance <= frameTolerance else { continue }
+                let box = c.box
+                guard r.x >= box[0] - slack, r.x <= box[2] + slack else { continue }
+                pairs.append((distance, d, t))
+            }
+        }
+        pairs.sort { ($0.distance, $0.detection) < ($1.distance, $1.detection) }
+        var usedDetection = Set<Int>(), usedTruth = Set<Int>()
+        var score = TrafficScore()
+        for pair in pairs where !usedDetection.contains(pair.detection) && !usedTruth.contains(pair.truth) {
+            usedDetection.insert(pair.detection)
+            usedTruth.insert(pair.truth)
+            if candidates[pair.truth].ambiguous { score.ambiguous += 1 } else { score.truePositives += 1 }
+        }
+        let unmatched = reported.enumerated().filter { !usedDetection.contains($0.offset) }.map(\.element)
+        let missed = candidates.enumerated().filter { !usedTruth.contains($0.offset) && !$0.element.ambiguous }
+            .map(\.element)
+        score.falsePositives = unmatched.count
+        score.falseNegatives = missed.count
+        return (score, unmatched, missed)
+    }
+}

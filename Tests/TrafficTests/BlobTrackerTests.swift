@@ -1,0 +1,100 @@
+import Testing
+import Traffic
+
+/// The tracker: confirmation after k hits, stable identities, coasting through occlusion, fragments.
+@Suite struct BlobTrackerTests {
+    func box(_ l: Double, _ t: Double, _ w: Double = 40, _ h: Double = 60) -> TrafficBox {
+        TrafficBox(left: l, top: t, right: l + w, bottom: t + h)
+    }
+
+    @Test func aMovingObjectIsConfirmedAfterKHitsAndKeepsItsIdentity() {
+        var tracker = BlobTracker(confirmHits: 3, coastFrames: 5)
+        tracker.update(boxes: [box(100, 300)], frame: 0, pictureBottom: 480)
+        #expect(tracker.tracks.count == 1)
+        #expect(tracker.tracks[0].confirmed == false)
+        tracker.update(boxes: [box(100, 290)], frame: 1, pictureBottom: 480)
+        #expect(tracker.tracks[0].confirmed == false)
+        tracker.update(boxes: [box(100, 280)], frame: 2, pictureBottom: 480)
+        #expect(tracker.tracks[0].confirmed == true)
+        let id = tracker.tracks[0].id
+        for frame in 3..<10 {
+            tracker.update(boxes: [box(100, 280 - Double(frame - 2) * 10)], frame: frame, pictureBottom: 480)
+        }
+        #expect(tracker.tracks.map(\.id) == [id])
+        #expect(tracker.tracks[0].box.top == 210)
+    }
+
+    @Test func aTentativeTrackThatIsNotSeenAgainIsDropped() {
+        var tracker = BlobTracker(confirmHits: 3, coastFrames: 5)
+        tracker.update(boxes: [box(100, 300)], frame: 0, pictureBottom: 480)
+        tracker.update(boxes: [], frame: 1, pictureBottom: 480)
+        tracker.update(boxes: [], frame: 2, pictureBottom: 480)
+        #expect(tracker.tracks.isEmpty)
+    }
+
+    @Test func aConfirmedTrackCoastsThroughAShortOcclusionOnItsVelocity() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            tracker.update(boxes: [box(100, 300 - Double(frame) * 10)], frame: frame, pictureBottom: 480)
+        }
+        let id = tracker.tracks[0].id
+        for frame in 4..<7 {
+            tracker.update(boxes: [], frame: frame, pictureBottom: 480)
+            #expect(tracker.tracks.first?.measuredThisFrame == false)
+        }
+        #expect(abs((tracker.tracks.first?.box.top ?? 0) - 240) < 1.5)
+        tracker.update(boxes: [box(100, 230)], frame: 7, pictureBottom: 480)
+        #expect(tracker.tracks.map(\.id) == [id])
+        #expect(tracker.tracks[0].measuredThisFrame)
+        // Beyond the coasting limit the track is dropped.
+        for frame in 8..<15 { tracker.update(boxes: [], frame: frame, pictureBottom: 480) }
+        #expect(tracker.tracks.isEmpty)
+    }
+
+    @Test func twoObjectsSideBySideKeepTheirOwnIdentities() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<8 {
+            let y = Double(frame) * 8
+            tracker.update(boxes: [box(100, 300 - y), box(160, 200 + y)], frame: frame, pictureBottom: 480)
+        }
+        #expect(tracker.tracks.count == 2)
+        let up = tracker.tracks.first { $0.box.left == 100 }
+        let down = tracker.tracks.first { $0.box.left == 160 }
+        #expect(up?.velocity.y ?? 0 < 0)
+        #expect(down?.velocity.y ?? 0 > 0)
+        #expect(up?.id != down?.id)
+    }
+
+    @Test func piecesOfOneVehicleStayOneTrack() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            tracker.update(boxes: [box(100, 300 - Double(frame) * 10, 40, 100)], frame: frame, pictureBottom: 480)
+        }
+        let id = tracker.tracks[0].id
+        // The middle of the vehicle matches the road: two pieces inside the predicted box.
+        tracker.update(boxes: [box(100, 260, 40, 35), box(100, 310, 40, 50)], frame: 4, pictureBottom: 480)
+        #expect(tracker.tracks.map(\.id) == [id])
+        #expect(tracker.tracks[0].box.bottom == 360)
+        #expect(tracker.tracks[0].box.top == 260)
+    }
+
+    @Test func vehiclesThatTouchInAQueueKeepTheirEnds() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 10)
+        // Front vehicle 200…280, rear vehicle 300…380, both slowing to a stop.
+        for frame in 0..<4 {
+            tracker.update(boxes: [box(100, 200, 40, 80), box(100, 300 + Double(3 - frame) * 4, 40, 80)], frame: frame,
+                           pictureBottom: 480)
+        }
+        let front = tracker.tracks.first { $0.box.top == 200 }!.id
+        let rear = tracker.tracks.first { $0.box.top == 300 }!.id
+        // They merge into one blob (the gap filled by a shadow).
+        for frame in 4..<8 {
+            tracker.update(boxes: [box(100, 200, 40, 180)], frame: frame, pictureBottom: 480)
+        }
+        let byID = Dictionary(uniqueKeysWithValues: tracker.tracks.map { ($0.id, $0) })
+        #expect(byID.count == 2)
+        #expect(byID[front]?.box.top == 200)
+        #expect(byID[front]?.box.bottom == 280)
+        #expect(byID[rear]?.box.bottom == 380)
+    }
+}

@@ -1,0 +1,60 @@
+import SightlineCore
+import Traffic
+
+/// Hand-made frames for the stage tests: a flat grey road, a signal head of three 20 × 20 lamps at the
+/// top right, and solid rectangles for vehicles. 320 × 180, colour.
+enum TestScene {
+    static let width = 320
+    static let height = 180
+    static let lamps = SignalLamps(
+        red: square(290, 10), amber: square(290, 34), green: square(290, 58))
+
+    static func square(_ x: Double, _ y: Double, _ side: Double = 20) -> TrafficPolygon {
+        TrafficPolygon([TrafficPoint(x, y), TrafficPoint(x + side, y), TrafficPoint(x + side, y + side),
+                        TrafficPoint(x, y + side)])
+    }
+
+    /// Stop line across the middle of the picture (x 60…220 at y 100), traffic moving up.
+    static func configuration(grace: Double = 0.5, stopLine: TrafficSegment? = nil) -> TrafficConfiguration {
+        TrafficConfiguration(
+            signal: lamps, stopLine: stopLine ?? TrafficSegment(TrafficPoint(60, 100), TrafficPoint(220, 100)),
+            direction: TrafficPoint(0, -1), graceSeconds: grace, minArea: 150,
+            tuning: TrafficTuning(modelWidth: 80))
+    }
+
+    /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom).
+    static func frame(_ index: Int, signal: SignalState, boxes: [(Double, Double, Double, Double)] = [],
+                      brightness: Double = 1) -> Frame {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        func paint(_ l: Double, _ t: Double, _ r: Double, _ b: Double, _ colour: (Double, Double, Double)) {
+            for y in max(0, Int(t))..<min(height, Int(b)) {
+                for x in max(0, Int(l))..<min(width, Int(r)) {
+                    let i = (y * width + x) * 3
+                    rgb[i] = UInt8(min(255, colour.0 * brightness))
+                    rgb[i + 1] = UInt8(min(255, colour.1 * brightness))
+                    rgb[i + 2] = UInt8(min(255, colour.2 * brightness))
+                }
+            }
+        }
+        paint(0, 0, Double(width), Double(height), (90, 90, 94))
+        paint(286, 6, 314, 82, (25, 25, 25))
+        let lit: [(SignalState, Double, (Double, Double, Double))] = [
+            (.red, 10, (255, 40, 30)), (.amber, 34, (255, 170, 0)), (.green, 58, (40, 230, 90)),
+        ]
+        for (state, y, colour) in lit {
+            let on = state == signal
+            paint(292, y + 2, 308, y + 18, on ? colour : (colour.0 / 6, colour.1 / 6, colour.2 / 6))
+        }
+        for box in boxes { paint(box.0, box.1, box.2, box.3, (220, 215, 60)) }
+        let image = Image(width: width, height: height, channels: 3, pixels: rgb)
+        var gray = [UInt8](repeating: 0, count: width * height)
+        for i in 0..<(width * height) {
+            let r = 77 * Int(rgb[3 * i]), g = 150 * Int(rgb[3 * i + 1]), b = 29 * Int(rgb[3 * i + 2])
+            gray[i] = UInt8((r + g + b) >> 8)
+        }
+        return Frame(camera: "test", seq: UInt64(index + 1), monotonicNanos: UInt64(index) * 100_000_000,
+                     wallNanos: Int64(index) * 100_000_000, pts: Double(index) / 10,
+                     gray: Image(width: width, height: height, channels: 1, pixels: gray), rgb: image,
+                     sourceWidth: width, sourceHeight: height)
+    }
+}

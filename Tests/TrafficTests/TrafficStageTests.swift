@@ -1,0 +1,114 @@
+import Foundation
+import Imaging
+import SightlineCore
+import Testing
+import Traffic
+
+/// The stage end to end on hand-made frames: what it reports, in what form, and what it keeps.
+@Suite struct TrafficStageTests {
+    /// A vehicle 40 × 50 moving up 6 px per frame from y = 170 (bottom) at x, with the signal per frame.
+    func drive(_ stage: TrafficStage, x: Double = 120, frames: Int = 40, signal: (Int) -> SignalState)
+        throws -> [Detection]
+    {
+        var detections: [Detection] = []
+        for i in 0..<frames {
+            // The road is empty for the first 10 frames so the background is learnt.
+            let bottom = 180 + 40 - Double(max(i - 10, 0)) * 6 - (i < 10 ? 100 : 0)
+            let boxes = i < 10 ? [] : [(x, bottom - 50, x + 40, bottom)]
+            detections += try stage.process(TestScene.frame(i, signal: signal(i), boxes: boxes))
+        }
+        return detections
+    }
+
+    @Test func aCrossingOnRedIsReportedOnceWithTheSpecifiedBody() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        let detections = try drive(stage) { _ in .red }
+        let states = detections.filter { $0.type == "traffic.signal_state" }
+        #expect(states.count == 1)
+        #expect(states.first?.body["state"] == .string("red"))
+        let crossings = detections.filter { $0.type == "traffic.red_light_crossing" }
+        try #require(crossings.count == 1)
+        let body = crossings[0].body
+        #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box"])
+        // The bottom (220 - 6 n) first reaches y ≤ 100 at n = 20, frame 30, pts 3.0.
+        guard case .int(let frame) = body["frame"], case .double(let pts) = body["pts"],
+              case .array(let point) = body["point"], case .object(let signal) = body["signal"],
+              case .array(let box) = body["box"], case .int = body["track"]
+        else {
+            Issue.record("body fields have the wrong types: \(body)")
+            return
+        }
+        #expect(abs(Int(frame) - 30) <= 1)
+        #expect(abs(pts - Double(frame) / 10) < 1e-9)
+        #expect(point.count == 2 && box.count == 4)
+        #expect(signal["state"] == .string("red"))
+        if case .double(let redFor) = signal["red_for"] { #expect(abs(redFor - pts) < 1e-9) } else {
+            Issue.record("red_for missing")
+        }
+        if case .double(let x) = point[0] { #expect(abs(x - 140) <= 4) }
+        #expect(crossings[0].frameSeq >= UInt64(frame + 1))
+    }
+
+    @Test func noCrossingOnGreenOrAmber() throws {
+        for state in [SignalState.green, .amber] {
+            let stage = TrafficStage(configuration: TestScene.configuration())
+            let detections = try drive(stage) { _ in state }
+            #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        }
+    }
+
+    @Test func noCrossingWithinTheGraceTimeAfterRedOnset() throws {
+        // Red from frame 27: the crossing near frame 30 comes 0.3 s after onset, inside a 0.5 s grace.
+        let stage = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
+        let detections = try drive(stage) { $0 < 27 ? .amber : .red }
+        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        let late = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
+        let reported = try drive(late) { $0 < 22 ? .amber : .red }
+        #expect(reported.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+    }
+
+    @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
+        // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
+        let stage = TrafficStage(configuration: TestScene.configuration(
+            stopLine: TrafficSegment(TrafficPoint(60, 100), TrafficPoint(220, 100))))
+        let detections = try drive(stage, x: 236) { _ in .red }
+        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        let inside = TrafficStage(configuration: TestScene.configuration())
+        #expect(try drive(inside, x: 150) { _ in .red }.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+    }
+
+    /// Paints everything black: stands in for face blurring.
+    struct BlackOut: EvidenceRedactor {
+        func redact(_ frame: Frame) throws -> Image {
+            Image(width: frame.gray.width, height: frame.gray.height, channels: 3)
+        }
+    }
+
+    final class Collected: @unchecked Sendable {
+        let lock = NSLock()
+        var items: [TrafficEvidence] = []
+        func add(_ e: TrafficEvidence) { lock.lock(); items.append(e); lock.unlock() }
+    }
+
+    @Test func evidenceIsThreeRedactedJPEGsAndOnlyWithARedactor() throws {
+        let collected = Collected()
+        let stage = TrafficStage(configuration: TestScene.configuration(), redactor: BlackOut(),
+                                 evidence: { collected.add($0) })
+        _ = try drive(stage) { _ in .red }
+        try #require(collected.items.count == 1)
+        let evidence = collected.items[0]
+        #expect(evidence.detection.type == "traffic.red_light_crossing")
+        #expect(evidence.jpegFrames.count == 3)
+        for jpeg in evidence.jpegFrames {
+            #expect(jpeg.starts(with: [0xFF, 0xD8]))
+            let decoded = try JPEGDecoder().decode(jpeg, scale: 1, gray: true)
+            #expect(decoded.image.pixels.allSatisfy { $0 < 8 }, "the redactor's output, not the frame")
+        }
+        let none = Collected()
+        let unredacted = TrafficStage(configuration: TestScene.configuration(), redactor: nil,
+                                      evidence: { none.add($0) })
+        let detections = try drive(unredacted) { _ in .red }
+        #expect(detections.contains { $0.type == "traffic.red_light_crossing" })
+        #expect(none.items.isEmpty)
+    }
+}
