@@ -85,7 +85,8 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -122,7 +123,14 @@ let package = Package(
         ),
         .testTarget(
             name: "SightlineDaemonTests",
-            dependencies: ["SightlineDaemon", "SightlineTestKit", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "SightlineDaemon", "SightlineTestKit", "FaceKit", "Matcher", .product(name: "Yams", package: "Yams"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "SightlineCLITests",
+            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )
