@@ -151,6 +151,13 @@ struct FaceRecognitionTests {
         let biden = FaceBox(left: 393 + 123, top: 54, right: 393 + 227, bottom: 158)
         #expect(Self.meanDifference(image, picture, obama) < 4)
         #expect(Self.meanDifference(image, picture, biden) > 12)
+        // The daemon keeps it beside the detections file, named by its SHA-256.
+        let sink = try DetectionSink(path: scratch.path + "/kept.jsonl", logger: Logger(label: "test"))
+        sink.keep(evidence)
+        sink.close()
+        let keptPath = scratch.path + "/kept.jsonl.evidence/\(evidence.sha256).jpg"
+        let kept = try Data(contentsOf: URL(fileURLWithPath: keptPath))
+        #expect([UInt8](kept) == evidence.jpeg)
     }
 
     @Test func nobodyEnrolledMeansNoMatchAndNoEmbedding() async throws {

@@ -19,7 +19,7 @@ struct FaceMatchEvidence: Sendable {
 /// confirmation per tracked face, and `face.match` detections for confirmed subjects.
 ///
 /// What is kept between frames is only, per tracked face, its box and the last `confirm_n` decisions (a
-/// subject id or "nobody"). A descriptor lives for the one comparison it was made for; a face that matches
+/// subject id or "nobody"); a track confirmed as a subject is reported once and not embedded again. A descriptor lives for the one comparison it was made for; a face that matches
 /// nobody leaves nothing behind — it is never logged, stored, counted per identity or sent. Metrics are per
 /// camera only: a subject id never becomes a metric label. Not thread-safe: one per camera pipeline.
 final class FaceRecognition {
@@ -67,15 +67,19 @@ final class FaceRecognition {
         for ended in liveTracks.subtracting(live) { confirmation.forget(track: UInt64(ended)) }
         liveTracks = live
         let (matcher, subjects) = gallery.current()
-        // Nobody enrolled: nothing to compare with, so no face is embedded at all.
-        guard subjects > 0, !faces.isEmpty else { return [] }
+        // Nobody enrolled: nothing to compare with, so no face is embedded at all. A track already confirmed is
+        // not embedded again (it has been reported; the embedder is the expensive step).
+        let pending = faces.indices.filter { index in
+            trackIDs[index].map { confirmation.confirmedSubject(of: UInt64($0)) == nil } ?? false
+        }
+        guard subjects > 0, !pending.isEmpty else { return [] }
 
         let start = Clocks.threadCPUNanos()
         let image = frame.rgb ?? frame.gray
         var reports: [(face: FaceDetection, subject: String, distance: Float)] = []
         do {
-            let descriptors = try describer.descriptors(of: faces.map(\.box), in: image)
-            for (index, descriptor) in descriptors.enumerated() {
+            let descriptors = try describer.descriptors(of: pending.map { faces[$0].box }, in: image)
+            for (index, descriptor) in zip(pending, descriptors) {
                 let decision = try matcher.identify(descriptor)
                 var subject: String?
                 var distance: Float = 0
