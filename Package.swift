@@ -154,7 +154,8 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit", "Traffic",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -210,7 +211,15 @@ let package = Package(
         ),
         .testTarget(
             name: "SightlineDaemonTests",
-            dependencies: ["SightlineDaemon", "SightlineTestKit", "Traffic", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "SightlineDaemon", "SightlineTestKit", "FaceKit", "Matcher", "Traffic",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "SightlineCLITests",
+            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

@@ -19,14 +19,21 @@ struct GalleryCommand: ParsableCommand {
 
     struct Faces: ParsableArguments {
         @Option(help: ArgumentHelp(
-            "Descriptors as JSON: {\"model_sha256\": HEX, \"images\": {PATH: [{\"box\": [x,y,w,h], \"descriptor\": [...]}]}}."))
+            "Descriptors computed elsewhere, as JSON, instead of detecting and embedding the faces here: "
+                + "{\"model_sha256\": HEX, \"images\": {PATH: [{\"box\": [l,t,r,b], \"descriptor\": [...]}]}}."))
         var descriptorJSON: String?
+        @Option(help: "Directory with dlib's detector, landmark and face network files.")
+        var models = ProcessInfo.processInfo.environment["SIGHTLINE_MODELS"] ?? "Models/files"
+        @Option(help: "Times each photo is doubled before detection (0, 1 or 2); 1 finds faces from about 40 px.")
+        var upsample = 1
+
+        func validate() throws {
+            guard (0...2).contains(upsample) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+        }
 
         func provider() throws -> FaceDescriptorProvider {
-            guard let descriptorJSON else {
-                throw ValidationError("face detection and embedding are not wired into the CLI yet: pass --descriptor-json")
-            }
-            return try JSONDescriptorProvider(path: descriptorJSON)
+            if let descriptorJSON { return try JSONDescriptorProvider(path: descriptorJSON) }
+            return try FaceKitDescriptorProvider(models: models, upsample: upsample)
         }
     }
 
@@ -35,20 +42,37 @@ struct GalleryCommand: ParsableCommand {
         @OptionGroup var location: Location
         @OptionGroup var faces: Faces
         @Argument(help: "Subject id.") var subject: String
-        @Option(parsing: .upToNextOption, help: "Photos of the subject.") var image: [String]
+        @Option(parsing: .upToNextOption, help: "Photos of the subject, one face each (JPEG, PNG, PPM/PGM).")
+        var image: [String] = []
         @Option(help: "Purpose the subject consented to.") var purpose: String
         @Option(help: "Who granted consent (default: the subject).") var grantedBy: String?
         @Option(help: "Expiry date, YYYY-MM-DD or ISO 8601.") var expires: String?
 
+        func validate() throws {
+            guard !image.isEmpty else { throw ValidationError("give at least one --image PATH") }
+            guard subject != "unknown" else {
+                throw ValidationError(
+                    "'unknown' is what identify prints for faces that match nobody; choose another id")
+            }
+        }
+
         func run() throws {
             let provider = try faces.provider()
+            // Every photo is checked before anything is enrolled: one face each, or nothing is written.
             var templates: [[Float]] = []
             for path in image {
                 let found = try provider.faces(inImageAt: path)
-                guard found.count == 1 else {
-                    throw ValidationError("\(path): expected one face, found \(found.count)")
+                switch found.count {
+                case 1:
+                    templates.append(found[0].descriptor)
+                case 0:
+                    throw CLIError("\(path): no face found; enrolment needs a photo with exactly one face "
+                        + "(a larger or sharper photo, or --upsample 2 for small faces)")
+                default:
+                    let boxes = found.map { "[" + $0.box.map(String.init).joined(separator: ", ") + "]" }
+                    throw CLIError("\(path): \(found.count) faces found at \(boxes.joined(separator: " ")); "
+                        + "enrolment needs a photo with exactly one face: crop it to the subject")
                 }
-                templates.append(found[0].descriptor)
             }
             let now = Date()
             let expiry = try expires.map(parseDate)
@@ -105,10 +129,11 @@ struct GalleryCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Identify the faces in photos.")
         @OptionGroup var location: Location
         @OptionGroup var faces: Faces
-        @Argument(help: "Photos.") var images: [String]
+        @Argument(help: "Photos (JPEG, PNG, PPM/PGM).") var images: [String]
         @Option(help: "Largest accepted (Euclidean) distance.") var threshold: Float = 0.6
         @Option(help: "Smallest gap to the next subject.") var margin: Float = 0.05
-        @Flag(help: "One JSON object per face.") var json = false
+        @Flag(help: "One JSON object per face: image, box [l,t,r,b], subject (or \"unknown\"), distance.")
+        var json = false
 
         func run() throws {
             let provider = try faces.provider()
@@ -118,7 +143,9 @@ struct GalleryCommand: ParsableCommand {
             }
             let matcher = try GalleryMatcher(gallery: gallery, policy: OpenSetPolicy(threshold: threshold, margin: margin))
             for path in images {
-                for face in try provider.faces(inImageAt: path) {
+                let found = try provider.faces(inImageAt: path)
+                if found.isEmpty && !json { print("\(path)\tno face") }
+                for face in found {
                     let decision = try matcher.identify(face.descriptor)
                     let (who, distance): (String, Float?) = switch decision {
                     case .match(let subject, let distance): (subject, distance)
@@ -127,8 +154,8 @@ struct GalleryCommand: ParsableCommand {
                     let d = distance.map { String(format: "%.4f", $0) } ?? "null"
                     let box = face.box.map(String.init).joined(separator: ",")
                     if json {
-                        let name = who == "unknown" ? "null" : "\"\(who)\""
-                        print("{\"image\":\"\(path)\",\"box\":[\(box)],\"subject\":\(name),\"distance\":\(d)}")
+                        print("{\"image\":\(jsonString(path)),\"box\":[\(box)],\"subject\":\(jsonString(who)),"
+                              + "\"distance\":\(d)}")
                     } else {
                         print("\(path)\t[\(box)]\t\(who)\t\(d)")
                     }
@@ -147,7 +174,7 @@ func parseDate(_ text: String) throws -> Date {
     throw ValidationError("cannot read date '\(text)' (YYYY-MM-DD or ISO 8601)")
 }
 
-/// Descriptors computed elsewhere, read from JSON: the stand-in until FaceKit's embedder is wired in.
+/// Descriptors computed elsewhere, read from JSON (`--descriptor-json`), instead of FaceKit's.
 struct JSONDescriptorProvider: FaceDescriptorProvider {
     struct File: Decodable {
         var model_sha256: String

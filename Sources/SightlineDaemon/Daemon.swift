@@ -35,6 +35,7 @@ struct Daemon {
         }
 
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
+        let recognition = RecognitionResources(logger: logger, evidence: { sink.keep($0) })
         var pipelines: [CameraPipeline] = []
         for camera in configuration.cameras where camera.enabled {
             let relay = SourceStateRelay()
@@ -44,7 +45,7 @@ struct Daemon {
                 overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
                 processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
-            let faces = try FaceStageFactory.make(for: camera)
+            let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
             let stages: [any Stage] = [FrameStatsStage()] + faces.stages
                 + trafficStages(for: camera, redactor: faces.redactor, logger: logger)
             let pipeline = CameraPipeline(settings: settings, source: source, stages: stages,

@@ -1,6 +1,6 @@
 /// A camera's face stage (key `faces:` of a camera entry). Without the section the camera runs no face
 /// stage; with it, faces are detected on processed frames and evidence is blurred unless told otherwise.
-/// Recognition is not part of this section (it is off; the matcher work adds it).
+/// Recognition (`recognize:`) is off unless enabled there.
 public struct FaceConfiguration: Sendable, Equatable {
     /// Key `detect`, default true: run the HOG face detector.
     public var detect: Bool
@@ -17,13 +17,18 @@ public struct FaceConfiguration: Sendable, Equatable {
     public var minSize: Int
     /// Key `keep_frames`, 0...1000, default 10: frames a face stays blurred after the detector last saw it.
     public var keepFrames: Int
-    /// Key `models`: directory holding `frontal_face_detector.svm` (Models/fetch puts it in Models/files).
+    /// Key `models`: directory holding `frontal_face_detector.svm`, and for recognition
+    /// `shape_predictor_5_face_landmarks.dat` and `dlib_face_recognition_resnet_model_v1.dat` (Models/fetch puts
+    /// them in Models/files).
     public var models: String
+    /// Key `recognize`: matching faces against the enrolled gallery; off by default.
+    public var recognize: RecognitionConfiguration
 
     public static let defaultModels = "Models/files"
 
     public init(detect: Bool = true, blurEvidence: Bool = true, upsample: Int = 0, everyNFrames: Int = 1,
-                minSize: Int = 40, keepFrames: Int = 10, models: String = FaceConfiguration.defaultModels) {
+                minSize: Int = 40, keepFrames: Int = 10, models: String = FaceConfiguration.defaultModels,
+                recognize: RecognitionConfiguration = RecognitionConfiguration()) {
         self.detect = detect
         self.blurEvidence = blurEvidence
         self.upsample = upsample
@@ -31,5 +36,6 @@ public struct FaceConfiguration: Sendable, Equatable {
         self.minSize = minSize
         self.keepFrames = keepFrames
         self.models = models
+        self.recognize = recognize
     }
 }

@@ -6,12 +6,14 @@ import SightlineCore
 /// of JSON lines (one object per detection, flushed per line so a crash loses nothing written).
 final class DetectionSink: @unchecked Sendable {
     private let handle: FileHandle?
+    private let path: String?
     private let lock = NSLock()
     private let logger: Logger
     private let encoder: JSONEncoder
 
     init(path: String?, logger: Logger) throws {
         self.logger = logger
+        self.path = path
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let path else {
@@ -43,6 +45,21 @@ final class DetectionSink: @unchecked Sendable {
         defer { lock.unlock() }
         do { try handle.write(contentsOf: line) } catch {
             logger.error("cannot write detection", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Keeps a `face.match` evidence JPEG (already redacted) as `DETECTIONS.evidence/SHA256.jpg`, beside the
+    /// detections file its detection is written to; without a detections file it is not kept.
+    func keep(_ evidence: FaceMatchEvidence) {
+        guard let path else { return }
+        let directory = path + ".evidence"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try Data(evidence.jpeg).write(to: URL(fileURLWithPath: "\(directory)/\(evidence.sha256).jpg"),
+                                          options: .atomic)
+        } catch {
+            logger.error("cannot keep face match evidence", metadata: ["error": "\(error)"])
         }
     }
 

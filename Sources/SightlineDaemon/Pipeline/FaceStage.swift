@@ -1,22 +1,32 @@
 import FaceKit
+import Foundation
+import Logging
+import Matcher
 import Metrics
 import SightlineCore
 
 /// The face stage: detects faces (through the camera's `TrackedFaceRedactor`, which keeps them tracked for
 /// blurring evidence) and reports `face.detected` for frames with faces at least `min_size` wide.
 ///
-/// Reports observations only: boxes in source pixels and scores, never an identity (recognition is off).
+/// `face.detected` carries boxes in source pixels and scores, never an identity. Only when the camera enables
+/// `faces.recognize` does the stage also hand those faces to `FaceRecognition`, which reports confirmed
+/// `face.match`es of enrolled subjects.
 final class FaceStage: Stage {
     let name = "faces"
-    let needsColor = false
     let redactor: TrackedFaceRedactor
     let minSize: Int
+    /// Recognition against the gallery; nil when `recognize` is off (the default).
+    let recognition: FaceRecognition?
     private let faces: Counter
     private let detectorTime: Metrics.Timer
 
-    init(camera: String, redactor: TrackedFaceRedactor, minSize: Int) {
+    /// Recognition aligns colour chips, so it asks the decoder for RGB.
+    var needsColor: Bool { recognition != nil }
+
+    init(camera: String, redactor: TrackedFaceRedactor, minSize: Int, recognition: FaceRecognition? = nil) {
         self.redactor = redactor
         self.minSize = minSize
+        self.recognition = recognition
         faces = Counter(label: "sightline_faces_detected_total", dimensions: [("camera", camera)])
         detectorTime = Metrics.Timer(label: "sightline_face_detector_seconds", dimensions: [("camera", camera)],
                                      preferredDisplayUnit: .seconds)
@@ -29,7 +39,9 @@ final class FaceStage: Stage {
         let scale = frame.scaleToSource
         let reported = detections.filter { Double($0.box.width) * scale >= Double(minSize) }
         faces.increment(by: reported.count)
-        guard !reported.isEmpty else { return [] }
+        // Called on every detector frame, faces or not, so that tracks end when their face leaves.
+        let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
+        guard !reported.isEmpty else { return matches }
         let boxes: [JSONValue] = reported.map { face in
             .array([face.box.left, face.box.top, face.box.right, face.box.bottom].map {
                 .int(Int64((Double($0) * scale).rounded()))
@@ -38,6 +50,7 @@ final class FaceStage: Stage {
         return [Detection(type: "face.detected", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                           body: ["count": .int(Int64(reported.count)), "boxes": .array(boxes),
                                  "scores": .array(reported.map { .double(($0.score * 1000).rounded() / 1000) })])]
+            + matches
     }
 }
 
@@ -49,9 +62,11 @@ enum FaceStageFactory {
         var redactor: (any EvidenceRedactor)?
     }
 
-    static func make(for camera: CameraConfiguration) throws -> Built {
+    static func make(for camera: CameraConfiguration, recognition resources: RecognitionResources = .init())
+        throws -> Built
+    {
         guard let config = camera.faces, config.detect else { return Built(stages: [], redactor: nil) }
-        let path = config.models + "/frontal_face_detector.svm"
+        let path = config.models + "/" + FaceDescriber.FileName.detector
         let model: FHOGDetectorModel
         do {
             model = try FHOGDetectorModel(contentsOfFile: path)
@@ -59,10 +74,16 @@ enum FaceStageFactory {
             throw FaceStageError(message: "camera '\(camera.id)': cannot load the face detector \(path): \(error) "
                 + "(run Models/fetch, set faces.models, or set faces.detect: false)")
         }
-        let redactor = TrackedFaceRedactor(
-            detector: FaceDetector(model: model),
-            settings: .init(upsample: config.upsample, every: config.everyNFrames, keepFrames: config.keepFrames))
-        let stage = FaceStage(camera: camera.id, redactor: redactor, minSize: config.minSize)
+        let detector = FaceDetector(model: model)
+        let settings = TrackedFaceRedactor.Settings(upsample: config.upsample, every: config.everyNFrames,
+                                                    keepFrames: config.keepFrames)
+        let redactor = TrackedFaceRedactor(detector: detector, settings: settings)
+        var recognition: FaceRecognition?
+        if config.recognize.enabled {
+            recognition = try resources.recognition(for: camera.id, faces: config, detector: detector,
+                                                    keepFrames: max(settings.keepFrames, 2 * settings.every))
+        }
+        let stage = FaceStage(camera: camera.id, redactor: redactor, minSize: config.minSize, recognition: recognition)
         return Built(stages: [stage], redactor: config.blurEvidence ? redactor : nil)
     }
 }

@@ -1,0 +1,106 @@
+import FaceKit
+import Logging
+import Matcher
+import Metrics
+import Synchronization
+
+/// What the cameras that recognise faces share: each gallery (one `RecognitionGallery` per file, so expiry is
+/// handled and audited once), the parsed models per models directory, and where match evidence goes.
+///
+/// Built once by the daemon before its pipelines; each camera gets its own `FaceRecognition` (the embedder
+/// is not thread-safe). Thread-safe.
+final class RecognitionResources: Sendable {
+    private struct Models: Sendable {
+        var network: DlibNetwork
+        var landmarks: ShapePredictorModel
+        var networkSHA256: String
+    }
+
+    private struct Caches {
+        var models: [String: Models] = [:]
+        var galleries: [String: RecognitionGallery] = [:]
+    }
+
+    private let logger: Logger
+    private let evidence: (@Sendable (FaceMatchEvidence) -> Void)?
+    private let metrics: (any MetricsFactory)?
+    private let caches = Mutex(Caches())
+
+    /// - Parameters:
+    ///   - evidence: receives the redacted frame of each `face.match` of cameras with `recognize.evidence: true`;
+    ///     nil keeps no match evidence at all.
+    ///   - metrics: the metrics factory (nil: the bootstrapped `MetricsSystem`).
+    init(logger: Logger = Logger(label: "sightlined.recognition"),
+         evidence: (@Sendable (FaceMatchEvidence) -> Void)? = nil, metrics: (any MetricsFactory)? = nil) {
+        self.logger = logger
+        self.evidence = evidence
+        self.metrics = metrics
+    }
+
+    /// The recognition of camera `camera`, whose face section enables `recognize`.
+    func recognition(for camera: String, faces: FaceConfiguration, detector: FaceDetector, keepFrames: Int)
+        throws -> FaceRecognition
+    {
+        let config = faces.recognize
+        let models = try self.models(in: faces.models, camera: camera)
+        guard let galleryPath = config.gallery else {
+            throw FaceStageError(message: "camera '\(camera)': faces.recognize needs 'gallery'")
+        }
+        let policy = OpenSetPolicy(threshold: Float(config.threshold), margin: Float(config.margin))
+        let gallery = try caches.withLock { caches -> RecognitionGallery in
+            let key = galleryPath + "\u{0}" + (config.key ?? "")
+            if let shared = caches.galleries[key] {
+                guard shared.policy == policy else {
+                    throw FaceStageError(message: "camera '\(camera)': gallery \(galleryPath) is used by another "
+                        + "camera with a different threshold or margin; give every camera of one gallery the same")
+                }
+                return shared
+            }
+            do {
+                let opened = try RecognitionGallery(path: galleryPath, keyPath: config.key,
+                                                    modelSHA256: models.networkSHA256, policy: policy, logger: logger)
+                caches.galleries[key] = opened
+                return opened
+            } catch {
+                throw FaceStageError(message: "camera '\(camera)': faces.recognize: \(error)")
+            }
+        }
+        let embedder: FaceEmbedder
+        do {
+            embedder = try FaceEmbedder(network: models.network)
+        } catch {
+            throw FaceStageError(message: "camera '\(camera)': cannot compile the face network: \(error)")
+        }
+        let describer = FaceDescriber(detector: detector, landmarker: FaceLandmarker(model: models.landmarks),
+                                      embedder: embedder)
+        return FaceRecognition(camera: camera, describer: describer, gallery: gallery, confirmK: config.confirmK,
+                               confirmN: config.confirmN, keepFrames: keepFrames,
+                               evidence: config.evidence ? evidence : nil,
+                               metrics: metrics ?? MetricsSystem.factory, logger: logger)
+    }
+
+    /// The landmark model and face network of a models directory, read once.
+    private func models(in directory: String, camera: String) throws -> Models {
+        if let cached = caches.withLock({ $0.models[directory] }) { return cached }
+        let landmarksPath = directory + "/" + FaceDescriber.FileName.landmarks
+        let networkPath = directory + "/" + FaceDescriber.FileName.embedder
+        let hint = "(run Models/fetch, or set faces.models)"
+        let landmarks: ShapePredictorModel
+        do {
+            landmarks = try ShapePredictorModel(contentsOfFile: landmarksPath)
+        } catch {
+            throw FaceStageError(message: "camera '\(camera)': cannot load \(landmarksPath): \(error) \(hint)")
+        }
+        let network: DlibNetwork
+        let sha256: String
+        do {
+            network = try DlibNetwork(contentsOfFile: networkPath)
+            sha256 = try ModelFingerprint.sha256(ofFile: networkPath)
+        } catch {
+            throw FaceStageError(message: "camera '\(camera)': cannot load \(networkPath): \(error) \(hint)")
+        }
+        let models = Models(network: network, landmarks: landmarks, networkSHA256: sha256)
+        caches.withLock { $0.models[directory] = models }
+        return models
+    }
+}
