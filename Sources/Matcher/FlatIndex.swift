@@ -28,7 +28,7 @@ public final class FlatIndex: @unchecked Sendable {
     /// Largest squared norm ever stored (kept on removal: a bound only needs to be conservative).
     var maxSquaredNorm: Float = 0
     /// Blocks per thread below which a search stays on one thread (tests lower it).
-    var parallelGrain = 4096
+    var parallelGrain = 1024
     /// Largest ‖x − x̂‖ (quantisation error) ever stored.
     var maxQuantizationError: Double = 0
 
