@@ -45,7 +45,7 @@ extension FlatIndex {
         let d = dimension, groupRows = ScanKernels.batchRows
         let first = groups.lowerBound * groupRows, end = groups.upperBound * groupRows
         let squared = (first..<end).map { Reference.dot(rows + $0 * d, rows + $0 * d, dimension: d) }
-        let keep = configuration.format == .float32 ? k + 3 : k + 7
+        let keep = configuration.format == .float32 ? k + 3 : screenKeep(k)
         var tops = (first..<end).map { _ in TopK(k: keep) }
         // About 256 KiB of gallery per tile: it stays in L2 while every query group meets it.
         let tileBlocks = max(1, 256 * 1024 / (d * blockWidth * configuration.format.bytesPerComponent))

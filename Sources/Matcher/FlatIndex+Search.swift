@@ -19,11 +19,16 @@ extension FlatIndex {
             return neighbors(parallelScan(q, keep: k) { index, q, range, top in index.scanCanonical(q, range, &top) })
         }
         let squaredQuery = Reference.dot(q, q, dimension: dimension)
-        let screened = parallelScan(q, keep: k + 7) { index, q, range, top in
+        let screened = parallelScan(q, keep: screenKeep(k)) { index, q, range, top in
             index.screen(q, squaredQuery, range, &top)
         }
         return finish(q, squaredQuery: squaredQuery, screened: screened, k: k)
     }
+
+    /// Candidates a compact screen keeps for `k` answers. The certificate needs the last kept screening distance
+    /// to clear the k-th exact distance by the error bound; neighbours crowd closer in large galleries, so
+    /// those keep more (a failed certificate costs a second full pass, a longer list only a few re-ranks).
+    func screenKeep(_ k: Int) -> Int { k + (count > 65_536 ? 31 : 7) }
 
     /// Re-ranks screened candidates exactly and certifies them; falls back to a collecting pass.
     func finish(_ q: UnsafePointer<Float>, squaredQuery: Float, screened: TopK, k: Int) -> [Neighbor] {
