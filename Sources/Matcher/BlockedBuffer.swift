@@ -1,7 +1,7 @@
 /// Growable 64-byte-aligned memory holding vectors in blocks of `blockWidth` (dimension-major inside a block).
 ///
-/// Block `b` holds vectors `16b ..< 16b + 16`; component `j` of the vector in lane `l` sits at element
-/// `(b · dimension + j) · 16 + l`. Owned by one `FlatIndex`; not thread-safe for mutation.
+/// Block `b` holds vectors `64b ..< 64b + 64`; component `j` of the vector in lane `l` sits at element
+/// `(b · dimension + j) · 64 + l`. Owned by one `FlatIndex`; not thread-safe for mutation.
 final class BlockedBuffer<Element> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var capacityBlocks: Int
@@ -65,5 +65,5 @@ final class BlockedBuffer<Element> {
     }
 }
 
-/// Vectors per block of the blocked layouts: one AVX-512 register of floats.
-let blockWidth = 16
+/// Vectors per block of the blocked layouts: four AVX-512 registers of floats per component.
+let blockWidth = 64

@@ -19,15 +19,20 @@ extension FlatIndex {
             return neighbors(parallelScan(q, keep: k) { index, q, range, top in index.scanCanonical(q, range, &top) })
         }
         let squaredQuery = Reference.dot(q, q, dimension: dimension)
-        let screened = parallelScan(q, keep: k + 7) { index, q, range, top in
+        let screened = parallelScan(q, keep: screenKeep(k)) { index, q, range, top in
             index.screen(q, squaredQuery, range, &top)
         }
         return finish(q, squaredQuery: squaredQuery, screened: screened, k: k)
     }
 
+    /// Candidates a compact screen keeps for `k` answers. The certificate needs the last kept screening distance
+    /// to clear the k-th exact distance by the error bound; neighbours crowd closer in large galleries, so
+    /// those keep more (a failed certificate costs a second full pass, a longer list only a few re-ranks).
+    func screenKeep(_ k: Int) -> Int { k + (count > 65_536 ? 31 : 7) }
+
     /// Re-ranks screened candidates exactly and certifies them; falls back to a collecting pass.
     func finish(_ q: UnsafePointer<Float>, squaredQuery: Float, screened: TopK, k: Int) -> [Neighbor] {
-        let reranked = rerank(q, slots: screened.slots, k: k)
+        let reranked = rerank(q, slots: Array(screened.slots.prefix(screened.count)), k: k)
         guard screened.count == screened.k, reranked.count == k else { return neighbors(reranked) }
         let admit = admissionThreshold(kthDistance: reranked.distances[k - 1], squaredQuery: squaredQuery)
         if screened.distances[screened.count - 1] > admit { return neighbors(reranked) }
@@ -68,89 +73,74 @@ extension FlatIndex {
         return merged
     }
 
-    /// Offers the lanes of one block's distances that may enter `top`.
+    /// Offers the lanes of 16 distances (slots `first ..< first + 16`) that may enter `top`.
     @inline(__always)
-    func offer(_ distances: SIMD16<Float>, block: Int, _ top: inout TopK) {
-        guard any(distances .<= SIMD16(repeating: top.bound)) else { return }
-        for lane in 0..<blockWidth where distances[lane] <= top.bound {
-            let slot = block &* blockWidth &+ lane
+    func offer(_ distances: SIMD16<Float>, first: Int, _ top: inout TopK) {
+        guard anyLane(distances, atMost: top.bound) else { return }
+        for lane in 0..<16 where distances[lane] <= top.bound {
+            let slot = first &+ lane
             if slot < count { top.offer(distances[lane], slot: slot, id: ids[slot]) }
         }
+    }
+
+    /// Offers the 64 distances of block `block`.
+    @inline(__always)
+    func offer(_ lanes: BlockLanes, block: Int, _ top: inout TopK) {
+        guard anyLane(lanes, atMost: top.bound) else { return }
+        let first = block &* blockWidth
+        offer(lanes.0, first: first, &top)
+        offer(lanes.1, first: first &+ 16, &top)
+        offer(lanes.2, first: first &+ 32, &top)
+        offer(lanes.3, first: first &+ 48, &top)
     }
 
     /// Canonical float32 scan of `blocks` (the exact answer directly).
     func scanCanonical(_ q: UnsafePointer<Float>, _ blocks: Range<Int>, _ top: inout TopK) {
         let base = f32!.base, size = dimension &* blockWidth, d = dimension
-        var b = blocks.lowerBound
-        while b &+ 4 <= blocks.upperBound {
-            let (d0, d1, d2, d3) = ScanKernels.l2x4(query: q, blocks: base + b &* size, dimension: d)
-            offer(d0, block: b, &top)
-            offer(d1, block: b &+ 1, &top)
-            offer(d2, block: b &+ 2, &top)
-            offer(d3, block: b &+ 3, &top)
-            b &+= 4
-        }
-        while b < blocks.upperBound {
+        for b in blocks {
             offer(ScanKernels.l2(query: q, block: base + b &* size, dimension: d), block: b, &top)
-            b &+= 1
         }
     }
 
-    /// Approximate squared L2, `‖x‖² + ‖q‖² − 2 q·x̂`, of one compact block from its dot products.
+    /// Approximate squared L2, `‖x‖² + ‖q‖² − 2 q·x̂`, of 16 compact vectors (slots `first ..< first + 16`)
+    /// from their dot products.
     @inline(__always)
-    func screened(_ dots: SIMD16<Float>, block: Int, squaredQuery: Float) -> SIMD16<Float> {
-        let norms = UnsafeRawPointer(squaredNorms.base + block &* blockWidth).loadUnaligned(as: SIMD16<Float>.self)
+    func screened(_ dots: SIMD16<Float>, first: Int, squaredQuery: Float) -> SIMD16<Float> {
+        let norms = UnsafeRawPointer(squaredNorms.base + first).loadUnaligned(as: SIMD16<Float>.self)
         var dot = dots
         if configuration.format == .int8 {
-            dot *= UnsafeRawPointer(scales.base + block &* blockWidth).loadUnaligned(as: SIMD16<Float>.self)
+            dot *= UnsafeRawPointer(scales.base + first).loadUnaligned(as: SIMD16<Float>.self)
         }
         return (norms + SIMD16(repeating: squaredQuery)).addingProduct(SIMD16(repeating: -2), dot)
     }
 
-    /// Calls `body(block, approximateDistances)` for each block of the compact copy in `blocks`.
+    /// Calls `body(first, approximateDistances)` for each 16-vector group of the compact copy in `blocks`.
     @inline(__always)
     func forEachScreened(
         _ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>,
         _ body: (Int, SIMD16<Float>) -> Void
     ) {
-        let d = dimension
-        var b = blocks.lowerBound
+        let d = dimension, size = d &* blockWidth
+        @inline(__always)
+        func emit(_ dots: BlockLanes, _ b: Int) {
+            let first = b &* blockWidth
+            body(first, screened(dots.0, first: first, squaredQuery: squaredQuery))
+            body(first &+ 16, screened(dots.1, first: first &+ 16, squaredQuery: squaredQuery))
+            body(first &+ 32, screened(dots.2, first: first &+ 32, squaredQuery: squaredQuery))
+            body(first &+ 48, screened(dots.3, first: first &+ 48, squaredQuery: squaredQuery))
+        }
         if let f16 {
-            let base = f16.base, size = d &* blockWidth
-            while b &+ 4 <= blocks.upperBound {
-                let (d0, d1, d2, d3) = ScanKernels.dotF16x4(query: q, blocks: base + b &* size, dimension: d)
-                body(b, screened(d0, block: b, squaredQuery: squaredQuery))
-                body(b &+ 1, screened(d1, block: b &+ 1, squaredQuery: squaredQuery))
-                body(b &+ 2, screened(d2, block: b &+ 2, squaredQuery: squaredQuery))
-                body(b &+ 3, screened(d3, block: b &+ 3, squaredQuery: squaredQuery))
-                b &+= 4
-            }
-            while b < blocks.upperBound {
-                let dots = ScanKernels.dotF16(query: q, block: base + b &* size, dimension: d)
-                body(b, screened(dots, block: b, squaredQuery: squaredQuery))
-                b &+= 1
-            }
+            let base = f16.base
+            for b in blocks { emit(ScanKernels.dotF16(query: q, block: base + b &* size, dimension: d), b) }
         } else if let i8 {
-            let base = i8.base, size = d &* blockWidth
-            while b &+ 4 <= blocks.upperBound {
-                let (d0, d1, d2, d3) = ScanKernels.dotI8x4(query: q, blocks: base + b &* size, dimension: d)
-                body(b, screened(d0, block: b, squaredQuery: squaredQuery))
-                body(b &+ 1, screened(d1, block: b &+ 1, squaredQuery: squaredQuery))
-                body(b &+ 2, screened(d2, block: b &+ 2, squaredQuery: squaredQuery))
-                body(b &+ 3, screened(d3, block: b &+ 3, squaredQuery: squaredQuery))
-                b &+= 4
-            }
-            while b < blocks.upperBound {
-                let dots = ScanKernels.dotI8(query: q, block: base + b &* size, dimension: d)
-                body(b, screened(dots, block: b, squaredQuery: squaredQuery))
-                b &+= 1
-            }
+            let base = i8.base
+            for b in blocks { emit(ScanKernels.dotI8(query: q, block: base + b &* size, dimension: d), b) }
         }
     }
 
     /// Screens the compact copy, keeping the best approximate distances.
     func screen(_ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>, _ top: inout TopK) {
-        forEachScreened(q, squaredQuery, blocks) { block, distances in offer(distances, block: block, &top) }
+        forEachScreened(q, squaredQuery, blocks) { first, distances in offer(distances, first: first, &top) }
     }
 
     /// Every slot whose approximate distance is at most `threshold` (the fallback pass).
@@ -158,21 +148,25 @@ extension FlatIndex {
         if configuration.format == .float32 {
             let base = f32!.base, size = dimension &* blockWidth
             for b in 0..<blockCount {
-                let distances = ScanKernels.l2(query: q, block: base + b &* size, dimension: dimension)
-                appendLanes(distances, block: b, threshold: threshold, &slots)
+                let lanes = ScanKernels.l2(query: q, block: base + b &* size, dimension: dimension)
+                let first = b &* blockWidth
+                appendLanes(lanes.0, first: first, threshold: threshold, &slots)
+                appendLanes(lanes.1, first: first &+ 16, threshold: threshold, &slots)
+                appendLanes(lanes.2, first: first &+ 32, threshold: threshold, &slots)
+                appendLanes(lanes.3, first: first &+ 48, threshold: threshold, &slots)
             }
             return
         }
-        forEachScreened(q, squaredQuery, 0..<blockCount) { block, distances in
-            appendLanes(distances, block: block, threshold: threshold, &slots)
+        forEachScreened(q, squaredQuery, 0..<blockCount) { first, distances in
+            appendLanes(distances, first: first, threshold: threshold, &slots)
         }
     }
 
     @inline(__always)
-    func appendLanes(_ distances: SIMD16<Float>, block: Int, threshold: Float, _ slots: inout [Int]) {
-        guard any(distances .<= SIMD16(repeating: threshold)) else { return }
-        for lane in 0..<blockWidth where distances[lane] <= threshold {
-            let slot = block &* blockWidth &+ lane
+    func appendLanes(_ distances: SIMD16<Float>, first: Int, threshold: Float, _ slots: inout [Int]) {
+        guard anyLane(distances, atMost: threshold) else { return }
+        for lane in 0..<16 where distances[lane] <= threshold {
+            let slot = first &+ lane
             if slot < count { slots.append(slot) }
         }
     }
@@ -208,6 +202,32 @@ extension FlatIndex {
         let d = dimension
         return exactRows.withUnsafeBufferPointer { rows in body({ rows.baseAddress! + $0 * d }, 1) }
     }
+}
+
+/// Whether some lane of `distances` is at most `bound`. `any(distances .<= bound)` lowers to a scalar loop
+/// over the lanes; this folds the sign bits of `bound − distance` with AND instead: for a finite distance,
+/// `bound − distance` is +0 or positive exactly when `distance ≤ bound` (and −∞ when the distance is +∞).
+@inline(__always)
+func anyLane(_ distances: SIMD16<Float>, atMost bound: Float) -> Bool {
+    if bound == .infinity { return true }
+    return foldedSignIsClear(unsafeBitCast(SIMD16(repeating: bound) - distances, to: SIMD16<Int32>.self))
+}
+
+/// `anyLane` over the four groups of a block.
+@inline(__always)
+func anyLane(_ lanes: BlockLanes, atMost bound: Float) -> Bool {
+    if bound == .infinity { return true }
+    let b = SIMD16(repeating: bound)
+    let m = unsafeBitCast(b - lanes.0, to: SIMD16<Int32>.self) & unsafeBitCast(b - lanes.1, to: SIMD16<Int32>.self)
+        & unsafeBitCast(b - lanes.2, to: SIMD16<Int32>.self) & unsafeBitCast(b - lanes.3, to: SIMD16<Int32>.self)
+    return foldedSignIsClear(m)
+}
+
+/// Whether the AND of all lanes has a clear sign bit, i.e. some lane is non-negative.
+@inline(__always)
+func foldedSignIsClear(_ m: SIMD16<Int32>) -> Bool {
+    let m8 = m.lowHalf & m.highHalf, m4 = m8.lowHalf & m8.highHalf, m2 = m4.lowHalf & m4.highHalf
+    return m2[0] & m2[1] >= 0
 }
 
 /// Moves a non-Sendable value (a pointer to disjoint per-thread slots) into a concurrent closure.

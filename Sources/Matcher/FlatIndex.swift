@@ -1,6 +1,6 @@
 /// An exact nearest-neighbour index over vectors of one dimension, scanned with SIMD kernels.
 ///
-/// Storage: the scanned copy is kept in blocks of 16 vectors, dimension-major inside a block, in the
+/// Storage: the scanned copy is kept in blocks of 64 vectors, dimension-major inside a block, in the
 /// configured `StorageFormat`. The float16 and int8 formats also keep an exact float32 copy (row-major,
 /// 4·d bytes per vector beside the 2·d or 1·d bytes scanned) that only the re-rank of candidates touches,
 /// so a search streams the compact copy and returns float32's answer. Memory per vector: f32 4d+8,
@@ -28,7 +28,7 @@ public final class FlatIndex: @unchecked Sendable {
     /// Largest squared norm ever stored (kept on removal: a bound only needs to be conservative).
     var maxSquaredNorm: Float = 0
     /// Blocks per thread below which a search stays on one thread (tests lower it).
-    var parallelGrain = 4096
+    var parallelGrain = 1024
     /// Largest ‖x − x̂‖ (quantisation error) ever stored.
     var maxQuantizationError: Double = 0
 

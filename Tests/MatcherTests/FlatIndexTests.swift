@@ -122,13 +122,14 @@ import Testing
     @Test(arguments: StorageFormat.allCases, DistanceMetric.allCases)
     func batchAndThreadsGiveTheSingleQueryAnswers(format: StorageFormat, metric: DistanceMetric) throws {
         var rng = SeededGenerator(state: 5)
-        // d = 64 makes 64-block tiles: 1100 vectors span two tiles and end in a partial block.
+        // d = 64: 1100 vectors are 18 blocks of 64, several batch tiles (16 f32 blocks each), ending in a
+        // partial block; 19 queries make three full groups of 6 and a partial one.
         let vectors = rng.vectors(1100, 64)
         let queries = rng.vectors(19, 64)
         let index = try build(vectors, format: format, metric: metric)
         let single = try queries.map { try index.search($0, k: 3) }
         let threaded = FlatIndex(dimension: 64, metric: metric, format: format, threads: 3)
-        threaded.parallelGrain = 8
+        threaded.parallelGrain = 2
         for (i, v) in vectors.enumerated() { try threaded.add(id: UInt64(i * 3 + 5), vector: v) }
         #expect(try index.search(batch: queries, k: 3) == single)
         #expect(try threaded.search(batch: queries, k: 3) == single)
@@ -139,16 +140,22 @@ import Testing
     @Test func simdKernelEqualsScalarReferenceBitForBit() {
         var rng = SeededGenerator(state: 9)
         for d in [1, 5, 16, 130] {
-            let block = (0..<(16 * d)).map { _ in rng.uniform() * 4 }
+            let block = (0..<(blockWidth * d)).map { _ in rng.uniform() * 4 }
             let query = (0..<d).map { _ in rng.uniform() * 4 }
             let lanes = block.withUnsafeBufferPointer { b in
                 query.withUnsafeBufferPointer { ScanKernels.l2(query: $0.baseAddress!, block: b.baseAddress!, dimension: d) }
             }
-            for lane in 0..<16 {
-                let row = (0..<d).map { block[$0 * 16 + lane] }
+            for lane in 0..<blockWidth {
+                let row = (0..<d).map { block[$0 * blockWidth + lane] }
                 let scalar = Reference.canonicalL2(query, row, dimension: d)
-                #expect(lanes[lane].bitPattern == scalar.bitPattern, "d \(d) lane \(lane)")
+                #expect(laneValue(lanes, lane).bitPattern == scalar.bitPattern, "d \(d) lane \(lane)")
             }
         }
     }
+}
+
+/// Lane `lane` (0 ..< 64) of a block result.
+func laneValue(_ lanes: BlockLanes, _ lane: Int) -> Float {
+    let group = [lanes.0, lanes.1, lanes.2, lanes.3][lane / 16]
+    return group[lane % 16]
 }
