@@ -11,12 +11,14 @@ let march = ProcessInfo.processInfo.environment["SIGHTLINE_MARCH"] ?? "baseline"
 // The compute modules are optimised in debug builds too: `make test` runs whole networks and
 // detectors on real photos, which take minutes unoptimised and seconds optimised.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// Without errno, `Float.squareRoot()` (C `sqrtf` underneath on Linux) becomes a vector instruction in loops.
+let noMathErrno: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 let kernelFlags: [SwiftSetting] = {
     #if arch(x86_64)
-    guard march != "baseline" else { return optimizedInDebug }
-    return [.unsafeFlags(["-Xcc", "-march=\(march)"])] + optimizedInDebug
+    guard march != "baseline" else { return optimizedInDebug + noMathErrno }
+    return [.unsafeFlags(["-Xcc", "-march=\(march)"])] + optimizedInDebug + noMathErrno
     #else
-    return optimizedInDebug
+    return optimizedInDebug + noMathErrno
     #endif
 }()
 let kernelCFlags: [CSetting] = {

@@ -184,7 +184,7 @@ enum FHOGExtractor {
     /// Snaps each gradient to one of 18 orientations (the largest dot product with ±direction, ties to the
     /// earlier) and replaces `len` by the gradient magnitude.
     @inline(__always)
-    private static func orientations(gx: UnsafeMutablePointer<Float>, gy: UnsafeMutablePointer<Float>,
+    static func orientations(gx: UnsafeMutablePointer<Float>, gy: UnsafeMutablePointer<Float>,
                                      len: UnsafeMutablePointer<Float>, bins: UnsafeMutablePointer<Int32>, count: Int,
                                      dx: [Float], dy: [Float]) {
         var i = 0
@@ -211,7 +211,7 @@ enum FHOGExtractor {
     }
 
     /// Block energies, then the 31 normalised features per cell (dlib's second loop).
-    private static func normalize(hist: UnsafePointer<Float>, cellsNr: Int, cellsNc: Int,
+    static func normalize(hist: UnsafePointer<Float>, cellsNr: Int, cellsNc: Int,
                                   out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowOffset: Int, colOffset: Int) {
         let histCols = cellsNc + 2
         var norm = [Float](repeating: 0, count: cellsNr * cellsNc)

@@ -102,13 +102,23 @@ public enum FaceChipExtractor {
         let cols = Double(details.cols - 1), rows = Double(details.rows - 1)
         let ax = (p1.0 - p0.0) / cols, ay = (p1.1 - p0.1) / cols
         let bx = (p2.0 - p0.0) / rows, by = (p2.1 - p0.1) / rows
-        return sample(source, cols: details.cols, rows: details.rows, ax: ax, ay: ay, bx: bx, by: by, ox: p0.0,
-                      oy: p0.1)
+        var out = Image(width: details.cols, height: details.rows, channels: source.channels)
+        let width = source.width, height = source.height, channels = source.channels
+        source.pixels.append(contentsOf: repeatElement(0, count: 8))  // FaceChipSampler reads 8 bytes at a time
+        source.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                FaceChipSampler.sample(src.baseAddress!, width: width, height: height, channels: channels,
+                                       cols: details.cols, rows: details.rows, ax: ax, ay: ay, bx: bx, by: by,
+                                       ox: p0.0, oy: p0.1, into: dst.baseAddress!)
+            }
+        }
+        return out
     }
 
     /// Bilinear sampling through the affine map (x, y) = (ax·c + bx·r + ox, ay·c + by·r + oy), in double as
-    /// dlib's `interpolate_bilinear`, truncated to 8 bits; outside the source the chip stays black.
-    private static func sample(_ source: Image, cols: Int, rows: Int, ax: Double, ay: Double, bx: Double,
+    /// dlib's `interpolate_bilinear`, truncated to 8 bits; outside the source the chip stays black. The scalar
+    /// reference of `FaceChipSampler`.
+    static func sampleReference(_ source: Image, cols: Int, rows: Int, ax: Double, ay: Double, bx: Double,
                                by: Double, ox: Double, oy: Double) -> Image {
         var out = Image(width: cols, height: rows, channels: source.channels)
         let channels = source.channels
@@ -149,9 +159,13 @@ public enum FaceChipExtractor {
         guard !box.isEmpty else { return Image(width: 0, height: 0, channels: image.channels) }
         var out = Image(width: box.width, height: box.height, channels: image.channels)
         let rowBytes = box.width * image.channels
-        for r in 0..<box.height {
-            let start = ((box.top + r) * image.width + box.left) * image.channels
-            out.pixels.replaceSubrange(r * rowBytes..<(r + 1) * rowBytes, with: image.pixels[start..<start + rowBytes])
+        image.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                for r in 0..<box.height {
+                    let start = ((box.top + r) * image.width + box.left) * image.channels
+                    (dst.baseAddress! + r * rowBytes).update(from: src.baseAddress! + start, count: rowBytes)
+                }
+            }
         }
         return out
     }

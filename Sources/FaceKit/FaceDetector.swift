@@ -21,6 +21,8 @@ public struct FaceDetection: Sendable, Equatable {
 public struct FaceDetector: Sendable {
     public let model: FHOGDetectorModel
     let banks: [FHOGFilterBank]
+    /// All banks together, when they are all separable (always, for dlib's frontal face detector).
+    let scanner: FHOGScanner?
     let overlap: BoxOverlapTest
 
     /// Prepares the filters of every sub-detector (the SVD split into separable terms happens here, once).
@@ -29,6 +31,7 @@ public struct FaceDetector: Sendable {
         banks = model.detectors.map {
             FHOGFilterBank(weights: $0.weights, planes: model.planes, rows: model.filterRows, cols: model.filterCols)
         }
+        scanner = FHOGScanner(banks: banks)
         overlap = BoxOverlapTest(iou: model.overlapIoU, covered: model.overlapCovered)
     }
 
@@ -41,8 +44,8 @@ public struct FaceDetector: Sendable {
     /// - Returns: detections after non-maximum suppression, best first.
     public func detect(_ image: Image, upsample: Int = 0, adjustThreshold: Double = 0) -> [FaceDetection] {
         precondition(upsample >= 0 && upsample <= 4, "upsample must be 0...4")
-        var scanned = image
-        for _ in 0..<upsample { scanned = DlibResampling.pyramidUp(scanned) }
+        var scanned = upsample > 0 ? DlibResampling.pyramidUpToPlanes(image) : PlanarImage(image)
+        for _ in 1..<max(upsample, 1) { scanned = DlibResampling.pyramidUp(scanned) }
         var found = candidates(in: scanned, adjustThreshold: adjustThreshold)
         if upsample > 0 {
             for index in found.indices {
@@ -59,18 +62,22 @@ public struct FaceDetector: Sendable {
 
     /// dlib's `object_detector::operator()` on an already upsampled image: every sub-detector over every
     /// pyramid level, then greedy non-maximum suppression across sub-detectors.
-    func candidates(in image: Image, adjustThreshold: Double) -> [FaceDetection] {
+    func candidates(in image: PlanarImage, adjustThreshold: Double) -> [FaceDetection] {
         let levels = pyramid(image)
         var all: [FaceDetection] = []
-        var saliency = FHOGSaliency()
+        var saliencies = [FHOGSaliency](repeating: FHOGSaliency(), count: banks.count)
         var scratch: [Float] = []
+        let workspace = FHOGScanner.Workspace()
         var perDetector = [[FaceDetection]](repeating: [], count: banks.count)
         for (level, features) in levels.enumerated() where !features.isEmpty {
+            if let scanner {
+                scanner.apply(to: features, into: &saliencies, workspace: workspace)
+            }
             for (index, bank) in banks.enumerated() {
-                bank.apply(to: features, into: &saliency, scratch: &scratch)
+                if scanner == nil { bank.apply(to: features, into: &saliencies[index], scratch: &scratch) }
                 let threshold = model.detectors[index].threshold
                 let cutoff = Float(threshold + adjustThreshold)
-                collect(saliency, level: level, cutoff: cutoff, threshold: threshold, detector: index,
+                collect(saliencies[index], level: level, cutoff: cutoff, threshold: threshold, detector: index,
                         into: &perDetector[index])
             }
         }
@@ -101,7 +108,7 @@ public struct FaceDetector: Sendable {
 
     /// The FHOG planes of every pyramid level dlib scans: levels shrink by 5/6 until the next would be
     /// narrower or lower than the model's minimum layer size (computed on rectangles, as dlib does).
-    func pyramid(_ image: Image) -> [FHOGFeatures] {
+    func pyramid(_ image: PlanarImage) -> [FHOGFeatures] {
         var levelCount = 0
         var l = 0.0, t = 0.0, r = Double(image.width - 1), b = Double(image.height - 1)
         let rate = Double(model.pyramidDownRatio - 1) / Double(model.pyramidDownRatio)

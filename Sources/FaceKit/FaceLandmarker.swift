@@ -26,9 +26,10 @@ public struct FaceLandmarker: Sendable {
         var deltas: [SIMD2<Float>]
         var treeCount: Int
         var splitsPerTree: Int
-        /// idx1, idx2 per split, tree after tree.
-        var splitIndices: [Int32]
-        var thresholds: [Float]
+        /// Splits, `splitStride` per tree (idx1, idx2 and threshold packed in 8 bytes, so that the nodes a tree
+        /// visits share one or two cache lines).
+        var splits: [PackedSplit]
+        var splitStride: Int
         /// `shapeStride` floats per leaf (the shape update, zero-padded), leaf after leaf, tree after tree.
         var leaves: [Float]
     }
@@ -36,20 +37,29 @@ public struct FaceLandmarker: Sendable {
     let levels: [FlatLevel]
     let shapeStride: Int
 
+    struct PackedSplit: Sendable {
+        var index1: UInt16
+        var index2: UInt16
+        var threshold: Float
+    }
+
     public init(model: ShapePredictorModel) {
         self.model = model
         let stride = (model.initialShape.count + 15) / 16 * 16
         shapeStride = stride
         levels = model.levels.map { level in
             let splitsPerTree = level.trees.first?.splits.count ?? 0
-            var indices: [Int32] = [], thresholds: [Float] = [], leaves: [Float] = []
+            let splitStride = (splitsPerTree + 7) / 8 * 8
+            precondition(level.anchorIndices.count <= Int(UInt16.max) + 1, "feature pool too large")
+            var splits: [PackedSplit] = [], leaves: [Float] = []
             for tree in level.trees {
                 precondition(tree.splits.count == splitsPerTree, "trees of one level differ in depth")
                 for split in tree.splits {
-                    indices.append(Int32(split.index1))
-                    indices.append(Int32(split.index2))
-                    thresholds.append(split.threshold)
+                    splits.append(PackedSplit(index1: UInt16(split.index1), index2: UInt16(split.index2),
+                                              threshold: split.threshold))
                 }
+                splits += repeatElement(PackedSplit(index1: 0, index2: 0, threshold: 0),
+                                        count: splitStride - splitsPerTree)
                 let values = model.initialShape.count
                 for leaf in 0..<tree.leafCount {
                     leaves.append(contentsOf: tree.leafValues[leaf * values..<(leaf + 1) * values])
@@ -57,8 +67,7 @@ public struct FaceLandmarker: Sendable {
                 }
             }
             return FlatLevel(anchors: level.anchorIndices, deltas: level.deltas, treeCount: level.trees.count,
-                             splitsPerTree: splitsPerTree, splitIndices: indices, thresholds: thresholds,
-                             leaves: leaves)
+                             splitsPerTree: splitsPerTree, splits: splits, splitStride: splitStride, leaves: leaves)
         }
     }
 
@@ -97,10 +106,9 @@ public struct FaceLandmarker: Sendable {
                         }
                     }}}
                     features.withUnsafeBufferPointer { feature in
-                    level.splitIndices.withUnsafeBufferPointer { indices in
-                    level.thresholds.withUnsafeBufferPointer { thresholds in
+                    level.splits.withUnsafeBufferPointer { packed in
                     level.leaves.withUnsafeBufferPointer { leaves in
-                        let splits = level.splitsPerTree
+                        let splits = level.splitsPerTree, stride = level.splitStride
                         let leafCount = splits + 1
                         // Phase 1: every tree's leaf, branch-free (trees are independent, so their latencies
                         // overlap). Phase 2: add the leaves in tree order, as dlib does.
@@ -110,9 +118,9 @@ public struct FaceLandmarker: Sendable {
                         while depthNodes <= splits {  // one tree level at a time, all trees
                             for tree in 0..<treeCount {
                                 let node = Int(leafIndex[tree])
-                                let i = tree &* splits &+ node
-                                let difference = feature[Int(indices[2 &* i])] - feature[Int(indices[2 &* i &+ 1])]
-                                leafIndex[tree] = Int32(2 &* node &+ (difference > thresholds[i] ? 1 : 2))
+                                let split = packed[tree &* stride &+ node]
+                                let difference = feature[Int(split.index1)] - feature[Int(split.index2)]
+                                leafIndex[tree] = Int32(2 &* node &+ (difference > split.threshold ? 1 : 2))
                             }
                             depthNodes = 2 * depthNodes + 1
                         }
@@ -132,7 +140,7 @@ public struct FaceLandmarker: Sendable {
                                 for k in 0..<shapeStride { current[k] += leaf[k] }
                             }
                         }
-                    }}}}
+                    }}}
                 }
             }
         }

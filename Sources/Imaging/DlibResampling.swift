@@ -36,10 +36,14 @@ public enum DlibResampling {
     /// The size is dlib's: the bottom-right corner mapped up, `(p + (1.25, 0.75))·2`, rounded half away
     /// from zero, plus one — `2w+2` columns and `2h+1` rows.
     public static func pyramidUp(_ source: Image) -> Image {
-        let right = (Double(source.width - 1) + 1.25) * 2
-        let bottom = (Double(source.height - 1) + 0.75) * 2
-        return resizeBilinear(source, width: Int(right.rounded(.toNearestOrAwayFromZero)) + 1,
-                              height: Int(bottom.rounded(.toNearestOrAwayFromZero)) + 1)
+        let size = pyramidUpSize(width: source.width, height: source.height)
+        return resizeBilinear(source, width: size.width, height: size.height)
+    }
+
+    static func pyramidUpSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        let right = (Double(width - 1) + 1.25) * 2
+        let bottom = (Double(height - 1) + 0.75) * 2
+        return (Int(right.rounded(.toNearestOrAwayFromZero)) + 1, Int(bottom.rounded(.toNearestOrAwayFromZero)) + 1)
     }
 
     /// dlib `pyramid_down<2>`: a separable [1 4 6 4 1]² Gaussian in integers, every second pixel kept,
@@ -90,7 +94,7 @@ public enum DlibResampling {
 
     /// Where each output column samples: dlib's vector loop (float positions accumulated in float) for the first
     /// `vectorEnd` columns, its scalar tail (double positions) for the rest.
-    private struct ColumnTable {
+    struct ColumnTable {
         var left: [Int]
         var right: [Int]
         var lr: [Float]
