@@ -48,4 +48,27 @@ struct FaceDescriberTests {
         #expect(Self.distance(obama, try descriptor("biden")) > 0.6)
         #expect(try describer.descriptors(of: [], in: Image(width: 4, height: 4, channels: 3)).isEmpty)
     }
+
+    /// The privacy blur must defeat recognition, not only the eye: a blurred face's descriptor — even from a
+    /// chip aligned on the landmarks of the unblurred face, the strongest position an attacker could hope
+    /// for — must lie beyond dlib's same-person distance (0.6) from the original's.
+    @Test("a blurred face's descriptor is farther than 0.6 from the original's")
+    func blurDefeatsRecognition() throws {
+        let describer = try FaceDescriber(modelsDirectory: ModelFiles.directory)
+        let fixtures = Dictionary(uniqueKeysWithValues: try FaceFixtures.record().fixtures.map { ($0.name, $0) })
+        for name in ["obama", "obama3", "biden"] {
+            let image = try FaceFixtures.image(try #require(fixtures[name]))
+            let faces = try describer.describe(image, upsample: 1)
+            try #require(faces.count == 1, "\(name): \(faces.count) faces")
+            var blurred = image
+            FaceBlurStyle().apply(to: &blurred, boxes: [faces[0].box])
+            let aligned = try describer.embedder.embed(
+                chip: FaceDescriber.chip(of: blurred, landmarks: faces[0].landmarks))
+            let alignedDistance = Self.distance(aligned, faces[0].descriptor)
+            #expect(alignedDistance > 0.6, "\(name): blurred chip at the original landmarks is \(alignedDistance) away")
+            let redetected = try describer.descriptors(of: [faces[0].box], in: blurred)
+            let redetectedDistance = Self.distance(try #require(redetected.first), faces[0].descriptor)
+            #expect(redetectedDistance > 0.6, "\(name): blurred face re-aligned is \(redetectedDistance) away")
+        }
+    }
 }
