@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -99,8 +102,9 @@ import Glibc
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
 
-        let response = try #require(httpGet(port: collectorPort, path: "/v1/export?device=\(device)"))
-        let body = try #require(response.range(of: "\r\n\r\n").map { String(response[$0.upperBound...]) })
+        // Hummingbird keeps the connection open, so not the tests' HTTP/1.0 helper but Foundation's client.
+        let exportURL = try #require(URL(string: "http://127.0.0.1:\(collectorPort)/v1/export?device=\(device)"))
+        let body = String(decoding: try Data(contentsOf: exportURL), as: UTF8.self)
         let export = dir.appendingPathComponent("export.jsonl")
         try body.write(to: export, atomically: true, encoding: .utf8)
         let verified = try Self.run("sightline", ["verify", export.path, "--pubkey", publicKey])

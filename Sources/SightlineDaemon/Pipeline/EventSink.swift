@@ -118,9 +118,8 @@ final class EventSink: @unchecked Sendable {
         Counter(label: "sightline_events_rate_limited_total",
                 dimensions: [("camera", detection.camera), ("type", detection.type)]).increment()
         if window.count == limit + 1 {
-            logger.warning("event rate limit reached: further events of this type dropped (and counted) "
-                + "for the rest of the minute",
-                metadata: ["camera": "\(detection.camera)", "type": "\(detection.type)", "max_per_minute": "\(limit)"])
+            logger.warning("event rate limit reached: more of this type are dropped (and counted) this minute",
+                           metadata: ["camera": "\(detection.camera)", "type": "\(detection.type)", "max_per_minute": "\(limit)"])
         }
         return false
     }
