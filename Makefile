@@ -32,6 +32,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product sightlined
 	$(SWIFT) build -c release --product sightline
+	$(SWIFT) build -c release --product sightline-collector
 
 demo: build
 	@Tools/ensure-packages $(DEMO_PACKAGES)

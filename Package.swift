@@ -156,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: [
-                "SightlineDaemon", "SightlineTestKit", "FaceKit", "Matcher", "Traffic",
+                "SightlineDaemon", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]

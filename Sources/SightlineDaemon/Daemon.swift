@@ -35,7 +35,13 @@ struct Daemon {
         }
 
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
-        let recognition = RecognitionResources(logger: logger, evidence: { sink.keep($0) })
+        let events = try configuration.events.map {
+            try EventWiring(configuration: $0, cameras: configuration.cameras, logger: logger)
+        }
+        let recognition = RecognitionResources(logger: logger, evidence: {
+            sink.keep($0)
+            events?.sink.keep($0)
+        })
         var pipelines: [CameraPipeline] = []
         for camera in configuration.cameras where camera.enabled {
             let relay = SourceStateRelay()
@@ -47,18 +53,22 @@ struct Daemon {
                 decode: .init(minWidth: camera.processingWidth, color: false))
             let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
             let stages: [any Stage] = [FrameStatsStage()] + faces.stages
-                + trafficStages(for: camera, redactor: faces.redactor, logger: logger)
-            let pipeline = CameraPipeline(settings: settings, source: source, stages: stages,
-                                          logger: logger, sink: { sink.write($0) })
+                + trafficStages(for: camera, redactor: faces.redactor, events: events?.sink, logger: logger)
+            let pipeline = CameraPipeline(settings: settings, source: source, stages: stages, logger: logger,
+                                          sink: { detection in
+                                              events?.sink.write(detection)
+                                              sink.write(detection)
+                                          })
             relay.pipeline = pipeline
             pipelines.append(pipeline)
         }
 
         let notifier = SystemdNotifier()
         let pipelinesService = PipelinesService(pipelines: pipelines, notifier: notifier, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: pipelinesService, successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        // Started in this order, stopped in reverse: the pipelines stop before the event log flushes,
+        // and the forwarder delivers what it can last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = (events?.services ?? []).map { .init(service: $0) }
+        services.append(.init(service: pipelinesService, successTerminationBehavior: .gracefullyShutdownGroup))
         if configuration.metrics.enabled {
             let server = try MetricsServer(host: configuration.metrics.host, port: configuration.metrics.port,
                                            registry: registry, logger: logger)

@@ -290,15 +290,9 @@ func expectSingleIssue(
 
     @Test func reservedSectionsMustBeMappings() {
         expectSingleIssue("""
-            cameras:
-              - id: a
-                source: y4m:-
-                events: true
-            """, path: "cameras[0].events", line: 4, "must be a mapping", "does not implement 'events'")
-        expectSingleIssue("""
-            collector: https://collector.example
+            traffic: true
             cameras: [{id: a, source: "y4m:-"}]
-            """, path: "collector", line: 1, "must be a mapping")
+            """, path: "traffic", line: 1, "must be a mapping", "does not implement 'traffic'")
     }
 
     @Test func mergedValuesAreCheckedWhereTheyWereWritten() {

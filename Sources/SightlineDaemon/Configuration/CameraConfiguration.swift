@@ -39,6 +39,9 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var faces: FaceConfiguration?
     /// Key `traffic`: the red-light stage's settings; nil when the camera has no traffic stage.
     public var traffic: TrafficConfiguration?
+    /// Key `events`: which event types this camera emits and how fast (all types, the global limit
+    /// when absent). Only used when the daemon has an `events:` section.
+    public var events: CameraEventsConfiguration
 
     /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
     public static let defaultFileFPS = 10.0
@@ -57,7 +60,8 @@ public struct CameraConfiguration: Sendable, Equatable {
         loop: Bool = false,
         enabled: Bool = true,
         faces: FaceConfiguration? = nil,
-        traffic: TrafficConfiguration? = nil
+        traffic: TrafficConfiguration? = nil,
+        events: CameraEventsConfiguration = CameraEventsConfiguration()
     ) {
         self.id = id
         self.source = source
@@ -73,6 +77,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.enabled = enabled
         self.faces = faces
         self.traffic = traffic
+        self.events = events
     }
 
     /// The kind part of `source`, nil only for a configuration not made by the loader.

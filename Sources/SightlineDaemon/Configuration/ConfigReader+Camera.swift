@@ -4,10 +4,10 @@ extension ConfigReader {
     /// Keys of one `cameras:` entry that this build reads.
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
-        "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic",
+        "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic", "events",
     ]
     /// Per-camera sections later builds fill.
-    static let reservedCameraKeys = ["events"]
+    static let reservedCameraKeys: [String] = []
 
     /// Reads one camera entry. Returns its id when valid (for the duplicate check, even if the rest
     /// is wrong) and the camera when both id and source are valid; other wrong values fall back to
@@ -55,6 +55,7 @@ extension ConfigReader {
             checkKindSpecificKeys(fields, kind: kind, camera: &camera)
         }
         if let node = fields["faces"] { camera.faces = readFaces(node, path: fields.path("faces")) }
+        if let node = fields["events"] { camera.events = readCameraEvents(node, path: fields.path("events")) }
         reserved += readReserved(fields, Self.reservedCameraKeys)
         guard let id, kind != nil else { return (id, nil) }
         camera.id = id

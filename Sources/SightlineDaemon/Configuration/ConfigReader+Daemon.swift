@@ -2,9 +2,9 @@ import Yams
 
 extension ConfigReader {
     /// Keys of the top level that this build reads.
-    static let topLevelKeys = ["state_dir", "log_level", "metrics", "cameras"]
-    /// Top-level sections later builds fill (event log, forwarding, face gallery, traffic defaults).
-    static let reservedTopLevelKeys = ["traffic", "faces", "events", "collector"]
+    static let topLevelKeys = ["state_dir", "log_level", "metrics", "events", "collector", "cameras"]
+    /// Top-level sections later builds fill (face gallery, traffic defaults).
+    static let reservedTopLevelKeys = ["traffic", "faces"]
     /// Keys of `metrics:`.
     static let metricsKeys = ["enabled", "listen", "allow_remote"]
 
@@ -31,6 +31,7 @@ extension ConfigReader {
         if let metrics = fields["metrics"] {
             configuration.metrics = readMetrics(metrics, path: fields.path("metrics"))
         }
+        configuration.events = readEvents(fields, stateDirectory: configuration.stateDirectory)
         configuration.reservedSections = readReserved(fields, Self.reservedTopLevelKeys)
         guard let cameraList = fields["cameras"] else {
             require(fields, "cameras", "; list at least one camera")

@@ -9,6 +9,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: String
     /// The Prometheus endpoint. Key `metrics`.
     public var metrics: MetricsConfiguration
+    /// Signed events and their delivery (keys `events` and `collector`); nil when events are off.
+    public var events: EventsConfiguration?
     /// The cameras, in file order; at least one, ids unique. Key `cameras`.
     public var cameras: [CameraConfiguration]
     /// Key paths of sections this build recognises but does not implement yet (`cameras[0].traffic`,
@@ -25,12 +27,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         stateDirectory: String = DaemonConfiguration.defaultStateDirectory,
         logLevel: String = "info",
         metrics: MetricsConfiguration = MetricsConfiguration(),
+        events: EventsConfiguration? = nil,
         cameras: [CameraConfiguration] = [],
         reservedSections: [String] = []
     ) {
         self.stateDirectory = stateDirectory
         self.logLevel = logLevel
         self.metrics = metrics
+        self.events = events
         self.cameras = cameras
         self.reservedSections = reservedSections
     }

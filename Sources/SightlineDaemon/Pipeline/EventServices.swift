@@ -1,0 +1,71 @@
+import EventLog
+import Forwarder
+import Logging
+import ServiceLifecycle
+
+/// The event log's upkeep as a service: checkpoints on time, retention and the disk budget while
+/// running; on shutdown (after the pipelines stopped) it emits the crossings still waiting for
+/// evidence and signs a last checkpoint over whatever the previous one did not cover.
+struct EventLogService: Service {
+    let log: EventLog
+    let sink: EventSink
+    let logger: Logger
+
+    func run() async throws {
+        let log = self.log
+        await cancelWhenGracefulShutdown { await log.maintain() }
+        sink.flush()
+        do {
+            let head = try log.spool.state()
+            if head.lastSeq > head.lastCheckpointSeq { try log.checkpoint() }
+        } catch {
+            logger.error("final checkpoint not written", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Delivery to the collector as a service. On shutdown it tries for at most `drainSeconds` to
+/// deliver what is still queued; what it cannot deliver stays in the spool for the next start.
+struct ForwarderService: Service {
+    let forwarder: Forwarder
+    let drainSeconds: Double
+    let logger: Logger
+
+    func run() async throws {
+        let forwarder = self.forwarder
+        await cancelWhenGracefulShutdown { await forwarder.run() }
+        do {
+            try await forwarder.drain(timeoutSeconds: drainSeconds)
+        } catch {
+            logger.notice("events left in the spool for the next start", metadata: ["reason": "\(error)"])
+        }
+        await forwarder.shutdown()
+    }
+}
+
+/// The event log, its sink and its services, built when the configuration has `events:`.
+struct EventWiring {
+    let log: EventLog
+    let sink: EventSink
+    /// In the order the `ServiceGroup` must start them (forwarder first, so it stops last).
+    let services: [any Service]
+
+    init(configuration: EventsConfiguration, cameras: [CameraConfiguration], logger: Logger) throws {
+        let (key, created) = try DeviceKey.loadOrCreate(stateDirectory: configuration.log.stateDirectory)
+        if created {
+            logger.notice("device key created; register it at the collector (sightline device show)",
+                          metadata: ["device": "\(key.deviceID)", "public_key": "\(key.publicKeyBase64)"])
+        }
+        log = try EventLog(configuration: configuration.log, key: key, logger: logger)
+        sink = EventSink(log: log, configuration: configuration, cameras: cameras, logger: logger)
+        var services: [any Service] = []
+        if let collector = configuration.collector {
+            let forwarder = try Forwarder(configuration: collector, spool: log.spool, logger: logger)
+            services.append(ForwarderService(forwarder: forwarder, drainSeconds: 10, logger: logger))
+        }
+        services.append(EventLogService(log: log, sink: sink, logger: logger))
+        self.services = services
+        logger.info("signed events on", metadata: ["device": "\(key.deviceID)",
+                                                   "collector": "\(configuration.collector?.collectorURL ?? "none")"])
+    }
+}

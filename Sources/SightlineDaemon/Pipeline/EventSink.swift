@@ -1,0 +1,135 @@
+import EventLog
+import Foundation
+import Logging
+import Metrics
+import SightlineCore
+import Traffic
+
+/// Turns the pipelines' detections into signed events: per-camera type filter, a rate limit per camera
+/// and type, and evidence attached as blobs (already redacted by the stage that made it).
+///
+/// A `face.match` names its evidence by `evidence_sha256`; the JPEG is handed over by `keep` just before
+/// the detection, from the same pipeline thread. A `traffic.red_light_crossing` on a camera whose traffic
+/// stage keeps evidence waits for its three frames, which the stage delivers while it processes the next
+/// frame; it is emitted without them if a later traffic detection of that camera, or `flush`, comes
+/// first. Thread-safe: pipelines call it from their own threads.
+final class EventSink: @unchecked Sendable {
+    private let log: EventLog
+    private let logger: Logger
+    private let types: [String: Set<String>]
+    private let limits: [String: Int]
+    private let lock = NSLock()
+    private var windows: [String: (minute: Int64, count: Int)] = [:]
+    private var faceEvidence: [String: [UInt8]] = [:]
+    private var waitingCrossings: [String: [Detection]] = [:]
+    private var trafficEvidenceCameras: Set<String> = []
+
+    init(log: EventLog, configuration: EventsConfiguration, cameras: [CameraConfiguration], logger: Logger) {
+        self.log = log
+        self.logger = logger
+        var types: [String: Set<String>] = [:]
+        var limits: [String: Int] = [:]
+        for camera in cameras {
+            types[camera.id] = camera.events.types
+            limits[camera.id] = camera.events.maxPerMinute ?? configuration.maxPerMinute
+        }
+        self.types = types
+        self.limits = limits
+    }
+
+    /// Whether `camera` emits `type` at all (its `events.types`).
+    func emits(_ type: String, camera: String) -> Bool {
+        types[camera].map { $0.contains(type) } ?? true
+    }
+
+    /// Marks `camera` as one whose traffic stage delivers crossing evidence (so crossings wait for it).
+    func expectTrafficEvidence(camera: String) {
+        lock.withLock { _ = trafficEvidenceCameras.insert(camera) }
+    }
+
+    func write(_ detection: Detection) {
+        guard emits(detection.type, camera: detection.camera) else { return }
+        var ready: [(Detection, [EvidenceBlob])] = []
+        lock.withLock {
+            if detection.type.hasPrefix("traffic.") {
+                let earlier = waitingCrossings[detection.camera, default: []]
+                ready += earlier.filter { $0.frameSeq < detection.frameSeq }.map { ($0, [EvidenceBlob]()) }
+                waitingCrossings[detection.camera] = earlier.filter { $0.frameSeq >= detection.frameSeq }
+            }
+            guard admit(detection) else { return }
+            if detection.type == "traffic.red_light_crossing", trafficEvidenceCameras.contains(detection.camera) {
+                waitingCrossings[detection.camera, default: []].append(detection)
+                return
+            }
+            var blobs: [EvidenceBlob] = []
+            if detection.type == "face.match", case .string(let sha)? = detection.body["evidence_sha256"],
+               let jpeg = faceEvidence.removeValue(forKey: sha) {
+                blobs.append(EvidenceBlob(data: jpeg))
+            }
+            ready.append((detection, blobs))
+        }
+        for (detection, blobs) in ready { emit(detection, blobs) }
+    }
+
+    /// Takes a `face.match`'s redacted frame; its detection follows from the same thread.
+    func keep(_ evidence: FaceMatchEvidence) {
+        guard emits("face.match", camera: evidence.detection.camera) else { return }
+        lock.withLock { faceEvidence[evidence.sha256] = evidence.jpeg }
+    }
+
+    /// Takes a crossing's three redacted frames and emits the crossing with them.
+    func keep(_ evidence: TrafficEvidence) {
+        let camera = evidence.detection.camera
+        let waiting: Detection? = lock.withLock {
+            guard var list = waitingCrossings[camera],
+                  let index = list.firstIndex(where: { $0.frameSeq == evidence.detection.frameSeq
+                                                   && $0.body["track"] == evidence.detection.body["track"] })
+            else { return nil }
+            let detection = list.remove(at: index)
+            waitingCrossings[camera] = list
+            return detection
+        }
+        guard let waiting else { return }
+        emit(waiting, evidence.jpegFrames.map { EvidenceBlob(data: $0) })
+    }
+
+    /// Emits the crossings still waiting for evidence (without it); call when the pipelines stopped.
+    func flush() {
+        let waiting = lock.withLock {
+            let all = waitingCrossings.values.flatMap { $0 }
+            waitingCrossings = [:]
+            faceEvidence = [:]
+            return all
+        }
+        for detection in waiting.sorted(by: { $0.frameSeq < $1.frameSeq }) { emit(detection, []) }
+    }
+
+    /// Counts the detection in its camera and type's minute; false (counted, logged once a minute)
+    /// when over the limit. Call with the lock held.
+    private func admit(_ detection: Detection) -> Bool {
+        let limit = limits[detection.camera] ?? Int.max
+        let key = detection.camera + "\u{0}" + detection.type
+        let minute = Int64(Clocks.monotonicNanos() / 60_000_000_000)
+        var window: (minute: Int64, count: Int) = (minute, 0)
+        if let current = windows[key], current.minute == minute { window = current }
+        window.count += 1
+        windows[key] = window
+        guard window.count > limit else { return true }
+        Counter(label: "sightline_events_rate_limited_total",
+                dimensions: [("camera", detection.camera), ("type", detection.type)]).increment()
+        if window.count == limit + 1 {
+            logger.warning("event rate limit reached: more of this type are dropped (and counted) this minute",
+                           metadata: ["camera": "\(detection.camera)", "type": "\(detection.type)", "max_per_minute": "\(limit)"])
+        }
+        return false
+    }
+
+    private func emit(_ detection: Detection, _ evidence: [EvidenceBlob]) {
+        do {
+            try log.emit(detection, evidence: evidence)
+        } catch {
+            logger.error("event not recorded", metadata: ["camera": "\(detection.camera)",
+                                                          "type": "\(detection.type)", "error": "\(error)"])
+        }
+    }
+}
