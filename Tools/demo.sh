@@ -71,8 +71,8 @@ verified=$("$bin/sightline" verify "$out/export.jsonl" --pubkey "$pubkey") || { 
 echo "$verified"
 
 count() { grep -c "\"type\":\"$1\"" "$2" || true; }
-fps=$(sed -E 's/.*"fps":([0-9.]+).*/\1/' "$out/summary.json" | head -n 1)
-blurred=$(grep '"type":"face.detected"' "$out/detections.jsonl" | sed -E 's/.*"count":([0-9]+).*/\1/' \
+fps=$(grep -oE '"fps" *: *[0-9.]+' "$out/summary.json" | head -n 1 | grep -oE '[0-9.]+$' || echo "?")
+blurred=$({ grep '"type":"face.detected"' "$out/detections.jsonl" || true; } | sed -E 's/.*"count":([0-9]+).*/\1/' \
     | awk '{s+=$1} END {print s+0}')
 echo
 echo "== report"
