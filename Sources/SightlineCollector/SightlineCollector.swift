@@ -80,7 +80,7 @@ struct SightlineCollector: AsyncParsableCommand {
                 try await store.migrate()
                 let record = try await CollectorRouter.register(store: store, name: name, publicKey: pubkey)
                 try await store.close()
-                print("registered \(record.name): \(record.id)")
+                writeLine("registered \(record.name): \(record.id)")
             }
         }
 
@@ -93,9 +93,14 @@ struct SightlineCollector: AsyncParsableCommand {
             func run() async throws {
                 let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
                 try await store.migrate()
-                for d in try await store.devices() { print("\(d.id)\t\(d.name)\t\(d.publicKey)") }
+                for d in try await store.devices() { writeLine("\(d.id)\t\(d.name)\t\(d.publicKey)") }
                 try await store.close()
             }
         }
     }
+}
+
+/// One line of the tool's own output on standard output, written at once (scripts read it from a pipe).
+func writeLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
