@@ -22,6 +22,9 @@ struct Sightlined: AsyncParsableCommand {
     @Option(name: .customLong("check-config"), help: "Validate FILE, print every problem with its line, and exit.")
     var checkConfig: String?
 
+    @Flag(name: .customLong("config-reference"), help: "Print the configuration reference (Markdown) and exit.")
+    var configReference = false
+
     @Option(name: .long, help: "Write a JSON summary of what each camera did to FILE at exit.")
     var summary: String?
 
@@ -32,6 +35,10 @@ struct Sightlined: AsyncParsableCommand {
     var metricsPort: Int?
 
     mutating func run() async throws {
+        if configReference {
+            FileHandle.standardOutput.write(Data(ConfigReference.markdown().utf8))
+            return
+        }
         if let path = checkConfig {
             let configuration = try loadOrExit(path)
             var report = "\(path): OK, \(configuration.cameras.count) camera(s)\n"
