@@ -73,3 +73,17 @@ import Testing
         }
     }
 }
+
+/// A key written by root into the service user's state directory is readable by that user.
+@Suite(.enabled(if: geteuid() == 0, "needs root"))
+struct DeviceKeyOwnershipTests {
+    @Test func rotatedKeyBelongsToTheStateDirectoryOwner() throws {
+        let (dir, _) = try DeviceRotationTests.stateWithEvents(count: 1, delivered: 1)
+        #expect(chown(dir, 65534, 65534) == 0)
+        let outcome = try DeviceRotation.rotate(stateDirectory: dir, force: false)
+        var st = stat()
+        #expect(stat(dir + "/" + DeviceKey.fileName, &st) == 0)
+        #expect(st.st_uid == 65534)
+        #expect(try DeviceKey.load(path: dir + "/" + DeviceKey.fileName).deviceID == outcome.newKey.deviceID)
+    }
+}
