@@ -27,8 +27,16 @@ public final class Forwarder: Sendable {
         self.configuration = configuration
         self.spool = spool
         self.logger = logger
+        client = try Self.makeClient(configuration, connectTimeoutSeconds: 5)
+    }
+
+    /// An HTTP client for the collector: `requestTimeoutSeconds` per read, the pinned certificate when set.
+    static func makeClient(_ configuration: ForwarderConfiguration, connectTimeoutSeconds: Int64)
+        throws(ForwarderError) -> HTTPClient
+    {
         var http = HTTPClient.Configuration()
-        http.timeout = .init(connect: .seconds(5), read: .seconds(Int64(configuration.requestTimeoutSeconds)))
+        http.timeout = .init(connect: .seconds(connectTimeoutSeconds),
+                             read: .seconds(Int64(configuration.requestTimeoutSeconds)))
         if let pin = configuration.pinnedCertificatePath {
             var tls = TLSConfiguration.makeClientConfiguration()
             do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pin)) } catch {
@@ -37,7 +45,7 @@ public final class Forwarder: Sendable {
             tls.certificateVerification = .noHostnameVerification
             http.tlsConfiguration = tls
         }
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
     /// Closes the HTTP client; call once the forwarder stopped.

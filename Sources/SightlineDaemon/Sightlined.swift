@@ -4,10 +4,11 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SightlineConfig
 import SightlineCore
 
 /// `sightlined`: the Sightline daemon. One pipeline per configured camera, Prometheus metrics on
-/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT.
+/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT, configuration reload on SIGHUP.
 @main
 struct Sightlined: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,8 +53,13 @@ struct Sightlined: AsyncParsableCommand {
             throw ValidationError("--config FILE is required (or --check-config FILE)")
         }
         var configuration = try loadOrExit(path)
-        if let metricsPort { configuration.metrics.port = metricsPort }
-        try await Daemon(configuration: configuration, summaryPath: summary, detectionsPath: detections).run()
+        let metricsPort = self.metricsPort
+        let adjust: @Sendable (inout DaemonConfiguration) -> Void = { configuration in
+            if let metricsPort { configuration.metrics.port = metricsPort }
+        }
+        adjust(&configuration)
+        try await Daemon(configuration: configuration, configPath: path, adjust: adjust, summaryPath: summary,
+                         detectionsPath: detections).run()
     }
 
     private func loadOrExit(_ path: String) throws -> DaemonConfiguration {

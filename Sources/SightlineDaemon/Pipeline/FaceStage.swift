@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Matcher
 import Metrics
+import SightlineConfig
 import SightlineCore
 
 /// The face stage: detects faces (through the camera's `TrackedFaceRedactor`, which keeps them tracked for
