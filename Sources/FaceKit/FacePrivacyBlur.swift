@@ -65,6 +65,10 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
     public let detector: FaceDetector
     public let settings: Settings
     private let state: Mutex<State>
+    private let blurred = Atomic<Int>(0)
+
+    /// Face boxes `redact` has blurred so far (a face in three evidence frames counts three times).
+    public var boxesBlurred: Int { blurred.load(ordering: .relaxed) }
 
     public init(detector: FaceDetector, settings: Settings = Settings()) {
         self.detector = detector
@@ -107,7 +111,9 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
             }
         }
         var image = frame.rgb ?? frame.gray
-        settings.style.apply(to: &image, boxes: boxes ?? [])
+        let blur = (boxes ?? []).filter { !$0.isEmpty }
+        settings.style.apply(to: &image, boxes: blur)
+        blurred.add(blur.count, ordering: .relaxed)
         return image
     }
 }

@@ -12,15 +12,22 @@ struct RunSummary: Codable, Sendable {
         var corrupt: UInt64
         var skipped: UInt64
         var detections: UInt64
-        /// Decoded frames per second of wall time while the pipeline ran.
+        /// Decoded frames per second of wall time while the pipeline ran (its processing thread's lifetime;
+        /// the daemon's when that is unknown): with several cameras, each one's own rate.
         var fps: Double
         var meanDecodeMilliseconds: Double
         var meanStageMilliseconds: Double
+        /// Faces the face stage reported (one per face per detector frame); nil without a face stage.
+        var facesDetected: UInt64?
+        /// Face boxes blurred in the evidence images kept (crossing frames, match images); nil without a face stage.
+        var facesBlurred: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case camera, captured, decoded, dropped, corrupt, skipped, detections, fps
             case meanDecodeMilliseconds = "mean_decode_ms"
             case meanStageMilliseconds = "mean_stage_ms"
+            case facesDetected = "faces_detected"
+            case facesBlurred = "faces_blurred"
         }
     }
 
@@ -37,22 +44,30 @@ struct RunSummary: Codable, Sendable {
         cameras = pipelines.map { pipeline in
             let c = pipeline.counters.snapshot
             let decoded = max(Double(c.decoded), 1)
+            let seconds = c.processingWallNanos > 0 ? Double(c.processingWallNanos) / 1e9 : wallSeconds
+            let faces = pipeline.stages.lazy.compactMap { $0 as? FaceStage }.first
             return Camera(camera: pipeline.settings.camera, captured: c.captured, decoded: c.decoded,
                           dropped: c.dropped, corrupt: c.corrupt, skipped: c.skipped, detections: c.detections,
-                          fps: wallSeconds > 0 ? Double(c.decoded) / wallSeconds : 0,
+                          fps: seconds > 0 ? Double(c.decoded) / seconds : 0,
                           meanDecodeMilliseconds: Double(c.decodeNanos) / decoded / 1e6,
-                          meanStageMilliseconds: Double(c.stageNanos) / decoded / 1e6)
+                          meanStageMilliseconds: Double(c.stageNanos) / decoded / 1e6,
+                          facesDetected: faces?.facesReported, facesBlurred: faces?.facesBlurred)
         }
     }
 
     func log(to logger: Logger) {
         for c in cameras {
-            logger.info("camera summary", metadata: [
+            var metadata: Logger.Metadata = [
                 "camera": "\(c.camera)", "captured": "\(c.captured)", "decoded": "\(c.decoded)",
                 "dropped": "\(c.dropped)", "corrupt": "\(c.corrupt)", "skipped": "\(c.skipped)",
                 "detections": "\(c.detections)", "fps": "\(String(format: "%.1f", c.fps))",
                 "decode_ms": "\(String(format: "%.2f", c.meanDecodeMilliseconds))",
-            ])
+            ]
+            if let detected = c.facesDetected, let blurred = c.facesBlurred {
+                metadata["faces_detected"] = "\(detected)"
+                metadata["faces_blurred"] = "\(blurred)"
+            }
+            logger.info("camera summary", metadata: metadata)
         }
     }
 
