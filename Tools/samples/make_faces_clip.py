@@ -10,7 +10,8 @@ wide: big enough for dlib's HOG detector without upsampling (its window is 80 px
 
 The truth file (faces.truth.json) lists, per frame, each face whose box is at least partly in view, with
 that box ("whole": false when part of it is outside the frame): the box dlib itself found in the
-photograph (Golden/faces/faces.json, upsample 0), moved and scaled with the cut-out. It also carries the scene's signal phases and stop-line crossings, as make_intersection.py reports them.
+photograph (Golden/faces/faces.json, upsample 0), moved and scaled with the cut-out. It also carries the
+scene's signal phases and stop-line crossings, as make_intersection.py reports them.
 
 Deterministic: the same inputs and seed give the same bytes. Needs numpy and Pillow.
 Usage: make_faces_clip.py [--out Samples/faces.mjpeg] [--fps 10] [--seconds 10] [--quality 65] [--seed 11]
