@@ -25,7 +25,7 @@ final class CameraPipeline: @unchecked Sendable {
     let settings: Settings
     let counters = PipelineCounters()
     private let source: FrameSource
-    private let stages: [Stage]
+    let stages: [Stage]
     private let sink: @Sendable (Detection) -> Void
     private let logger: Logger
     private let queue: BoundedQueue<CapturedFrame>
@@ -179,6 +179,8 @@ final class CameraPipeline: @unchecked Sendable {
         options.color = options.color || stages.contains { $0.needsColor }
         let decoder = FrameDecoder(camera: settings.camera, options: options)
         var corruptLogged = 0
+        let began = Clocks.monotonicNanos()
+        defer { counters.update { $0.processingWallNanos = Clocks.monotonicNanos() - began } }
         while let captured = queue.pop() {
             let start = Clocks.monotonicNanos()
             counters.update { $0.lastProcessedMonotonic = start }

@@ -20,6 +20,11 @@ final class FaceStage: Stage {
     let recognition: FaceRecognition?
     private let faces: Counter
     private let detectorTime: Metrics.Timer
+    /// Faces reported so far (one per face per detector frame), for the run summary.
+    private(set) var facesReported: UInt64 = 0
+
+    /// Face boxes blurred in evidence kept so far: crossing frames (through the redactor) and match images.
+    var facesBlurred: UInt64 { UInt64(redactor.boxesBlurred + (recognition?.evidenceBoxesBlurred ?? 0)) }
 
     /// Recognition aligns colour chips, so it asks the decoder for RGB.
     var needsColor: Bool { recognition != nil }
@@ -40,6 +45,7 @@ final class FaceStage: Stage {
         let scale = frame.scaleToSource
         let reported = detections.filter { Double($0.box.width) * scale >= Double(minSize) }
         faces.increment(by: reported.count)
+        facesReported += UInt64(reported.count)
         // Called on every detector frame, faces or not, so that tracks end when their face leaves.
         let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
         guard !reported.isEmpty else { return matches }
