@@ -7,7 +7,7 @@ import Traffic
 ///
 /// `sightlined --config-reference` prints it as Markdown; docs/CONFIGURATION.md is that output, and a test
 /// checks both that the file is current and that each section lists exactly the keys the loader accepts.
-enum ConfigReference {
+public enum ConfigReference {
     /// One key of a section.
     struct Entry {
         let key: String
@@ -232,7 +232,7 @@ enum ConfigReference {
     }
 
     /// The reference as Markdown (docs/CONFIGURATION.md).
-    static func markdown() -> String {
+    public static func markdown() -> String {
         var text = """
             # sightlined configuration reference
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineConfig
 
 /// docs/CONFIGURATION.md is generated from `ConfigReference`; these tests keep the reference, the loader and
 /// the file in agreement.

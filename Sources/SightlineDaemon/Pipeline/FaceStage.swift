@@ -11,7 +11,8 @@ import SightlineCore
 ///
 /// `face.detected` carries boxes in source pixels and scores, never an identity. Only when the camera enables
 /// `faces.recognize` does the stage also hand those faces to `FaceRecognition`, which reports confirmed
-/// `face.match`es of enrolled subjects.
+/// `face.match`es of enrolled subjects; `face.detected` then carries the count alone, since a box beside a
+/// `face.match` of the same frame would mark every other face as one that matched nobody.
 final class FaceStage: Stage {
     let name = "faces"
     let redactor: TrackedFaceRedactor
@@ -49,6 +50,10 @@ final class FaceStage: Stage {
         // Called on every detector frame, faces or not, so that tracks end when their face leaves.
         let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
         guard !reported.isEmpty else { return matches }
+        if recognition != nil {
+            return [Detection(type: "face.detected", camera: frame.camera, frameSeq: frame.seq,
+                              wallNanos: frame.wallNanos, body: ["count": .int(Int64(reported.count))])] + matches
+        }
         let boxes: [JSONValue] = reported.map { face in
             .array([face.box.left, face.box.top, face.box.right, face.box.bottom].map {
                 .int(Int64((Double($0) * scale).rounded()))
