@@ -62,6 +62,8 @@ public final class Forwarder: Sendable {
                 backoff.reset()
                 if acked == 0 { try? await Task.sleep(for: .seconds(configuration.pollSeconds)) }
             } catch {
+                // Shutting down: the request was cancelled, not refused; the spool keeps what was not delivered.
+                if Task.isCancelled { break }
                 failures.increment()
                 var retryAfter: Double? = nil
                 if case .collector(_, _, _, let r) = error { retryAfter = r }
