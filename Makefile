@@ -60,18 +60,27 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(CONFIG_DIR)
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightlined" $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline" $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline-collector" $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/sightline/models $(DESTDIR)$(PREFIX)/share/doc/sightline
+	install -m 0644 README.md docs/CONFIGURATION.md docs/OPERATIONS.md $(DESTDIR)$(PREFIX)/share/doc/sightline/
+	install -m 0644 Models/manifest.json $(DESTDIR)$(PREFIX)/share/sightline/models/
+	@if ls Models/files/*.dat Models/files/*.svm >/dev/null 2>&1; then \
+	  install -m 0644 Models/files/*.dat Models/files/*.svm $(DESTDIR)$(PREFIX)/share/sightline/models/; \
+	else echo "note: no model files in Models/files (run Models/fetch, then make install again): faces need them"; fi
 	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightlined.service \
 	  > $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
 	@if [ -e $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml ]; then \
 	  echo "keeping existing $(CONFIG_DIR)/sightlined.yaml"; \
-	else install -m 0644 Systemd/sightlined.example.yaml $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml; fi
+	else sed 's#/usr/local/share/sightline#$(PREFIX)/share/sightline#g' Systemd/sightlined.example.yaml \
+	  > $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml; chmod 0644 $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml; fi
 	@[ -n "$(DESTDIR)" ] || systemctl daemon-reload 2>/dev/null || true
 	@echo "installed; start with: systemctl enable --now sightlined"
 
 uninstall:
 	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined 2>/dev/null || true
 	rm -f $(DESTDIR)$(PREFIX)/bin/sightlined $(DESTDIR)$(PREFIX)/bin/sightline \
-	  $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	  $(DESTDIR)$(PREFIX)/bin/sightline-collector $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/sightline $(DESTDIR)$(PREFIX)/share/doc/sightline
 	@echo "left $(CONFIG_DIR) and /var/lib/sightline in place (your configuration and state)"
 
 clean:

@@ -153,16 +153,23 @@ let package = Package(
             dependencies: ["SightlineCore", "Imaging", "Traffic"],
             swiftSettings: optimizedInDebug
         ),
+        // The daemon's YAML configuration, shared by `sightlined` and `sightline doctor`.
+        .target(
+            name: "SightlineConfig",
+            dependencies: ["Traffic", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
+                "SightlineConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -170,7 +177,7 @@ let package = Package(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes",
+                "TrafficScenes", "SightlineConfig",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -214,14 +221,18 @@ let package = Package(
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: [
-                "SightlineDaemon", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
+                "SightlineDaemon", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog",
+                "Forwarder",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
             name: "SightlineCLITests",
-            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Matcher", "SightlineCLI", "SightlineConfig", "SightlineTestKit", "Capture", "EventLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: the whole path on this machine. Starts a collector on loopback with its own SQLite,
-# registers the demo device, runs sightlined with the red-light stage (and face blurring when the
-# models are present: Models/fetch) on the bundled intersection clip, signs the detections as events
-# and forwards them, then checks the collector's export with `sightline verify` and reports.
+# registers the demo device, and runs sightlined on the bundled footage: the synthetic intersection
+# (red-light stage) and, when the face models are present (Models/fetch), the clip with real faces
+# (Samples/faces.mjpeg: two people walk past while vehicles cross on red) with faces blurred in every
+# kept evidence frame and recognition of one enrolled subject (Obama, enrolled from another photo).
+# The detections are signed as events and forwarded; the collector's export and the evidence it
+# stored are checked with `sightline verify`, and a short report ends the run.
 # Usage: Tools/demo.sh BIN_DIR   (the release build's bin path). Cleans up what it started.
 set -euo pipefail
 bin=$1
@@ -32,13 +35,25 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
+models="$top/Models/files"
 faces=""
-if [ -f "$top/Models/files/shape_predictor_5_face_landmarks.dat" ]; then
-    faces="    faces: {detect: true, blur_evidence: true, models: $top/Models/files}"
+if [ -f "$models/frontal_face_detector.svm" ]; then
+    faces="    faces: {detect: true, blur_evidence: true, models: $models}"
+fi
+recognition=""
+if [ -n "$faces" ] && [ -f "$models/shape_predictor_5_face_landmarks.dat" ] \
+    && [ -f "$models/dlib_face_recognition_resnet_model_v1.dat" ]; then
+    recognition="      recognize:              # opt-in: only the enrolled subject can be reported
+        enabled: true
+        gallery: $out/gallery.sealed
+        evidence: true        # the match's image, with every other face blurred"
+    echo "== gallery: enrol obama from Tests/FaceKitTests/Golden/faces/obama3.jpg (not the photo in the clip)"
+    "$bin/sightline" gallery enroll obama --image "$top/Tests/FaceKitTests/Golden/faces/obama3.jpg" \
+        --purpose "Sightline demo" --gallery "$out/gallery.sealed" --models "$models"
 fi
 {
 cat <<YAML
-# Written by Tools/demo.sh: the bundled intersection clip through the traffic stage, signed and forwarded.
+# Written by Tools/demo.sh: the bundled clips through the traffic and face stages, signed and forwarded.
 state_dir: $out/state
 log_level: info
 metrics:
@@ -56,33 +71,73 @@ cameras:
 $faces
 YAML
 sed -n '/^traffic:/,$p' "$top/Samples/intersection.camera.yaml" | sed 's/^/    /'
+if [ -n "$faces" ]; then
+cat <<YAML
+  - id: faces
+    source: mjpeg:$top/Samples/faces.mjpeg
+    fps: 10
+    replay: fast
+    processing_width: 640
+    faces:
+      detect: true
+      blur_evidence: true     # every face blurred in the crossings' evidence frames
+      models: $models
+$recognition
+YAML
+sed -n '/^traffic:/,$p' "$top/Samples/faces.camera.yaml" | sed 's/^/    /'
+fi
 } > "$out/sightlined.yaml"
 
 echo "== sightlined --check-config"
 "$bin/sightlined" --check-config "$out/sightlined.yaml"
-echo "== sightlined on Samples/intersection.mjpeg (log on stderr below)"
+echo "== sightlined on the bundled clips (log on stderr below)"
 "$bin/sightlined" --config "$out/sightlined.yaml" --summary "$out/summary.json" \
     --detections "$out/detections.jsonl"
 
 curl -fsS "http://127.0.0.1:$collector_port/v1/export?device=$device" -o "$out/export.jsonl"
+# The evidence the collector stored, fetched back by name (the SHA-256 of its bytes) for verify.
+mkdir -p "$out/evidence"
+for sha in $(grep -oE '"sha256":"[0-9a-f]{64}"' "$out/export.jsonl" | cut -d'"' -f4 | sort -u); do
+    curl -fsS "http://127.0.0.1:$collector_port/v1/evidence/$sha" -o "$out/evidence/$sha"
+    ln -f "$out/evidence/$sha" "$out/evidence/$sha.jpg"
+done
 echo
-echo "== sightline verify $out/export.jsonl"
-verified=$("$bin/sightline" verify "$out/export.jsonl" --pubkey "$pubkey") || { echo "VERIFY FAILED"; exit 1; }
+echo "== sightline verify $out/export.jsonl --evidence-dir $out/evidence"
+verified=$("$bin/sightline" verify "$out/export.jsonl" --pubkey "$pubkey" --evidence-dir "$out/evidence") \
+    || { echo "VERIFY FAILED"; exit 1; }
 echo "$verified"
 
-count() { grep -c "\"type\":\"$1\"" "$2" || true; }
-fps=$(grep -oE '"fps" *: *[0-9.]+' "$out/summary.json" | head -n 1 | grep -oE '[0-9.]+$' || echo "?")
-blurred=$({ grep '"type":"face.detected"' "$out/detections.jsonl" || true; } | sed -E 's/.*"count":([0-9]+).*/\1/' \
-    | awk '{s+=$1} END {print s+0}')
+# A field of one camera in the (pretty-printed) summary.
+summary() { awk -v cam="$1" -v key="$2" -F: '
+    $1 ~ /"camera"/ { gsub(/[", ]/, "", $2); current = $2 }
+    current == cam && $1 ~ "\"" key "\"" { gsub(/[, ]/, "", $2); print $2; exit }' "$out/summary.json"; }
+# Detections of one type from one camera.
+count() { grep "\"camera\":\"$1\"" "$out/detections.jsonl" | grep -c "\"type\":\"$2\"" || true; }
+cameras=intersection
+[ -n "$faces" ] && cameras="intersection faces"
 echo
 echo "== report"
-echo "frames processed per second:  $fps"
-echo "red-light crossings found:    $(count traffic.red_light_crossing "$out/detections.jsonl")"
-if [ -n "$faces" ]; then
-    echo "faces blurred in evidence:    $blurred (this synthetic clip shows no people)"
+for c in $cameras; do
+    printf 'camera %-13s %s frames, %s frames processed per second, %s red-light crossings found\n' "$c" \
+        "$(summary "$c" decoded)" "$(printf '%.1f' "$(summary "$c" fps)")" "$(count "$c" traffic.red_light_crossing)"
+done
+if [ -z "$faces" ]; then
+    echo "faces:                        face stage skipped: no face models in $models (run Models/fetch);"
+    echo "                              crossings kept without evidence images, the clip with faces not run"
 else
-    echo "faces blurred in evidence:    face stage off (run Models/fetch); crossings kept without images"
+    blurred=0
+    for c in $cameras; do blurred=$(( blurred + $(summary "$c" faces_blurred) )); done
+    echo "faces detected:               $(summary faces faces_detected) in the clip with faces (one per face per" \
+        "detector frame),"
+    echo "                              $(summary intersection faces_detected) in the intersection (no people in it)"
+    images=$(find "$out/evidence" -name '*.jpg' | wc -l)
+    echo "faces blurred in evidence:    $blurred, in $images evidence images ($out/evidence/*.jpg)"
+    if [ -n "$recognition" ]; then
+        echo "face matches (enrolled only): $(count faces face.match): obama; Biden, not enrolled, is never reported"
+    else
+        echo "face recognition:             skipped: landmark or face network model missing (run Models/fetch)"
+    fi
 fi
-echo "events delivered:             $(wc -l < "$out/export.jsonl") (collector export of $device)"
-echo "events verified:              ${verified%%,*}"
+echo "events delivered:             $(grep -c '"seq"' "$out/export.jsonl") (collector export of $device)"
+echo "events verified:              $verified"
 echo "files:                        $out"

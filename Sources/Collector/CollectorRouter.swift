@@ -67,6 +67,14 @@ public struct CollectorRouter: Sendable {
             return Response(
                 status: .ok, headers: [.contentType: e.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
         }
+        // Whether a device is registered (for `sightline doctor`): its id only, which derives from its public key.
+        router.get("/v1/devices/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await store.device(id: id) != nil else {
+                return Self.error(.notFound, "unknown_device", "device \(id) is not registered")
+            }
+            return Self.json(.object(["id": .string(id)]))
+        }
         router.get("/v1/devices/:id/checkpoints") { _, context in
             try await checkpoints(try context.parameters.require("id"))
         }

@@ -85,11 +85,22 @@ public protocol CollectorStore: Sendable {
     func hasEvidence(sha256: String) async throws -> Bool
     /// Events matching `query` in storage order, with each row's cursor position.
     func events(_ query: EventQuery) async throws -> [(position: Int64, event: StoredEvent)]
-    /// Leaf hashes of seq 1...size, in order.
-    func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]]
+    /// Leaf hashes of seq `after + 1 ... size`, in order.
+    func leafHashes(device: String, after: UInt64, through size: UInt64) async throws -> [[UInt8]]
+    /// The Merkle frontier (`MerkleFrontier.serialized`) of the device's latest verified checkpoint, if any.
+    func checkpointFrontier(device: String) async throws -> [UInt8]?
+    /// Stores the frontier of a verified checkpoint covering `size` events, unless one covering more is stored.
+    func saveCheckpointFrontier(device: String, size: UInt64, frontier: [UInt8]) async throws
     /// Events of one device with seq in the range, in seq order.
     func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent]
     func recordIncident(_ incident: Incident) async throws
     func incidents(limit: Int) async throws -> [Incident]
     func close() async throws
+}
+
+extension CollectorStore {
+    /// Leaf hashes of seq 1...size, in order.
+    public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
+        try await leafHashes(device: device, after: 0, through: size)
+    }
 }

@@ -103,9 +103,17 @@ public struct Ingest: Sendable {
         else {
             throw IngestError(.badCheckpoint, "checkpoint note does not verify", seq: event.seq)
         }
-        let leaves = try await store.leafHashes(device: event.device, through: cp.size)
-        guard UInt64(leaves.count) == cp.size, MerkleTree.root(leaves) == cp.root else {
+        // The tree grows from the frontier the previous verified checkpoint left, so each checkpoint reads only
+        // the leaves since then (not the whole log). A frontier past this checkpoint (a resubmitted old one)
+        // cannot be rewound: the tree is then rebuilt from the first leaf.
+        var frontier = try await store.checkpointFrontier(device: event.device)
+            .flatMap(MerkleFrontier.init(serialized:)) ?? MerkleFrontier()
+        if frontier.size > cp.size { frontier = MerkleFrontier() }
+        let leaves = try await store.leafHashes(device: event.device, after: frontier.size, through: cp.size)
+        for leaf in leaves { frontier.append(leafHash: leaf) }
+        guard frontier.size == cp.size, frontier.root == cp.root else {
             throw IngestError(.badCheckpoint, "checkpoint root differs from the stored events", seq: event.seq)
         }
+        try await store.saveCheckpointFrontier(device: event.device, size: frontier.size, frontier: frontier.serialized)
     }
 }

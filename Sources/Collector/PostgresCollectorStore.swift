@@ -49,6 +49,10 @@ public final class PostgresCollectorStore: CollectorStore {
                 sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BYTEA NOT NULL, received_ns BIGINT NOT NULL)
             """,
             """
+            CREATE TABLE IF NOT EXISTS checkpoint_frontiers (
+                device TEXT PRIMARY KEY, size BIGINT NOT NULL, frontier BYTEA NOT NULL)
+            """,
+            """
             CREATE TABLE IF NOT EXISTS incidents (
                 id BIGSERIAL PRIMARY KEY, device TEXT NOT NULL, seq BIGINT, code TEXT NOT NULL, message TEXT NOT NULL,
                 received_ns BIGINT NOT NULL)
@@ -183,13 +187,34 @@ public final class PostgresCollectorStore: CollectorStore {
             try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
     }
 
-    public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
+    public func leafHashes(device: String, after: UInt64, through size: UInt64) async throws -> [[UInt8]] {
         let rows = try await client.query(
-            "SELECT leaf_hash FROM events WHERE device = \(device) AND seq <= \(Int64(size)) ORDER BY seq",
+            """
+            SELECT leaf_hash FROM events WHERE device = \(device) AND seq > \(Int64(after))
+            AND seq <= \(Int64(size)) ORDER BY seq
+            """,
             logger: logger)
         var out: [[UInt8]] = []
         for try await b in rows.decode(ByteBuffer.self) { out.append(bytes(b)) }
         return out
+    }
+
+    public func checkpointFrontier(device: String) async throws -> [UInt8]? {
+        let rows = try await client.query(
+            "SELECT frontier FROM checkpoint_frontiers WHERE device = \(device)", logger: logger)
+        for try await b in rows.decode(ByteBuffer.self) { return bytes(b) }
+        return nil
+    }
+
+    public func saveCheckpointFrontier(device: String, size: UInt64, frontier: [UInt8]) async throws {
+        try await client.query(
+            """
+            INSERT INTO checkpoint_frontiers (device, size, frontier)
+            VALUES (\(device), \(Int64(size)), \(ByteBuffer(bytes: frontier)))
+            ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier
+            WHERE EXCLUDED.size > checkpoint_frontiers.size
+            """,
+            logger: logger)
     }
 
     public func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {

@@ -56,6 +56,8 @@ public final class SQLiteCollectorStore: CollectorStore {
                     CREATE TABLE IF NOT EXISTS evidence (
                         sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BLOB NOT NULL,
                         received_ns INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS checkpoint_frontiers (
+                        device TEXT PRIMARY KEY, size INTEGER NOT NULL, frontier BLOB NOT NULL);
                     CREATE TABLE IF NOT EXISTS incidents (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER, code TEXT NOT NULL,
                         message TEXT NOT NULL, received_ns INTEGER NOT NULL);
@@ -193,12 +195,31 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
-    public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
+    public func leafHashes(device: String, after: UInt64, through size: UInt64) async throws -> [[UInt8]] {
         try await read {
             try Data.fetchAll(
-                $0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq <= ? ORDER BY seq",
-                arguments: [device, Int64(size)]
+                $0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                arguments: [device, Int64(after), Int64(size)]
             ).map { [UInt8]($0) }
+        }
+    }
+
+    public func checkpointFrontier(device: String) async throws -> [UInt8]? {
+        try await read {
+            try Data.fetchOne($0, sql: "SELECT frontier FROM checkpoint_frontiers WHERE device = ?",
+                              arguments: [device]).map { [UInt8]($0) }
+        }
+    }
+
+    public func saveCheckpointFrontier(device: String, size: UInt64, frontier: [UInt8]) async throws {
+        try await write { d in
+            try d.execute(
+                sql: """
+                    INSERT INTO checkpoint_frontiers (device, size, frontier) VALUES (?, ?, ?)
+                    ON CONFLICT (device) DO UPDATE SET size = excluded.size, frontier = excluded.frontier
+                    WHERE excluded.size > checkpoint_frontiers.size
+                    """,
+                arguments: [device, Int64(size), Data(frontier)])
         }
     }
 

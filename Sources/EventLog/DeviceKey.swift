@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SightlineCore
 
 /// Why a device key could not be loaded or created.
 public enum DeviceKeyError: Error, Equatable, Sendable {
@@ -99,6 +100,7 @@ public struct DeviceKey: @unchecked Sendable {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
         defer { unlink(temporary) }
+        StateFileOwner.adopt(fd: fd, directory: dir)
         let line = Array((Encoding.base64(privateKey.rawRepresentation) + "\n").utf8)
         let written = line.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         let synced = written == line.count && fsync(fd) == 0

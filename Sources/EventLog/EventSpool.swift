@@ -227,6 +227,33 @@ public final class EventSpool: Sendable {
         } catch { throw .database("\(error)") }
     }
 
+    /// Marks events from `seq` on as undelivered again (and their evidence, where its bytes are still held, as not
+    /// uploaded), for a collector that lost them — restored from an older backup, say. Returns false, changing
+    /// nothing, when event `seq` is no longer in the spool (purged by retention after its acknowledgement).
+    public func rewind(toSeq seq: UInt64) throws(SpoolError) -> Bool {
+        do {
+            return try db.write { d in
+                guard try Int.fetchOne(d, sql: "SELECT 1 FROM events WHERE seq = ?", arguments: [Int64(seq)]) != nil
+                else { return false }
+                try d.execute(sql: "UPDATE events SET acked_ns = NULL WHERE seq >= ?", arguments: [Int64(seq)])
+                try d.execute(
+                    sql: """
+                        UPDATE blobs SET uploaded = 0 WHERE data IS NOT NULL AND sha256 IN
+                        (SELECT sha256 FROM event_evidence WHERE seq >= ?)
+                        """,
+                    arguments: [Int64(seq)])
+                return true
+            }
+        } catch { throw .database("\(error)") }
+    }
+
+    /// The lowest seq still in the spool (nil when empty).
+    public func oldestSeq() throws(SpoolError) -> UInt64? {
+        do {
+            return try db.read { try Int64.fetchOne($0, sql: "SELECT min(seq) FROM events") }.map { UInt64($0) }
+        } catch { throw .database("\(error)") }
+    }
+
     /// Number of events not yet acknowledged.
     public func pendingCount() throws(SpoolError) -> Int {
         do {

@@ -21,13 +21,22 @@ public final class Forwarder: Sendable {
     private let delivered = Counter(label: "sightline_events_delivered_total")
     private let failures = Counter(label: "sightline_forwarder_failures_total")
     private let pendingGauge = Gauge(label: "sightline_events_pending")
+    private let blockedGauge = Gauge(label: "sightline_forwarder_blocked")
 
     public init(configuration: ForwarderConfiguration, spool: EventSpool, logger: Logger) throws(ForwarderError) {
         self.configuration = configuration
         self.spool = spool
         self.logger = logger
+        client = try Self.makeClient(configuration, connectTimeoutSeconds: 5)
+    }
+
+    /// An HTTP client for the collector: `requestTimeoutSeconds` per read, the pinned certificate when set.
+    static func makeClient(_ configuration: ForwarderConfiguration, connectTimeoutSeconds: Int64)
+        throws(ForwarderError) -> HTTPClient
+    {
         var http = HTTPClient.Configuration()
-        http.timeout = .init(connect: .seconds(5), read: .seconds(Int64(configuration.requestTimeoutSeconds)))
+        http.timeout = .init(connect: .seconds(connectTimeoutSeconds),
+                             read: .seconds(Int64(configuration.requestTimeoutSeconds)))
         if let pin = configuration.pinnedCertificatePath {
             var tls = TLSConfiguration.makeClientConfiguration()
             do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pin)) } catch {
@@ -36,7 +45,7 @@ public final class Forwarder: Sendable {
             tls.certificateVerification = .noHostnameVerification
             http.tlsConfiguration = tls
         }
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
     /// Closes the HTTP client; call once the forwarder stopped.
@@ -129,10 +138,38 @@ public final class Forwarder: Sendable {
                 if case .string(let c)? = err["code"] { code = c }
                 if case .string(let m)? = err["message"] { message = m }
             }
-            logger.error("collector refused an event", metadata: ["code": "\(code)", "message": "\(message)"])
+            if code == "sequence_gap", case .object(let o)? = parsed, case .object(let err)? = o["error"],
+               case .int(let next)? = err["next_seq"], next >= 1, let first = batch.first, UInt64(next) < first.seq {
+                try recoverFromGap(collectorNext: UInt64(next), firstPending: first.seq)
+            } else {
+                logger.error("collector refused an event", metadata: ["code": "\(code)", "message": "\(message)"])
+            }
             throw .collector(status: status, code: code, message: message, retryAfter: Self.retryAfter(headers))
         }
+        blockedGauge.record(0)
         return acked
+    }
+
+    /// The collector wants `collectorNext`, before anything pending: it lost events it had acknowledged. Resends
+    /// them from the spool when they are still there; otherwise delivery is blocked for good, which is reported.
+    private func recoverFromGap(collectorNext: UInt64, firstPending: UInt64) throws(ForwarderError) {
+        let rewound: Bool
+        do { rewound = try spool.rewind(toSeq: collectorNext) } catch { throw .spool("\(error)") }
+        if rewound {
+            logger.warning(
+                "collector lacks events it acknowledged before (database restored?); resending them",
+                metadata: ["from_seq": "\(collectorNext)", "pending_was_from": "\(firstPending)"])
+            return
+        }
+        blockedGauge.record(1)
+        let oldest = (try? spool.oldestSeq()).flatMap { $0 }.map(String.init) ?? "none"
+        logger.error(
+            """
+            delivery blocked: the collector expects seq \(collectorNext), which this device purged after an earlier \
+            acknowledgement; restore the collector's database, or start a new chain with `sightline device rotate \
+            --force` and register the new key
+            """,
+            metadata: ["collector_next_seq": "\(collectorNext)", "oldest_in_spool": "\(oldest)"])
     }
 
     private func upload(sha256: String) async throws(ForwarderError) {

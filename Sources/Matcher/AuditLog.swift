@@ -1,4 +1,5 @@
 import Foundation
+import SightlineCore
 
 #if canImport(Glibc)
 import Glibc
@@ -41,6 +42,7 @@ public struct AuditLog: Sendable {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
+        StateFileOwner.adopt(fd: fd, directory: (path as NSString).deletingLastPathComponent)
         try GalleryFile.writeAll(fd, bytes, path: path)
         guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
     }

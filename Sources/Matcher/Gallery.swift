@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import SightlineCore
 
 /// The enrolled gallery: subjects with consent and templates, encrypted at rest, with an audit log.
 ///
 /// Every mutation rewrites the encrypted file atomically before returning, then appends its audit line.
 /// Expired enrolments are erased when the gallery is opened and on `eraseExpired()`. All templates come from
 /// one model, identified by the SHA-256 of its files; templates from another model are refused.
-/// Not thread-safe: one owner at a time (the CLI, or the daemon's recognition stage).
+/// Mutations re-read the file under an exclusive lock (`path + ".lock"`), so the CLI and the daemon can change
+/// the same gallery without losing each other's updates. One instance is not thread-safe.
 public final class Gallery {
     /// Paths of the gallery file, its key and its audit log.
     public let path: String
@@ -51,6 +53,15 @@ public final class Gallery {
         try Self.validate(subject: subject)
         try consent.validate()
         guard !templates.isEmpty else { throw .invalidTemplate("no template given") }
+        try withFileLock { () throws(GalleryError) in
+            contents = try file.read()
+            try enrollLocked(subject: subject, templates: templates, modelSHA256: modelSHA256, consent: consent)
+        }
+    }
+
+    private func enrollLocked(
+        subject: String, templates: [[Float]], modelSHA256: String, consent: Consent
+    ) throws(GalleryError) {
         let model = modelSHA256.lowercased()
         if let expected = contents.modelSHA256, expected != model {
             try audit.append(entry(.refuse, subject, consent: consent, templates: templates.count, model: model,
@@ -81,6 +92,13 @@ public final class Gallery {
     /// Returns false if the subject was not enrolled.
     @discardableResult
     public func erase(subject: String) throws(GalleryError) -> Bool {
+        try withFileLock { () throws(GalleryError) -> Bool in
+            contents = try file.read()
+            return try eraseLocked(subject: subject)
+        }
+    }
+
+    private func eraseLocked(subject: String) throws(GalleryError) -> Bool {
         guard let i = contents.subjects.firstIndex(where: { $0.id == subject }) else { return false }
         var next = contents
         let removed = next.subjects.remove(at: i)
@@ -96,6 +114,15 @@ public final class Gallery {
     @discardableResult
     public func eraseExpired() throws(GalleryError) -> [String] {
         let at = now()
+        // Checked first without the lock: opening a gallery with nothing expired writes nothing.
+        guard contents.subjects.contains(where: { $0.consent.isExpired(at: at) }) else { return [] }
+        return try withFileLock { () throws(GalleryError) -> [String] in
+            contents = try file.read()
+            return try eraseExpiredLocked(at: at)
+        }
+    }
+
+    private func eraseExpiredLocked(at: Date) throws(GalleryError) -> [String] {
         let expired = contents.subjects.filter { $0.consent.isExpired(at: at) }
         guard !expired.isEmpty else { return [] }
         var next = contents
@@ -108,6 +135,20 @@ public final class Gallery {
         }
         logger.info("erased expired enrolments", metadata: ["count": "\(expired.count)"])
         return expired.map(\.id)
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `path + ".lock"` (created 0600 beside the gallery).
+    private func withFileLock<T>(_ body: () throws(GalleryError) -> T) throws(GalleryError) -> T {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(path: lockPath, operation: "open", errno: errno) }
+        defer { close(fd) }
+        StateFileOwner.adopt(fd: fd, directory: (lockPath as NSString).deletingLastPathComponent)
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw .io(path: lockPath, operation: "flock", errno: errno) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     private func entry(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SightlineCore
 
 #if canImport(Glibc)
 import Glibc
@@ -74,6 +75,7 @@ struct GalleryFile: Sendable {
             let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .io(path: keyPath, operation: "create", errno: errno) }
             defer { close(fd) }
+            StateFileOwner.adopt(fd: fd, directory: (keyPath as NSString).deletingLastPathComponent)
             try Self.writeAll(fd, bytes, path: keyPath)
             guard fsync(fd) == 0 else { throw .io(path: keyPath, operation: "fsync", errno: errno) }
             try Self.syncDirectory(of: keyPath)
@@ -92,6 +94,7 @@ struct GalleryFile: Sendable {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
+        StateFileOwner.adopt(fd: fd, directory: (path as NSString).deletingLastPathComponent)
         do throws(GalleryError) {
             try writeAll(fd, bytes, path: temporary)
             guard fsync(fd) == 0 else { throw GalleryError.io(path: temporary, operation: "fsync", errno: errno) }

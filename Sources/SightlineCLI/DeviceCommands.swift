@@ -21,7 +21,7 @@ struct KeygenCommand: ParsableCommand {
 /// `sightline device show`: what an operator registers at the collector.
 struct DeviceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "device", abstract: "Show the device identity.", subcommands: [Show.self])
+        commandName: "device", abstract: "Show the device identity.", subcommands: [Show.self, Rotate.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the device id and public key.")
@@ -45,6 +45,57 @@ struct DeviceCommand: ParsableCommand {
                 enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try enc.encode(obj), as: UTF8.self))
             } else {
+                print("device:     \(key.deviceID)")
+                print("public key: \(key.publicKeyBase64)")
+                print("register:   sightline-collector devices add NAME \(key.publicKeyBase64)")
+            }
+        }
+    }
+}
+
+extension DeviceCommand {
+    /// `sightline device rotate`: a new key (a new device id); the old key and its spool are archived.
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the device key; archive the old key and its spool under STATE_DIR/retired/.",
+            discussion: """
+                Stop the daemon first. The new key is a new device: register it at the collector before the \
+                daemon starts again. Refused while events of the old key are undelivered, unless --force.
+                """)
+
+        @Option(help: "State directory.")
+        var stateDir = "/var/lib/sightline"
+
+        @Flag(help: "Archive the spool even if some events were never delivered.")
+        var force = false
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() throws {
+            let outcome: DeviceRotation.Outcome
+            do {
+                outcome = try DeviceRotation.rotate(stateDirectory: stateDir, force: force)
+            } catch {
+                throw ValidationError("cannot rotate: \(error)")
+            }
+            let key = outcome.newKey
+            if json {
+                struct Report: Encodable {
+                    let old_device: String, device: String, public_key: String, archive: String
+                    let undelivered_archived: Int
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let report = Report(old_device: outcome.oldDevice, device: key.deviceID,
+                                    public_key: key.publicKeyBase64, archive: outcome.archive,
+                                    undelivered_archived: outcome.undeliveredArchived)
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("retired:    \(outcome.oldDevice) → \(outcome.archive)")
+                if outcome.undeliveredArchived > 0 {
+                    print("warning:    \(outcome.undeliveredArchived) undelivered event(s) archived with it")
+                }
                 print("device:     \(key.deviceID)")
                 print("public key: \(key.publicKeyBase64)")
                 print("register:   sightline-collector devices add NAME \(key.publicKeyBase64)")

@@ -18,5 +18,6 @@ struct Sightline: ParsableCommand {
             VerifyCommand.self,
             BenchCommand.self,
             ReplayCommand.self, ScenesCommand.self, EvalCommand.self,
+            DoctorCommand.self,
         ])
 }

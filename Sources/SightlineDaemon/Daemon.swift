@@ -3,11 +3,18 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SightlineConfig
 import SightlineCore
+import UnixSignals
 
-/// Builds the services from a configuration and runs them in one `ServiceGroup`.
+/// Builds the services from a configuration and runs them in one `ServiceGroup`; SIGHUP reloads the
+/// cameras (`ConfigReloader`).
 struct Daemon {
     let configuration: DaemonConfiguration
+    /// The file `configuration` came from, re-read on SIGHUP; nil turns reloading off.
+    let configPath: String?
+    /// The command-line overrides `configuration` had, applied again to each reloaded file.
+    let adjust: @Sendable (inout DaemonConfiguration) -> Void
     let summaryPath: String?
     let detectionsPath: String?
 
@@ -34,34 +41,16 @@ struct Daemon {
             logger.notice("configuration section not handled by this build: ignored", metadata: ["section": "\(section)"])
         }
 
+        // Trapped before anything slow, so that an early SIGHUP cannot end the process (its default action).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
         let events = try configuration.events.map {
             try EventWiring(configuration: $0, cameras: configuration.cameras, logger: logger)
         }
-        let recognition = RecognitionResources(logger: logger, evidence: {
-            sink.keep($0)
-            events?.sink.keep($0)
-        })
-        var pipelines: [CameraPipeline] = []
-        for camera in configuration.cameras where camera.enabled {
-            let relay = SourceStateRelay()
-            let source = try makeSource(for: camera, relay: relay, logger: logger)
-            let settings = CameraPipeline.Settings(
-                camera: camera.id, queueDepth: camera.queueDepth,
-                overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
-                processFPS: camera.processFPS,
-                decode: .init(minWidth: camera.processingWidth, color: false))
-            let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
-            let stages: [any Stage] = [FrameStatsStage()] + faces.stages
-                + trafficStages(for: camera, redactor: faces.redactor, events: events?.sink, logger: logger)
-            let pipeline = CameraPipeline(settings: settings, source: source, stages: stages, logger: logger,
-                                          sink: { detection in
-                                              events?.sink.write(detection)
-                                              sink.write(detection)
-                                          })
-            relay.pipeline = pipeline
-            pipelines.append(pipeline)
-        }
+        let builder = PipelineBuilder(detections: sink, events: events, logger: logger)
+        let first = try builder.build(configuration)
+        if let rules = first.rules { events?.sink.apply(rules) }
+        let pipelines = first.pipelines
 
         let notifier = SystemdNotifier()
         let pipelinesService = PipelinesService(pipelines: pipelines, notifier: notifier, logger: logger)
@@ -74,6 +63,11 @@ struct Daemon {
                                            registry: registry, logger: logger)
             services.insert(.init(service: server), at: 0)
         }
+        if let configPath {
+            services.append(.init(service: ConfigReloader(
+                path: configPath, initial: configuration, adjust: adjust, builder: builder,
+                pipelines: pipelinesService, signals: hangups, notifier: notifier, logger: logger)))
+        }
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval,
                                                            isHealthy: { pipelinesService.isHealthy }, logger: logger)))
@@ -83,7 +77,8 @@ struct Daemon {
         let started = Clocks.monotonicNanos()
         try await group.run()
         sink.close()
-        let report = RunSummary(pipelines: pipelines, wallSeconds: Double(Clocks.monotonicNanos() - started) / 1e9)
+        let report = RunSummary(runs: pipelinesService.runs,
+                                wallSeconds: Double(Clocks.monotonicNanos() - started) / 1e9)
         report.log(to: logger)
         if let summaryPath { try report.write(to: summaryPath) }
     }

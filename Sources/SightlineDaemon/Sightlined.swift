@@ -4,10 +4,11 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SightlineConfig
 import SightlineCore
 
 /// `sightlined`: the Sightline daemon. One pipeline per configured camera, Prometheus metrics on
-/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT.
+/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT, configuration reload on SIGHUP.
 @main
 struct Sightlined: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,9 @@ struct Sightlined: AsyncParsableCommand {
     @Option(name: .customLong("check-config"), help: "Validate FILE, print every problem with its line, and exit.")
     var checkConfig: String?
 
+    @Flag(name: .customLong("config-reference"), help: "Print the configuration reference (Markdown) and exit.")
+    var configReference = false
+
     @Option(name: .long, help: "Write a JSON summary of what each camera did to FILE at exit.")
     var summary: String?
 
@@ -32,6 +36,10 @@ struct Sightlined: AsyncParsableCommand {
     var metricsPort: Int?
 
     mutating func run() async throws {
+        if configReference {
+            FileHandle.standardOutput.write(Data(ConfigReference.markdown().utf8))
+            return
+        }
         if let path = checkConfig {
             let configuration = try loadOrExit(path)
             var report = "\(path): OK, \(configuration.cameras.count) camera(s)\n"
@@ -45,8 +53,13 @@ struct Sightlined: AsyncParsableCommand {
             throw ValidationError("--config FILE is required (or --check-config FILE)")
         }
         var configuration = try loadOrExit(path)
-        if let metricsPort { configuration.metrics.port = metricsPort }
-        try await Daemon(configuration: configuration, summaryPath: summary, detectionsPath: detections).run()
+        let metricsPort = self.metricsPort
+        let adjust: @Sendable (inout DaemonConfiguration) -> Void = { configuration in
+            if let metricsPort { configuration.metrics.port = metricsPort }
+        }
+        adjust(&configuration)
+        try await Daemon(configuration: configuration, configPath: path, adjust: adjust, summaryPath: summary,
+                         detectionsPath: detections).run()
     }
 
     private func loadOrExit(_ path: String) throws -> DaemonConfiguration {

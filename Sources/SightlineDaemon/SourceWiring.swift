@@ -1,5 +1,6 @@
 import Capture
 import Logging
+import SightlineConfig
 import SightlineCore
 
 /// Forwards a reconnecting camera's online/offline changes to its pipeline, which is built after

@@ -28,8 +28,10 @@ public struct TrafficConfigurationReader {
     /// Keys of `traffic:`.
     public static let keys = ["signal", "stop_line", "direction", "grace_seconds", "min_area", "lanes", "region",
                               "tuning"]
-    static let signalKeys = ["red", "amber", "green"]
-    static let tuningKeys = ["lock_frames", "dark_seconds", "lamp_contrast", "model_width", "threshold",
+    /// Keys of `traffic.signal:`.
+    public static let signalKeys = ["red", "amber", "green"]
+    /// Keys of `traffic.tuning:`.
+    public static let tuningKeys = ["lock_frames", "dark_seconds", "lamp_contrast", "model_width", "threshold",
                              "learning_rate", "confirm_hits", "coast_frames"]
 
     /// Everything found so far, in walk order.

@@ -40,18 +40,23 @@ import Testing
             p.standardOutput = pipe
             p.standardError = FileHandle.nullDevice
             try p.run()
-            // The first rounds kill during start-up (key creation, schema), later ones mid-stream.
-            let delay =
-                round < 5
-                ? UInt32.random(in: 0..<15_000, using: &generator)
-                : UInt32.random(in: 15_000..<100_000, using: &generator)
-            usleep(delay)
+            // The first rounds kill during start-up (key creation, schema), later ones mid-stream: once the
+            // emitter has reported its first event (so a loaded machine's slow start-up cannot turn every round
+            // into a start-up kill), after a random further delay.
+            var output = Data()
+            if round < 5 {
+                usleep(UInt32.random(in: 0..<15_000, using: &generator))
+            } else {
+                output = pipe.fileHandleForReading.availableData
+                usleep(UInt32.random(in: 0..<50_000, using: &generator))
+            }
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
             }
             p.waitUntilExit()
-            let reported = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            output += pipe.fileHandleForReading.readDataToEndOfFile()
+            let reported = String(decoding: output, as: UTF8.self)
                 .split(separator: "\n").compactMap { UInt64($0) }
             guard FileManager.default.fileExists(atPath: dir + "/" + EventSpool.fileName) else { continue }
             let key = try DeviceKey.load(path: dir + "/" + DeviceKey.fileName)

@@ -95,7 +95,8 @@ final class ManualClock: @unchecked Sendable {
         #expect(!contains(box, Array("0.375".utf8)) && !contains(box, Array("0.625".utf8)))
         #expect(contains(box, Array("carol".utf8)))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["g", "g.audit", "g.key"])  // no temporary file left behind
+        #expect(files == ["g", "g.audit", "g.key", "g.lock"])  // no temporary file left behind
+        #expect(try FileManager.default.attributesOfItem(atPath: path + ".lock")[.size] as? Int == 0)  // holds nothing
         #expect(try Gallery(path: path).subjects.map(\.id) == ["carol"])
     }
 

@@ -1,3 +1,4 @@
+@testable import SightlineConfig
 @testable import SightlineDaemon
 import Testing
 

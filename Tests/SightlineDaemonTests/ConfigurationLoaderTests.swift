@@ -1,4 +1,5 @@
 import Foundation
+@testable import SightlineConfig
 @testable import SightlineDaemon
 import Testing
 

@@ -1,5 +1,6 @@
 import EventLog
 import Forwarder
+@testable import SightlineConfig
 import Testing
 @testable import SightlineDaemon
 

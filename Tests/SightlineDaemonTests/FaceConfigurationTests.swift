@@ -1,3 +1,4 @@
+@testable import SightlineConfig
 import Testing
 @testable import SightlineDaemon
 

@@ -4,6 +4,7 @@ import Imaging
 import Logging
 import Matcher
 import MetricsTestKit
+@testable import SightlineConfig
 import SightlineCore
 @testable import SightlineDaemon
 import SightlineTestKit

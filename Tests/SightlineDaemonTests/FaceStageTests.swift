@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+@testable import SightlineConfig
 import SightlineCore
 import Testing
 @testable import SightlineDaemon

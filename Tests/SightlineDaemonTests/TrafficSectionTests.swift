@@ -1,4 +1,5 @@
 import Foundation
+@testable import SightlineConfig
 @testable import SightlineDaemon
 import Testing
 import Traffic
@@ -62,9 +63,11 @@ import Traffic
     @Test func theTrafficStageIsWiredOnlyWhereConfigured() throws {
         let configuration = try ConfigLoader.parse(yaml: Self.valid, file: "t.yaml")
         let camera = try #require(configuration.cameras.first)
-        #expect(trafficStages(for: camera, redactor: nil, events: nil, logger: .init(label: "t")).map(\.name) == ["traffic"])
+        var rules = EventSink.Rules()
+        #expect(trafficStages(for: camera, redactor: nil, events: nil, rules: &rules, logger: .init(label: "t"))
+            .map(\.name) == ["traffic"])
         var plain = camera
         plain.traffic = nil
-        #expect(trafficStages(for: plain, redactor: nil, events: nil, logger: .init(label: "t")).isEmpty)
+        #expect(trafficStages(for: plain, redactor: nil, events: nil, rules: &rules, logger: .init(label: "t")).isEmpty)
     }
 }

@@ -33,6 +33,65 @@ def phase_at(t):
     return CYCLE[-1][0]
 
 
+# Vehicles: (lane, start time s, speed px/s, length px, colour)
+VEHICLES = [
+    (0, 0.0, 120, 90, (180, 30, 30)),
+    (1, 1.5, 150, 110, (30, 60, 170)),
+    (0, 5.4, 140, 80, (220, 220, 220)),   # enters on red
+    (1, 6.5, 110, 100, (40, 140, 60)),    # crosses on red
+    (0, 8.5, 160, 90, (200, 160, 20)),
+]
+
+
+def render(frames, fps, rng, truth):
+    """Yields each frame of the scene as an RGB uint8 array (with sensor noise drawn from `rng`) and appends
+    the signal phases and stop-line crossings to `truth`."""
+    background = np.zeros((H, W, 3), np.float32)
+    background[:] = (96, 110, 96)                       # verge
+    background[:, 200:430] = (70, 70, 74)               # road
+    background[:, 313:317] = (200, 200, 170)            # centre line
+    background[STOP_Y:STOP_Y + 6, 200:430] = (235, 235, 235)
+    background[20:124, 594:630] = (25, 25, 25)          # signal housing
+    crossed = set()
+    last_phase = None
+    for i in range(frames):
+        t = i / fps
+        phase = phase_at(t)
+        if phase != last_phase:
+            truth["phases"].append({"frame": i, "time": round(t, 4), "state": phase})
+            last_phase = phase
+        light = 1.0 + 0.08 * np.sin(t / 3.0)           # slow exposure drift
+        frame = background * light
+        img = Image.fromarray(np.clip(frame, 0, 255).astype(np.uint8))
+        draw = ImageDraw.Draw(img)
+        for name, (a, b, c, d) in SIGNAL.items():
+            lit = name == phase
+            colour = {"red": (255, 40, 30), "amber": (255, 170, 0), "green": (40, 230, 80)}[name]
+            draw.ellipse((a, b, c, d), fill=colour if lit else tuple(v // 6 for v in colour))
+        for n, (lane, start, speed, length, colour) in enumerate(VEHICLES):
+            if t < start:
+                continue
+            bottom = H + length - (t - start) * speed
+            top = bottom - length
+            if bottom < 0:
+                continue
+            x0, x1 = LANES[lane]
+            draw.rectangle((x0 + 8, top, x1 - 8, bottom), fill=colour)
+            draw.rectangle((x0 + 16, top + 12, x1 - 16, top + length * 0.35), fill=(30, 35, 45))
+            if n not in crossed and bottom <= STOP_Y:
+                crossed.add(n)
+                truth["crossings"].append({"vehicle": n, "frame": i, "time": round(t, 4), "signal": phase})
+        pixels = np.asarray(img).astype(np.int16)
+        pixels += rng.integers(-3, 4, size=pixels.shape, dtype=np.int16)   # sensor noise
+        yield np.clip(pixels, 0, 255).astype(np.uint8)
+
+
+def empty_truth(fps):
+    return {"width": W, "height": H, "fps": fps, "stop_line": [[200, STOP_Y], [430, STOP_Y]],
+            "signal": {k: [[a, b], [c, b], [c, d], [a, d]] for k, (a, b, c, d) in SIGNAL.items()},
+            "phases": [], "crossings": []}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -42,58 +101,11 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-
-    # Vehicles: (lane, start time s, speed px/s, length px, colour)
-    vehicles = [
-        (0, 0.0, 120, 90, (180, 30, 30)),
-        (1, 1.5, 150, 110, (30, 60, 170)),
-        (0, 5.4, 140, 80, (220, 220, 220)),   # enters on red
-        (1, 6.5, 110, 100, (40, 140, 60)),    # crosses on red
-        (0, 8.5, 160, 90, (200, 160, 20)),
-    ]
-    background = np.zeros((H, W, 3), np.float32)
-    background[:] = (96, 110, 96)                       # verge
-    background[:, 200:430] = (70, 70, 74)               # road
-    background[:, 313:317] = (200, 200, 170)            # centre line
-    background[STOP_Y:STOP_Y + 6, 200:430] = (235, 235, 235)
-    background[20:124, 594:630] = (25, 25, 25)          # signal housing
-    truth = {"width": W, "height": H, "fps": args.fps, "stop_line": [[200, STOP_Y], [430, STOP_Y]],
-             "signal": {k: [[a, b], [c, b], [c, d], [a, d]] for k, (a, b, c, d) in SIGNAL.items()},
-             "phases": [], "crossings": []}
-    crossed = set()
-    last_phase = None
+    truth = empty_truth(args.fps)
     with open(args.out, "wb") as out:
-        for i in range(args.frames):
-            t = i / args.fps
-            phase = phase_at(t)
-            if phase != last_phase:
-                truth["phases"].append({"frame": i, "time": round(t, 4), "state": phase})
-                last_phase = phase
-            light = 1.0 + 0.08 * np.sin(t / 3.0)           # slow exposure drift
-            frame = background * light
-            img = Image.fromarray(np.clip(frame, 0, 255).astype(np.uint8))
-            draw = ImageDraw.Draw(img)
-            for name, (a, b, c, d) in SIGNAL.items():
-                lit = name == phase
-                colour = {"red": (255, 40, 30), "amber": (255, 170, 0), "green": (40, 230, 80)}[name]
-                draw.ellipse((a, b, c, d), fill=colour if lit else tuple(v // 6 for v in colour))
-            for n, (lane, start, speed, length, colour) in enumerate(vehicles):
-                if t < start:
-                    continue
-                bottom = H + length - (t - start) * speed
-                top = bottom - length
-                if bottom < 0:
-                    continue
-                x0, x1 = LANES[lane]
-                draw.rectangle((x0 + 8, top, x1 - 8, bottom), fill=colour)
-                draw.rectangle((x0 + 16, top + 12, x1 - 16, top + length * 0.35), fill=(30, 35, 45))
-                if n not in crossed and bottom <= STOP_Y:
-                    crossed.add(n)
-                    truth["crossings"].append({"vehicle": n, "frame": i, "time": round(t, 4), "signal": phase})
-            pixels = np.asarray(img).astype(np.int16)
-            pixels += rng.integers(-3, 4, size=pixels.shape, dtype=np.int16)   # sensor noise
+        for pixels in render(args.frames, args.fps, rng, truth):
             buf = io.BytesIO()
-            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=args.quality)
+            Image.fromarray(pixels).save(buf, "JPEG", quality=args.quality)
             out.write(buf.getvalue())
     with open(args.out.rsplit(".", 1)[0] + ".truth.json", "w") as f:
         json.dump(truth, f, indent=1)

@@ -76,15 +76,18 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Discards everything queued (used on shutdown so the consumer stops promptly).
-    func clear() {
+    /// Discards everything queued (used on shutdown so the consumer stops promptly); returns how many.
+    @discardableResult
+    func clear() -> Int {
         condition.lock()
+        defer { condition.unlock() }
+        let discarded = count
         while count > 0 {
             buffer[head] = nil
             head = (head + 1) % capacity
             count -= 1
         }
-        condition.unlock()
+        return discarded
     }
 
     var depth: Int {

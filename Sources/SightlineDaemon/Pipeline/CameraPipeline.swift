@@ -25,7 +25,7 @@ final class CameraPipeline: @unchecked Sendable {
     let settings: Settings
     let counters = PipelineCounters()
     private let source: FrameSource
-    private let stages: [Stage]
+    let stages: [Stage]
     private let sink: @Sendable (Detection) -> Void
     private let logger: Logger
     private let queue: BoundedQueue<CapturedFrame>
@@ -46,15 +46,23 @@ final class CameraPipeline: @unchecked Sendable {
     }
 
     /// Runs until the source ends (finite footage) or `stop()` is called; returns when the
-    /// processing side has finished the frames it had.
+    /// processing side has finished the frames it had and the capture side has closed the source.
     func run() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let capture = Thread { [self] in captureLoop() }
+            let ended = ThreadCountdown(2) { [self] in
+                // A frame captured while stopping may arrive after processing ended: dropped too.
+                discardQueued()
+                done.resume()
+            }
+            let capture = Thread { [self] in
+                captureLoop()
+                ended.arrive()
+            }
             capture.name = "capture-\(settings.camera)"
             capture.start()
             let processing = Thread { [self] in
                 processingLoop()
-                done.resume()
+                ended.arrive()
             }
             processing.name = "process-\(settings.camera)"
             processing.start()
@@ -69,12 +77,19 @@ final class CameraPipeline: @unchecked Sendable {
     }
 
     /// Asks both threads to stop. The capture thread notices between frames (a live source
-    /// returns within its poll timeout); queued frames are discarded.
+    /// returns within its poll timeout); queued frames are discarded and counted as dropped.
     func stop() {
         stopping.set()
         (source as? InterruptibleSource)?.interrupt()
-        queue.clear()
+        discardQueued()
         queue.finish()
+    }
+
+    private func discardQueued() {
+        let discarded = queue.clear()
+        guard discarded > 0 else { return }
+        counters.update { $0.dropped += UInt64(discarded) }
+        metrics.dropped.increment(by: Int64(discarded))
     }
 
     // MARK: capture side
@@ -164,6 +179,8 @@ final class CameraPipeline: @unchecked Sendable {
         options.color = options.color || stages.contains { $0.needsColor }
         let decoder = FrameDecoder(camera: settings.camera, options: options)
         var corruptLogged = 0
+        let began = Clocks.monotonicNanos()
+        defer { counters.update { $0.processingWallNanos = Clocks.monotonicNanos() - began } }
         while let captured = queue.pop() {
             let start = Clocks.monotonicNanos()
             counters.update { $0.lastProcessedMonotonic = start }
@@ -207,6 +224,26 @@ final class CameraPipeline: @unchecked Sendable {
                 counters.update { $0.stageNanos += elapsed }
             }
         }
+    }
+}
+
+/// Calls `body` once `count` threads have arrived.
+final class ThreadCountdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+    private let body: () -> Void
+
+    init(_ count: Int, body: @escaping () -> Void) {
+        remaining = count
+        self.body = body
+    }
+
+    func arrive() {
+        let last = lock.withLock {
+            remaining -= 1
+            return remaining == 0
+        }
+        if last { body() }
     }
 }
 

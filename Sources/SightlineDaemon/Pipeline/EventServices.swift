@@ -2,6 +2,7 @@ import EventLog
 import Forwarder
 import Logging
 import ServiceLifecycle
+import SightlineConfig
 
 /// The event log's upkeep as a service: checkpoints on time, retention and the disk budget while
 /// running; on shutdown (after the pipelines stopped) it emits the crossings still waiting for
@@ -57,7 +58,8 @@ struct EventWiring {
                           metadata: ["device": "\(key.deviceID)", "public_key": "\(key.publicKeyBase64)"])
         }
         log = try EventLog(configuration: configuration.log, key: key, logger: logger)
-        sink = EventSink(log: log, configuration: configuration, cameras: cameras, logger: logger)
+        sink = EventSink(log: log, rules: EventSink.Rules(configuration: configuration, cameras: cameras),
+                         logger: logger)
         var services: [any Service] = []
         if let collector = configuration.collector {
             let forwarder = try Forwarder(configuration: collector, spool: log.spool, logger: logger)

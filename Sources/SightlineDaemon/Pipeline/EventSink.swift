@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Logging
 import Metrics
+import SightlineConfig
 import SightlineCore
 import Traffic
 
@@ -14,37 +15,52 @@ import Traffic
 /// frame; it is emitted without them if a later traffic detection of that camera, or `flush`, comes
 /// first. Thread-safe: pipelines call it from their own threads.
 final class EventSink: @unchecked Sendable {
+    /// What the sink does per camera: the event types it signs, its rate limit, and whether its traffic
+    /// stage delivers crossing evidence. Built with each set of pipelines; replaced on a reload.
+    struct Rules: Sendable, Equatable {
+        var types: [String: Set<String>] = [:]
+        var limits: [String: Int] = [:]
+        /// Cameras whose crossings wait for the traffic stage's redacted frames.
+        var trafficEvidenceCameras: Set<String> = []
+
+        /// No camera listed: every type is emitted, without a rate limit.
+        init() {}
+
+        init(configuration: EventsConfiguration, cameras: [CameraConfiguration]) {
+            for camera in cameras {
+                types[camera.id] = camera.events.types
+                limits[camera.id] = camera.events.maxPerMinute ?? configuration.maxPerMinute
+            }
+        }
+
+        /// Whether `camera` emits `type` at all (its `events.types`).
+        func emits(_ type: String, camera: String) -> Bool {
+            types[camera].map { $0.contains(type) } ?? true
+        }
+    }
+
     private let log: EventLog
     private let logger: Logger
-    private let types: [String: Set<String>]
-    private let limits: [String: Int]
     private let lock = NSLock()
+    private var rules: Rules
     private var windows: [String: (minute: Int64, count: Int)] = [:]
     private var faceEvidence: [String: [UInt8]] = [:]
     private var waitingCrossings: [String: [Detection]] = [:]
-    private var trafficEvidenceCameras: Set<String> = []
 
-    init(log: EventLog, configuration: EventsConfiguration, cameras: [CameraConfiguration], logger: Logger) {
+    init(log: EventLog, rules: Rules, logger: Logger) {
         self.log = log
         self.logger = logger
-        var types: [String: Set<String>] = [:]
-        var limits: [String: Int] = [:]
-        for camera in cameras {
-            types[camera.id] = camera.events.types
-            limits[camera.id] = camera.events.maxPerMinute ?? configuration.maxPerMinute
-        }
-        self.types = types
-        self.limits = limits
+        self.rules = rules
     }
 
-    /// Whether `camera` emits `type` at all (its `events.types`).
+    /// Replaces the per-camera rules (a configuration reload, between two sets of pipelines).
+    func apply(_ rules: Rules) {
+        lock.withLock { self.rules = rules }
+    }
+
+    /// Whether `camera` emits `type` under the current rules.
     func emits(_ type: String, camera: String) -> Bool {
-        types[camera].map { $0.contains(type) } ?? true
-    }
-
-    /// Marks `camera` as one whose traffic stage delivers crossing evidence (so crossings wait for it).
-    func expectTrafficEvidence(camera: String) {
-        lock.withLock { _ = trafficEvidenceCameras.insert(camera) }
+        lock.withLock { rules.emits(type, camera: camera) }
     }
 
     func write(_ detection: Detection) {
@@ -57,7 +73,8 @@ final class EventSink: @unchecked Sendable {
                 waitingCrossings[detection.camera] = earlier.filter { $0.frameSeq >= detection.frameSeq }
             }
             guard admit(detection) else { return }
-            if detection.type == "traffic.red_light_crossing", trafficEvidenceCameras.contains(detection.camera) {
+            if detection.type == "traffic.red_light_crossing",
+               rules.trafficEvidenceCameras.contains(detection.camera) {
                 waitingCrossings[detection.camera, default: []].append(detection)
                 return
             }
@@ -107,7 +124,7 @@ final class EventSink: @unchecked Sendable {
     /// Counts the detection in its camera and type's minute; false (counted, logged once a minute)
     /// when over the limit. Call with the lock held.
     private func admit(_ detection: Detection) -> Bool {
-        let limit = limits[detection.camera] ?? Int.max
+        let limit = rules.limits[detection.camera] ?? Int.max
         let key = detection.camera + "\u{0}" + detection.type
         let minute = Int64(Clocks.monotonicNanos() / 60_000_000_000)
         var window: (minute: Int64, count: Int) = (minute, 0)

@@ -31,6 +31,8 @@ final class FaceRecognition {
     private var tracker: FaceTracker
     private var confirmation: TemporalConfirmation
     private var liveTracks: Set<Int> = []
+    /// Face boxes blurred in match evidence so far (for the run summary).
+    private(set) var evidenceBoxesBlurred = 0
     private let matches: Counter
     private let recognitionTime: Metrics.Timer
     private let logger: Logger
@@ -126,8 +128,9 @@ final class FaceRecognition {
     {
         var picture = image
         var blurred: [FaceBox] = []
-        for box in boxes where box != matched && !blurred.contains(box) { blurred.append(box) }
+        for box in boxes where box != matched && !box.isEmpty && !blurred.contains(box) { blurred.append(box) }
         blurStyle.apply(to: &picture, boxes: blurred)
+        evidenceBoxesBlurred += blurred.count
         guard let jpeg = try? JPEGEncoder.encode(picture, quality: 85) else {
             logger.warning("face match evidence dropped: JPEG encoding failed", metadata: ["camera": "\(camera)"])
             return nil

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Matcher
 import Metrics
+import SightlineConfig
 import SightlineCore
 
 /// The face stage: detects faces (through the camera's `TrackedFaceRedactor`, which keeps them tracked for
@@ -10,7 +11,8 @@ import SightlineCore
 ///
 /// `face.detected` carries boxes in source pixels and scores, never an identity. Only when the camera enables
 /// `faces.recognize` does the stage also hand those faces to `FaceRecognition`, which reports confirmed
-/// `face.match`es of enrolled subjects.
+/// `face.match`es of enrolled subjects; `face.detected` then carries the count alone, since a box beside a
+/// `face.match` of the same frame would mark every other face as one that matched nobody.
 final class FaceStage: Stage {
     let name = "faces"
     let redactor: TrackedFaceRedactor
@@ -19,6 +21,11 @@ final class FaceStage: Stage {
     let recognition: FaceRecognition?
     private let faces: Counter
     private let detectorTime: Metrics.Timer
+    /// Faces reported so far (one per face per detector frame), for the run summary.
+    private(set) var facesReported: UInt64 = 0
+
+    /// Face boxes blurred in evidence kept so far: crossing frames (through the redactor) and match images.
+    var facesBlurred: UInt64 { UInt64(redactor.boxesBlurred + (recognition?.evidenceBoxesBlurred ?? 0)) }
 
     /// Recognition aligns colour chips, so it asks the decoder for RGB.
     var needsColor: Bool { recognition != nil }
@@ -39,9 +46,14 @@ final class FaceStage: Stage {
         let scale = frame.scaleToSource
         let reported = detections.filter { Double($0.box.width) * scale >= Double(minSize) }
         faces.increment(by: reported.count)
+        facesReported += UInt64(reported.count)
         // Called on every detector frame, faces or not, so that tracks end when their face leaves.
         let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
         guard !reported.isEmpty else { return matches }
+        if recognition != nil {
+            return [Detection(type: "face.detected", camera: frame.camera, frameSeq: frame.seq,
+                              wallNanos: frame.wallNanos, body: ["count": .int(Int64(reported.count))])] + matches
+        }
         let boxes: [JSONValue] = reported.map { face in
             .array([face.box.left, face.box.top, face.box.right, face.box.bottom].map {
                 .int(Int64((Double($0) * scale).rounded()))

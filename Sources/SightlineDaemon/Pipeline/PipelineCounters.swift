@@ -15,6 +15,8 @@ struct PipelineCounts: Sendable, Equatable {
     var decodeNanos: UInt64 = 0
     var stageNanos: UInt64 = 0
     var reconnects: UInt64 = 0
+    /// Wall time the processing thread ran, set when it finishes (0 before).
+    var processingWallNanos: UInt64 = 0
     var online = false
     /// Monotonic time the camera went offline; nil while online (or never seen).
     var offlineSince: UInt64?

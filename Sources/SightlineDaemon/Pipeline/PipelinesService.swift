@@ -1,40 +1,124 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SightlineCore
 
-/// Runs every camera pipeline as its own child task and returns when all have ended.
+/// Runs every camera pipeline as its own child task and returns when all have ended; a configuration
+/// reload replaces the whole set (one *generation*) with another while the service keeps running.
 ///
 /// Live cameras never end on their own (they reconnect), so in production this runs until
 /// shutdown; with finite footage the daemon shuts down once every file is played.
+///
+/// Between two generations the old pipelines are stopped the way shutdown stops them (frames still
+/// queued are discarded and counted as dropped, see `CameraPipeline.stop()`), and both of each
+/// pipeline's threads have ended before the new ones start, so a camera is never opened twice.
 final class PipelinesService: Service, @unchecked Sendable {
-    let pipelines: [CameraPipeline]
+    /// One pipeline as it ran, for the run summary.
+    struct Run {
+        let pipeline: CameraPipeline
+        /// 1 for the pipelines of the starting configuration, +1 for each reload applied.
+        let generation: Int
+        let startedNanos: UInt64
+        var endedNanos: UInt64?
+    }
+
+    private struct Pending {
+        var pipelines: [CameraPipeline]
+        var beforeStart: @Sendable () -> Void
+        var started: CheckedContinuation<Bool, Never>
+    }
+
     private let notifier: SystemdNotifier
     private let logger: Logger
+    private let lock = NSLock()
+    private var current: [CameraPipeline]
+    private var generation = 0
+    private var pending: Pending?
+    private var shuttingDown = false
+    private var finished = false
+    private var history: [Run] = []
 
     init(pipelines: [CameraPipeline], notifier: SystemdNotifier, logger: Logger) {
-        self.pipelines = pipelines
+        current = pipelines
         self.notifier = notifier
         self.logger = logger
     }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for pipeline in pipelines {
-                    group.addTask { await pipeline.run() }
+            var next: [CameraPipeline]? = lock.withLock { current }
+            while let pipelines = next {
+                let (number, started) = lock.withLock { () -> (Int, CheckedContinuation<Bool, Never>?) in
+                    generation += 1
+                    let now = Clocks.monotonicNanos()
+                    history += pipelines.map { Run(pipeline: $0, generation: generation, startedNanos: now) }
+                    defer { pending = nil }
+                    return (generation, pending?.started)
                 }
-                notifier.notify("READY=1\nSTATUS=processing \(pipelines.count) camera(s)")
-                logger.info("ready", metadata: ["cameras": "\(pipelines.map(\.settings.camera))"])
-                await group.waitForAll()
+                await withTaskGroup(of: Void.self) { group in
+                    for pipeline in pipelines {
+                        group.addTask { await pipeline.run() }
+                    }
+                    if number == 1 {
+                        notifier.notify("READY=1\nSTATUS=processing \(pipelines.count) camera(s)")
+                        logger.info("ready", metadata: ["cameras": "\(pipelines.map(\.settings.camera))"])
+                    }
+                    started?.resume(returning: true)
+                    await group.waitForAll()
+                }
+                let replacement = lock.withLock {
+                    let now = Clocks.monotonicNanos()
+                    for index in history.indices where history[index].generation == number {
+                        history[index].endedNanos = now
+                    }
+                    return shuttingDown ? nil : pending
+                }
+                // Outside the lock: it may write events. If shutdown begins meanwhile, nothing new starts.
+                replacement?.beforeStart()
+                next = lock.withLock {
+                    guard let replacement, !shuttingDown else {
+                        finished = true
+                        return nil
+                    }
+                    current = replacement.pipelines
+                    return replacement.pipelines
+                }
             }
-        } onGracefulShutdown: { [pipelines, notifier, logger] in
+        } onGracefulShutdown: { [self] in
             notifier.notify("STOPPING=1")
             logger.info("stopping pipelines")
-            for pipeline in pipelines { pipeline.stop() }
+            let (running, waiting) = lock.withLock {
+                shuttingDown = true
+                defer { pending = nil }
+                return (current, pending)
+            }
+            waiting?.started.resume(returning: false)
+            for pipeline in running { pipeline.stop() }
         }
         logger.info("all pipelines ended")
     }
 
+    /// Stops the running pipelines and starts `pipelines` in their place, calling `beforeStart` in
+    /// between (when no pipeline of either set runs). Returns once the new ones are started: true, or
+    /// false when the daemon is shutting down or every pipeline has already ended (finite footage).
+    func replace(with pipelines: [CameraPipeline], beforeStart: @escaping @Sendable () -> Void) async -> Bool {
+        await withCheckedContinuation { (started: CheckedContinuation<Bool, Never>) in
+            let running: [CameraPipeline]? = lock.withLock {
+                guard !shuttingDown, !finished, pending == nil else { return nil }
+                pending = Pending(pipelines: pipelines, beforeStart: beforeStart, started: started)
+                return current
+            }
+            guard let running else {
+                started.resume(returning: false)
+                return
+            }
+            for pipeline in running { pipeline.stop() }
+        }
+    }
+
     /// True while every processing side keeps up or is idle (see `CameraPipeline.isProcessingAlive`).
-    var isHealthy: Bool { pipelines.allSatisfy { $0.isProcessingAlive } }
+    var isHealthy: Bool { lock.withLock { current }.allSatisfy { $0.isProcessingAlive } }
+
+    /// Every pipeline that ran, in the order started.
+    var runs: [Run] { lock.withLock { history } }
 }

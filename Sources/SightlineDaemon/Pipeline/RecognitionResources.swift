@@ -2,6 +2,7 @@ import FaceKit
 import Logging
 import Matcher
 import Metrics
+import SightlineConfig
 import Synchronization
 
 /// What the cameras that recognise faces share: each gallery (one `RecognitionGallery` per file, so expiry is

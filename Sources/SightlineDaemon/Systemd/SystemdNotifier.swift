@@ -42,6 +42,17 @@ struct SystemdNotifier: Sendable {
         return sent == payload.count
     }
 
+    /// `RELOADING=1` with `MONOTONIC_USEC` (CLOCK_MONOTONIC in µs), which `Type=notify-reload` needs to
+    /// match the notification with the reload it asked for; `READY=1` must follow when the reload ends,
+    /// whether it was applied or refused.
+    @discardableResult
+    func notifyReloading(status: String) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let micros = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        return notify("RELOADING=1\nMONOTONIC_USEC=\(micros)\nSTATUS=\(status)")
+    }
+
     /// Half of `$WATCHDOG_USEC` when the watchdog is enabled for this process (`$WATCHDOG_PID`
     /// unset or ours), as sd_watchdog_enabled(3) decides.
     static func watchdogInterval(environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration? {
