@@ -231,6 +231,7 @@ let package = Package(
             name: "SightlineCLITests",
             dependencies: [
                 "Matcher", "SightlineCLI", "SightlineConfig", "SightlineTestKit", "Capture", "EventLog",
+                "FaceKit", "Imaging", "SightlineCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

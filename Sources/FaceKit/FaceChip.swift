@@ -84,7 +84,6 @@ public enum FaceChipExtractor {
         // grow_rect, intersect with the image, then dlib's drectangle → rectangle rounding.
         let bounds = FaceBox(rounding: max(minX - grow, 0), max(minY - grow, 0),
                              min(maxX + grow, Double(image.width - 1)), min(maxY + grow, Double(image.height - 1)))
-        var source = crop(image, bounds)
         var level = -1
         var local = (details.left - Double(bounds.left), details.top - Double(bounds.top),
                      details.right - Double(bounds.left), details.bottom - Double(bounds.top))
@@ -92,8 +91,18 @@ public enum FaceChipExtractor {
             level += 1
             local = halved(local)
         }
+        // The sampler reads whole 8-byte words and sends samples outside the source to a zero row after it.
+        var source: (pixels: [UInt8], width: Int, height: Int)
         if level >= 0 {
-            for _ in 0...level { source = DlibResampling.halfDown(source) }
+            var halved = crop(image, bounds)
+            for _ in 0...level { halved = DlibResampling.halfDown(halved) }
+            var pixels = halved.pixels
+            pixels.append(contentsOf: repeatElement(0, count: FaceChipSampler.padding(rowBytes: halved.stride)))
+            source = (pixels, halved.width, halved.height)
+        } else {
+            let width = bounds.isEmpty ? 0 : bounds.width, height = bounds.isEmpty ? 0 : bounds.height
+            source = (paddedCrop(image, bounds, padding: FaceChipSampler.padding(rowBytes: width * image.channels)),
+                      width, height)
         }
         let localCentre = ((local.0 + local.2) / 2, (local.1 + local.3) / 2)
         let p0 = rotate((local.0, local.1), about: localCentre, by: details.angle)  // chip (0, 0)
@@ -102,17 +111,17 @@ public enum FaceChipExtractor {
         let cols = Double(details.cols - 1), rows = Double(details.rows - 1)
         let ax = (p1.0 - p0.0) / cols, ay = (p1.1 - p0.1) / cols
         let bx = (p2.0 - p0.0) / rows, by = (p2.1 - p0.1) / rows
-        var out = Image(width: details.cols, height: details.rows, channels: source.channels)
-        let width = source.width, height = source.height, channels = source.channels
-        source.pixels.append(contentsOf: repeatElement(0, count: 8))  // FaceChipSampler reads 8 bytes at a time
-        source.pixels.withUnsafeBufferPointer { src in
-            out.pixels.withUnsafeMutableBufferPointer { dst in
-                FaceChipSampler.sample(src.baseAddress!, width: width, height: height, channels: channels,
+        let channels = image.channels
+        let count = details.cols * details.rows * channels
+        let pixels = source.pixels.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
+                FaceChipSampler.sample(src.baseAddress!, width: source.width, height: source.height, channels: channels,
                                        cols: details.cols, rows: details.rows, ax: ax, ay: ay, bx: bx, by: by,
                                        ox: p0.0, oy: p0.1, into: dst.baseAddress!)
+                initialized = count
             }
         }
-        return out
+        return Image(width: details.cols, height: details.rows, channels: channels, pixels: pixels)
     }
 
     /// Bilinear sampling through the affine map (x, y) = (ax·c + bx·r + ox, ay·c + by·r + oy), in double as
@@ -157,17 +166,26 @@ public enum FaceChipExtractor {
 
     private static func crop(_ image: Image, _ box: FaceBox) -> Image {
         guard !box.isEmpty else { return Image(width: 0, height: 0, channels: image.channels) }
-        var out = Image(width: box.width, height: box.height, channels: image.channels)
-        let rowBytes = box.width * image.channels
-        image.pixels.withUnsafeBufferPointer { src in
-            out.pixels.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<box.height {
+        return Image(width: box.width, height: box.height, channels: image.channels,
+                     pixels: paddedCrop(image, box, padding: 0))
+    }
+
+    /// The pixels of `box` (row-major, no row padding) followed by `padding` zero bytes.
+    private static func paddedCrop(_ image: Image, _ box: FaceBox, padding: Int) -> [UInt8] {
+        let rowBytes = box.isEmpty ? 0 : box.width * image.channels
+        let rows = box.isEmpty ? 0 : box.height
+        let count = rows * rowBytes + padding
+        return image.pixels.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
+                let dst = dst.baseAddress!
+                for r in 0..<rows {
                     let start = ((box.top + r) * image.width + box.left) * image.channels
-                    (dst.baseAddress! + r * rowBytes).update(from: src.baseAddress! + start, count: rowBytes)
+                    (dst + r * rowBytes).initialize(from: src.baseAddress! + start, count: rowBytes)
                 }
+                (dst + rows * rowBytes).initialize(repeating: 0, count: padding)
+                initialized = count
             }
         }
-        return out
     }
 
     /// pyramid_down<2>::rect_down.

@@ -129,33 +129,36 @@ struct FacesCommand: ParsableCommand {
 
         @OptionGroup var modelOptions: ModelOptions
 
+        func validate() throws {
+            guard (0...2).contains(upsample) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+            guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1…100") }
+            guard keepFrames >= 0 else { throw ValidationError("--keep-frames must be ≥ 0") }
+        }
+
         func run() throws {
-            let redactor = TrackedFaceRedactor(
-                detector: try modelOptions.detector(),
-                settings: .init(upsample: upsample, every: 1, keepFrames: keepFrames))
+            let blur = FootageBlur(
+                redactor: TrackedFaceRedactor(detector: try modelOptions.detector(),
+                                              settings: .init(upsample: upsample, every: 1, keepFrames: keepFrames)),
+                quality: quality)
             let frameSource: any FrameSource
             do {
                 frameSource = try SourceFactory.make(source, options: SourceOptions())
                 try frameSource.open()
             } catch { throw CLIError("\(error)") }
             defer { frameSource.close() }
-            guard let out = FileHandle(forWritingAtPath: output) ?? {
-                FileManager.default.createFile(atPath: output, contents: nil)
-                return FileHandle(forWritingAtPath: output)
-            }() else { throw CLIError("cannot write \(output)") }
-            defer { try? out.close() }
-            try out.truncate(atOffset: 0)
-            let decoder = FrameDecoder(camera: "cli", options: .init(color: true))
-            var frames = 0, faces = 0
-            while let captured = try frameSource.next() {
-                let frame = try decoder.decode(captured)
-                let seen = redactor.observe(frame)
-                faces += seen.blurBoxes.count
-                let blurred = try redactor.redact(frame)
-                out.write(Data(try JPEGEncoder.encode(blurred, quality: quality)))
-                frames += 1
+            guard FileManager.default.createFile(atPath: output, contents: nil),
+                  let out = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)") }
+            let summary: FootageBlur.Summary
+            do {
+                defer { try? out.close() }
+                summary = try blur.run(frameSource) { try out.write(contentsOf: $0) }
+            } catch {
+                // Nothing half-done is left behind (every frame written was blurred, but the file is incomplete).
+                try? FileManager.default.removeItem(atPath: output)
+                throw CLIError("\(error)")
             }
-            print("\(frames) frame(s), \(faces) face box(es) blurred → \(output)")
+            print("\(summary.frames) frame(s), \(summary.blurredBoxes) face box(es) blurred "
+                  + "(\(summary.trackedOnlyBoxes) kept by the tracker through detector misses) → \(output)")
         }
     }
 }

@@ -81,10 +81,11 @@ import Testing
     func chipSampler(channels: Int) {
         let image = Self.picture(width: 90, height: 70, channels: channels, seed: 11, smooth: false)
         var padded = image.pixels
-        padded.append(contentsOf: repeatElement(0, count: 8))
-        // Rotations and scales, some mapping partly outside the image (black there).
+        padded.append(contentsOf: repeatElement(0, count: FaceChipSampler.padding(rowBytes: image.stride)))
+        // Rotations and scales, some mapping partly outside the image (black there), or starting outside it.
         for (angle, scale, ox, oy) in [(0.0, 0.5, 5.0, 4.0), (0.3, 0.45, 20.0, -3.0), (-0.7, 0.8, 60.0, 30.0),
-                                       (1.9, 0.3, 40.0, 50.0), (0.0, 1.0, 0.0, 0.0), (0.05, 0.61, -10.0, 12.5)] {
+                                       (1.9, 0.3, 40.0, 50.0), (0.0, 1.0, 0.0, 0.0), (0.05, 0.61, -10.0, 12.5),
+                                       (3.0, 0.7, 95.0, 80.0), (0.0, 1.0, -75.0, -70.0)] {
             let ax = scale * cos(angle), ay = scale * sin(angle), bx = -scale * sin(angle), by = scale * cos(angle)
             let reference = FaceChipExtractor.sampleReference(image, cols: 150, rows: 150, ax: ax, ay: ay, bx: bx,
                                                               by: by, ox: ox, oy: oy)

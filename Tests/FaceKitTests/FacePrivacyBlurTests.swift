@@ -3,24 +3,13 @@ import Imaging
 import Testing
 @testable import FaceKit
 import SightlineCore
+import SightlineTestKit
 
 /// The privacy blur and the tracker that keeps faces blurred through detector misses.
 struct FacePrivacyBlurTests {
     /// Mean squared Laplacian inside a box: high-frequency energy.
     static func highFrequencyEnergy(_ image: Image, _ box: FaceBox) -> Double {
-        var sum = 0.0, count = 0
-        for y in max(box.top, 1)..<min(box.bottom, image.height - 1) {
-            for x in max(box.left, 1)..<min(box.right, image.width - 1) {
-                for k in 0..<image.channels {
-                    let c = Double(image[x, y, k])
-                    let lap = 4 * c - Double(image[x - 1, y, k]) - Double(image[x + 1, y, k])
-                        - Double(image[x, y - 1, k]) - Double(image[x, y + 1, k])
-                    sum += lap * lap
-                    count += 1
-                }
-            }
-        }
-        return sum / Double(max(count, 1))
+        PhotoFootage.highFrequencyEnergy(image, left: box.left, top: box.top, right: box.right, bottom: box.bottom)
     }
 
     @Test("a real face's high-frequency energy drops below 5% and the detector no longer finds it",
