@@ -64,7 +64,9 @@ let package = Package(
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
         // Matcher's int8 dot-product kernels (AVX-512 VNNI with run-time dispatch, portable fallback).
-        .target(name: "CMatcherKernels", cSettings: kernelCFlags + [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(
+            name: "CMatcherKernels", cSettings: kernelCFlags + [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
 
         .target(name: "SightlineCore"),
         .target(

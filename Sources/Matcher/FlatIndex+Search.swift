@@ -68,7 +68,9 @@ extension FlatIndex {
 
     func neighbors(_ top: TopK) -> [Neighbor] {
         let half = configuration.metric == .cosine
-        return (0..<top.count).map { Neighbor(id: top.id($0), distance: half ? top.distance($0) / 2 : top.distance($0)) }
+        return (0..<top.count).map {
+            Neighbor(id: top.id($0), distance: half ? top.distance($0) / 2 : top.distance($0))
+        }
     }
 
     /// Splits the blocks over `configuration.threads` threads when the index is large, merging the results.

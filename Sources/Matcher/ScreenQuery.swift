@@ -36,3 +36,8 @@ struct ScreenQuery: @unchecked Sendable {
         quantizationError = squaredError.squareRoot() * (1 + 1e-6)
     }
 }
+
+extension FlatIndex {
+    /// The int8 screening kernel this CPU runs: `"avx512-vnni"` or `"portable"`.
+    public static let int8Kernel = slm_has_avx512_vnni() != 0 ? "avx512-vnni" : "portable"
+}
