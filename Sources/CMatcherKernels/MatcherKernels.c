@@ -67,7 +67,7 @@ int slm_has_avx512_vnni(void) {
 // The query goes in as unsigned bytes (code + 128, i.e. code XOR 0x80) because vpdpbusd multiplies unsigned by
 // signed bytes: Σ (q + 128) · x = Σ q · x + 128 · Σ x, so 128 · Σ x (stored per slot) is subtracted at the end.
 // At the end, not as the starting value: a starting value loaded from memory would put that load's cache miss
-// at the head of every accumulator chain (at 10⁶ vectors that cost ≈ 40 %).
+// at the head of every accumulator chain (slower at 10⁶ vectors in a microbenchmark).
 
 // Dots of one block (64 lanes) into four registers, offset-corrected with the block's code sums `s`.
 SLM_VNNI static inline void slm_block_vnni(const int8_t *x, size_t quads, const int8_t *query, const int32_t *s,
