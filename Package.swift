@@ -63,6 +63,10 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
+        // Matcher's int8 dot-product kernels (AVX-512 VNNI with run-time dispatch, portable fallback).
+        .target(
+            name: "CMatcherKernels", cSettings: kernelCFlags + [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
 
         .target(name: "SightlineCore"),
         .target(
@@ -86,7 +90,7 @@ let package = Package(
         .target(
             name: "Matcher",
             dependencies: [
-                "SightlineCore",
+                "SightlineCore", "CMatcherKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -212,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MatcherTests",
-            dependencies: ["Matcher", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Matcher", "CMatcherKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TrafficTests",

@@ -1,24 +1,37 @@
 /// Growable 64-byte-aligned memory holding vectors in blocks of `blockWidth` (dimension-major inside a block).
 ///
-/// Block `b` holds vectors `64b ..< 64b + 64`; component `j` of the vector in lane `l` sits at element
-/// `(b · dimension + j) · 64 + l`. Owned by one `FlatIndex`; not thread-safe for mutation.
+/// Block `b` holds vectors `64b ..< 64b + 64`. With `group` 1, component `j` of the vector in lane `l` sits at
+/// element `(b · dimension + j) · 64 + l`. With `group` G (the int8 codes use 4, one 32-bit word per lane for
+/// `vpdpbusd`), the dimension is padded to a multiple of G with `zero`, and components `Gg ..< Gg + G` of lane
+/// `l` are the G consecutive elements at `((b · dimension / G + g) · 64 + l) · G`. Owned by one `FlatIndex`;
+/// not thread-safe for mutation.
 final class BlockedBuffer<Element> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var capacityBlocks: Int
+    /// Components per vector, padded to a multiple of `group`.
     let dimension: Int
+    /// Consecutive components of one lane.
+    let group: Int
     let zero: Element
 
-    init(dimension: Int, zero: Element) {
-        self.dimension = dimension
+    init(dimension: Int, zero: Element, group: Int = 1) {
+        self.group = group
+        self.dimension = (dimension + group - 1) / group * group
         self.zero = zero
         capacityBlocks = 1
-        base = Self.allocate(blocks: 1, dimension: dimension, zero: zero)
+        base = Self.allocate(blocks: 1, dimension: self.dimension, zero: zero)
     }
 
     deinit { base.deallocate() }
 
     /// Elements in one block.
     var blockElements: Int { dimension * blockWidth }
+
+    /// Element offset of component `j` of `slot`.
+    @inline(__always)
+    func offset(slot: Int, _ j: Int) -> Int {
+        (slot / blockWidth) * blockElements + ((j / group) * blockWidth + slot % blockWidth) * group + j % group
+    }
 
     private static func allocate(blocks: Int, dimension: Int, zero: Element) -> UnsafeMutablePointer<Element> {
         let count = blocks * dimension * blockWidth
@@ -40,28 +53,24 @@ final class BlockedBuffer<Element> {
         capacityBlocks = newCapacity
     }
 
-    /// Writes `values` (dimension elements) into `slot`.
+    /// Writes `values` (at most `dimension` elements; the rest of the padded slot becomes `zero`) into `slot`.
     func store(slot: Int, _ values: UnsafeBufferPointer<Element>) {
-        let start = base + (slot / blockWidth) * blockElements + slot % blockWidth
-        for j in 0..<dimension { start[j * blockWidth] = values[j] }
+        for j in 0..<dimension { base[offset(slot: slot, j)] = j < values.count ? values[j] : zero }
     }
 
     /// Copies the vector in slot `from` into slot `to`.
     func move(from: Int, to: Int) {
-        let source = base + (from / blockWidth) * blockElements + from % blockWidth
-        let target = base + (to / blockWidth) * blockElements + to % blockWidth
-        for j in 0..<dimension { target[j * blockWidth] = source[j * blockWidth] }
+        for j in 0..<dimension { base[offset(slot: to, j)] = base[offset(slot: from, j)] }
     }
 
     /// Overwrites `slot` with zeros (so padding lanes never hold a removed vector's data).
     func clear(slot: Int) {
-        let start = base + (slot / blockWidth) * blockElements + slot % blockWidth
-        for j in 0..<dimension { start[j * blockWidth] = zero }
+        for j in 0..<dimension { base[offset(slot: slot, j)] = zero }
     }
 
     /// Component `j` of the vector in `slot`.
     func component(slot: Int, _ j: Int) -> Element {
-        base[(slot / blockWidth) * blockElements + j * blockWidth + slot % blockWidth]
+        base[offset(slot: slot, j)]
     }
 }
 

@@ -44,7 +44,8 @@ extension FlatIndex {
     ) {
         let d = dimension, groupRows = ScanKernels.batchRows
         let first = groups.lowerBound * groupRows, end = groups.upperBound * groupRows
-        let squared = (first..<end).map { Reference.dot(rows + $0 * d, rows + $0 * d, dimension: d) }
+        let prepared = (first..<end).map { ScreenQuery(rows + $0 * d, dimension: d, format: configuration.format) }
+        let squared = prepared.map(\.squaredNorm)
         let keep = configuration.format == .float32 ? k + 3 : screenKeep(k)
         var tops = (first..<end).map { _ in TopK(k: keep) }
         // About 256 KiB of gallery per tile: it stays in L2 while every query group meets it.
@@ -63,14 +64,14 @@ extension FlatIndex {
                 } else {
                     for r in 0..<groupRows {
                         let i = group * groupRows + r
-                        screen(q + r * d, squared[i], tile..<tileEnd, &tops[i])
+                        screen(prepared[i], tile..<tileEnd, &tops[i])
                     }
                 }
             }
             tile = tileEnd
         }
         for i in 0..<(end - first) where first + i < total {
-            results[first + i] = finish(rows + (first + i) * d, squaredQuery: squared[i], screened: tops[i], k: k)
+            results[first + i] = finish(prepared[i], screened: tops[i], k: k)
         }
     }
 

@@ -1,3 +1,4 @@
+import CMatcherKernels
 import Dispatch
 
 extension FlatIndex {
@@ -18,11 +19,9 @@ extension FlatIndex {
         if configuration.format == .float32 {
             return neighbors(parallelScan(q, keep: k) { index, q, range, top in index.scanCanonical(q, range, &top) })
         }
-        let squaredQuery = Reference.dot(q, q, dimension: dimension)
-        let screened = parallelScan(q, keep: screenKeep(k)) { index, q, range, top in
-            index.screen(q, squaredQuery, range, &top)
-        }
-        return finish(q, squaredQuery: squaredQuery, screened: screened, k: k)
+        let query = ScreenQuery(q, dimension: dimension, format: configuration.format)
+        let screened = parallelScan(q, keep: screenKeep(k)) { index, _, range, top in index.screen(query, range, &top) }
+        return finish(query, screened: screened, k: k)
     }
 
     /// Candidates a compact screen keeps for `k` answers. The certificate needs the last kept screening distance
@@ -31,19 +30,47 @@ extension FlatIndex {
     func screenKeep(_ k: Int) -> Int { k + (count > 65_536 ? 31 : 7) }
 
     /// Re-ranks screened candidates exactly and certifies them; falls back to a collecting pass.
-    func finish(_ q: UnsafePointer<Float>, squaredQuery: Float, screened: TopK, k: Int) -> [Neighbor] {
-        let reranked = rerank(q, slots: Array(screened.slots.prefix(screened.count)), k: k)
-        guard screened.count == screened.k, reranked.count == k else { return neighbors(reranked) }
-        let admit = admissionThreshold(kthDistance: reranked.distances[k - 1], squaredQuery: squaredQuery)
-        if screened.distances[screened.count - 1] > admit { return neighbors(reranked) }
+    ///
+    /// Candidates are re-ranked in screening order, and only as far as needed: once `k` are re-ranked with
+    /// k-th canonical distance `D`, a candidate whose screening distance exceeds the admission threshold of `D`
+    /// proves that neither it nor anything after it (nor anything the screen dropped, which screened no lower)
+    /// can enter the top `k`. When every candidate is re-ranked without that proof, the collecting pass runs.
+    func finish(_ query: ScreenQuery, screened: TopK, k: Int) -> [Neighbor] {
+        let q = query.vector, d = dimension
+        var reranked = TopK(k: k)
+        var proven = false
+        withRows { row, stride in
+            ids.withUnsafeBufferPointer { ids in
+                for m in 0..<screened.count {
+                    if reranked.count == k {
+                        let admit = admissionThreshold(kthDistance: reranked.distance(k - 1),
+                                                       squaredQuery: query.squaredNorm,
+                                                       queryError: query.quantizationError)
+                        if screened.distance(m) > admit {
+                            proven = true
+                            return
+                        }
+                    }
+                    let slot = screened.slot(m)
+                    let c = Reference.canonicalL2(q, row(slot), dimension: d, stride: stride)
+                    reranked.offer(c, slot: slot, id: ids[slot])
+                }
+            }
+        }
+        // Proven, or the screen kept every vector (fewer than its capacity).
+        if proven || screened.count < screened.k { return neighbors(reranked) }
+        let admit = admissionThreshold(kthDistance: reranked.distance(k - 1), squaredQuery: query.squaredNorm,
+                                       queryError: query.quantizationError)
         var slots: [Int] = []
-        collect(q, squaredQuery, threshold: admit, into: &slots)
+        collect(query, threshold: admit, into: &slots)
         return neighbors(rerank(q, slots: slots, k: k))
     }
 
     func neighbors(_ top: TopK) -> [Neighbor] {
         let half = configuration.metric == .cosine
-        return (0..<top.count).map { Neighbor(id: top.ids[$0], distance: half ? top.distances[$0] / 2 : top.distances[$0]) }
+        return (0..<top.count).map {
+            Neighbor(id: top.id($0), distance: half ? top.distance($0) / 2 : top.distance($0))
+        }
     }
 
     /// Splits the blocks over `configuration.threads` threads when the index is large, merging the results.
@@ -103,49 +130,89 @@ extension FlatIndex {
     }
 
     /// Approximate squared L2, `‖x‖² + ‖q‖² − 2 q·x̂`, of 16 compact vectors (slots `first ..< first + 16`)
-    /// from their dot products.
+    /// from their dot products (for int8, `q̂·n` of the codes, scaled here by both scales).
     @inline(__always)
-    func screened(_ dots: SIMD16<Float>, first: Int, squaredQuery: Float) -> SIMD16<Float> {
+    func screened(_ dots: SIMD16<Float>, first: Int, query: ScreenQuery) -> SIMD16<Float> {
         let norms = UnsafeRawPointer(squaredNorms.base + first).loadUnaligned(as: SIMD16<Float>.self)
         var dot = dots
         if configuration.format == .int8 {
-            dot *= UnsafeRawPointer(scales.base + first).loadUnaligned(as: SIMD16<Float>.self)
+            let slotScales = UnsafeRawPointer(scales.base + first).loadUnaligned(as: SIMD16<Float>.self)
+            dot *= slotScales * SIMD16(repeating: query.scale)
         }
-        return (norms + SIMD16(repeating: squaredQuery)).addingProduct(SIMD16(repeating: -2), dot)
+        return (norms + SIMD16(repeating: query.squaredNorm)).addingProduct(SIMD16(repeating: -2), dot)
     }
 
     /// Calls `body(first, approximateDistances)` for each 16-vector group of the compact copy in `blocks`.
     @inline(__always)
-    func forEachScreened(
-        _ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>,
-        _ body: (Int, SIMD16<Float>) -> Void
-    ) {
-        let d = dimension, size = d &* blockWidth
+    func forEachScreened(_ query: ScreenQuery, _ blocks: Range<Int>, _ body: (Int, SIMD16<Float>) -> Void) {
         @inline(__always)
         func emit(_ dots: BlockLanes, _ b: Int) {
             let first = b &* blockWidth
-            body(first, screened(dots.0, first: first, squaredQuery: squaredQuery))
-            body(first &+ 16, screened(dots.1, first: first &+ 16, squaredQuery: squaredQuery))
-            body(first &+ 32, screened(dots.2, first: first &+ 32, squaredQuery: squaredQuery))
-            body(first &+ 48, screened(dots.3, first: first &+ 48, squaredQuery: squaredQuery))
+            body(first, screened(dots.0, first: first, query: query))
+            body(first &+ 16, screened(dots.1, first: first &+ 16, query: query))
+            body(first &+ 32, screened(dots.2, first: first &+ 32, query: query))
+            body(first &+ 48, screened(dots.3, first: first &+ 48, query: query))
         }
         if let f16 {
-            let base = f16.base
+            let base = f16.base, d = dimension, size = d &* blockWidth, q = query.vector
             for b in blocks { emit(ScanKernels.dotF16(query: q, block: base + b &* size, dimension: d), b) }
-        } else if let i8 {
-            let base = i8.base
-            for b in blocks { emit(ScanKernels.dotI8(query: q, block: base + b &* size, dimension: d), b) }
         }
     }
 
     /// Screens the compact copy, keeping the best approximate distances.
-    func screen(_ q: UnsafePointer<Float>, _ squaredQuery: Float, _ blocks: Range<Int>, _ top: inout TopK) {
-        forEachScreened(q, squaredQuery, blocks) { first, distances in offer(distances, first: first, &top) }
+    func screen(_ query: ScreenQuery, _ blocks: Range<Int>, _ top: inout TopK) {
+        guard configuration.format == .int8 else {
+            forEachScreened(query, blocks) { first, distances in offer(distances, first: first, &top) }
+            return
+        }
+        let count = count
+        ids.withUnsafeBufferPointer { ids in
+            screenInt8(query, blocks) { first, found, slots, distances in
+                for i in 0..<found {
+                    let slot = Int(slots[i])
+                    if slot < count, distances[i] <= top.bound { top.offer(distances[i], slot: slot, id: ids[slot]) }
+                }
+                return top.bound
+            }
+        }
+    }
+
+    /// Runs the int8 screen (CMatcherKernels) over `blocks` in chunks: `body(firstBlock, found, slots, distances)`
+    /// receives the slots whose screening distance is at most the bound `body` returned last (`initialBound` at
+    /// first). The first chunk is one block, so a top-k bound is finite before the larger chunks.
+    @inline(__always)
+    func screenInt8(
+        _ query: ScreenQuery, _ blocks: Range<Int>, initialBound: Float = .infinity,
+        _ body: (Int, Int, UnsafePointer<UInt32>, UnsafePointer<Float>) -> Float
+    ) {
+        guard let i8, let codeSums else { return }
+        let quads = i8.dimension / 4, chunkLimit = 16
+        let base = UnsafePointer(i8.base), sums = UnsafePointer(codeSums.base)
+        let norms = UnsafePointer(squaredNorms.base), slotScales = UnsafePointer(scales.base)
+        query.codes.withUnsafeBufferPointer { codes in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chunkLimit * blockWidth) { slots in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: chunkLimit * blockWidth) { distances in
+                    var bound = initialBound
+                    var b = blocks.lowerBound, chunk = 1
+                    while b < blocks.upperBound {
+                        let n = min(chunk, blocks.upperBound &- b)
+                        let found = slm_screen_i8(
+                            base, quads, b, n, codes.baseAddress!, sums, norms, slotScales, query.scale,
+                            query.squaredNorm, bound, allowVNNI ? 1 : 0, slots.baseAddress!,
+                            distances.baseAddress!)
+                        bound = body(b, found, slots.baseAddress!, distances.baseAddress!)
+                        b &+= n
+                        chunk = chunkLimit
+                    }
+                }
+            }
+        }
     }
 
     /// Every slot whose approximate distance is at most `threshold` (the fallback pass).
-    func collect(_ q: UnsafePointer<Float>, _ squaredQuery: Float, threshold: Float, into slots: inout [Int]) {
+    func collect(_ query: ScreenQuery, threshold: Float, into slots: inout [Int]) {
         if configuration.format == .float32 {
+            let q = query.vector
             let base = f32!.base, size = dimension &* blockWidth
             for b in 0..<blockCount {
                 let lanes = ScanKernels.l2(query: q, block: base + b &* size, dimension: dimension)
@@ -157,7 +224,15 @@ extension FlatIndex {
             }
             return
         }
-        forEachScreened(q, squaredQuery, 0..<blockCount) { first, distances in
+        if configuration.format == .int8 {
+            let count = count
+            screenInt8(query, 0..<blockCount, initialBound: threshold) { _, found, candidates, _ in
+                for i in 0..<found where Int(candidates[i]) < count { slots.append(Int(candidates[i])) }
+                return threshold
+            }
+            return
+        }
+        forEachScreened(query, 0..<blockCount) { first, distances in
             appendLanes(distances, first: first, threshold: threshold, &slots)
         }
     }

@@ -4,7 +4,7 @@
 /// configured `StorageFormat`. The float16 and int8 formats also keep an exact float32 copy (row-major,
 /// 4·d bytes per vector beside the 2·d or 1·d bytes scanned) that only the re-rank of candidates touches,
 /// so a search streams the compact copy and returns float32's answer. Memory per vector: f32 4d+8,
-/// f16 6d+12, i8 5d+16 bytes (plus the id map).
+/// f16 6d+12, i8 5d+20 bytes (plus the id map).
 ///
 /// Add and remove are O(d) amortised: removal moves the last vector into the freed slot.
 /// Thread-safety: searches may run concurrently with each other; mutation needs exclusive access.
@@ -25,10 +25,15 @@ public final class FlatIndex: @unchecked Sendable {
     let squaredNorms: BlockedBuffer<Float>
     /// Int8 scale of each slot.
     let scales: BlockedBuffer<Float>
+    /// Sum of each slot's int8 codes (the VNNI kernel's offset correction).
+    let codeSums: BlockedBuffer<Int32>?
     /// Largest squared norm ever stored (kept on removal: a bound only needs to be conservative).
     var maxSquaredNorm: Float = 0
     /// Blocks per thread below which a search stays on one thread (tests lower it).
     var parallelGrain = 1024
+    /// Whether the int8 screen may use the AVX-512 VNNI kernel when the CPU has it (tests turn it off to run the
+    /// portable kernel; both give the same sums).
+    var allowVNNI = true
     /// Largest ‖x − x̂‖ (quantisation error) ever stored.
     var maxQuantizationError: Double = 0
 
@@ -38,9 +43,11 @@ public final class FlatIndex: @unchecked Sendable {
         let d = configuration.dimension
         f32 = configuration.format == .float32 ? BlockedBuffer(dimension: d, zero: 0) : nil
         f16 = configuration.format == .float16 ? BlockedBuffer(dimension: d, zero: 0) : nil
-        i8 = configuration.format == .int8 ? BlockedBuffer(dimension: d, zero: 0) : nil
+        precondition(configuration.format != .int8 || d <= 65_536, "int8 indices hold at most 65536 dimensions")
+        i8 = configuration.format == .int8 ? BlockedBuffer(dimension: d, zero: 0, group: 4) : nil
         squaredNorms = BlockedBuffer(dimension: 1, zero: 0)
         scales = BlockedBuffer(dimension: 1, zero: 0)
+        codeSums = configuration.format == .int8 ? BlockedBuffer(dimension: 1, zero: 0) : nil
     }
 
     /// Convenience: `FlatIndex(configuration: IndexConfiguration(dimension:metric:format:threads:))`.
@@ -81,6 +88,7 @@ public final class FlatIndex: @unchecked Sendable {
         let blocks = slot / blockWidth + 1
         var quantizationError: Double = 0
         var scale: Float = 0
+        var codeSum: Int32 = 0
         switch configuration.format {
         case .float32:
             f32!.reserve(blocks: blocks)
@@ -106,6 +114,7 @@ public final class FlatIndex: @unchecked Sendable {
             for j in 0..<dimension {
                 let e = Double(x[j]) - Double(scale) * Double(codes[j])
                 quantizationError += e * e
+                codeSum += Int32(codes[j])
             }
             i8!.reserve(blocks: blocks)
             codes.withUnsafeBufferPointer { i8!.store(slot: slot, $0) }
@@ -115,8 +124,10 @@ public final class FlatIndex: @unchecked Sendable {
         for v in x { norm = norm.addingProduct(v, v) }
         squaredNorms.reserve(blocks: blocks)
         scales.reserve(blocks: blocks)
+        codeSums?.reserve(blocks: blocks)
         [norm].withUnsafeBufferPointer { squaredNorms.store(slot: slot, $0) }
         [scale].withUnsafeBufferPointer { scales.store(slot: slot, $0) }
+        [codeSum].withUnsafeBufferPointer { codeSums?.store(slot: slot, $0) }
         maxSquaredNorm = max(maxSquaredNorm, norm)
         maxQuantizationError = max(maxQuantizationError, quantizationError.squareRoot() * (1 + 1e-6))
         ids.append(id)
@@ -136,6 +147,7 @@ public final class FlatIndex: @unchecked Sendable {
             i8?.move(from: last, to: slot)
             squaredNorms.move(from: last, to: slot)
             scales.move(from: last, to: slot)
+            codeSums?.move(from: last, to: slot)
             let d = dimension
             exactRows.withUnsafeMutableBufferPointer { rows in
                 guard !rows.isEmpty else { return }
@@ -149,6 +161,7 @@ public final class FlatIndex: @unchecked Sendable {
         i8?.clear(slot: last)
         squaredNorms.clear(slot: last)
         scales.clear(slot: last)
+        codeSums?.clear(slot: last)
         if !exactRows.isEmpty { exactRows.removeLast(dimension) }
         ids.removeLast()
         count -= 1

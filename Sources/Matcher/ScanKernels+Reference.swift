@@ -3,11 +3,14 @@
 enum Reference {
     /// The canonical squared L2 distance: `acc = fma(q_j − x_j, q_j − x_j, acc)` for `j` in order from 0.
     /// Bit-identical to each lane of `ScanKernels.l2`.
+    /// Component `j` of `x` is at `x[j · stride]`.
     @inline(__always)
-    static func canonicalL2(_ query: UnsafePointer<Float>, _ x: UnsafePointer<Float>, dimension: Int) -> Float {
+    static func canonicalL2(
+        _ query: UnsafePointer<Float>, _ x: UnsafePointer<Float>, dimension: Int, stride: Int = 1
+    ) -> Float {
         var acc: Float = 0
         for j in 0..<dimension {
-            let diff = query[j] - x[j]
+            let diff = query[j] - x[j &* stride]
             acc = acc.addingProduct(diff, diff)
         }
         return acc

@@ -38,14 +38,6 @@ enum ScanKernels {
         return f
     }
 
-    /// Widens 16 int8 to floats (`vpmovsxbd` + `vcvtdq2ps`); exact.
-    @inline(__always)
-    static func widen(_ b: SIMD16<Int8>) -> SIMD16<Float> {
-        var f = SIMD16<Float>()
-        for l in 0..<16 { f[l] = Float(b[l]) }
-        return f
-    }
-
     /// Dot products `q · x̂` of the 64 float16 vectors of one block. Even and odd components go to separate
     /// accumulators (eight FMA chains), added at the end; the error bound allows any summation order.
     @inline(__always)
@@ -74,38 +66,6 @@ enum ScanKernels {
             a1 = a1.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 32, as: SIMD16<Float16>.self)))
             a2 = a2.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float16>.self)))
             a3 = a3.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 96, as: SIMD16<Float16>.self)))
-        }
-        return (a0 + b0, a1 + b1, a2 + b2, a3 + b3)
-    }
-
-    /// Dot products `q · n` (unscaled codes) of the 64 int8 vectors of one block; even and odd components in
-    /// separate accumulators as in `dotF16`.
-    @inline(__always)
-    static func dotI8(query: UnsafePointer<Float>, block: UnsafePointer<Int8>, dimension: Int) -> BlockLanes {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-        var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
-        var x = UnsafeRawPointer(block)
-        var j = 0
-        while j &+ 2 <= dimension {
-            var q = SIMD16<Float>(repeating: query[j])
-            a0 = a0.addingProduct(q, widen(x.loadUnaligned(as: SIMD16<Int8>.self)))
-            a1 = a1.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self)))
-            a2 = a2.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int8>.self)))
-            a3 = a3.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 48, as: SIMD16<Int8>.self)))
-            q = SIMD16<Float>(repeating: query[j &+ 1])
-            b0 = b0.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int8>.self)))
-            b1 = b1.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 80, as: SIMD16<Int8>.self)))
-            b2 = b2.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 96, as: SIMD16<Int8>.self)))
-            b3 = b3.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 112, as: SIMD16<Int8>.self)))
-            x += 128
-            j &+= 2
-        }
-        if j < dimension {
-            let q = SIMD16<Float>(repeating: query[j])
-            a0 = a0.addingProduct(q, widen(x.loadUnaligned(as: SIMD16<Int8>.self)))
-            a1 = a1.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self)))
-            a2 = a2.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int8>.self)))
-            a3 = a3.addingProduct(q, widen(x.loadUnaligned(fromByteOffset: 48, as: SIMD16<Int8>.self)))
         }
         return (a0 + b0, a1 + b1, a2 + b2, a3 + b3)
     }

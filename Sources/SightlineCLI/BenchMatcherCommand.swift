@@ -64,11 +64,12 @@ struct BenchMatcher: ParsableCommand {
         if json {
             print("{\"n\":\(n),\"dim\":\(dim),\"format\":\"\(format)\",\"batch\":\(batch),\"threads\":\(threads),"
                 + "\"k\":\(k),\"queries\":\(queries),\"us_per_query\":\(wall / 1e3),\"cpu_us_per_query\":\(cpu / 1e3),"
-                + "\"queries_per_second\":\(1e9 / wall),\"recall_at_1\":\(recall)}")
+                + "\"queries_per_second\":\(1e9 / wall),\"recall_at_1\":\(recall),"
+                + "\"int8_kernel\":\"\(FlatIndex.int8Kernel)\"}")
         } else {
             print(String(format: "n=%d dim=%d %@ batch=%d threads=%d: %.2f µs/query (%.2f µs thread CPU), "
-                + "%.0f queries/s, recall@1 %.4f", n, dim, format, batch, threads, wall / 1e3, cpu / 1e3,
-                1e9 / wall, recall))
+                + "%.0f queries/s, recall@1 %.4f%@", n, dim, format, batch, threads, wall / 1e3, cpu / 1e3,
+                1e9 / wall, recall, storage == .int8 ? " (int8 kernel: \(FlatIndex.int8Kernel))" : ""))
         }
     }
 

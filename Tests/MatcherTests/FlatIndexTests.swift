@@ -2,7 +2,9 @@ import Testing
 @testable import Matcher
 
 @Suite struct FlatIndexTests {
-    static let shapes: [(count: Int, dimension: Int)] = [(1, 3), (15, 1), (17, 7), (70, 16), (333, 33), (260, 128)]
+    static let shapes: [(count: Int, dimension: Int)] = [
+        (1, 3), (15, 1), (17, 7), (70, 16), (333, 33), (260, 128), (150, 127), (130, 512),
+    ]
 
     func build(_ vectors: [[Float]], format: StorageFormat, metric: DistanceMetric) throws -> FlatIndex {
         let index = FlatIndex(dimension: vectors[0].count, metric: metric, format: format)

@@ -36,25 +36,6 @@ import Testing
     }
 
     @Test(arguments: dimensions)
-    func int8DotMatchesReference(dimension d: Int) {
-        var rng = SeededGenerator(state: UInt64(d) &* 57)
-        // Include the extremes ±127 and −128's neighbour so sign extension is exercised.
-        let codes = (0..<(blockWidth * d)).map { i -> Int8 in
-            i % 17 == 0 ? (i % 2 == 0 ? 127 : -127) : Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127)
-        }
-        let query = (0..<d).map { _ in rng.uniform() * 2 }
-        let lanes = codes.withUnsafeBufferPointer { b in
-            query.withUnsafeBufferPointer { ScanKernels.dotI8(query: $0.baseAddress!, block: b.baseAddress!, dimension: d) }
-        }
-        let exact = codes.map { Double($0) }
-        for lane in 0..<blockWidth {
-            let (dot, magnitude) = reference(query, exact, lane: lane)
-            let got = Double(laneValue(lanes, lane))
-            #expect(abs(got - dot) <= gamma(d) * magnitude, "d \(d) lane \(lane): \(got) vs \(dot)")
-        }
-    }
-
-    @Test(arguments: dimensions)
     func batchMicrokernelMatchesReference(dimension d: Int) {
         var rng = SeededGenerator(state: UInt64(d) &* 91)
         let block = (0..<(blockWidth * d)).map { _ in rng.uniform() * 3 }
