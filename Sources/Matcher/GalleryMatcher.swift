@@ -10,10 +10,12 @@ public final class GalleryMatcher: @unchecked Sendable {
     private let subjectOfID: [String]
     private let subjectCount: Int
 
-    /// Indexes `subjects`' templates (all of `dimension` floats) in `format`.
+    /// Indexes `subjects`' templates (all of `dimension` floats) in `format`. The default, int8, screens with
+    /// integer dot products and re-ranks exactly in float32: the same answers as float32 storage, several times
+    /// faster on galleries that fit in cache (Sources/Matcher/README.md).
     public init(
         subjects: [EnrolledSubject], dimension: Int, policy: OpenSetPolicy = OpenSetPolicy(),
-        format: StorageFormat = .float32
+        format: StorageFormat = .int8
     ) throws(MatcherError) {
         self.policy = policy
         index = FlatIndex(dimension: dimension, metric: policy.metric, format: format)

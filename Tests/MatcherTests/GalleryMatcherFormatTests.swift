@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Matcher
+
+/// The gallery matcher's default storage (int8 screen, exact float32 re-rank) decides exactly as float32 storage
+/// does: same subject, same distance, same unknowns — including queries near the threshold and near the margin.
+@Suite struct GalleryMatcherFormatTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func gaussian(_ g: inout Generator) -> Float {
+        let u = max(Float.random(in: 0..<1, using: &g), 1e-7), v = Float.random(in: 0..<1, using: &g)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    @Test func int8DefaultDecidesExactlyAsFloat32() throws {
+        var g = Generator(state: 42)
+        let dimension = 128
+        let consent = Consent(purpose: "test", grantedBy: "the subject", grantedAt: Date(timeIntervalSince1970: 0))
+        // dlib-like descriptors: norm about 1, templates of one subject about 0.35 apart.
+        func vector(scale: Float) -> [Float] { (0..<dimension).map { _ in Self.gaussian(&g) * scale } }
+        var subjects: [EnrolledSubject] = []
+        for s in 0..<40 {
+            let centre = vector(scale: 0.09)
+            let templates = (0..<3).map { _ in zip(centre, vector(scale: 0.02)).map { $0 + $1 } }
+            subjects.append(EnrolledSubject(id: "s\(s)", consent: consent, templates: templates))
+        }
+        let compact = try GalleryMatcher(subjects: subjects, dimension: dimension)
+        let exact = try GalleryMatcher(subjects: subjects, dimension: dimension, format: .float32)
+        var decisions: [OpenSetPolicy.Decision] = []
+        for q in 0..<600 {
+            let base = subjects[q % subjects.count].templates[q % 3]
+            // From very close to far beyond the threshold, so every kind of decision occurs.
+            let noise = Float(q % 12) * 0.006
+            let query = zip(base, vector(scale: noise)).map { $0 + $1 }
+            let a = try compact.identify(query), b = try exact.identify(query)
+            #expect(a == b, "query \(q)")
+            decisions.append(b)
+        }
+        let matched = decisions.filter { if case .match = $0 { true } else { false } }.count
+        #expect(matched > 100 && matched < 550, "both matches and unknowns occur: \(matched) of 600")
+    }
+}
