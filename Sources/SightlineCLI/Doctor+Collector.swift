@@ -22,8 +22,9 @@ extension Doctor {
         switch health {
         case .failure(.badPin(let reason)):
             return [.fail("collector", "cannot read the pinned certificate: \(reason)",
-                          fix: "copy the collector's PEM certificate to collector.pin, or remove pin: for a "
-                              + "collector with a publicly trusted certificate")]
+                          fix: "copy the collector's PEM certificate to "
+                              + (collector.pinnedCertificatePath ?? "the path collector.pin names")
+                              + ", or remove pin: for a collector with a publicly trusted certificate")]
         case .failure(let error):
             return [.fail("collector", "\(url) unreachable: \(error)",
                           fix: "check collector.url, the network and firewall, and that 'sightline-collector "
