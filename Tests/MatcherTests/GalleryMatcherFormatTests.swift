@@ -5,28 +5,13 @@ import Testing
 /// The gallery matcher's default storage (int8 screen, exact float32 re-rank) decides exactly as float32 storage
 /// does: same subject, same distance, same unknowns — including queries near the threshold and near the margin.
 @Suite struct GalleryMatcherFormatTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func gaussian(_ g: inout Generator) -> Float {
-        let u = max(Float.random(in: 0..<1, using: &g), 1e-7), v = Float.random(in: 0..<1, using: &g)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-
     @Test func int8DefaultDecidesExactlyAsFloat32() throws {
-        var g = Generator(state: 42)
+        var g = SeededGenerator(state: 42)
         let dimension = 128
         let consent = Consent(purpose: "test", grantedBy: "the subject", grantedAt: Date(timeIntervalSince1970: 0))
         // dlib-like descriptors: norm about 1, templates of one subject about 0.35 apart.
-        func vector(scale: Float) -> [Float] { (0..<dimension).map { _ in Self.gaussian(&g) * scale } }
+        // Uniform in [-√3, √3)·scale: standard deviation `scale`.
+        func vector(scale: Float) -> [Float] { (0..<dimension).map { _ in g.uniform() * 1.7320508 * scale } }
         var subjects: [EnrolledSubject] = []
         for s in 0..<40 {
             let centre = vector(scale: 0.09)
