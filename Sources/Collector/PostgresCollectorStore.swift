@@ -10,16 +10,19 @@ public final class PostgresCollectorStore: CollectorStore {
     private let runner: Task<Void, Never>
     private let logger: Logger
 
-    /// Connects to `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (no TLS: use loopback or a tunnel).
+    /// Connects to `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=PEM]`; TLS as
+    /// `PostgresTLS` describes (off unless `sslmode` asks for it).
     public init(url: String, logger: Logger) throws {
         guard let u = URLComponents(string: url), u.scheme == "postgres" || u.scheme == "postgresql",
             let host = u.host, let user = u.user
         else { throw StoreError.badDatabaseURL(url) }
         let database = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
+        let tls = try PostgresTLS.configuration(
+            query: (u.queryItems ?? []).map { URLQueryItemLike(name: $0.name, value: $0.value) }, url: url)
         let config = PostgresClient.Configuration(
             host: host, port: u.port ?? 5432, username: user,
             password: u.password, database: database.isEmpty ? nil : database,
-            tls: .disable)
+            tls: tls)
         self.logger = logger
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client

@@ -5,12 +5,15 @@ import GRDB
 /// Why the collector's storage failed.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case badDatabaseURL(String)
+    /// A parameter of a PostgreSQL URL is wrong (the message says which and why).
+    case badDatabaseOption(String)
     case database(String)
     case duplicateDevice(String)
 
     public var description: String {
         switch self {
         case .badDatabaseURL(let u): "unsupported --database '\(u)': use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+        case .badDatabaseOption(let m): "--database: \(m)"
         case .database(let m): "database error: \(m)"
         case .duplicateDevice(let d): "device \(d) is already registered"
         }

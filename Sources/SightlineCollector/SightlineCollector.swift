@@ -21,7 +21,8 @@ struct SightlineCollector: AsyncParsableCommand {
         @Option(help: "Address to listen on, HOST:PORT.")
         var listen = "127.0.0.1:8470"
 
-        @Option(help: "sqlite:PATH (default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")
+        @Option(help: ArgumentHelp("sqlite:PATH (default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, with "
+                                   + "?sslmode=require|verify-ca|verify-full&sslrootcert=PEM for TLS."))
         var database = SightlineCollector.defaultDatabase
 
         @Option(help: "Bearer token for the admin endpoints (also $SIGHTLINE_ADMIN_TOKEN); none disables them.")
