@@ -24,7 +24,7 @@ help:
 	@echo "make test     run the test suite (debug build)"
 	@echo "make bench    benchmarks beside their peers (release build)"
 	@echo "make fuzz     fuzz the container parsers for FUZZ_SECONDS (default 60)"
-	@echo "make install  install sightlined, sightline, the systemd unit and an example config"
+	@echo "make install  install the programs, systemd unit, model files, docs and an example config"
 
 deps:
 	@Tools/ensure-packages $(BUILD_PACKAGES)
