@@ -46,11 +46,15 @@ final class EventSink: @unchecked Sendable {
     private var windows: [String: (minute: Int64, count: Int)] = [:]
     private var faceEvidence: [String: [UInt8]] = [:]
     private var waitingCrossings: [String: [Detection]] = [:]
+    /// The monotonic clock the rate limit's minutes are counted on (injectable for tests).
+    private let monotonicNanos: @Sendable () -> UInt64
 
-    init(log: EventLog, rules: Rules, logger: Logger) {
+    init(log: EventLog, rules: Rules, logger: Logger,
+         monotonicNanos: @escaping @Sendable () -> UInt64 = { Clocks.monotonicNanos() }) {
         self.log = log
         self.logger = logger
         self.rules = rules
+        self.monotonicNanos = monotonicNanos
     }
 
     /// Replaces the per-camera rules (a configuration reload, between two sets of pipelines).
@@ -126,7 +130,7 @@ final class EventSink: @unchecked Sendable {
     private func admit(_ detection: Detection) -> Bool {
         let limit = rules.limits[detection.camera] ?? Int.max
         let key = detection.camera + "\u{0}" + detection.type
-        let minute = Int64(Clocks.monotonicNanos() / 60_000_000_000)
+        let minute = Int64(monotonicNanos() / 60_000_000_000)
         var window: (minute: Int64, count: Int) = (minute, 0)
         if let current = windows[key], current.minute == minute { window = current }
         window.count += 1

@@ -1,0 +1,72 @@
+import EventLog
+import Foundation
+import Logging
+import SightlineConfig
+import SightlineCore
+import Testing
+@testable import SightlineDaemon
+
+/// The event sink's per-camera rules on a real event log: the type switch and the rate limit per camera and
+/// type (the excess is dropped, never signed, and other cameras and types are not affected).
+@Suite struct EventSinkTests {
+    /// A settable monotonic clock.
+    final class Clock: @unchecked Sendable {
+        var nanos: UInt64 = 3_600_000_000_000
+    }
+
+    static func sink(limit: Int, types: Set<String>? = nil, clock: Clock = Clock()) throws -> (EventSink, EventLog) {
+        let dir = NSTemporaryDirectory() + "sightline-sink-\(UUID().uuidString)"
+        let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
+        var logger = Logger(label: "test.sink")
+        logger.logLevel = .critical
+        let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: dir), key: key, logger: logger)
+        var busy = CameraConfiguration(id: "busy", source: "mjpeg:/dev/null")
+        busy.events = CameraEventsConfiguration(types: types, maxPerMinute: limit)
+        let calm = CameraConfiguration(id: "calm", source: "mjpeg:/dev/null")
+        let events = EventsConfiguration(log: EventLogConfiguration(stateDirectory: dir), maxPerMinute: 1000)
+        let sink = EventSink(log: log, rules: .init(configuration: events, cameras: [busy, calm]), logger: logger,
+                             monotonicNanos: { clock.nanos })
+        return (sink, log)
+    }
+
+    static func detection(_ type: String, camera: String, seq: UInt64) -> Detection {
+        Detection(type: type, camera: camera, frameSeq: seq, wallNanos: Clocks.wallNanos(), body: ["n": .int(Int64(seq))])
+    }
+
+    static func signed(_ log: EventLog) throws -> [(camera: String, type: String)] {
+        try log.spool.allEvents().compactMap { spooled in
+            let object = try JSONSerialization.jsonObject(with: Data(spooled.line)) as? [String: Any]
+            guard let type = object?["type"] as? String, type != "log.checkpoint" else { return nil }
+            return (object?["camera"] as? String ?? "", type)
+        }
+    }
+
+    @Test func aFlappingDetectorIsCappedPerCameraAndType() throws {
+        let clock = Clock()
+        let (sink, log) = try Self.sink(limit: 3, clock: clock)
+        for seq in 1...20 { sink.write(Self.detection("face.detected", camera: "busy", seq: UInt64(seq))) }
+        for seq in 1...2 { sink.write(Self.detection("frame.stats", camera: "busy", seq: UInt64(seq))) }
+        for seq in 1...20 { sink.write(Self.detection("face.detected", camera: "calm", seq: UInt64(seq))) }
+        sink.flush()
+        let events = try Self.signed(log)
+        #expect(events.filter { $0.camera == "busy" && $0.type == "face.detected" }.count == 3)
+        #expect(events.filter { $0.camera == "busy" && $0.type == "frame.stats" }.count == 2)
+        #expect(events.filter { $0.camera == "calm" }.count == 20)
+        // The next minute has its own allowance.
+        clock.nanos += 60_000_000_000
+        for seq in 21...30 { sink.write(Self.detection("face.detected", camera: "busy", seq: UInt64(seq))) }
+        sink.flush()
+        #expect(try Self.signed(log).filter { $0.camera == "busy" && $0.type == "face.detected" }.count == 6)
+    }
+
+    @Test func typesNotListedForACameraAreNotSigned() throws {
+        let (sink, log) = try Self.sink(limit: 100, types: ["face.match"])
+        sink.write(Self.detection("face.detected", camera: "busy", seq: 1))
+        sink.write(Self.detection("face.match", camera: "busy", seq: 2))
+        sink.write(Self.detection("face.detected", camera: "calm", seq: 3))
+        sink.flush()
+        let events = try Self.signed(log)
+        #expect(events.map(\.type) == ["face.match", "face.detected"])
+        #expect(events.map(\.camera) == ["busy", "calm"])
+    }
+}
