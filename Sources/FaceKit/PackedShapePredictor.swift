@@ -14,8 +14,10 @@ final class PackedShapePredictor: @unchecked Sendable {
     let levelCount: Int
     let treeCounts: [Int]
     let poolSizes: [Int]
-    /// Per level: the anchor landmark's x offset (2 × anchor) in the shape, and the delta, per feature pixel.
-    let anchorOffsets: [[Int32]]
+    /// Per level: its feature pixels grouped by anchor landmark (the model's order within a group; split indices
+    /// renumbered to match), as runs: the anchor's x offset (2 × anchor) in the shape and the run's range.
+    let anchorRuns: [[(anchorOffset: Int, range: Range<Int>)]]
+    /// Per level and feature pixel: its offset from the anchor landmark.
     let deltaX: [[Float]]
     let deltaY: [[Float]]
     /// The mean shape, zero-padded to `shapeStride`.
@@ -43,9 +45,27 @@ final class PackedShapePredictor: @unchecked Sendable {
         levelCount = model.levels.count
         treeCounts = model.levels.map(\.trees.count)
         poolSizes = model.levels.map(\.anchorIndices.count)
-        anchorOffsets = model.levels.map { $0.anchorIndices.map { Int32(2 * $0) } }
-        deltaX = model.levels.map { $0.deltas.map(\.x) }
-        deltaY = model.levels.map { $0.deltas.map(\.y) }
+        // order[level][new] = old; position[level][old] = new.
+        let order = model.levels.map { level in level.anchorIndices.indices.sorted {
+            (level.anchorIndices[$0], $0) < (level.anchorIndices[$1], $1)
+        } }
+        var position = order.map { [Int](repeating: 0, count: $0.count) }
+        for (level, levelOrder) in order.enumerated() {
+            for (new, old) in levelOrder.enumerated() { position[level][old] = new }
+        }
+        anchorRuns = zip(model.levels, order).map { level, levelOrder in
+            var runs: [(anchorOffset: Int, range: Range<Int>)] = []
+            var start = 0
+            for new in levelOrder.indices where new + 1 == levelOrder.count
+                || level.anchorIndices[levelOrder[new + 1]] != level.anchorIndices[levelOrder[new]]
+            {
+                runs.append((2 * level.anchorIndices[levelOrder[new]], start..<new + 1))
+                start = new + 1
+            }
+            return runs
+        }
+        deltaX = zip(model.levels, order).map { level, levelOrder in levelOrder.map { level.deltas[$0].x } }
+        deltaY = zip(model.levels, order).map { level, levelOrder in levelOrder.map { level.deltas[$0].y } }
         initialShape = model.initialShape + [Float](repeating: 0, count: shapeStride - values)
         var first: [Int] = [], total = 0
         for count in treeCounts {
@@ -61,10 +81,13 @@ final class PackedShapePredictor: @unchecked Sendable {
             .bindMemory(to: Float.self, capacity: leafFloats)
         leaves.initialize(repeating: 0, count: leafFloats)
         var tree = 0
-        for level in model.levels {
+        for (levelIndex, level) in model.levels.enumerated() {
             for regression in level.trees {
                 for (node, split) in regression.splits.enumerated() {
-                    splits[tree * leafCount + node + 1] = Self.pack(split)
+                    var renumbered = split
+                    renumbered.index1 = position[levelIndex][split.index1]
+                    renumbered.index2 = position[levelIndex][split.index2]
+                    splits[tree * leafCount + node + 1] = Self.pack(renumbered)
                 }
                 for leaf in 0..<leafCount {
                     let target = leaves + (tree * leafCount + leaf) * shapeStride
