@@ -16,8 +16,8 @@ public struct FacePoint: Sendable, Hashable, Codable {
 /// similarity transform from the mean shape to the current shape, then read as intensities
 /// ((r+g+b)/3 for RGB) at the rounded position, 0 outside the image.
 ///
-/// A value type; the model is repacked once in `init` (`PackedShapePredictor`), and `landmarks` allocates
-/// nothing on the heap but its result, and is safe to call concurrently.
+/// A value type; the model is repacked once in `init` (`PackedShapePredictor`); `landmarks` uses only small
+/// scratch buffers of its own (feature pixels, leaf offsets) and is safe to call concurrently.
 public struct FaceLandmarker: Sendable {
     public let model: ShapePredictorModel
     /// The kernel's packing of `model`, nil for models it cannot pack (those run the reference).
@@ -33,7 +33,9 @@ public struct FaceLandmarker: Sendable {
     public func landmarks(in image: Image, box: FaceBox) -> [FacePoint] {
         let geometry = BoxGeometry(box)
         let count = model.landmarkCount
-        guard let packed else { return Self.points(Self.referenceShape(model, image: image, box: box), count, geometry) }
+        guard let packed else {
+            return Self.points(Self.referenceShape(model, image: image, box: box), count, geometry)
+        }
         return packed.run(image: image, geometry: geometry) { shape in Self.points(shape, count, geometry) }
     }
 

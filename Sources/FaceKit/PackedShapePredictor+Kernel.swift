@@ -9,7 +9,8 @@ extension PackedShapePredictor {
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: poolSizes.max() ?? 0) { features in
             let maxTrees = treeCounts.max() ?? 0
             let maxPool = poolSizes.max() ?? 0
-            return withUnsafeTemporaryAllocation(byteCount: stride * 4 + 8 * (maxTrees + maxPool), alignment: 64) { raw in
+            let bytes = stride * 4 + 8 * (maxTrees + maxPool)
+            return withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { raw in
                 let shape = raw.baseAddress!.bindMemory(to: Float.self, capacity: stride)
                 let leafOffsets = (raw.baseAddress! + stride * 4).bindMemory(to: Int.self, capacity: maxTrees + maxPool)
                 let offsets = leafOffsets + maxTrees
@@ -57,7 +58,7 @@ extension PackedShapePredictor {
                     let sx = (a * dx[i] - b * dy[i]) + anchorX
                     let sy = (b * dx[i] + a * dy[i]) + anchorY
                     let x = geometry.pixelX(sx), y = geometry.pixelY(sy)
-                    // Whole numbers clamped to [−1, size] (NaN to −1), then to integers through the 1.5·2⁵² trick.
+                    // Whole numbers clamped to [−1, size] (NaN to −1), made integers by the 1.5·2⁵² trick.
                     let column = Self.wholeNumber(x >= 0 ? min(x, width) : -1)
                     let row = Self.wholeNumber(y >= 0 ? min(y, height) : -1)
                     let offset = row &* rowBytes &+ column &* channels

@@ -34,7 +34,8 @@ final class PackedShapePredictor: @unchecked Sendable {
     init?(_ model: ShapePredictorModel) {
         guard let splitCount = model.levels.first?.trees.first?.splits.count, splitCount > 0,
               model.levels.allSatisfy({ level in
-                  level.anchorIndices.count <= Self.maximumPool && level.trees.allSatisfy { $0.splits.count == splitCount }
+                  level.anchorIndices.count <= Self.maximumPool
+                      && level.trees.allSatisfy { $0.splits.count == splitCount }
               })
         else { return nil }
         let leafCount = splitCount + 1  // a power of two, checked by the reader

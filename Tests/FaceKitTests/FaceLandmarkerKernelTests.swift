@@ -28,7 +28,8 @@ import Testing
         return (0..<count).map { _ in
             let size = random.int(8...max(9, min(width, height)))
             let left = random.int(-size / 2...width - size / 2), top = random.int(-size / 2...height - size / 2)
-            return FaceBox(left: left, top: top, right: left + size - 1, bottom: top + random.int(size / 2...size * 3 / 2))
+            let bottom = top + random.int(size / 2...size * 3 / 2)
+            return FaceBox(left: left, top: top, right: left + size - 1, bottom: bottom)
         }
     }
 
