@@ -46,20 +46,38 @@ void slm_dots_i8_portable(const uint8_t *blocks, size_t quads, size_t block_coun
     slm_blocks_portable(blocks, quads, block_count, query, 128 * slm_query_sum(query, quads), out);
 }
 
+#define SLM_HUGE ((size_t)2 << 20)
+
 void *slm_allocate(size_t bytes) {
-    const size_t huge = (size_t)2 << 20;
     void *memory = NULL;
-    if (bytes < huge) return posix_memalign(&memory, 64, bytes ? bytes : 64) == 0 ? memory : NULL;
-    const size_t rounded = (bytes + huge - 1) / huge * huge;
-    if (posix_memalign(&memory, huge, rounded) != 0) return NULL;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    // Before the first touch, so the pages are faulted in huge. Advice only: failure changes nothing but speed.
-    (void)madvise(memory, rounded, MADV_HUGEPAGE);
+    if (bytes >= SLM_HUGE) {
+        // Fresh pages from mmap (malloc may hand back heap pages already touched, which stay small): map 2 MiB
+        // more, keep the 2 MiB-aligned part, advise huge pages before the first touch.
+        const size_t rounded = (bytes + SLM_HUGE - 1) / SLM_HUGE * SLM_HUGE;
+        char *raw = mmap(NULL, rounded + SLM_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED) return NULL;
+        char *aligned = (char *)(((uintptr_t)raw + SLM_HUGE - 1) & ~(uintptr_t)(SLM_HUGE - 1));
+        if (aligned > raw) munmap(raw, (size_t)(aligned - raw));
+        const size_t tail = (size_t)(raw + rounded + SLM_HUGE - (aligned + rounded));
+        if (tail > 0) munmap(aligned + rounded, tail);
+        (void)madvise(aligned, rounded, MADV_HUGEPAGE);  // advice only: refused, it changes nothing but speed
+        return aligned;
+    }
 #endif
-    return memory;
+    return posix_memalign(&memory, 64, bytes ? bytes : 64) == 0 ? memory : NULL;
 }
 
-void slm_free(void *memory) { free(memory); }
+void slm_free(void *memory, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (memory && bytes >= SLM_HUGE) {
+        munmap(memory, (bytes + SLM_HUGE - 1) / SLM_HUGE * SLM_HUGE);
+        return;
+    }
+#endif
+    (void)bytes;
+    free(memory);
+}
 
 double slm_quantize_i8(const float *q, size_t d, size_t padded, int8_t *codes, float *scale) {
     float max_abs = 0;

@@ -25,7 +25,7 @@ final class BlockedBuffer<Element> {
         base = Self.allocate(blocks: 1, dimension: self.dimension, zero: zero)
     }
 
-    deinit { slm_free(base) }
+    deinit { slm_free(base, Self.byteCount(blocks: capacityBlocks, dimension: dimension)) }
 
     /// Elements in one block.
     var blockElements: Int { dimension * blockWidth }
@@ -36,9 +36,14 @@ final class BlockedBuffer<Element> {
         (slot / blockWidth) * blockElements + ((j / group) * blockWidth + slot % blockWidth) * group + j % group
     }
 
+    /// Bytes `slm_allocate` is asked for (and `slm_free` told) for `blocks` blocks.
+    private static func byteCount(blocks: Int, dimension: Int) -> Int {
+        max(64, blocks * dimension * blockWidth * MemoryLayout<Element>.stride)
+    }
+
     private static func allocate(blocks: Int, dimension: Int, zero: Element) -> UnsafeMutablePointer<Element> {
         let count = blocks * dimension * blockWidth
-        guard let raw = slm_allocate(max(64, count * MemoryLayout<Element>.stride)) else {
+        guard let raw = slm_allocate(byteCount(blocks: blocks, dimension: dimension)) else {
             fatalError("out of memory for \(blocks) blocks of \(dimension) components")
         }
         let typed = raw.bindMemory(to: Element.self, capacity: count)
@@ -52,7 +57,7 @@ final class BlockedBuffer<Element> {
         let newCapacity = max(blocks, capacityBlocks * 2)
         let fresh = Self.allocate(blocks: newCapacity, dimension: dimension, zero: zero)
         fresh.update(from: base, count: capacityBlocks * blockElements)
-        slm_free(base)
+        slm_free(base, Self.byteCount(blocks: capacityBlocks, dimension: dimension))
         base = fresh
         capacityBlocks = newCapacity
     }

@@ -132,7 +132,7 @@ import Testing
     @Test(arguments: [1, 64, 4096, 2 << 20, (2 << 20) + 1, 40 << 20])
     func allocatorAlignsAndHoldsItsBytes(bytes: Int) {
         let memory = slm_allocate(bytes)!
-        defer { slm_free(memory) }
+        defer { slm_free(memory, bytes) }
         let address = UInt(bitPattern: memory)
         #expect(address % 64 == 0)
         if bytes >= 2 << 20 { #expect(address % UInt(2 << 20) == 0, "huge-page sized buffers are 2 MiB aligned") }

@@ -41,13 +41,13 @@ size_t slm_screen_i8(const uint8_t *blocks, size_t quads, size_t first_block, si
                      const int8_t *query, const float *norms, const float *scales, float query_scale,
                      float query_norm2, float bound, int allow_vnni, uint32_t *slots, float *distances);
 
-/// Uninitialised memory for a large scanned array: 64-byte aligned, and for 2 MiB or more 2 MiB aligned with transparent
-/// huge pages requested (Linux `madvise`), so a scan of hundreds of MB is not slowed by TLB misses. NULL when out
-/// of memory. Release with `slm_free`.
+/// Memory for a scanned array: 64-byte aligned; on Linux, for 2 MiB or more, fresh zeroed pages (mmap), 2 MiB
+/// aligned, with transparent huge pages requested (`madvise`), so a scan of hundreds of MB is not slowed by TLB
+/// misses. Otherwise uninitialised. NULL when out of memory. Release with `slm_free` and the same `bytes`.
 void *slm_allocate(size_t bytes);
 
-/// Releases memory from `slm_allocate` (NULL is allowed).
-void slm_free(void *memory);
+/// Releases memory from `slm_allocate(bytes)` (NULL is allowed).
+void slm_free(void *memory, size_t bytes);
 
 /// Quantises a query for the int8 screen: `*scale = max|q_j| / 127` (0 for a zero or subnormal query, whose
 /// codes are all 0), `codes[j] = round(q_j / scale)` clamped to [-127, 127] for `j < d`, 0 for `d <= j < padded`.
