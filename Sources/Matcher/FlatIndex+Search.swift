@@ -185,9 +185,9 @@ extension FlatIndex {
         _ query: ScreenQuery, _ blocks: Range<Int>, initialBound: Float = .infinity,
         _ body: (Int, Int, UnsafePointer<UInt32>, UnsafePointer<Float>) -> Float
     ) {
-        guard let i8, let codeSums else { return }
+        guard let i8 else { return }
         let quads = i8.dimension / 4, chunkLimit = 16
-        let base = UnsafePointer(i8.base), sums = UnsafePointer(codeSums.base)
+        let base = UnsafePointer(i8.base)
         let norms = UnsafePointer(squaredNorms.base), slotScales = UnsafePointer(scales.base)
         query.codes.withUnsafeBufferPointer { codes in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chunkLimit * blockWidth) { slots in
@@ -197,7 +197,7 @@ extension FlatIndex {
                     while b < blocks.upperBound {
                         let n = min(chunk, blocks.upperBound &- b)
                         let found = slm_screen_i8(
-                            base, quads, b, n, codes.baseAddress!, sums, norms, slotScales, query.scale,
+                            base, quads, b, n, codes.baseAddress!, norms, slotScales, query.scale,
                             query.squaredNorm, bound, allowVNNI ? 1 : 0, slots.baseAddress!,
                             distances.baseAddress!)
                         bound = body(b, found, slots.baseAddress!, distances.baseAddress!)

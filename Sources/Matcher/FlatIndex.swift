@@ -4,7 +4,7 @@
 /// configured `StorageFormat`. The float16 and int8 formats also keep an exact float32 copy (row-major,
 /// 4·d bytes per vector beside the 2·d or 1·d bytes scanned) that only the re-rank of candidates touches,
 /// so a search streams the compact copy and returns float32's answer. Memory per vector: f32 4d+8,
-/// f16 6d+12, i8 5d+20 bytes (plus the id map).
+/// f16 6d+12, i8 5d+16 bytes (plus the id map).
 ///
 /// Add and remove are O(d) amortised: removal moves the last vector into the freed slot.
 /// Thread-safety: searches may run concurrently with each other; mutation needs exclusive access.
@@ -18,15 +18,14 @@ public final class FlatIndex: @unchecked Sendable {
     var slotOf: [UInt64: Int] = [:]
     let f32: BlockedBuffer<Float>?
     let f16: BlockedBuffer<Float16>?
-    let i8: BlockedBuffer<Int8>?
+    /// int8 codes stored offset by 128 (`code + 128`, the unsigned operand of `vpdpbusd`); padding is 128 (code 0).
+    let i8: BlockedBuffer<UInt8>?
     /// Row-major exact copy, compact formats only.
     var exactRows: [Float] = []
     /// Squared L2 norm of each stored (normalised, for cosine) vector, one lane per slot.
     let squaredNorms: BlockedBuffer<Float>
     /// Int8 scale of each slot.
     let scales: BlockedBuffer<Float>
-    /// Sum of each slot's int8 codes (the VNNI kernel's offset correction).
-    let codeSums: BlockedBuffer<Int32>?
     /// Largest squared norm ever stored (kept on removal: a bound only needs to be conservative).
     var maxSquaredNorm: Float = 0
     /// Blocks per thread below which a search stays on one thread (tests lower it).
@@ -44,10 +43,9 @@ public final class FlatIndex: @unchecked Sendable {
         f32 = configuration.format == .float32 ? BlockedBuffer(dimension: d, zero: 0) : nil
         f16 = configuration.format == .float16 ? BlockedBuffer(dimension: d, zero: 0) : nil
         precondition(configuration.format != .int8 || d <= 65_536, "int8 indices hold at most 65536 dimensions")
-        i8 = configuration.format == .int8 ? BlockedBuffer(dimension: d, zero: 0, group: 4) : nil
+        i8 = configuration.format == .int8 ? BlockedBuffer(dimension: d, zero: 128, group: 4) : nil
         squaredNorms = BlockedBuffer(dimension: 1, zero: 0)
         scales = BlockedBuffer(dimension: 1, zero: 0)
-        codeSums = configuration.format == .int8 ? BlockedBuffer(dimension: 1, zero: 0) : nil
     }
 
     /// Convenience: `FlatIndex(configuration: IndexConfiguration(dimension:metric:format:threads:))`.
@@ -88,7 +86,6 @@ public final class FlatIndex: @unchecked Sendable {
         let blocks = slot / blockWidth + 1
         var quantizationError: Double = 0
         var scale: Float = 0
-        var codeSum: Int32 = 0
         switch configuration.format {
         case .float32:
             f32!.reserve(blocks: blocks)
@@ -114,20 +111,17 @@ public final class FlatIndex: @unchecked Sendable {
             for j in 0..<dimension {
                 let e = Double(x[j]) - Double(scale) * Double(codes[j])
                 quantizationError += e * e
-                codeSum += Int32(codes[j])
             }
             i8!.reserve(blocks: blocks)
-            codes.withUnsafeBufferPointer { i8!.store(slot: slot, $0) }
+            codes.map { UInt8(Int($0) + 128) }.withUnsafeBufferPointer { i8!.store(slot: slot, $0) }
         }
         if configuration.format != .float32 { exactRows.append(contentsOf: x) }
         var norm: Float = 0
         for v in x { norm = norm.addingProduct(v, v) }
         squaredNorms.reserve(blocks: blocks)
         scales.reserve(blocks: blocks)
-        codeSums?.reserve(blocks: blocks)
         [norm].withUnsafeBufferPointer { squaredNorms.store(slot: slot, $0) }
         [scale].withUnsafeBufferPointer { scales.store(slot: slot, $0) }
-        [codeSum].withUnsafeBufferPointer { codeSums?.store(slot: slot, $0) }
         maxSquaredNorm = max(maxSquaredNorm, norm)
         maxQuantizationError = max(maxQuantizationError, quantizationError.squareRoot() * (1 + 1e-6))
         ids.append(id)
@@ -147,7 +141,6 @@ public final class FlatIndex: @unchecked Sendable {
             i8?.move(from: last, to: slot)
             squaredNorms.move(from: last, to: slot)
             scales.move(from: last, to: slot)
-            codeSums?.move(from: last, to: slot)
             let d = dimension
             exactRows.withUnsafeMutableBufferPointer { rows in
                 guard !rows.isEmpty else { return }
@@ -161,7 +154,6 @@ public final class FlatIndex: @unchecked Sendable {
         i8?.clear(slot: last)
         squaredNorms.clear(slot: last)
         scales.clear(slot: last)
-        codeSums?.clear(slot: last)
         if !exactRows.isEmpty { exactRows.removeLast(dimension) }
         ids.removeLast()
         count -= 1

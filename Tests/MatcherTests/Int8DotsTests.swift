@@ -3,10 +3,10 @@ import Testing
 @testable import Matcher
 
 /// The int8 dot-product kernels (portable C, AVX-512 VNNI, the dispatcher) against a scalar integer reference,
-/// on the quad layout the C header documents; and the query quantisation the int8 screen relies on.
+/// on the quad layout the C header documents (codes stored as `code + 128`); the query quantisation the int8 screen
+/// relies on; and the huge-page allocator of the scanned buffers.
 @Suite struct Int8DotsTests {
-    typealias Kernel = (UnsafePointer<Int8>?, Int, Int, UnsafePointer<Int8>?, UnsafePointer<Int32>?,
-                        UnsafeMutablePointer<Int32>?) -> Void
+    typealias Kernel = (UnsafePointer<UInt8>?, Int, Int, UnsafePointer<Int8>?, UnsafeMutablePointer<Int32>?) -> Void
 
     /// Every kernel this CPU can run, by name.
     static var kernels: [(String, Kernel)] {
@@ -16,27 +16,23 @@ import Testing
     }
 
     /// Rows of codes laid out as the header says: lane `l` of block `b`, components `4g ..< 4g + 4` at
-    /// `((b · quads + g) · 64 + l) · 4`; padding components and lanes stay 0. Also returns each slot's code sum.
-    func layout(_ rows: [[Int8]], dimension d: Int) -> (bytes: [Int8], sums: [Int32], quads: Int, blocks: Int) {
+    /// `((b · quads + g) · 64 + l) · 4`, each stored as `code + 128`; padding components and lanes hold `padding`.
+    func layout(_ rows: [[Int8]], dimension d: Int, padding: UInt8 = 128) -> (bytes: [UInt8], quads: Int, blocks: Int) {
         let quads = (d + 3) / 4, blocks = (rows.count + blockWidth - 1) / blockWidth
-        var bytes = [Int8](repeating: 0, count: blocks * quads * blockWidth * 4)
-        var sums = [Int32](repeating: 0, count: blocks * blockWidth)
+        var bytes = [UInt8](repeating: padding, count: blocks * quads * blockWidth * 4)
         for (slot, row) in rows.enumerated() {
             let b = slot / blockWidth, l = slot % blockWidth
-            for j in 0..<d {
-                bytes[((b * quads + j / 4) * blockWidth + l) * 4 + j % 4] = row[j]
-                sums[slot] += Int32(row[j])
-            }
+            for j in 0..<d { bytes[((b * quads + j / 4) * blockWidth + l) * 4 + j % 4] = UInt8(Int(row[j]) + 128) }
         }
-        return (bytes, sums, quads, blocks)
+        return (bytes, quads, blocks)
     }
 
-    func run(_ kernel: Kernel, _ rows: [[Int8]], _ query: [Int8], dimension d: Int) -> [Int32] {
-        let (bytes, sums, quads, blocks) = layout(rows, dimension: d)
+    func run(_ kernel: Kernel, _ rows: [[Int8]], _ query: [Int8], dimension d: Int, padding: UInt8 = 128) -> [Int32] {
+        let (bytes, quads, blocks) = layout(rows, dimension: d, padding: padding)
         var padded = query
         padded.append(contentsOf: repeatElement(0, count: quads * 4 - d))
         var out = [Int32](repeating: -1, count: blocks * blockWidth)
-        kernel(bytes, quads, blocks, padded, sums, &out)
+        kernel(bytes, quads, blocks, padded, &out)
         return out
     }
 
@@ -65,6 +61,11 @@ import Testing
                 let got = run(kernel, rows, query, dimension: d)
                 #expect(Array(got.prefix(count)) == expected, "\(name) d \(d) count \(count)")
                 #expect(got.dropFirst(count).allSatisfy { $0 == 0 }, "\(name): padding lanes must be 0")
+                // Padding bytes meet zero query codes: whatever they hold, the sums of real lanes do not change.
+                for padding: UInt8 in [0, 255] {
+                    let other = run(kernel, rows, query, dimension: d, padding: padding)
+                    #expect(Array(other.prefix(count)) == expected, "\(name) d \(d) padding \(padding)")
+                }
             }
         }
     }
@@ -105,18 +106,39 @@ import Testing
 
     @Test func quadLayoutOfTheBlockedBuffer() {
         // BlockedBuffer(group: 4) must place codes where the C kernels read them.
-        let d = 7, buffer = BlockedBuffer<Int8>(dimension: d, zero: 0, group: 4)
+        let d = 7, buffer = BlockedBuffer<UInt8>(dimension: d, zero: 128, group: 4)
         buffer.reserve(blocks: 2)
         var rng = SeededGenerator(state: 5)
         let rows = (0..<70).map { _ in randomCodes(d, &rng) }
-        for (slot, row) in rows.enumerated() { row.withUnsafeBufferPointer { buffer.store(slot: slot, $0) } }
-        let (bytes, _, _, _) = layout(rows, dimension: d)
+        let stored = rows.map { $0.map { UInt8(Int($0) + 128) } }
+        for (slot, row) in stored.enumerated() { row.withUnsafeBufferPointer { buffer.store(slot: slot, $0) } }
+        let (bytes, _, _) = layout(rows, dimension: d)
         #expect(buffer.dimension == 8)
         #expect(Array(UnsafeBufferPointer(start: buffer.base, count: bytes.count)) == bytes)
         buffer.move(from: 69, to: 3)
         buffer.clear(slot: 69)
-        #expect((0..<d).map { buffer.component(slot: 3, $0) } == rows[69])
-        #expect((0..<8).allSatisfy { buffer.component(slot: 69, $0) == 0 })
+        #expect((0..<d).map { buffer.component(slot: 3, $0) } == stored[69])
+        #expect((0..<8).allSatisfy { buffer.component(slot: 69, $0) == 128 })
+    }
+
+    @Test func indexStoresCodesOffsetBy128() throws {
+        // FlatIndex's int8 storage is what the kernels read: code + 128, padding components 128 (code 0).
+        let d = 5, index = FlatIndex(dimension: d, format: .int8)
+        try index.add(id: 1, vector: [1, -1, 0.3, 0, -0.25])
+        // scale = 1/127: codes 127, -127, 38 (38.1), 0, -32 (-31.75).
+        #expect((0..<8).map { index.i8!.component(slot: 0, $0) } == [255, 1, 166, 128, 96, 128, 128, 128])
+    }
+
+    @Test(arguments: [1, 64, 4096, 2 << 20, (2 << 20) + 1, 40 << 20])
+    func allocatorAlignsAndHoldsItsBytes(bytes: Int) {
+        let memory = slm_allocate(bytes)!
+        defer { slm_free(memory, bytes) }
+        let address = UInt(bitPattern: memory)
+        #expect(address % 64 == 0)
+        if bytes >= 2 << 20 { #expect(address % UInt(2 << 20) == 0, "huge-page sized buffers are 2 MiB aligned") }
+        let raw = UnsafeMutableRawPointer(memory)
+        raw.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes)
+        #expect(raw.load(fromByteOffset: bytes - 1, as: UInt8.self) == 0xA5)
     }
 
     @Test(arguments: [1, 3, 128, 512])
