@@ -229,24 +229,9 @@ import Glibc
     @Test func theDeviceMustBeRegisteredAtTheCollector() throws {
         let box = try Box()
         let database = "sqlite:" + box.root.appendingPathComponent("collector.sqlite").path
-        let collector = Process()
-        collector.executableURL = Self.binary("sightline-collector")
-        collector.arguments = ["serve", "--listen", "127.0.0.1:0", "--database", database]
-        let log = Pipe()
-        collector.standardError = log
-        collector.standardOutput = log
-        try collector.run()
-        defer { if collector.isRunning { collector.terminate(); collector.waitUntilExit() } }
-        var text = ""
-        var port: Int?
-        let deadline = Date().addingTimeInterval(20)
-        while port == nil && Date() < deadline {
-            text += String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
-            if let range = text.range(of: #"port=(\d+)"#, options: .regularExpression) {
-                port = Int(text[range].dropFirst(5))
-            }
-        }
-        box.collectorURL = "http://127.0.0.1:\(try #require(port, "no port in:\n\(text)"))"
+        let collector = try LoopbackCollector(binary: Self.binary("sightline-collector"), database: database)
+        defer { collector.stop() }
+        box.collectorURL = collector.url
 
         let unregistered = try Self.doctor(box)
         #expect(unregistered.status == 1)

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SightlineTestKit
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -55,25 +56,9 @@ import Glibc
         #expect(try Self.run("sightline-collector", ["devices", "add", "edge-1", publicKey, "--database", database])
             .status == 0)
 
-        let collector = Process()
-        collector.executableURL = Self.binary("sightline-collector")
-        collector.arguments = ["serve", "--listen", "127.0.0.1:0", "--database", database]
-        let collectorLog = Pipe()
-        collector.standardError = collectorLog
-        collector.standardOutput = collectorLog
-        try collector.run()
-        defer { if collector.isRunning { collector.terminate(); collector.waitUntilExit() } }
-        var log = ""
-        var port: Int?
-        let deadline = Date().addingTimeInterval(20)
-        while port == nil && Date() < deadline {
-            log += String(decoding: collectorLog.fileHandleForReading.availableDataNonBlocking(), as: UTF8.self)
-            if let range = log.range(of: #"port=(\d+)"#, options: .regularExpression) {
-                port = Int(log[range].dropFirst(5))
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let collectorPort = try #require(port, "collector did not report its port:\n\(log)")
+        let collector = try LoopbackCollector(binary: Self.binary("sightline-collector"), database: database)
+        defer { collector.stop() }
+        let collectorPort = collector.port
 
         let config = dir.appendingPathComponent("sightlined.yaml")
         try """

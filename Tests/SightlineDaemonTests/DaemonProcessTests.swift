@@ -172,21 +172,3 @@ func httpGet(port: Int, path: String) -> String? {
     }
     return String(decoding: response, as: UTF8.self)
 }
-
-extension FileHandle {
-    /// What is readable now, without blocking.
-    func availableDataNonBlocking() -> Data {
-        let fd = fileDescriptor
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        defer { _ = fcntl(fd, F_SETFL, flags) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[..<n])
-        }
-        return data
-    }
-}
