@@ -72,6 +72,7 @@ let package = Package(
         .target(
             name: "Imaging",
             dependencies: ["SightlineCore", "CJPEG", "CZlib"],
+            exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -79,12 +80,14 @@ let package = Package(
             dependencies: [
                 "SightlineCore", "Imaging", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
             dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
+            exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -104,7 +107,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Forwarder",
