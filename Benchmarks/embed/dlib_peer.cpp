@@ -6,6 +6,7 @@
 // dlib's CPU code is single-threaded apart from BLAS; run.py sets OPENBLAS_NUM_THREADS=1.
 //
 //   dlib_peer MODEL.dat [--reps N] [--xml FILE] CHIP.ppm...
+//   dlib_peer --blas          (prints {"blas": OpenBLAS's configuration, naming the core kernels in use})
 //
 // Prints one JSON object: the runtime, the BLAS in use, per repetition the wall and process-CPU
 // milliseconds of "batch 1" (16 calls of one chip, the chips cycled) and "batch 16" (one call of the
@@ -153,6 +154,14 @@ std::string json_descriptors(const std::vector<matrix<float, 0, 1>>& descriptors
     return out + "]";
 }
 
+// "OpenBLAS 0.3.21 ... <core kernels> ..., N thread(s)" (openblas_get_config names the core kernels chosen).
+std::string blas_description() {
+    if (!openblas_get_config) return "BLAS other than OpenBLAS";
+    std::string description = openblas_get_config();
+    if (openblas_get_num_threads) description += ", " + std::to_string(openblas_get_num_threads()) + " thread(s)";
+    return description;
+}
+
 struct samples {
     std::vector<double> wall, cpu;
     template <typename F> void measure(F&& work) {
@@ -167,6 +176,10 @@ struct samples {
 };
 
 int run(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--blas") {  // which BLAS, before anything is timed
+        std::printf("{\"blas\":%s}\n", json_string(blas_description()).c_str());
+        return 0;
+    }
     std::string model, xml;
     int reps = 7;
     std::vector<std::string> chip_paths;
@@ -225,11 +238,7 @@ int run(int argc, char** argv) {
     for (int r = 0; r < reps; ++r)
         many.measure([&] { keep = keep + net(sixteen, 16)[15](0); });
 
-    std::string blas = "unknown BLAS (not OpenBLAS)";
-    if (openblas_get_config) {
-        blas = std::string("OpenBLAS ") + openblas_get_config();
-        if (openblas_get_num_threads) blas += ", " + std::to_string(openblas_get_num_threads()) + " thread(s)";
-    }
+    const std::string blas = blas_description();
     const std::string runtime = "dlib " + std::to_string(DLIB_MAJOR_VERSION) + "." +
                                 std::to_string(DLIB_MINOR_VERSION) + "." + std::to_string(DLIB_PATCH_VERSION) + " C++";
     std::printf("{\"runtime\":%s,\"blas\":%s,\"faces_per_rep\":16,\"batch1\":%s,\"batch16\":%s,"
