@@ -44,8 +44,9 @@ template <int K, typename IN> using body = affine<conv3<K, relu<affine<conv3<K, 
 template <int K, typename IN> using body_down = affine<conv3<K, relu<affine<conv3_down<K, IN>>>>>;
 // Same shape: out = relu(body(x) + x).
 template <int K, typename IN> using unit = relu<add_prev1<body<K, tag1<IN>>>>;
-// Down-sampling: out = relu(avg_pool2x2(x) + body_down(x)); dlib's add_prev zero-extends the smaller
-// operand (fewer channels, one row and column less) to the larger one's shape.
+// Down-sampling: out = relu(avg_pool2x2(x) + body_down(x)); where the shapes differ (the shortcut has half
+// the channels; in the 256-channel units the convolution path is one row and column smaller), dlib's
+// add_prev zero-extends each operand at the end of every dimension to the larger extent.
 template <int K, typename IN>
 using unit_down = relu<add_prev2<avg_pool<2, 2, 2, 2, skip1<tag2<body_down<K, tag1<IN>>>>>>>;
 

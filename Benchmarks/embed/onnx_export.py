@@ -11,9 +11,12 @@ rebuilt from the input upwards with no knowledge of this particular network beyo
   affine_con             per-channel gamma, beta (params = gamma then beta): Mul, Add
   relu, max_pool, avg_pool (nr = nc = 0: over the whole map), fc_no_bias (params: in x out)
   tag N / skip N         remember the current tensor / continue from the remembered one
-  add_prev tag=N         current + remembered; when the shapes differ (the down-sampling units: fewer
-                         channels on the pooled shortcut), dlib's tt::add reads missing entries as zero,
-                         i.e. each operand is zero-extended at the end of every dimension: a Pad, then Add
+  add_prev tag=N         current + remembered; when the shapes differ, dlib's tt::add reads missing entries
+                         as zero, i.e. each operand is zero-extended at the end of every dimension: a Pad,
+                         then Add. This happens in the four down-sampling units: the pooled shortcut has
+                         half the channels, and at the 256-channel units the stride-2 convolution path
+                         comes out one row and one column smaller than the pooled shortcut (3x3 against
+                         4x4, 1x1 against 2x2), so there both operands are extended
   loss_metric            none: the descriptor is the fc output, not normalised
 
 Output graph: input "chips" uint8 [N, 150, 150, 3] RGB, output "descriptors" float [N, 128]; opset 17.
