@@ -69,6 +69,8 @@ let package = Package(
         ),
 
         .target(name: "SightlineCore"),
+        // Syscalls the swift-system way (one funnel, typed errno, owned descriptors) and durable file writing.
+        .target(name: "SightlineSystem"),
         .target(
             name: "Imaging",
             dependencies: ["SightlineCore", "CJPEG", "CZlib"],
@@ -90,7 +92,7 @@ let package = Package(
         .target(
             name: "Matcher",
             dependencies: [
-                "SightlineCore", "CMatcherKernels",
+                "SightlineCore", "SightlineSystem", "CMatcherKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,7 +101,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
-                "SightlineCore",
+                "SightlineCore", "SightlineSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,10 +193,11 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2"]
+            dependencies: ["SightlineCore", "SightlineSystem", "Imaging", "Capture", "CV4L2"]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
+        .testTarget(name: "SightlineSystemTests", dependencies: ["SightlineSystem", "SightlineTestKit"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
         .testTarget(
             name: "CaptureTests",
@@ -203,7 +206,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "EventLogTests", dependencies: ["EventLog", "SightlineSystem", "SightlineTestKit"],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(
             name: "CollectorTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import SightlineCore
+import SightlineSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -39,12 +40,15 @@ public struct AuditLog: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         guard let line = try? encoder.encode(entry) else { throw .badFormat(path: path, "cannot encode audit entry") }
         let bytes = [UInt8](line) + [0x0A]
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        StateFileOwner.adopt(fd: fd, directory: (path as NSString).deletingLastPathComponent)
-        try GalleryFile.writeAll(fd, bytes, path: path)
-        guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+        do {
+            let file = try FileDescriptor(opening: path, flags: O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode: 0o600)
+            try file.adoptOwner(ofDirectory: DurableFile.directoryName(of: path))
+            try file.writeAll(bytes)
+            try file.sync()
+            try file.close()
+        } catch {
+            throw GalleryError(error)
+        }
     }
 
     /// Every entry so far (for `gallery list --audit` and the tests).

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SightlineCore
+import SightlineSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -12,8 +13,8 @@ import Darwin
 /// JSON contents, authenticated together with the magic. The 32-byte key lives in its own file, mode 0600,
 /// created on first use.
 ///
-/// Writes are atomic: a temporary file beside the gallery (0600) is written and fsynced, renamed over the
-/// gallery, and the directory is fsynced, so a crash leaves the old or the new gallery, never a mix.
+/// Writes are atomic (`DurableFile`): a temporary file beside the gallery (0600, `O_EXCL|O_NOFOLLOW`, an
+/// unpredictable name) is written and fsynced, renamed over the gallery, and the directory is fsynced, so a crash leaves the old or the new gallery, never a mix.
 /// After an erase the new file simply does not contain the subject; the old file's blocks are released to
 /// the file system (whose free space is not scrubbed — full-disk encryption covers that).
 struct GalleryFile: Sendable {
@@ -72,13 +73,7 @@ struct GalleryFile: Sendable {
             guard create else { throw .missingKey(path: keyPath) }
             let key = SymmetricKey(size: .bits256)
             let bytes = key.withUnsafeBytes { [UInt8]($0) }
-            let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw .io(path: keyPath, operation: "create", errno: errno) }
-            defer { close(fd) }
-            StateFileOwner.adopt(fd: fd, directory: (keyPath as NSString).deletingLastPathComponent)
-            try Self.writeAll(fd, bytes, path: keyPath)
-            guard fsync(fd) == 0 else { throw .io(path: keyPath, operation: "fsync", errno: errno) }
-            try Self.syncDirectory(of: keyPath)
+            do { try DurableFile.write(bytes, to: keyPath, existing: .keep) } catch { throw GalleryError(error) }
             return key
         }
         guard info.st_mode & 0o077 == 0 else {
@@ -91,44 +86,13 @@ struct GalleryFile: Sendable {
     }
 
     static func atomicWrite(path: String, bytes: [UInt8]) throws(GalleryError) {
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
-        StateFileOwner.adopt(fd: fd, directory: (path as NSString).deletingLastPathComponent)
-        do throws(GalleryError) {
-            try writeAll(fd, bytes, path: temporary)
-            guard fsync(fd) == 0 else { throw GalleryError.io(path: temporary, operation: "fsync", errno: errno) }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .io(path: path, operation: "rename", errno: code)
-        }
-        try syncDirectory(of: path)
+        do { try DurableFile.write(bytes, to: path) } catch { throw GalleryError(error) }
     }
+}
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(GalleryError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, operation: "write", errno: errno)
-            }
-            offset += n
-        }
-    }
-
-    static func syncDirectory(of path: String) throws(GalleryError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: directory, operation: "open", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw .io(path: directory, operation: "fsync", errno: errno) }
+extension GalleryError {
+    /// A failed system call, with the path, the call and its own errno.
+    init(_ error: FileSystemError) {
+        self = .io(path: error.path, operation: error.call, errno: error.errno.rawValue)
     }
 }
