@@ -23,6 +23,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let noSuchFile = Errno(rawValue: ENOENT)
     public static let tooManySymbolicLinks = Errno(rawValue: ELOOP)
     public static let permissionDenied = Errno(rawValue: EACCES)
+    public static let fileTooLarge = Errno(rawValue: EFBIG)
 
     /// `strerror` text and the symbolic number, e.g. "No space left on device (errno 28)".
     public var description: String { "\(String(cString: strerror(rawValue))) (errno \(rawValue))" }
@@ -32,7 +33,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
 public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file or directory the call was about.
     public var path: String
-    /// The call that failed: `open`, `write`, `fsync`, `close`, `rename`, `link`, `unlink`, `fchown`.
+    /// The call that failed: `open`, `read`, `write`, `fsync`, `close`, `rename`, `link`, `unlink`, `fchown`.
     public var call: String
     public var errno: Errno
 

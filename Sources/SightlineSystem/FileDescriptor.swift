@@ -37,6 +37,31 @@ public struct FileDescriptor: ~Copyable {
     /// The kernel's descriptor number, for calls outside the funnel (`flock`, `fstat`). Valid while `self` lives.
     public var rawValue: Int32 { raw }
 
+    /// Reads to the end of the file, retrying `EINTR`. A file longer than `limit` bytes is refused with `EFBIG`
+    /// before more than `limit + 1` bytes are held (its length comes from outside: never trusted for allocation).
+    public func readAll(limit: Int) throws(FileSystemError) -> [UInt8] {
+        precondition(limit >= 0, "limit must not be negative")
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(limit + 1, 64 * 1024))
+        while true {
+            let fd = raw, system = system
+            let outcome = chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(Errno) in try system.read(fd, into: buffer) }
+            }
+            let n: Int
+            switch outcome {
+            case .success(let count): n = count
+            case .failure(.interrupted): continue
+            case .failure(let error): throw FileSystemError(path: path, call: "read", errno: error)
+            }
+            if n == 0 { return out }
+            guard n <= chunk.count, out.count + n <= limit else {
+                throw FileSystemError(path: path, call: "read", errno: .fileTooLarge)
+            }
+            out.append(contentsOf: chunk[..<n])
+        }
+    }
+
     /// Writes all of `bytes`, retrying `EINTR` and continuing after short writes. A write that makes no progress
     /// is reported as `EIO`; the first error is reported with its own `errno`.
     public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {

@@ -12,6 +12,8 @@ import Darwin
 public protocol FileSystemCalls: Sendable {
     /// `open(2)`; `mode` applies when `flags` holds `O_CREAT`.
     func open(_ path: String, flags: Int32, mode: UInt32) throws(Errno) -> Int32
+    /// One `read(2)` into `buffer`: returns how many bytes were read, 0 at the end of the file.
+    func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
     /// One `write(2)`: returns how many bytes were written, which may be fewer than asked.
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int
     func fsync(_ fd: Int32) throws(Errno)
@@ -36,6 +38,13 @@ public struct PosixFileSystem: FileSystemCalls {
         let fd = Glibc.open(path, flags, mode_t(mode))
         guard fd >= 0 else { throw .current }
         return fd
+    }
+
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
+        let n = Glibc.read(fd, base, buffer.count)
+        guard n >= 0 else { throw .current }
+        return n
     }
 
     public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {

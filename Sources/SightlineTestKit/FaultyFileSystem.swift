@@ -13,7 +13,7 @@ import Glibc
 public final class FaultyFileSystem: FileSystemCalls, Sendable {
     /// A call the funnel knows.
     public enum Call: String, Sendable {
-        case open, write, fsync, close, rename, link, unlink
+        case open, read, write, fsync, close, rename, link, unlink
     }
 
     private struct State {
@@ -62,6 +62,11 @@ public final class FaultyFileSystem: FileSystemCalls, Sendable {
     public func open(_ path: String, flags: Int32, mode: UInt32) throws(Errno) -> Int32 {
         if let error = injected(.open, path) { throw error }
         return try real.open(path, flags: flags, mode: mode)
+    }
+
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        if let error = injected(.read, "\(buffer.count)") { throw error }
+        return try real.read(fd, into: buffer)
     }
 
     public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
