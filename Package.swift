@@ -193,7 +193,10 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "SightlineSystem", "Imaging", "Capture", "CV4L2"]
+            dependencies: [
+                "SightlineCore", "SightlineSystem", "Imaging", "Capture", "CV4L2", "EventLog",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
