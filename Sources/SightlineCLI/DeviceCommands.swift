@@ -230,7 +230,8 @@ struct VerifyCommand: ParsableCommand {
         if json {
             print(try Self.encode(Report(ok: false, export: export, problems: [problem])))
         } else {
-            FileHandle.standardError.write(Data("FAIL \(export): \(text ?? "\(problem.code): \(problem.message)")\n".utf8))
+            let message = text ?? "\(problem.code): \(problem.message)"
+            FileHandle.standardError.write(Data("FAIL \(export): \(message)\n".utf8))
         }
         throw ExitCode(1)
     }

@@ -91,7 +91,9 @@ public struct FileDescriptor: ~Copyable {
 
     /// `fsync(2)`: the data and metadata are on stable storage when this returns.
     public func sync() throws(FileSystemError) {
-        do throws(Errno) { try system.fsync(raw) } catch { throw FileSystemError(path: path, call: "fsync", errno: error) }
+        do throws(Errno) { try system.fsync(raw) } catch {
+            throw FileSystemError(path: path, call: "fsync", errno: error)
+        }
     }
 
     /// Gives the file the owner of `directory` when running as root (see `FileSystemCalls.adoptOwner`).
@@ -108,6 +110,8 @@ public struct FileDescriptor: ~Copyable {
     public consuming func close() throws(FileSystemError) {
         let fd = raw
         raw = -1
-        do throws(Errno) { try system.close(fd) } catch { throw FileSystemError(path: path, call: "close", errno: error) }
+        do throws(Errno) { try system.close(fd) } catch {
+            throw FileSystemError(path: path, call: "close", errno: error)
+        }
     }
 }

@@ -27,7 +27,8 @@ public struct ExportFixture {
             configuration: EventLogConfiguration(stateDirectory: directory, checkpointEvery: checkpointEvery),
             key: key, logger: logger)
         for i in 0..<events {
-            let evidence = evidenceAt.contains(i) ? [EvidenceBlob(data: (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) })] : []
+            let blob = EvidenceBlob(data: (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) })
+            let evidence = evidenceAt.contains(i) ? [blob] : []
             try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))], evidence: evidence)
         }
         var lines: [String] = []
@@ -36,7 +37,8 @@ public struct ExportFixture {
         for event in try log.spool.allEvents() {
             for sha in event.evidence where !sent.contains(sha) {
                 guard let blob = try log.spool.blob(sha256: sha), let data = blob.data else { continue }
-                lines.append("{\"blob\":\"\(sha)\",\"media_type\":\"\(blob.mediaType)\",\"data\":\"\(Encoding.base64(data))\"}")
+                lines.append(
+                    "{\"blob\":\"\(sha)\",\"media_type\":\"\(blob.mediaType)\",\"data\":\"\(Encoding.base64(data))\"}")
                 sent.insert(sha)
             }
             let line = String(decoding: event.line, as: UTF8.self)

@@ -55,7 +55,7 @@ public final class FaultyFileSystem: FileSystemCalls, Sendable {
             guard var queue = s.failures[call], !queue.isEmpty else { return nil }
             let error = queue.removeFirst()
             s.failures[call] = queue
-            return error ?? nil
+            return error
         }
     }
 

@@ -47,7 +47,8 @@ import Testing
             try DurableFile.write(Array(repeating: 7, count: 64), to: path, system: system)
         } throws: { error in
             guard let error = error as? FileSystemError else { return false }
-            return error.call == "write" && error.errno == .noSpace && error.path.hasPrefix(dir + "/.gallery.sealed.tmp-")
+            return error.call == "write" && error.errno == .noSpace
+                && error.path.hasPrefix(dir + "/.gallery.sealed.tmp-")
         }
         #expect(system.calls.filter { $0.hasPrefix("write") }.count == 2)
         #expect(Self.contents(path) == Array("original".utf8))
