@@ -167,10 +167,12 @@ public final class Gallery {
         let lock: FileDescriptor
         do {
             lock = try FileDescriptor(opening: lockPath, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
-            try lock.adoptOwner(ofDirectory: DurableFile.directoryName(of: lockPath))
         } catch {
             // No directory yet: no gallery either, and nothing to race with for a read.
-            if !exclusive && error.call == "open" && error.errno == .noSuchFile { return try body() }
+            if !exclusive && error.errno == .noSuchFile { return try body() }
+            throw GalleryError(error)
+        }
+        do { try lock.adoptOwner(ofDirectory: DurableFile.directoryName(of: lockPath)) } catch {
             throw GalleryError(error)
         }
         while flock(lock.rawValue, exclusive ? LOCK_EX : LOCK_SH) != 0 {

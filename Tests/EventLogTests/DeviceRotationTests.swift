@@ -96,12 +96,11 @@ struct DeviceKeyOwnershipTests {
         let dir = temporaryDirectory("keywrite")
         let path = dir + "/" + DeviceKey.fileName
         // The old code reported a short write as "Success" (errno read after close).
-        #expect {
+        let error = #expect(throws: DeviceKeyError.self) {
             try DeviceKey.generate().write(path: path, system: FaultyFileSystem(writeBudget: 10))
-        } throws: { error in
-            guard case .cannotWrite(_, let reason)? = error as? DeviceKeyError else { return false }
-            return reason == "write failed: \(Errno.noSpace)"
         }
+        guard case .cannotWrite(_, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason == "write failed: \(Errno.noSpace)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 

@@ -43,13 +43,11 @@ import Testing
         try DurableFile.write(Array("original".utf8), to: path)
         // 5 bytes fit, then the disk is full: a short write, then ENOSPC on the next call.
         let system = FaultyFileSystem(writeBudget: 5)
-        #expect {
+        let error = #expect(throws: FileSystemError.self) {
             try DurableFile.write(Array(repeating: 7, count: 64), to: path, system: system)
-        } throws: { error in
-            guard let error = error as? FileSystemError else { return false }
-            return error.call == "write" && error.errno == .noSpace
-                && error.path.hasPrefix(dir + "/.gallery.sealed.tmp-")
         }
+        #expect(error?.call == "write" && error?.errno == .noSpace)
+        #expect(error?.path.hasPrefix(dir + "/.gallery.sealed.tmp-") == true)
         #expect(system.calls.filter { $0.hasPrefix("write") }.count == 2)
         #expect(Self.contents(path) == Array("original".utf8))
         #expect(Self.entries(dir) == ["gallery.sealed"])
