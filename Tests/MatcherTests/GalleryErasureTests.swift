@@ -80,15 +80,15 @@ import Testing
         // The format before generations: a bare 32-byte key, SLGALRY1 and a box authenticated with the magic.
         let legacyKey = SymmetricKey(size: .bits256)
         let legacyKeyBytes = legacyKey.withUnsafeBytes { Data($0) }
-        FileManager.default.createFile(atPath: path + ".key", contents: legacyKeyBytes,
-                                       attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: path + ".key", contents: legacyKeyBytes,
+                                               attributes: [.posixPermissions: 0o600]))
         let json = """
             {"version":1,"modelSHA256":"\(Self.model)","dimension":2,"subjects":[{"id":"old-timer",\
             "consent":{"purpose":"door","grantedBy":"self","grantedAt":1800000000},"templates":[[0.5,0.25]]}]}
             """
         let box = try ChaChaPoly.seal(Data(json.utf8), using: legacyKey, authenticating: Data("SLGALRY1".utf8))
-        FileManager.default.createFile(atPath: path, contents: Data("SLGALRY1".utf8) + box.combined,
-                                       attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("SLGALRY1".utf8) + box.combined,
+                                               attributes: [.posixPermissions: 0o600]))
 
         let gallery = try Gallery(path: path, now: { Self.start })
         #expect(gallery.subjects.map(\.id) == ["old-timer"])
@@ -110,8 +110,8 @@ import Testing
         try gallery.enroll(subject: "b", templates: [template(2)], modelSHA256: Self.model, consent: consent())
         // As if the process died between writing the gallery (generation 2) and renaming its key into place.
         try FileManager.default.moveItem(atPath: path + ".key", toPath: path + ".key.next")
-        FileManager.default.createFile(atPath: path + ".key", contents: keyAtOne,
-                                       attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: path + ".key", contents: keyAtOne,
+                                               attributes: [.posixPermissions: 0o600]))
         let reopened = try Gallery(path: path, now: { Self.start })
         #expect(reopened.subjects.map(\.id) == ["a", "b"])
         try reopened.enroll(subject: "c", templates: [template(3)], modelSHA256: Self.model, consent: consent())
@@ -126,10 +126,10 @@ import Testing
         let gallery = try Gallery(path: path, now: { Self.start })
         try gallery.enroll(subject: "a", templates: [template(1)], modelSHA256: Self.model, consent: consent())
         // A pending key of generation 2 whose gallery never came.
-        FileManager.default.createFile(
+        #expect(FileManager.default.createFile(
             atPath: path + ".key.next",
             contents: Data(GalleryFile.keyFileBytes(SymmetricKey(size: .bits256), generation: 2)),
-            attributes: [.posixPermissions: 0o600])
+            attributes: [.posixPermissions: 0o600]))
         let reopened = try Gallery(path: path, now: { Self.start })
         #expect(reopened.subjects.map(\.id) == ["a"])
         try reopened.erase(subject: "a")

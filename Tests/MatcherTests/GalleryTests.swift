@@ -62,8 +62,8 @@ final class ManualClock: @unchecked Sendable {
         let otherKey = dir.path + "/other.key"
         #expect(throws: GalleryError.missingKey(path: otherKey)) { try Gallery(path: path, keyPath: otherKey) }
         // Another key of the same generation (1: one write so far).
-        FileManager.default.createFile(atPath: otherKey, contents: Data(GalleryFile.keyFileBytes(
-            SymmetricKey(size: .bits256), generation: 1)), attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: otherKey, contents: Data(GalleryFile.keyFileBytes(
+            SymmetricKey(size: .bits256), generation: 1)), attributes: [.posixPermissions: 0o600]))
         #expect(throws: GalleryError.cannotDecrypt(path: path)) { try Gallery(path: path, keyPath: otherKey) }
         try FileManager.default.removeItem(atPath: otherKey)
         // A flipped ciphertext byte is detected too.
