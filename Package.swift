@@ -69,6 +69,8 @@ let package = Package(
         ),
 
         .target(name: "SightlineCore"),
+        // Syscalls the swift-system way (one funnel, typed errno, owned descriptors) and durable file writing.
+        .target(name: "SightlineSystem"),
         .target(
             name: "Imaging",
             dependencies: ["SightlineCore", "CJPEG", "CZlib"],
@@ -93,7 +95,7 @@ let package = Package(
         .target(
             name: "Matcher",
             dependencies: [
-                "SightlineCore", "CMatcherKernels",
+                "SightlineCore", "SightlineSystem", "CMatcherKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,7 +104,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
-                "SightlineCore",
+                "SightlineCore", "SightlineSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -195,10 +197,14 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2"]
+            dependencies: [
+                "SightlineCore", "SightlineSystem", "Imaging", "Capture", "CV4L2", "EventLog",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
+        .testTarget(name: "SightlineSystemTests", dependencies: ["SightlineSystem", "SightlineTestKit"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
         .testTarget(
             name: "CaptureTests",
@@ -207,7 +213,10 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "EventLogTests", dependencies: ["EventLog", "SightlineSystem", "SightlineTestKit"],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(
             name: "CollectorTests",
             dependencies: [

@@ -121,7 +121,7 @@ struct GalleryCommand: ParsableCommand {
             guard try location.open().erase(subject: subject) else {
                 throw ValidationError("no subject \(subject) in the gallery")
             }
-            print("erased \(subject)")
+            print("erased \(subject): the gallery is re-encrypted under a new key, older copies no longer open")
         }
     }
 
