@@ -72,6 +72,15 @@ public struct Incident: Sendable, Equatable {
     public var receivedNanos: Int64
     /// How many refusals of this code for this device were folded into this record.
     public var count: Int64 = 1
+
+    public init(device: String, seq: UInt64?, code: String, message: String, receivedNanos: Int64, count: Int64 = 1) {
+        self.device = device
+        self.seq = seq
+        self.code = code
+        self.message = message
+        self.receivedNanos = receivedNanos
+        self.count = count
+    }
 }
 
 /// An API token: only its SHA-256 is stored.

@@ -49,8 +49,8 @@ let boundaryTimes = [
         #expect(r.json["error"]?["code"]?.string == code, "\(r.json)", sourceLocation: sourceLocation)
         let message = r.json["error"]?["message"]?.string ?? ""
         #expect(!message.isEmpty, sourceLocation: sourceLocation)
-        for internal in ["integerOutOfRange", "badPublicKey", "Optional(", "EventFormatError"] {
-            #expect(!message.contains(internal), "\(message)", sourceLocation: sourceLocation)
+        for swiftName in ["integerOutOfRange", "badPublicKey", "Optional(", "EventFormatError"] {
+            #expect(!message.contains(swiftName), "\(message)", sourceLocation: sourceLocation)
         }
     }
 
