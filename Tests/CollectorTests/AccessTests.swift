@@ -75,7 +75,7 @@ import Testing
             let text = String(decoding: r.body, as: UTF8.self)
             #expect(!text.contains("face.match") && !text.contains("alice"), "\(query): \(text)")
         }
-        let types = try await collector.json(.GET, "/v1/events", auth: .traffic).json["events"]!.array
+        let types = try await collector.json(.GET, "/v1/events?device=\(key.deviceID)", auth: .traffic).json["events"]!.array
             .compactMap { $0["type"]?.string }
         #expect(Set(types) == ["traffic.red_light_crossing", "frame.stats"])
 
