@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "Forwarder", "EventLog", "SightlineCore",
+                "Collector", "Forwarder", "EventLog", "SightlineCore", "SightlineTestKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
