@@ -78,7 +78,7 @@ public struct CollectorRouter: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
-        limited.post("/v1/events") { request, _ in try await postEvents(request) }
+        limited.post("/v1/events") { request, context in try await postEvents(request, context) }
         limited.get("/v1/events") { request, _ in try await getEvents(request) }
         limited.put("/v1/evidence/:sha256") { request, context in
             try await putEvidence(request, sha: try context.parameters.require("sha256"))
@@ -250,7 +250,7 @@ public struct CollectorRouter: Sendable {
 
     /// `POST /v1/events` with `{"events": [envelope, ...]}`: processed in order, stopping at the first
     /// refusal; the response lists what was acknowledged before it. Each event carries its own signature.
-    func postEvents(_ request: Request) async throws -> Response {
+    func postEvents(_ request: Request, _ context: CollectorRequestContext) async throws -> Response {
         let bytes: [UInt8]
         switch try await body(request, limit: configuration.maxEventsBodyBytes) {
         case .value(let b): bytes = b
@@ -267,8 +267,11 @@ public struct CollectorRouter: Sendable {
             metrics.refused(.malformedEvent)
             return Self.error(.malformedEvent, "the body is not JSON: \(error)")
         }
+        // The device named in a batch is not yet verified: keyed with the address too, so a client claiming
+        // another device's id cannot use up that device's allowance.
         if case .object(let first)? = events.first, case .string(let device)? = first["device"],
-            let wait = deviceLimit.take("device:" + Incident.truncated(device: device), nowNanos: Clocks.monotonicNanos())
+            let wait = deviceLimit.take(
+                "device:" + Incident.truncated(device: device) + "@" + context.peer, nowNanos: Clocks.monotonicNanos())
         {
             return Self.tooMany(wait, "this device")
         }

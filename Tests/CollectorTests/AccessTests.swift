@@ -205,4 +205,24 @@ import Testing
         #expect(try await collector.request(.GET, "/healthz").status == 200)
         try await collector.store.close()
     }
+
+    @Test func aDeviceOverItsRateIsAnswered429() async throws {
+        let collector = try await LiveCollector(backend: .sqlite) {
+            $0.requestsPerSecondPerDevice = 0.01
+            $0.rateBurst = 2
+        }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let key = try await collector.registerDevice()
+        let log = try makeLog(key: key)
+        let line = try log.emit(camera: "c", type: "frame.stats", body: [:]).line()
+        var statuses: [Int] = []
+        for _ in 0..<3 { statuses.append(try await collector.json(.POST, "/v1/events", body: batch([line])).status) }
+        #expect(statuses == [200, 200, 429])
+        // Signed evidence uploads count against the device itself.
+        var uploads: [Int] = []
+        for i in 0..<3 { uploads.append(try await collector.putEvidence(fakeJPEG("x\(i)"), key: key).status) }
+        #expect(uploads == [200, 200, 429])
+        try await collector.store.close()
+    }
 }
