@@ -69,6 +69,8 @@ install: build
 	else echo "note: no model files in Models/files (run Models/fetch, then make install again): faces need them"; fi
 	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightlined.service \
 	  > $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightline-collector.service \
+	  > $(DESTDIR)$(SYSTEMD_DIR)/sightline-collector.service
 	@if [ -e $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml ]; then \
 	  echo "keeping existing $(CONFIG_DIR)/sightlined.yaml"; \
 	else sed 's#/usr/local/share/sightline#$(PREFIX)/share/sightline#g' Systemd/sightlined.example.yaml \
@@ -77,9 +79,10 @@ install: build
 	@echo "installed; start with: systemctl enable --now sightlined"
 
 uninstall:
-	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined 2>/dev/null || true
+	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined sightline-collector 2>/dev/null || true
 	rm -f $(DESTDIR)$(PREFIX)/bin/sightlined $(DESTDIR)$(PREFIX)/bin/sightline \
-	  $(DESTDIR)$(PREFIX)/bin/sightline-collector $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	  $(DESTDIR)$(PREFIX)/bin/sightline-collector $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service \
+	  $(DESTDIR)$(SYSTEMD_DIR)/sightline-collector.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/sightline $(DESTDIR)$(PREFIX)/share/doc/sightline
 	@echo "left $(CONFIG_DIR) and /var/lib/sightline in place (your configuration and state)"
 

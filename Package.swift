@@ -143,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCollector",
             dependencies: [
-                "Collector",
+                "Collector", "EventLog", "SightlineCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -220,11 +220,12 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "Forwarder", "EventLog", "SightlineCore",
+                "Collector", "Forwarder", "EventLog", "SightlineCore", "SightlineTestKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

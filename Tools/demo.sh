@@ -25,6 +25,8 @@ identity=$("$bin/sightline" device show --state-dir "$out/state" --json)
 device=$(sed -E 's/.*"device":"([^"]+)".*/\1/' <<<"$identity")
 pubkey=$(sed -E 's/.*"public_key":"([^"]+)".*/\1/' <<<"$identity")
 "$bin/sightline-collector" devices add demo-edge "$pubkey" --database "sqlite:$out/collector.sqlite"
+# Every read needs a token; a reviewer token reads the export and the evidence (printed once, kept here).
+token=$("$bin/sightline-collector" tokens add "demo-$$" --role reviewer --database "sqlite:$out/collector.sqlite")
 
 echo "== sightline-collector on 127.0.0.1:$collector_port (SQLite $out/collector.sqlite)"
 "$bin/sightline-collector" serve --listen "127.0.0.1:$collector_port" --database "sqlite:$out/collector.sqlite" \
@@ -94,11 +96,13 @@ echo "== sightlined on the bundled clips (log on stderr below)"
 "$bin/sightlined" --config "$out/sightlined.yaml" --summary "$out/summary.json" \
     --detections "$out/detections.jsonl"
 
-curl -fsS "http://127.0.0.1:$collector_port/v1/export?device=$device" -o "$out/export.jsonl"
+curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$collector_port/v1/export?device=$device" \
+    -o "$out/export.jsonl"
 # The evidence the collector stored, fetched back by name (the SHA-256 of its bytes) for verify.
 mkdir -p "$out/evidence"
 for sha in $(grep -oE '"sha256":"[0-9a-f]{64}"' "$out/export.jsonl" | cut -d'"' -f4 | sort -u); do
-    curl -fsS "http://127.0.0.1:$collector_port/v1/evidence/$sha" -o "$out/evidence/$sha"
+    curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$collector_port/v1/evidence/$sha" \
+        -o "$out/evidence/$sha"
     ln -f "$out/evidence/$sha" "$out/evidence/$sha.jpg"
 done
 echo
