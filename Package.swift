@@ -40,6 +40,9 @@ let package = Package(
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
         // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
         .library(name: "SightlineCapture", targets: ["Capture"]),
+        // For the fuzz package too: the JPEG and PNG decoders and the dlib model readers.
+        .library(name: "SightlineImaging", targets: ["Imaging"]),
+        .library(name: "SightlineFaceKit", targets: ["FaceKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -243,9 +243,11 @@ struct DlibDecoder {
         guard cols == 1 || rows * cols == 0 else {
             throw ModelLoadError(.malformed, offset: start, detail: "\(what): \(rows)×\(cols), expected a column")
         }
+        // rows × cols is checked against the bytes left; rows alone is not (an R×0 matrix has no elements).
+        let count = rows * cols
         var values = [Float]()
-        values.reserveCapacity(rows)
-        for _ in 0..<rows { values.append(try readFloat(what)) }
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try readFloat(what)) }
         return values
     }
 
@@ -256,9 +258,11 @@ struct DlibDecoder {
         guard cols == 1 || rows * cols == 0 else {
             throw ModelLoadError(.malformed, offset: start, detail: "\(what): \(rows)×\(cols), expected a column")
         }
+        // rows × cols is checked against the bytes left; rows alone is not (an R×0 matrix has no elements).
+        let count = rows * cols
         var values = [Double]()
-        values.reserveCapacity(rows)
-        for _ in 0..<rows { values.append(try readDouble(what)) }
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try readDouble(what)) }
         return values
     }
 }

@@ -92,7 +92,9 @@ public final class Gallery {
         }
         try write(next)
         try audit.append(entry(.enrol, subject, consent: consent, templates: templates.count, model: model))
-        logger.info("enrolled subject", metadata: ["subject": "\(subject)", "templates": "\(templates.count)"])
+        // The journal outlives an erasure: it gets the audit log's pseudonym, never the name.
+        let alias = try audit.pseudonym(of: subject)
+        logger.info("enrolled subject", metadata: ["subject": "\(alias)", "templates": "\(templates.count)"])
     }
 
     /// Erases `subject` and all their templates for good (the file is rewritten without them).
@@ -113,7 +115,8 @@ public final class Gallery {
         try audit.forget(subject: subject, erasure: entry(.erase, subject, consent: removed.consent,
                                                          templates: removed.templates.count,
                                                          model: contents.modelSHA256))
-        logger.info("erased subject", metadata: ["subject": "\(subject)"])
+        let alias = try audit.pseudonym(of: subject)
+        logger.info("erased subject", metadata: ["subject": "\(alias)"])
         return true
     }
 

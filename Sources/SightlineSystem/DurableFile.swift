@@ -36,17 +36,22 @@ public enum DurableFile {
             try file.writeAll(bytes)
             try file.sync()
             try file.close()
-            do throws(Errno) {
-                switch existing {
-                case .replace: try system.rename(temporary, path)
-                case .keep:
-                    try system.link(temporary, path)
-                    try? system.unlink(temporary)
+            switch existing {
+            case .replace:
+                do throws(Errno) { try system.rename(temporary, path) } catch {
+                    throw FileSystemError(path: path, call: "rename", errno: error)
                 }
-            } catch {
-                throw FileSystemError(path: path, call: existing == .replace ? "rename" : "link", errno: error)
+            case .keep:
+                do throws(Errno) { try system.link(temporary, path) } catch {
+                    throw FileSystemError(path: path, call: "link", errno: error)
+                }
+                // The target holds the bytes now; the temporary name must go (else a second copy of a key stays).
+                do throws(Errno) { try system.unlink(temporary) } catch {
+                    throw FileSystemError(path: temporary, call: "unlink", errno: error)
+                }
             }
         } catch {
+            // Cleanup on the way out: the first failure is what the caller needs to hear about.
             try? system.unlink(temporary)
             throw error
         }

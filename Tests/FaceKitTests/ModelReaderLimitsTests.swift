@@ -83,6 +83,20 @@ struct ModelReaderLimitsTests {
         #expect(error?.detail.contains("\(leaves) leaves of \(shapeValues) values") == true, "\(String(describing: error))")
     }
 
+    /// A column header of 2^40 rows and 0 columns has no elements, so it passed the size check, and
+    /// the rows alone were reserved (found by DlibModelFuzz).
+    @Test func columnWithZeroColumnsReservesNothing() throws {
+        var e = DlibTestEncoder()
+        e.int(1)  // shape_predictor version
+        e.int(-(1 << 40)); e.int(0)  // initial_shape: 2^40 × 0
+        e.bytes += [UInt8](repeating: 0, count: 64)
+        let error = #expect(throws: ModelLoadError.self) { try ShapePredictorModel(bytes: e.bytes) }
+        #expect(error?.reason == .malformed)
+        var decoder = DlibDecoder(bytes: [0x85, 0, 0, 0, 0, 1, 0x01, 0x00])  // rows −2^32, cols 0
+        #expect(try decoder.readFloatColumn("column") == [])
+        #expect(decoder.isAtEnd)
+    }
+
     /// Tensor dimensions below 2^31 each whose product overflows `Int`.
     @Test func tensorWhoseElementCountOverflowsIsRefused() {
         var e = DlibTestEncoder()
