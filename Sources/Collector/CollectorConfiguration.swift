@@ -32,6 +32,9 @@ public struct CollectorConfiguration: Sendable {
     public var rateBurst: Double
     /// How far the time of a device-signed request may be from the collector's clock, seconds.
     public var signedRequestWindowSeconds: Int64
+    /// Evidence no event names is deleted this long after its upload, seconds (a device uploads evidence just
+    /// before the event that names it).
+    public var evidenceGraceSeconds: Int64 = 86400
     /// PEM certificate chain and private key to serve HTTPS; both nil serves plain HTTP, which is refused off
     /// loopback unless `insecureHTTP`. Devices pin this certificate (`collector.pin` / `--pin`).
     public var tlsCertificatePath: String?
@@ -85,6 +88,9 @@ public struct CollectorConfiguration: Sendable {
         for (name, bytes) in [("--max-events-body", maxEventsBodyBytes), ("--max-evidence", maxEvidenceBytes)]
         where !(1...(1 << 30)).contains(bytes) {
             throw .outOfRange("\(name) must be from 1 to 1073741824 bytes")
+        }
+        guard (60...(3650 * 86400)).contains(evidenceGraceSeconds) else {
+            throw .outOfRange("--evidence-grace-hours must be from 1 minute to 10 years")
         }
         guard maxConnections >= 1 else { throw .outOfRange("--max-connections must be at least 1") }
         for (name, rate) in [("--rate-address", requestsPerSecondPerAddress), ("--rate-device", requestsPerSecondPerDevice),

@@ -68,6 +68,23 @@ public struct CollectorRouter: Sendable {
             logger: logger)
     }
 
+    /// Deletes unreferenced evidence older than `evidenceGraceSeconds`, every hour (or grace period, when
+    /// shorter), until cancelled.
+    public func purgeUnreferencedEvidence() async {
+        let grace = configuration.evidenceGraceSeconds
+        let interval = Double(min(grace, 3600))
+        while !Task.isCancelled {
+            do {
+                let cutoff = Clocks.wallNanos() - grace * 1_000_000_000
+                let n = try await store.purgeUnreferencedEvidence(receivedBefore: cutoff)
+                if n > 0 { logger.info("purged unreferenced evidence", metadata: ["blobs": "\(n)"]) }
+            } catch {
+                logger.error("purging unreferenced evidence failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(interval))
+        }
+    }
+
     public func router() -> Router<CollectorRequestContext> {
         let router = Router(context: CollectorRequestContext.self)
         router.get("/healthz") { _, _ in Self.json(.object(["status": .string("ok")])) }
