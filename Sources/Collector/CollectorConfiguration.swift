@@ -32,6 +32,9 @@ public struct CollectorConfiguration: Sendable {
     public var rateBurst: Double
     /// How far the time of a device-signed request may be from the collector's clock, seconds.
     public var signedRequestWindowSeconds: Int64
+    /// Evidence no event names is deleted this long after its upload, seconds (a device uploads evidence just
+    /// before the event that names it).
+    public var evidenceGraceSeconds: Int64 = 86400
     /// PEM certificate chain and private key to serve HTTPS; both nil serves plain HTTP, which is refused off
     /// loopback unless `insecureHTTP`. Devices pin this certificate (`collector.pin` / `--pin`).
     public var tlsCertificatePath: String?
@@ -75,9 +78,25 @@ public struct CollectorConfiguration: Sendable {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
-    /// Refuses plain HTTP off loopback unless `insecureHTTP`, and half a TLS configuration.
+    /// Refuses plain HTTP off loopback unless `insecureHTTP`, half a TLS configuration, and limits out of range.
     public func validate() throws(CollectorConfigurationError) {
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else { throw .tlsNeedsCertificateAndKey }
+        for (name, seconds) in [("--header-timeout", headerTimeoutSeconds), ("--idle-timeout", idleTimeoutSeconds)]
+        where !(seconds > 0 && seconds <= 86400) {
+            throw .outOfRange("\(name) must be more than 0 and at most 86400 seconds")
+        }
+        for (name, bytes) in [("--max-events-body", maxEventsBodyBytes), ("--max-evidence", maxEvidenceBytes)]
+        where !(1...(1 << 30)).contains(bytes) {
+            throw .outOfRange("\(name) must be from 1 to 1073741824 bytes")
+        }
+        guard (60...(3650 * 86400)).contains(evidenceGraceSeconds) else {
+            throw .outOfRange("--evidence-grace-hours must be from 1 minute to 10 years")
+        }
+        guard maxConnections >= 1 else { throw .outOfRange("--max-connections must be at least 1") }
+        for (name, rate) in [("--rate-address", requestsPerSecondPerAddress), ("--rate-device", requestsPerSecondPerDevice),
+                             ("--rate-burst", rateBurst)] where !(rate >= 0 && rate.isFinite) {
+            throw .outOfRange("\(name) must be a finite number ≥ 0")
+        }
         if tlsCertificatePath == nil, !insecureHTTP, !Self.isLoopback(host: host) {
             throw .plainHTTPOffLoopback(host)
         }
@@ -88,6 +107,8 @@ public struct CollectorConfiguration: Sendable {
 public enum CollectorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     case plainHTTPOffLoopback(String)
     case tlsNeedsCertificateAndKey
+    /// A limit outside what it may be (the message names it).
+    case outOfRange(String)
 
     public var description: String {
         switch self {
@@ -95,6 +116,7 @@ public enum CollectorConfigurationError: Error, Sendable, Equatable, CustomStrin
             "refusing plain HTTP on \(h), which is not loopback: give --tls-cert and --tls-key, or --insecure-http "
                 + "if a TLS proxy in front of the collector terminates TLS"
         case .tlsNeedsCertificateAndKey: "--tls-cert and --tls-key go together"
+        case .outOfRange(let m): m
         }
     }
 }

@@ -141,6 +141,9 @@ public protocol CollectorStore: Sendable {
     func incidents(limit: Int) async throws -> [Incident]
     /// Marks the device (by id or name) revoked; false when no unrevoked device matches.
     func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord?
+    /// Deletes evidence blobs received before `receivedBefore` that no stored event names (uploads nothing
+    /// claimed); blobs from before reference tracking began are kept. Returns how many were deleted.
+    func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int
     /// Whether an event whose type starts with one of `typePrefixes` (any event when nil) names the blob.
     func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool
     func addToken(_ token: TokenRecord) async throws

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Logging
 import PostgresNIO
+import SightlineCore
 
 /// The store for sites that outgrow one machine: PostgreSQL through postgres-nio. Collectors are
 /// stateless over it, so several can run behind a load balancer; `UNIQUE (device, seq)` settles races.
@@ -71,6 +72,12 @@ public final class PostgresCollectorStore: CollectorStore {
                 name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE, added_ns BIGINT NOT NULL,
                 revoked_ns BIGINT)
             """,
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            // Since when event_evidence is kept: older blobs are never purged (their references are unknown).
+            """
+            INSERT INTO meta (key, value) VALUES ('evidence_refs_since_ns', \(Clocks.wallNanos()))
+            ON CONFLICT (key) DO NOTHING
+            """,
             "ALTER TABLE devices ADD COLUMN IF NOT EXISTS revoked_ns BIGINT",
             "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS count BIGINT NOT NULL DEFAULT 1",
         ] {
@@ -138,6 +145,18 @@ public final class PostgresCollectorStore: CollectorStore {
             parts.append("substr(type, 1, $\(binds.count - 1)) = $\(binds.count)")
         }
         return " AND (" + parts.joined(separator: " OR ") + ")"
+    }
+
+    public func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int {
+        let rows = try await client.query(
+            """
+            DELETE FROM evidence WHERE received_ns < \(receivedBefore)
+            AND received_ns > (SELECT value FROM meta WHERE key = 'evidence_refs_since_ns')
+            AND NOT EXISTS (SELECT 1 FROM event_evidence e WHERE e.sha256 = evidence.sha256) RETURNING sha256
+            """, logger: logger)
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n
     }
 
     public func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import SightlineCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,7 +85,12 @@ public final class SQLiteCollectorStore: CollectorStore {
                     CREATE TABLE IF NOT EXISTS tokens (
                         name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE,
                         added_ns INTEGER NOT NULL, revoked_ns INTEGER);
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """)
+            // Since when event_evidence is kept: older blobs are never purged (their references are unknown).
+            try d.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('evidence_refs_since_ns', ?) ON CONFLICT (key) DO NOTHING",
+                arguments: [Clocks.wallNanos()])
             // Columns added after the first release.
             for (table, column, type) in [
                 ("devices", "revoked_ns", "INTEGER"), ("incidents", "count", "INTEGER NOT NULL DEFAULT 1"),
@@ -122,6 +128,18 @@ public final class SQLiteCollectorStore: CollectorStore {
             try d.execute(sql: "UPDATE devices SET revoked_ns = ? WHERE id = ?", arguments: [nowNanos, record.id])
             record.revokedNanos = nowNanos
             return record
+        }
+    }
+
+    public func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int {
+        try await write { d in
+            try d.execute(
+                sql: """
+                    DELETE FROM evidence WHERE received_ns < ?
+                    AND received_ns > (SELECT value FROM meta WHERE key = 'evidence_refs_since_ns')
+                    AND NOT EXISTS (SELECT 1 FROM event_evidence e WHERE e.sha256 = evidence.sha256)
+                    """, arguments: [receivedBefore])
+            return d.changesCount
         }
     }
 

@@ -60,6 +60,9 @@ struct SightlineCollector: AsyncParsableCommand {
         @Option(help: "Requests a client may send at once before its rate applies.")
         var rateBurst = 200.0
 
+        @Option(help: "Hours after which an uploaded evidence blob that no event names is deleted.")
+        var evidenceGraceHours = 24
+
         @Option(help: "Log level.")
         var logLevel = "info"
 
@@ -74,17 +77,20 @@ struct SightlineCollector: AsyncParsableCommand {
             try await store.migrate()
             // The bootstrap admin token comes from the environment only: a command line shows in `ps`.
             let token = ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
-            let config = CollectorConfiguration(
+            var config = CollectorConfiguration(
                 host: String(listen[..<colon]), port: port, adminToken: token,
                 maxEventsBodyBytes: maxEventsBody, maxEvidenceBytes: maxEvidence,
                 headerTimeoutSeconds: headerTimeout, idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections,
                 requestsPerSecondPerAddress: rateAddress, requestsPerSecondPerDevice: rateDevice, rateBurst: rateBurst,
                 tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, insecureHTTP: insecureHTTP)
+            let (grace, overflow) = Int64(clamping: evidenceGraceHours).multipliedReportingOverflow(by: 3600)
+            config.evidenceGraceSeconds = overflow ? -1 : grace
             do { try config.validate() } catch { throw ValidationError("\(error)") }
             let log = logger
-            let app = try CollectorRouter(store: store, configuration: config, logger: logger).application { port in
-                log.info("listening", metadata: ["port": "\(port)"])
-            }
+            let router = CollectorRouter(store: store, configuration: config, logger: logger)
+            let app = try router.application { port in log.info("listening", metadata: ["port": "\(port)"]) }
+            let purge = Task { await router.purgeUnreferencedEvidence() }
+            defer { purge.cancel() }
             try await app.runService()
             try await store.close()
         }

@@ -26,6 +26,19 @@ import Glibc
         #expect(throws: CollectorConfigurationError.tlsNeedsCertificateAndKey) {
             try CollectorConfiguration(tlsCertificatePath: "c.pem").validate()
         }
+        // Limits from the command line are checked before they reach a conversion that could trap.
+        for bad in [Double.nan, .infinity, 1e300, 0, -1] {
+            #expect(throws: CollectorConfigurationError.self) {
+                try CollectorConfiguration(headerTimeoutSeconds: bad).validate()
+            }
+            #expect(throws: CollectorConfigurationError.self) {
+                try CollectorConfiguration(idleTimeoutSeconds: bad).validate()
+            }
+        }
+        #expect(throws: CollectorConfigurationError.self) { try CollectorConfiguration(maxConnections: 0).validate() }
+        #expect(throws: CollectorConfigurationError.self) {
+            try CollectorConfiguration(requestsPerSecondPerAddress: .nan).validate()
+        }
         let router = CollectorRouter(
             store: try SQLiteCollectorStore(path: temporaryDirectory("plain") + "/c.sqlite"),
             configuration: CollectorConfiguration(host: "0.0.0.0", port: 0), logger: .init(label: "test"))
