@@ -91,7 +91,11 @@ let package = Package(
         .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
-            dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
+            dependencies: [
+                "SightlineCore", "Imaging", "NeuralKernels",
+                // The SHA-256 check of model files against their manifest.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),

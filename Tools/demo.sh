@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole path on this machine. Starts a collector on loopback with its own SQLite,
 # registers the demo device, and runs sightlined on the bundled footage: the synthetic intersection
-# (red-light stage) and, when the face models are present (Models/fetch), the clip with real faces
+# (red-light stage) and the clip with real faces (the face models are fetched first, by Models/fetch)
 # (Samples/faces.mjpeg: two people walk past while vehicles cross on red) with faces blurred in every
 # kept evidence frame and recognition of one enrolled subject (Obama, enrolled from another photo).
 # The detections are signed as events and forwarded; the collector's export and the evidence it
@@ -38,13 +38,11 @@ for _ in $(seq 1 50); do
 done
 
 models="$top/Models/files"
-faces=""
-if [ -f "$models/frontal_face_detector.svm" ]; then
-    faces="    faces: {detect: true, blur_evidence: true, models: $models}"
-fi
+echo "== face models: Models/fetch (downloads dlib's model files the first time, checks their SHA-256)"
+"$top/Models/fetch" || { echo "the demo needs the face models and Models/fetch could not get them (see above)"; exit 1; }
+faces="    faces: {detect: true, blur_evidence: true, models: $models}"
 recognition=""
-if [ -n "$faces" ] && [ -f "$models/shape_predictor_5_face_landmarks.dat" ] \
-    && [ -f "$models/dlib_face_recognition_resnet_model_v1.dat" ]; then
+if [ -n "$faces" ]; then
     recognition="      recognize:              # opt-in: only the enrolled subject can be reported
         enabled: true
         gallery: $out/gallery.sealed
