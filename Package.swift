@@ -191,7 +191,7 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2"]
+            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2", .product(name: "Logging", package: "swift-log")]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
@@ -228,7 +228,10 @@ let package = Package(
                 "SightlineDaemon", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog",
                 "Forwarder",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -10,7 +10,7 @@ extension EventLog {
         var body = detection.body
         if body["frame_seq"] == nil { body["frame_seq"] = .int(Int64(truncatingIfNeeded: detection.frameSeq)) }
         return try emit(
-            camera: detection.camera, type: detection.type, body: body, evidence: evidence,
+            camera: detection.camera, type: detection.type.rawValue, body: body, evidence: evidence,
             wallNanos: detection.wallNanos)
     }
 

@@ -47,7 +47,7 @@ struct EvalCommand: ParsableCommand {
                 }
                 let result = try TrafficReplay(camera: camera, cameraID: "eval")
                     .run(FootageFile(spec: "y4m:\(dir)/\(SceneFiles.footage)"))
-                let reported = result.detections.filter { $0.type == "traffic.red_light_crossing" }.compactMap {
+                let reported = result.detections.filter { $0.type == .trafficRedLightCrossing }.compactMap {
                     detection -> TrafficScore.Reported? in
                     guard case .int(let frame) = detection.body["frame"],
                           case .array(let point) = detection.body["point"],

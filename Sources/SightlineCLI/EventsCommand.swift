@@ -42,7 +42,7 @@ struct EventsCommand: ParsableCommand {
             var last: UInt64 = 0
             for n in 1...max(1, count) {
                 last = try log.emit(
-                    camera: "", type: "system.test",
+                    camera: "", type: DetectionType.systemTest.rawValue,
                     body: ["n": .int(Int64(n)), "of": .int(Int64(count)), "run": .string(run)]
                 ).seq
             }
@@ -103,7 +103,7 @@ struct EventsCommand: ParsableCommand {
                     evidence = [EvidenceBlob(data: Array("evidence \(n) \(Clocks.wallNanos())".utf8))]
                 }
                 let e = try log.emit(
-                    camera: "", type: "system.test", body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
+                    camera: "", type: DetectionType.systemTest.rawValue, body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
                     evidence: evidence)
                 out.write(Data("\(e.seq)\n".utf8))
             }

@@ -45,14 +45,14 @@ struct ReplayCommand: ParsableCommand {
         let replay = TrafficReplay(camera: camera, cameraID: "replay", trace: trace)
         let result = try replay.run(FootageFile(spec: source, mjpegFPS: fps)) {
             detection in
-            let record: [String: JSONValue] = ["type": .string(detection.type), "body": .object(detection.body)]
+            let record: [String: JSONValue] = ["type": .string(detection.type.rawValue), "body": .object(detection.body)]
             guard var line = try? encoder.encode(record) else { return }
             line.append(UInt8(ascii: "\n"))
             FileHandle.standardOutput.write(line)
             out?.write(line)
         }
         try out?.close()
-        let crossings = result.detections.filter { $0.type == "traffic.red_light_crossing" }.count
+        let crossings = result.detections.filter { $0.type == .trafficRedLightCrossing }.count
         let summary = String(format: "%d frames %dx%d, %d detections (%d red-light crossings); traffic stage %.0f fps, "
             + "decode+stage %.0f fps (thread CPU)", result.frames, result.width, result.height,
             result.detections.count, crossings, result.stageFPS, result.totalFPS)

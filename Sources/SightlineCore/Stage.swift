@@ -12,15 +12,15 @@ public protocol Stage: AnyObject {
 
 /// Something a stage observed. Never a judgment of a person (see DESIGN.md).
 public struct Detection: Sendable, Equatable {
-    /// Dotted type such as `frame.stats`, `traffic.red_light_crossing`, `face.match`.
-    public var type: String
+    /// What was observed (`frame.stats`, `traffic.red_light_crossing`, `face.match`, …).
+    public var type: DetectionType
     public var camera: String
     public var frameSeq: UInt64
     public var wallNanos: Int64
     /// Type-specific fields, JSON-compatible.
     public var body: [String: JSONValue]
 
-    public init(type: String, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue]) {
+    public init(type: DetectionType, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue]) {
         self.type = type
         self.camera = camera
         self.frameSeq = frameSeq

@@ -129,7 +129,7 @@ public final class TrafficStage: Stage {
             detections.append(crossingDetection(violation, frame))
         }
         if redactor != nil {
-            deliverEvidence(frame: frame, crossings: detections.filter { $0.type == "traffic.red_light_crossing" })
+            deliverEvidence(frame: frame, crossings: detections.filter { $0.type == .trafficRedLightCrossing })
         }
         return detections
     }
@@ -174,7 +174,7 @@ public final class TrafficStage: Stage {
     }
 
     private func signalDetection(_ change: SignalDebouncer.Change, _ frame: Frame) -> Detection {
-        Detection(type: "traffic.signal_state", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        Detection(type: .trafficSignalState, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                   body: ["state": .string(change.state.rawValue), "previous": .string(change.previous.rawValue),
                          "frame": .int(Int64(change.onsetFrame)), "pts": .double(Self.round(change.onsetPTS, 3))])
     }
@@ -182,7 +182,7 @@ public final class TrafficStage: Stage {
     private func crossingDetection(_ v: Violation, _ frame: Frame) -> Detection {
         let box: [JSONValue] = [v.box.left, v.box.top, v.box.right, v.box.bottom].map { .double(Self.round($0, 1)) }
         return Detection(
-            type: "traffic.red_light_crossing", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+            type: .trafficRedLightCrossing, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
             body: ["track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
                    "point": .array([.double(Self.round(v.point.x, 1)), .double(Self.round(v.point.y, 1))]),
                    "signal": .object(["state": .string("red"), "red_for": .double(Self.round(v.redFor, 3))]),

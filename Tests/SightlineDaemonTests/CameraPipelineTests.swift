@@ -22,7 +22,7 @@ final class RecordingStage: Stage, @unchecked Sendable {
     func process(_ frame: Frame) throws -> [Detection] {
         if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18) }
         seen.append((frame.seq, frame.gray.width, frame.rgb != nil))
-        return [Detection(type: "test.seen", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(type: .frameStats, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                           body: [:])]
     }
 }

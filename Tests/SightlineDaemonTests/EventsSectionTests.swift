@@ -1,5 +1,6 @@
 import EventLog
 import Forwarder
+import SightlineCore
 @testable import SightlineConfig
 import Testing
 @testable import SightlineDaemon
@@ -38,7 +39,7 @@ import Testing
             collectorURL: "https://collector.example:8470", batchSize: 25, maxBackoffSeconds: 120,
             requestTimeoutSeconds: 5, pinnedCertificatePath: "/etc/sightline/collector.pem"))
         #expect(configuration.cameras[0].events
-            == CameraEventsConfiguration(types: ["traffic.red_light_crossing", "frame.stats"], maxPerMinute: 3))
+            == CameraEventsConfiguration(types: [.trafficRedLightCrossing, .frameStats], maxPerMinute: 3))
         #expect(configuration.cameras[1].events == CameraEventsConfiguration())
         #expect(configuration.reservedSections.isEmpty)
     }

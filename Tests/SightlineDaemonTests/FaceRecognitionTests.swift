@@ -83,10 +83,10 @@ struct FaceRecognitionTests {
         let (frames, picture) = try Self.clip(count: 6)
         let run = try await Self.run(frames: frames, gallery: gallery.path, in: scratch.path)
 
-        let detected = run.detections.filter { $0.type == "face.detected" }
+        let detected = run.detections.filter { $0.type == .faceDetected }
         #expect(detected.count == 6 && detected.allSatisfy { $0.body["count"] == .int(2) })
-        let matches = run.detections.filter { $0.type == "face.match" }
-        #expect(Set(run.detections.map(\.type)) == ["face.detected", "face.match"])
+        let matches = run.detections.filter { $0.type == .faceMatch }
+        #expect(Set(run.detections.map(\.type)) == [.faceDetected, .faceMatch])
         // One track, confirmed once: on the third frame (3 of the last 5), not before and not again.
         #expect(matches.count == 1)
         let match = try #require(matches.first)
@@ -140,7 +140,7 @@ struct FaceRecognitionTests {
         let (frames, picture) = try Self.clip(count: 4)
         let run = try await Self.run(frames: frames, gallery: gallery.path, evidence: true, confirmK: 2,
                                      confirmN: 3, in: scratch.path)
-        let matches = run.detections.filter { $0.type == "face.match" }
+        let matches = run.detections.filter { $0.type == .faceMatch }
         #expect(matches.count == 1 && matches.first?.frameSeq == 2)
         #expect(run.evidence.count == 1)
         let evidence = try #require(run.evidence.first)
@@ -167,8 +167,8 @@ struct FaceRecognitionTests {
         try gallery.erase(subject: "obama")
         let (frames, _) = try Self.clip(count: 4)
         let run = try await Self.run(frames: frames, gallery: gallery.path, in: scratch.path)
-        #expect(run.detections.filter { $0.type == "face.detected" }.count == 4)
-        #expect(!run.detections.contains { $0.type == "face.match" })
+        #expect(run.detections.filter { $0.type == .faceDetected }.count == 4)
+        #expect(!run.detections.contains { $0.type == .faceMatch })
         // The recognition timer records only frames where faces were embedded: none.
         #expect(run.metrics.timers.filter { $0.label == "sightline_face_recognition_seconds" }
             .allSatisfy { $0.values.isEmpty })

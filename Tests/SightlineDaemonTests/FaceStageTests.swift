@@ -34,7 +34,7 @@ struct FaceStageTests {
         let frame = try Self.frame(seq: 1, scale: 1)
         let detections = try stage.process(frame)
         #expect(detections.count == 1)
-        #expect(detections.first?.type == "face.detected")
+        #expect(detections.first?.type == .faceDetected)
         #expect(detections.first?.body["count"] == .int(1))
         let redactor = try #require(built.redactor)
         let evidence = try redactor.redact(frame)

@@ -51,10 +51,10 @@ import Yams
             let frame = try decoder.decode(CapturedFrame(seq: UInt64(index + 1), monotonicNanos: 0, wallNanos: 0,
                                                          pts: Double(index) / 15, payload: .jpeg(jpeg)))
             for detection in try stage.process(frame) {
-                if detection.type == "traffic.red_light_crossing", case .int(let f) = detection.body["frame"] {
+                if detection.type == .trafficRedLightCrossing, case .int(let f) = detection.body["frame"] {
                     reported.append(Int(f))
                 }
-                if detection.type == "traffic.signal_state", case .string(let s) = detection.body["state"] {
+                if detection.type == .trafficSignalState, case .string(let s) = detection.body["state"] {
                     states.append(s)
                 }
             }

@@ -23,10 +23,10 @@ import Traffic
     @Test func aCrossingOnRedIsReportedOnceWithTheSpecifiedBody() throws {
         let stage = TrafficStage(configuration: TestScene.configuration())
         let detections = try drive(stage) { _ in .red }
-        let states = detections.filter { $0.type == "traffic.signal_state" }
+        let states = detections.filter { $0.type == .trafficSignalState }
         #expect(states.count == 1)
         #expect(states.first?.body["state"] == .string("red"))
-        let crossings = detections.filter { $0.type == "traffic.red_light_crossing" }
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
         try #require(crossings.count == 1)
         let body = crossings[0].body
         #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box"])
@@ -53,7 +53,7 @@ import Traffic
         for state in [SignalState.green, .amber] {
             let stage = TrafficStage(configuration: TestScene.configuration())
             let detections = try drive(stage) { _ in state }
-            #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+            #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         }
     }
 
@@ -61,10 +61,10 @@ import Traffic
         // Red from frame 27: the crossing near frame 30 comes 0.3 s after onset, inside a 0.5 s grace.
         let stage = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
         let detections = try drive(stage) { $0 < 27 ? .amber : .red }
-        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         let late = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
         let reported = try drive(late) { $0 < 22 ? .amber : .red }
-        #expect(reported.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+        #expect(reported.filter { $0.type == .trafficRedLightCrossing }.count == 1)
     }
 
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
@@ -72,9 +72,9 @@ import Traffic
         let stage = TrafficStage(configuration: TestScene.configuration(
             stopLine: TrafficSegment(TrafficPoint(60, 100), TrafficPoint(220, 100))))
         let detections = try drive(stage, x: 236) { _ in .red }
-        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         let inside = TrafficStage(configuration: TestScene.configuration())
-        #expect(try drive(inside, x: 150) { _ in .red }.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+        #expect(try drive(inside, x: 150) { _ in .red }.filter { $0.type == .trafficRedLightCrossing }.count == 1)
     }
 
     /// Paints everything black: stands in for face blurring.
@@ -97,7 +97,7 @@ import Traffic
         _ = try drive(stage) { _ in .red }
         try #require(collected.items.count == 1)
         let evidence = collected.items[0]
-        #expect(evidence.detection.type == "traffic.red_light_crossing")
+        #expect(evidence.detection.type == .trafficRedLightCrossing)
         #expect(evidence.jpegFrames.count == 3)
         for jpeg in evidence.jpegFrames {
             #expect(jpeg.starts(with: [0xFF, 0xD8]))
@@ -108,7 +108,7 @@ import Traffic
         let unredacted = TrafficStage(configuration: TestScene.configuration(), redactor: nil,
                                       evidence: { none.add($0) })
         let detections = try drive(unredacted) { _ in .red }
-        #expect(detections.contains { $0.type == "traffic.red_light_crossing" })
+        #expect(detections.contains { $0.type == .trafficRedLightCrossing })
         #expect(none.items.isEmpty)
     }
 }

@@ -27,6 +27,7 @@ final class MetricsServer: Service, @unchecked Sendable {
     private let socket: Int32
     /// The port actually bound (useful when 0 was asked for).
     let port: Int
+    var address: String { "127.0.0.1:\(port)" }
 
     /// Binds immediately so that a taken port is a start-up error, not a silent failure later.
     init(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import SightlineCore
 
 /// The swift-metrics handles of one camera pipeline, created once (label lookups are not free).
 ///
@@ -15,7 +16,7 @@ final class PipelineMetrics: @unchecked Sendable {
     let stageTimers: [Metrics.Timer]
     private let camera: String
     private let lock = NSLock()
-    private var detectionCounters: [String: Counter] = [:]
+    private var detectionCounters: [DetectionType: Counter] = [:]
 
     init(camera: String, stages: [String]) {
         self.camera = camera
@@ -33,11 +34,11 @@ final class PipelineMetrics: @unchecked Sendable {
         }
     }
 
-    func detection(type: String) -> Counter {
+    func detection(type: DetectionType) -> Counter {
         lock.lock()
         defer { lock.unlock() }
         if let counter = detectionCounters[type] { return counter }
-        let counter = Counter(label: "sightline_detections_total", dimensions: [("camera", camera), ("type", type)])
+        let counter = Counter(label: "sightline_detections_total", dimensions: [("camera", camera), ("type", type.rawValue)])
         detectionCounters[type] = counter
         return counter
     }

@@ -15,7 +15,7 @@ func trafficStages(for camera: CameraConfiguration, redactor: (any EvidenceRedac
     var stageLogger = logger
     stageLogger[metadataKey: "camera"] = "\(camera.id)"
     var evidence: (@Sendable (TrafficEvidence) -> Void)?
-    if let events, redactor != nil, rules.emits("traffic.red_light_crossing", camera: camera.id) {
+    if let events, redactor != nil, rules.emits(.trafficRedLightCrossing, camera: camera.id) {
         rules.trafficEvidenceCameras.insert(camera.id)
         evidence = { events.keep($0) }
     }

@@ -35,7 +35,7 @@ final class DetectionSink: @unchecked Sendable {
                                              "seq": "\(detection.frameSeq)"])
         guard let handle else { return }
         let record: [String: JSONValue] = [
-            "type": .string(detection.type), "camera": .string(detection.camera),
+            "type": .string(detection.type.rawValue), "camera": .string(detection.camera),
             "frame_seq": .int(Int64(detection.frameSeq)), "time_ns": .int(detection.wallNanos),
             "body": .object(detection.body),
         ]

@@ -18,7 +18,7 @@ final class EventSink: @unchecked Sendable {
     /// What the sink does per camera: the event types it signs, its rate limit, and whether its traffic
     /// stage delivers crossing evidence. Built with each set of pipelines; replaced on a reload.
     struct Rules: Sendable, Equatable {
-        var types: [String: Set<String>] = [:]
+        var types: [String: Set<DetectionType>] = [:]
         var limits: [String: Int] = [:]
         /// Cameras whose crossings wait for the traffic stage's redacted frames.
         var trafficEvidenceCameras: Set<String> = []
@@ -34,7 +34,7 @@ final class EventSink: @unchecked Sendable {
         }
 
         /// Whether `camera` emits `type` at all (its `events.types`).
-        func emits(_ type: String, camera: String) -> Bool {
+        func emits(_ type: DetectionType, camera: String) -> Bool {
             types[camera].map { $0.contains(type) } ?? true
         }
     }
@@ -63,7 +63,7 @@ final class EventSink: @unchecked Sendable {
     }
 
     /// Whether `camera` emits `type` under the current rules.
-    func emits(_ type: String, camera: String) -> Bool {
+    func emits(_ type: DetectionType, camera: String) -> Bool {
         lock.withLock { rules.emits(type, camera: camera) }
     }
 
@@ -71,19 +71,19 @@ final class EventSink: @unchecked Sendable {
         guard emits(detection.type, camera: detection.camera) else { return }
         var ready: [(Detection, [EvidenceBlob])] = []
         lock.withLock {
-            if detection.type.hasPrefix("traffic.") {
+            if detection.type.family == .traffic {
                 let earlier = waitingCrossings[detection.camera, default: []]
                 ready += earlier.filter { $0.frameSeq < detection.frameSeq }.map { ($0, [EvidenceBlob]()) }
                 waitingCrossings[detection.camera] = earlier.filter { $0.frameSeq >= detection.frameSeq }
             }
             guard admit(detection) else { return }
-            if detection.type == "traffic.red_light_crossing",
+            if detection.type == .trafficRedLightCrossing,
                rules.trafficEvidenceCameras.contains(detection.camera) {
                 waitingCrossings[detection.camera, default: []].append(detection)
                 return
             }
             var blobs: [EvidenceBlob] = []
-            if detection.type == "face.match", case .string(let sha)? = detection.body["evidence_sha256"],
+            if detection.type == .faceMatch, case .string(let sha)? = detection.body["evidence_sha256"],
                let jpeg = faceEvidence.removeValue(forKey: sha) {
                 blobs.append(EvidenceBlob(data: jpeg))
             }
@@ -94,7 +94,7 @@ final class EventSink: @unchecked Sendable {
 
     /// Takes a `face.match`'s redacted frame; its detection follows from the same thread.
     func keep(_ evidence: FaceMatchEvidence) {
-        guard emits("face.match", camera: evidence.detection.camera) else { return }
+        guard emits(.faceMatch, camera: evidence.detection.camera) else { return }
         lock.withLock { faceEvidence[evidence.sha256] = evidence.jpeg }
     }
 
@@ -114,6 +114,11 @@ final class EventSink: @unchecked Sendable {
         emit(waiting, evidence.jpegFrames.map { EvidenceBlob(data: $0) })
     }
 
+    /// Bytes of evidence the sink holds for detections not yet emitted (match images, crossing frames).
+    var retainedEvidenceBytes: Int {
+        lock.withLock { faceEvidence.values.reduce(0) { $0 + $1.count } }
+    }
+
     /// Emits the crossings still waiting for evidence (without it); call when the pipelines stopped.
     func flush() {
         let waiting = lock.withLock {
@@ -129,7 +134,7 @@ final class EventSink: @unchecked Sendable {
     /// when over the limit. Call with the lock held.
     private func admit(_ detection: Detection) -> Bool {
         let limit = rules.limits[detection.camera] ?? Int.max
-        let key = detection.camera + "\u{0}" + detection.type
+        let key = detection.camera + "\u{0}" + detection.type.rawValue
         let minute = Int64(monotonicNanos() / 60_000_000_000)
         var window: (minute: Int64, count: Int) = (minute, 0)
         if let current = windows[key], current.minute == minute { window = current }
@@ -137,7 +142,7 @@ final class EventSink: @unchecked Sendable {
         windows[key] = window
         guard window.count > limit else { return true }
         Counter(label: "sightline_events_rate_limited_total",
-                dimensions: [("camera", detection.camera), ("type", detection.type)]).increment()
+                dimensions: [("camera", detection.camera), ("type", detection.type.rawValue)]).increment()
         if window.count == limit + 1 {
             logger.warning("event rate limit reached: more of this type are dropped (and counted) this minute",
                            metadata: ["camera": "\(detection.camera)", "type": "\(detection.type)", "max_per_minute": "\(limit)"])

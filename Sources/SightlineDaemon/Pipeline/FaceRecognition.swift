@@ -106,7 +106,7 @@ final class FaceRecognition {
         return reports.map { report in
             let box = report.face.box
             var detection = Detection(
-                type: "face.match", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+                type: .faceMatch, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                 body: ["subject": .string(report.subject),
                        "distance": .double((Double(report.distance) * 1000).rounded() / 1000),
                        "box": .array([box.left, box.top, box.right, box.bottom].map {

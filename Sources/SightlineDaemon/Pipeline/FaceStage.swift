@@ -51,7 +51,7 @@ final class FaceStage: Stage {
         let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
         guard !reported.isEmpty else { return matches }
         if recognition != nil {
-            return [Detection(type: "face.detected", camera: frame.camera, frameSeq: frame.seq,
+            return [Detection(type: .faceDetected, camera: frame.camera, frameSeq: frame.seq,
                               wallNanos: frame.wallNanos, body: ["count": .int(Int64(reported.count))])] + matches
         }
         let boxes: [JSONValue] = reported.map { face in
@@ -59,7 +59,7 @@ final class FaceStage: Stage {
                 .int(Int64((Double($0) * scale).rounded()))
             })
         }
-        return [Detection(type: "face.detected", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(type: .faceDetected, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                           body: ["count": .int(Int64(reported.count)), "boxes": .array(boxes),
                                  "scores": .array(reported.map { .double(($0.score * 1000).rounded() / 1000) })])]
             + matches

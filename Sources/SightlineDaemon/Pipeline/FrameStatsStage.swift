@@ -17,7 +17,7 @@ final class FrameStatsStage: Stage {
         seen += 1
         guard seen % interval == 0 else { return [] }
         let (mean, deviation) = Self.meanAndDeviation(frame.gray)
-        return [Detection(type: "frame.stats", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(type: .frameStats, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                           body: ["width": .int(Int64(frame.gray.width)), "height": .int(Int64(frame.gray.height)),
                                  "luma_mean": .double((mean * 100).rounded() / 100),
                                  "luma_stddev": .double((deviation * 100).rounded() / 100)])]
