@@ -147,7 +147,6 @@ let package = Package(
             dependencies: [
                 "SightlineCore", "Imaging",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: optimizedInDebug
         ),
@@ -174,7 +173,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -182,7 +180,6 @@ let package = Package(
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
                 "TrafficScenes", "SightlineConfig",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -220,7 +217,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrafficTests",
-            dependencies: ["Traffic", "TrafficScenes", "Imaging", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Traffic", "TrafficScenes", "Imaging", "SightlineConfig"]
         ),
         .testTarget(
             name: "SightlineDaemonTests",

@@ -3,6 +3,7 @@ import EventLog
 import Forwarder
 import Foundation
 import Logging
+import SightlineConfig
 import SightlineCore
 
 /// `sightline events …`: the signed event log from the command line.
@@ -21,7 +22,7 @@ struct EventsCommand: ParsableCommand {
         var collector: String
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Option(help: "Number of events.")
         var count = 1
@@ -78,7 +79,7 @@ struct EventsCommand: ParsableCommand {
             commandName: "emit-test", abstract: "Emit N system.test events into the spool (no delivery).")
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Option(help: "Number of events.")
         var count = 100
@@ -117,7 +118,7 @@ struct EventsCommand: ParsableCommand {
         )
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         func run() throws {
             let key = try DeviceKey.load(path: (stateDir as NSString).appendingPathComponent(DeviceKey.fileName))

@@ -19,14 +19,14 @@ final class SourceStateRelay: @unchecked Sendable {
 /// The frame source for a configured camera: recorded footage as it is, a V4L2 camera wrapped in
 /// a `ReconnectingSource` so that an unplug or a stall never ends its pipeline.
 func makeSource(for camera: CameraConfiguration, relay: SourceStateRelay, logger: Logger) throws -> any FrameSource {
-    let spec = try SourceSpec(parsing: camera.source)
+    let spec = camera.source
     let options = SourceOptions(
-        fps: camera.fps, pacing: camera.replay == .fast ? .asFastAsPossible : .realtime, loop: camera.loop,
+        fps: camera.fps, pacing: camera.replay, loop: camera.loop,
         width: camera.width, height: camera.height, deviceTimeoutSeconds: camera.deviceTimeout)
     guard case .v4l2 = spec else { return try SourceFactory.make(spec: spec, options: options) }
     var reconnectLogger = logger
     reconnectLogger[metadataKey: "camera"] = "\(camera.id)"
-    return ReconnectingSource(description: camera.source, logger: reconnectLogger,
+    return ReconnectingSource(description: spec.description, logger: reconnectLogger,
                               onStateChange: { relay.changed($0) },
                               factory: { try SourceFactory.make(spec: spec, options: options) })
 }

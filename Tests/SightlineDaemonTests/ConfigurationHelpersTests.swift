@@ -1,3 +1,4 @@
+import SightlineCore
 @testable import SightlineConfig
 @testable import SightlineDaemon
 import Testing

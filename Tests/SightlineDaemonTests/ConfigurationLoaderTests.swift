@@ -16,7 +16,7 @@ import Testing
             logLevel: "info",
             metrics: MetricsConfiguration(enabled: true, host: "127.0.0.1", port: 9464, allowRemote: false),
             cameras: [CameraConfiguration(
-                id: "door", source: "v4l2:/dev/video0", width: nil, height: nil, fps: nil, processFPS: nil,
+                id: "door", source: .v4l2(device: "/dev/video0"), width: nil, height: nil, fps: nil, processFPS: nil,
                 processingWidth: 640, deviceTimeout: 10, queueDepth: 4, replay: .realtime, loop: false,
                 enabled: true
             )],
@@ -60,17 +60,18 @@ import Testing
         #expect(configuration.metrics == MetricsConfiguration(enabled: false, host: "::1", port: 9100))
         #expect(configuration.cameras == [
             CameraConfiguration(
-                id: "front_door-1", source: "v4l2:/dev/video2", width: 1280, height: 720, fps: 30,
+                id: "front_door-1", source: .v4l2(device: "/dev/video2"), width: 1280, height: 720, fps: 30,
                 processFPS: 7.5, processingWidth: 0, deviceTimeout: 2.5, queueDepth: 64, enabled: false
             ),
-            // jpegdir and mjpeg files record no rate: fps defaults to 10.
-            CameraConfiguration(id: "replay", source: "jpegdir:/srv/footage", fps: 10, replay: .fast, loop: true),
-            CameraConfiguration(id: "stdin", source: "y4m:-"),
-            CameraConfiguration(id: "clip", source: "avi:/srv/clip.avi", loop: true),
-            CameraConfiguration(id: "raw", source: "mjpeg:/srv/raw.mjpeg", fps: 12.5),
+            // jpegdir and mjpeg files record no rate: fps defaults to 25.
+            CameraConfiguration(id: "replay", source: .jpegDirectory(path: "/srv/footage"), fps: 25,
+                                replay: .asFastAsPossible, loop: true),
+            CameraConfiguration(id: "stdin", source: .y4m(path: "-")),
+            CameraConfiguration(id: "clip", source: .avi(path: "/srv/clip.avi"), loop: true),
+            CameraConfiguration(id: "raw", source: .mjpeg(path: "/srv/raw.mjpeg"), fps: 12.5),
         ])
-        #expect(configuration.cameras.map(\.sourceKind) == [.v4l2, .jpegdir, .y4m, .avi, .mjpeg])
-        #expect(configuration.cameras.map(\.sourcePath)
+        #expect(configuration.cameras.map(\.source.kind) == [.v4l2, .jpegdir, .y4m, .avi, .mjpeg])
+        #expect(configuration.cameras.map(\.source.path)
             == ["/dev/video2", "/srv/footage", "-", "/srv/clip.avi", "/srv/raw.mjpeg"])
         #expect(configuration.reservedSections.isEmpty)
     }
@@ -78,13 +79,13 @@ import Testing
     @Test func metricsListenAcceptsBarePortAndHostNames() throws {
         let barePort = try ConfigLoader.parse(yaml: """
             metrics: {listen: 9200}
-            cameras: [{id: a, source: "y4m:-"}]
+            cameras: [{id: a, source: .y4m(path: "-")}]
             """, file: "port.yaml")
         #expect(barePort.metrics == MetricsConfiguration(host: "127.0.0.1", port: 9200))
 
         let localhost = try ConfigLoader.parse(yaml: """
             metrics: {listen: "localhost:9300"}
-            cameras: [{id: a, source: "y4m:-"}]
+            cameras: [{id: a, source: .y4m(path: "-")}]
             """, file: "localhost.yaml")
         #expect(localhost.metrics == MetricsConfiguration(host: "localhost", port: 9300))
 
@@ -92,7 +93,7 @@ import Testing
             metrics:
               listen: 0.0.0.0:9464
               allow_remote: true
-            cameras: [{id: a, source: "y4m:-"}]
+            cameras: [{id: a, source: .y4m(path: "-")}]
             """, file: "remote.yaml")
         #expect(remote.metrics == MetricsConfiguration(host: "0.0.0.0", port: 9464, allowRemote: true))
     }
@@ -130,9 +131,9 @@ import Testing
                 loop: false
             """, file: "merge.yaml")
         #expect(configuration.cameras == [
-            CameraConfiguration(id: "a", source: "avi:/srv/a.avi", queueDepth: 8, replay: .fast, loop: true),
+            CameraConfiguration(id: "a", source: .avi(path: "/srv/a.avi"), queueDepth: 8, replay: .asFastAsPossible, loop: true),
             CameraConfiguration(
-                id: "b", source: "avi:/srv/b.avi", processingWidth: 320, queueDepth: 8, replay: .fast, loop: false
+                id: "b", source: .avi(path: "/srv/b.avi"), processingWidth: 320, queueDepth: 8, replay: .asFastAsPossible, loop: false
             ),
         ])
     }

@@ -20,9 +20,9 @@ import Testing
         var logger = Logger(label: "test.sink")
         logger.logLevel = .critical
         let log = try EventLog(configuration: EventLogConfiguration(stateDirectory: dir), key: key, logger: logger)
-        var busy = CameraConfiguration(id: "busy", source: "mjpeg:/dev/null")
+        var busy = CameraConfiguration(id: "busy", source: .mjpeg(path: "/dev/null"))
         busy.events = CameraEventsConfiguration(types: types, maxPerMinute: limit)
-        let calm = CameraConfiguration(id: "calm", source: "mjpeg:/dev/null")
+        let calm = CameraConfiguration(id: "calm", source: .mjpeg(path: "/dev/null"))
         let events = EventsConfiguration(log: EventLogConfiguration(stateDirectory: dir), maxPerMinute: 1000)
         let sink = EventSink(log: log, rules: .init(configuration: events, cameras: [busy, calm]), logger: logger,
                              monotonicNanos: { clock.nanos })

@@ -41,7 +41,7 @@ struct FaceRecognitionTests {
         let kept = Mutex<[FaceMatchEvidence]>([])
         let resources = RecognitionResources(logger: logger, evidence: { e in kept.withLock { $0.append(e) } },
                                              metrics: metrics)
-        var camera = CameraConfiguration(id: "door", source: "mjpeg:clip.mjpeg")
+        var camera = CameraConfiguration(id: "door", source: .mjpeg(path: "clip.mjpeg"))
         camera.faces = FaceConfiguration(models: RecognitionFixtures.models, recognize: RecognitionConfiguration(
             enabled: true, gallery: gallery, confirmK: confirmK, confirmN: confirmN, evidence: evidence))
         let built = try FaceStageFactory.make(for: camera, recognition: resources)
@@ -182,7 +182,7 @@ struct FaceRecognitionTests {
                          consent: Consent(purpose: "test", grantedBy: "x", grantedAt: Date()))
         for (path, expected) in [(other.path, "holds templates of model abababababab"),
                                  (scratch.path + "/none.sealed", "no gallery at")] {
-            var camera = CameraConfiguration(id: "door", source: "y4m:-")
+            var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
             camera.faces = FaceConfiguration(models: RecognitionFixtures.models,
                                              recognize: RecognitionConfiguration(enabled: true, gallery: path))
             do {

@@ -27,7 +27,7 @@ struct FaceStageTests {
     }
 
     @Test func reportsFacesInSourcePixelsAndBlursEvidence() throws {
-        var camera = CameraConfiguration(id: "door", source: "y4m:-")
+        var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: Self.models)
         let built = try FaceStageFactory.make(for: camera)
         let stage = try #require(built.stages.first as? FaceStage)
@@ -42,14 +42,14 @@ struct FaceStageTests {
     }
 
     @Test func noStageWithoutSectionOrWhenDetectIsOff() throws {
-        #expect(try FaceStageFactory.make(for: CameraConfiguration(id: "a", source: "y4m:-")).stages.isEmpty)
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        #expect(try FaceStageFactory.make(for: CameraConfiguration(id: "a", source: .y4m(path: "-"))).stages.isEmpty)
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(detect: false, blurEvidence: false, models: Self.models)
         #expect(try FaceStageFactory.make(for: camera).stages.isEmpty)
     }
 
     @Test func missingModelIsAClearError() {
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: "/nonexistent")
         #expect(throws: FaceStageError.self) { try FaceStageFactory.make(for: camera) }
     }

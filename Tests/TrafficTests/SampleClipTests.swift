@@ -1,9 +1,9 @@
 import Foundation
 import Imaging
+import SightlineConfig
 import SightlineCore
 import Testing
 import Traffic
-import Yams
 
 /// The bundled demo clip (Samples/intersection.mjpeg, drawn by Tools/samples/make_intersection.py) with
 /// its camera file: the stage finds exactly the crossings its truth file says happened on red.
@@ -12,13 +12,9 @@ import Yams
         .deletingLastPathComponent()
 
     static func cameraTraffic() throws -> TrafficConfiguration {
-        let file = root.appendingPathComponent("Samples/intersection.camera.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let node = try #require(try Yams.compose(yaml: text)?.mapping?["traffic"])
-        var reader = TrafficConfigurationReader()
-        let configuration = reader.read(node, path: "traffic")
-        #expect(reader.issues.isEmpty, "\(reader.issues)")
-        return try #require(configuration)
+        // Read by the daemon's loader, as `sightline replay --camera-config` reads it.
+        let camera = try ConfigLoader.loadCamera(path: root.appendingPathComponent("Samples/intersection.camera.yaml").path)
+        return try #require(camera.traffic)
     }
 
     /// The JPEGs of a concatenated MJPEG file (each SOI … EOI).

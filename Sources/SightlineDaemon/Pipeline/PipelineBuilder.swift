@@ -38,7 +38,7 @@ struct PipelineBuilder {
             let source = try makeSource(for: camera, relay: relay, logger: logger)
             let settings = CameraPipeline.Settings(
                 camera: camera.id, queueDepth: camera.queueDepth,
-                overflow: camera.sourceKind != .v4l2 && camera.replay == .fast ? .wait : .dropOldest,
+                overflow: camera.source.isRecorded && camera.replay == .asFastAsPossible ? .wait : .dropOldest,
                 processFPS: camera.processFPS,
                 decode: .init(minWidth: camera.processingWidth, color: false))
             let faces = try FaceStageFactory.make(for: camera, recognition: recognition)

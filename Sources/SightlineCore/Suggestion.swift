@@ -1,11 +1,11 @@
 /// "Did you mean …?" for misspelt keys and values, by edit distance.
-enum Suggestion {
+public enum Suggestion {
     /// The candidate closest to `word`, or nil when none is plausibly what was meant.
     ///
     /// Case and `-` versus `_` are forgiven first (`Process-FPS` → `process_fps`); then the
     /// candidate at the smallest Levenshtein distance wins if that distance is at most a third of
     /// the word (at least 1, at most 3); then a candidate containing the word, or contained in it.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let normalized = String(word.lowercased().map { $0 == "-" ? "_" : $0 })
         if let exact = candidates.first(where: { $0.lowercased() == normalized }) {
             return exact
@@ -26,7 +26,7 @@ enum Suggestion {
     }
 
     /// Levenshtein distance over Unicode scalars (insert, delete, substitute each cost 1).
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars)
         let b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
