@@ -161,25 +161,34 @@ let package = Package(
             name: "SightlineConfig",
             dependencies: ["Traffic", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
         ),
-        .executableTarget(
-            name: "SightlineDaemon",
+        // The daemon's domain logic: pipelines, stages, event sink, recognition, reload, metrics, systemd.
+        // `sightlined` runs it; `sightline replay` and `eval` run its pipelines over footage.
+        .target(
+            name: "SightlineRuntime",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
                 "SightlineConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "SightlineDaemon",
+            dependencies: [
+                "SightlineRuntime", "SightlineConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes", "SightlineConfig",
+                "TrafficScenes", "SightlineConfig", "SightlineRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -188,7 +197,9 @@ let package = Package(
         ),
         .target(
             name: "SightlineTestKit",
-            dependencies: ["SightlineCore", "Imaging", "Capture", "CV4L2", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SightlineCore", "Imaging", "Capture", "CV4L2", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
@@ -222,9 +233,12 @@ let package = Package(
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: [
-                "SightlineDaemon", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog",
+                // The executable only so that `sightlined` is built for the process tests; they import the library.
+                "SightlineDaemon", "SightlineRuntime", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher",
+                "Traffic", "EventLog",
                 "Forwarder",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,7 +3,8 @@ import SightlineCore
 /// Settings shared by every frame source; each source reads the fields that concern it.
 public struct SourceOptions: Sendable, Equatable {
     /// Frame rate in frames per second. For footage that carries no timing (JPEG directories,
-    /// raw MJPEG, Y4M without `F`) it sets the replay rate (`SourceSpec.defaultFootageFPS` when nil); for cameras it is the
+    /// raw MJPEG, Y4M without `F`) it sets the replay rate (`SourceSpec.defaultFootageFPS` when nil); for cameras it
+    /// is the
     /// rate requested from the driver (the driver's default when nil). AVI and Y4M rates in the
     /// file take precedence over it.
     public var fps: Double?

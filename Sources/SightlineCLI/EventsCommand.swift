@@ -104,7 +104,8 @@ struct EventsCommand: ParsableCommand {
                     evidence = [EvidenceBlob(data: Array("evidence \(n) \(Clocks.wallNanos())".utf8))]
                 }
                 let e = try log.emit(
-                    camera: "", type: DetectionType.systemTest.rawValue, body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
+                    camera: "", type: DetectionType.systemTest.rawValue,
+                    body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
                     evidence: evidence)
                 out.write(Data("\(e.seq)\n".utf8))
             }

@@ -57,7 +57,8 @@ public enum ConfigLoader {
                 var reserved: [String] = []
                 camera = reader.readCamera(root, path: "", reserved: &reserved, standalone: true).camera
             } else {
-                reader.report("", line: 1, column: 1, "a camera file maps one camera's keys (traffic, processing_width…)")
+                reader.report("", line: 1, column: 1,
+                              "a camera file maps one camera's keys (traffic, processing_width…)")
             }
         }
         let sorted = reader.issues.enumerated().sorted { a, b in

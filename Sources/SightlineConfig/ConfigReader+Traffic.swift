@@ -96,17 +96,6 @@ extension ConfigReader {
         return tuning
     }
 
-    /// An unquoted integer or decimal within `range`; `expectation` completes "must be …".
-    mutating func number(_ fields: MappingFields, _ field: String, in range: ClosedRange<Double>,
-                         _ expectation: String) -> Double? {
-        guard let node = fields[field] else { return nil }
-        guard let value = Self.numeric(node), range.contains(value) else {
-            report(fields, field, "must be \(expectation), got \(Self.describe(node))" + Self.quoteHint(node))
-            return nil
-        }
-        return value
-    }
-
     /// `[x, y]` in pixels.
     private mutating func point(_ node: Node, path: String) -> TrafficPoint? {
         guard case .sequence(let items) = node, items.count == 2,
@@ -132,7 +121,8 @@ extension ConfigReader {
         for (index, item) in items.enumerated() {
             guard let p = point(item, path: "\(path)[\(index)]") else { return nil }
             guard p.x >= 0, p.y >= 0, p.x <= 16384, p.y <= 16384 else {
-                report("\(path)[\(index)]", at: item.mark, "lies outside any picture (coordinates are source pixels ≥ 0)")
+                report("\(path)[\(index)]", at: item.mark,
+                       "lies outside any picture (coordinates are source pixels ≥ 0)")
                 return nil
             }
             result.append(p)

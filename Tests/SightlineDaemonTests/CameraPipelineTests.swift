@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Logging
 import SightlineCore
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import SightlineTestKit
 import Synchronization
 import Testing

@@ -1,6 +1,6 @@
 import SightlineCore
 @testable import SightlineConfig
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 
 /// The small pieces the loader relies on: suggestions and listen addresses.

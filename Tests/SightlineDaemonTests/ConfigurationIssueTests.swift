@@ -1,5 +1,5 @@
 @testable import SightlineConfig
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 
 /// The issues of parsing `yaml` as `test.yaml`; empty when it parses.

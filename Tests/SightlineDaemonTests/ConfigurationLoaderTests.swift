@@ -1,6 +1,6 @@
 import Foundation
 @testable import SightlineConfig
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 
 /// Valid configurations: defaults, every key, the shipped example.
@@ -79,13 +79,13 @@ import Testing
     @Test func metricsListenAcceptsBarePortAndHostNames() throws {
         let barePort = try ConfigLoader.parse(yaml: """
             metrics: {listen: 9200}
-            cameras: [{id: a, source: .y4m(path: "-")}]
+            cameras: [{id: a, source: "y4m:-"}]
             """, file: "port.yaml")
         #expect(barePort.metrics == MetricsConfiguration(host: "127.0.0.1", port: 9200))
 
         let localhost = try ConfigLoader.parse(yaml: """
             metrics: {listen: "localhost:9300"}
-            cameras: [{id: a, source: .y4m(path: "-")}]
+            cameras: [{id: a, source: "y4m:-"}]
             """, file: "localhost.yaml")
         #expect(localhost.metrics == MetricsConfiguration(host: "localhost", port: 9300))
 
@@ -93,7 +93,7 @@ import Testing
             metrics:
               listen: 0.0.0.0:9464
               allow_remote: true
-            cameras: [{id: a, source: .y4m(path: "-")}]
+            cameras: [{id: a, source: "y4m:-"}]
             """, file: "remote.yaml")
         #expect(remote.metrics == MetricsConfiguration(host: "0.0.0.0", port: 9464, allowRemote: true))
     }

@@ -4,7 +4,7 @@ import Logging
 import SightlineConfig
 import SightlineCore
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 
 /// The event sink's per-camera rules on a real event log: the type switch and the rate limit per camera and
 /// type (the excess is dropped, never signed, and other cameras and types are not affected).
@@ -71,14 +71,14 @@ import Testing
     }
 
     /// A `face.match` over the rate limit is dropped with its evidence: the image of an identified person is
-    /// not held in memory until the next flush.
+    /// not held in memory until the next flush (it was, keyed by `evidence_sha256`, before detections carried
+    /// their evidence).
     @Test func aRateLimitedMatchDropsItsEvidenceAtOnce() throws {
         let (sink, log) = try Self.sink(limit: 1)
         let jpeg: [UInt8] = [0xFF, 0xD8] + Array(repeating: 0x42, count: 1000) + [0xFF, 0xD9]
         for seq in UInt64(1)...2 {
             var detection = Self.detection(.faceMatch, camera: "busy", seq: seq)
-            detection.body["evidence_sha256"] = .string("sha-\(seq)")
-            sink.keep(FaceMatchEvidence(detection: detection, jpeg: jpeg, sha256: "sha-\(seq)"))
+            detection.evidence = .images([jpeg])
             sink.write(detection)
         }
         #expect(sink.retainedEvidenceBytes == 0)
@@ -87,5 +87,29 @@ import Testing
         }.filter { $0["type"] as? String == "face.match" }
         #expect(events.count == 1)
         #expect((events.first?["evidence"] as? [Any])?.count == 1)
+    }
+
+    /// A crossing waits for its pending pictures and is emitted with them; one over the limit cancels its
+    /// evidence, so its stage never encodes the frames; `flush` emits what still waits, without pictures.
+    @Test func pendingEvidenceIsAttachedWhenItComesAndCancelledWhenNotWanted() throws {
+        let (sink, log) = try Self.sink(limit: 2)
+        let first = PendingEvidence(), second = PendingEvidence(), third = PendingEvidence()
+        for (seq, evidence) in [(UInt64(1), first), (2, second), (3, third)] {
+            var crossing = Self.detection(.trafficRedLightCrossing, camera: "busy", seq: seq)
+            crossing.evidence = .pending(evidence)
+            sink.write(crossing)
+        }
+        #expect(first.isWanted && second.isWanted)
+        #expect(!third.isWanted, "over the limit: the stage must not make its pictures")
+        #expect(try Self.signed(log).isEmpty, "crossings wait for their pictures")
+        first.fulfil([[0xFF, 0xD8, 1, 0xFF, 0xD9], [0xFF, 0xD8, 2, 0xFF, 0xD9], [0xFF, 0xD8, 3, 0xFF, 0xD9]])
+        #expect(try Self.signed(log).count == 1)
+        sink.flush()
+        #expect(!second.isWanted)
+        second.fulfil([[0xFF, 0xD8, 4, 0xFF, 0xD9]])  // too late: already emitted without
+        let events = try log.spool.allEvents().compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.line)) as? [String: Any]
+        }.filter { $0["type"] as? String == "traffic.red_light_crossing" }
+        #expect(events.map { ($0["evidence"] as? [Any])?.count ?? -1 } == [3, 0])
     }
 }

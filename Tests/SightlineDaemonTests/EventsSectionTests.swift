@@ -3,7 +3,7 @@ import Forwarder
 import SightlineCore
 @testable import SightlineConfig
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 
 @Suite struct EventsSectionTests {
     @Test func eventsAndCollectorMapOntoTheModuleConfigurations() throws {

@@ -1,6 +1,6 @@
 @testable import SightlineConfig
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 
 /// The camera `faces:` section: values, defaults and line-numbered mistakes.
 struct FaceConfigurationTests {

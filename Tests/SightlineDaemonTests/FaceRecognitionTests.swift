@@ -1,3 +1,5 @@
+import Crypto
+import EventLog
 import FaceKit
 import Foundation
 import Imaging
@@ -6,7 +8,7 @@ import Matcher
 import MetricsTestKit
 @testable import SightlineConfig
 import SightlineCore
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import SightlineTestKit
 import Synchronization
 import Testing
@@ -25,7 +27,8 @@ struct FaceRecognitionTests {
 
     struct Run {
         var detections: [Detection]
-        var evidence: [FaceMatchEvidence]
+        /// The evidence images the matches carried, with their SHA-256.
+        var evidence: [(jpeg: [UInt8], sha256: String)]
         var logs: [String]
         var sinkFile: String
         var metrics: TestMetrics
@@ -38,9 +41,7 @@ struct FaceRecognitionTests {
         let logs = LogCapture()
         let logger = logs.logger()
         let metrics = TestMetrics()
-        let kept = Mutex<[FaceMatchEvidence]>([])
-        let resources = RecognitionResources(logger: logger, evidence: { e in kept.withLock { $0.append(e) } },
-                                             metrics: metrics)
+        let resources = RecognitionResources(logger: logger, metrics: metrics)
         var camera = CameraConfiguration(id: "door", source: .mjpeg(path: "clip.mjpeg"))
         camera.faces = FaceConfiguration(models: RecognitionFixtures.models, recognize: RecognitionConfiguration(
             enabled: true, gallery: gallery, confirmK: confirmK, confirmN: confirmN, evidence: evidence))
@@ -58,8 +59,9 @@ struct FaceRecognitionTests {
             })
         await pipeline.run()
         sink.close()
-        return Run(detections: collected.withLock { $0 }, evidence: kept.withLock { $0 }, logs: logs.all,
-                   sinkFile: sinkFile, metrics: metrics)
+        let detections = collected.withLock { $0 }
+        let evidence = detections.flatMap(\.evidence.images).map { ($0, Encoding.hex(SHA256.hash(data: $0))) }
+        return Run(detections: detections, evidence: evidence, logs: logs.all, sinkFile: sinkFile, metrics: metrics)
     }
 
     /// The descriptors of both faces in the clip, as the stage computes them (for looking for leaks).
@@ -153,10 +155,7 @@ struct FaceRecognitionTests {
         #expect(Self.meanDifference(image, picture, obama) < 4)
         #expect(Self.meanDifference(image, picture, biden) > 12)
         // The daemon keeps it beside the detections file, named by its SHA-256.
-        let sink = try DetectionSink(path: scratch.path + "/kept.jsonl", logger: Logger(label: "test"))
-        sink.keep(evidence)
-        sink.close()
-        let keptPath = scratch.path + "/kept.jsonl.evidence/\(evidence.sha256).jpg"
+        let keptPath = run.sinkFile + ".evidence/\(evidence.sha256).jpg"
         let kept = try Data(contentsOf: URL(fileURLWithPath: keptPath))
         #expect([UInt8](kept) == evidence.jpeg)
     }

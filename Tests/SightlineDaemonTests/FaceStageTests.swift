@@ -3,7 +3,7 @@ import Imaging
 @testable import SightlineConfig
 import SightlineCore
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 
 /// The daemon's face stage on a real photo (the FaceKit fixture), with the model from Models/fetch.
 enum FaceStagePaths {

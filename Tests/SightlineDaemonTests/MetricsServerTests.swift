@@ -2,9 +2,8 @@ import Foundation
 import Logging
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,38 +17,44 @@ import Glibc
         return logger
     }
 
-    /// Runs `server` in a service group for the duration of `body`.
-    static func serving(_ server: MetricsServer, _ body: () throws -> Void) async throws {
+    /// Runs `server` in a service group for the duration of `body` and returns what `body` returned. `body` runs
+    /// on its own thread: its blocking socket calls must not hold a thread of the cooperative pool the server's
+    /// service needs (and expectations stay outside it, in the test's task).
+    static func serving<T: Sendable>(_ server: MetricsServer, _ body: @escaping @Sendable () throws -> T)
+        async throws -> T
+    {
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger()))
         let running = Task { try await group.run() }
-        defer {
-            Task { await group.triggerGracefulShutdown() }
+        let outcome: Result<T, any Error> = await withCheckedContinuation { done in
+            Thread { done.resume(returning: Result { try body() }) }.start()
         }
-        try body()
         await group.triggerGracefulShutdown()
         try await running.value
+        return try outcome.get()
     }
 
     @Test func servesOnTheIPv6Loopback() async throws {
         let server = try MetricsServer(host: "::1", port: 0, registry: PrometheusCollectorRegistry(), logger: Self.logger())
         #expect(server.port > 0)
         #expect(server.address == "[::1]:\(server.port)")
-        try await Self.serving(server) {
-            let reply = rawHTTPGet(host: "::1", port: server.port, path: "/healthz", timeoutSeconds: 10)
-            #expect(reply?.hasPrefix("HTTP/1.0 200") == true)
-            #expect(reply?.hasSuffix("ok\n") == true)
+        let port = server.port
+        let reply = try await Self.serving(server) {
+            rawHTTPGet(host: "::1", port: port, path: "/healthz", timeoutSeconds: 10)
         }
+        #expect(reply?.hasPrefix("HTTP/1.0 200") == true)
+        #expect(reply?.hasSuffix("ok\n") == true)
     }
 
     @Test func localhostAndIPv4StillWork() async throws {
         let server = try MetricsServer(host: "localhost", port: 0, registry: PrometheusCollectorRegistry(),
                                        logger: Self.logger())
         #expect(server.address == "127.0.0.1:\(server.port)" || server.address == "[::1]:\(server.port)")
-        try await Self.serving(server) {
-            let host = server.address.hasPrefix("[") ? "::1" : "127.0.0.1"
-            #expect(rawHTTPGet(host: host, port: server.port, path: "/healthz", timeoutSeconds: 10)?
-                .hasSuffix("ok\n") == true)
+        let host = server.address.hasPrefix("[") ? "::1" : "127.0.0.1"
+        let port = server.port
+        let reply = try await Self.serving(server) {
+            rawHTTPGet(host: host, port: port, path: "/healthz", timeoutSeconds: 10)
         }
+        #expect(reply?.hasSuffix("ok\n") == true)
     }
 
     @Test func aTakenPortIsABindError() throws {
@@ -66,27 +71,31 @@ import Glibc
     @Test func aTricklingClientDoesNotBlockHealthz() async throws {
         let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: PrometheusCollectorRegistry(),
                                        logger: Self.logger())
-        try await Self.serving(server) {
-            let trickler = try #require(connectTCP(host: "127.0.0.1", port: server.port))
-            let stop = Mutex(false)
+        let port = server.port
+        let reply = try await Self.serving(server) { () -> String? in
+            guard let trickler = connectTCP(host: "127.0.0.1", port: port) else { return "cannot connect" }
+            let stop = StopFlag()
+            let done = DispatchSemaphore(value: 0)
             let thread = Thread {
                 // "GET /" and then a byte every 100 ms, never a newline: about 100 s of request line.
                 for byte in Array("GET /".utf8) + Array(repeating: UInt8(ascii: "a"), count: 1000) {
-                    if stop.withLock({ $0 }) { break }
+                    if stop.isSet { break }
                     var b = byte
                     if send(trickler, &b, 1, Int32(MSG_NOSIGNAL)) != 1 { break }
                     Thread.sleep(forTimeInterval: 0.1)
                 }
+                done.signal()
             }
             thread.start()
             defer {
-                stop.withLock { $0 = true }
+                stop.set()
+                done.wait()
                 close(trickler)
             }
             Thread.sleep(forTimeInterval: 0.3)  // let the server take the trickling client first
-            let reply = rawHTTPGet(host: "127.0.0.1", port: server.port, path: "/healthz", timeoutSeconds: 15)
-            #expect(reply?.hasSuffix("ok\n") == true, "no answer while a trickling client was connected")
+            return rawHTTPGet(host: "127.0.0.1", port: port, path: "/healthz", timeoutSeconds: 15)
         }
+        #expect(reply?.hasSuffix("ok\n") == true, "no answer while a trickling client was connected")
     }
 }
 

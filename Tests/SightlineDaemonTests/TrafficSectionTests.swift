@@ -1,6 +1,6 @@
 import Foundation
 @testable import SightlineConfig
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 import Traffic
 
@@ -63,11 +63,11 @@ import Traffic
     @Test func theTrafficStageIsWiredOnlyWhereConfigured() throws {
         let configuration = try ConfigLoader.parse(yaml: Self.valid, file: "t.yaml")
         let camera = try #require(configuration.cameras.first)
-        var rules = EventSink.Rules()
-        #expect(trafficStages(for: camera, redactor: nil, events: nil, rules: &rules, logger: .init(label: "t"))
+        let rules = EventSink.Rules()
+        #expect(trafficStages(for: camera, redactor: nil, events: nil, rules: rules, logger: .init(label: "t"))
             .map(\.name) == ["traffic"])
         var plain = camera
         plain.traffic = nil
-        #expect(trafficStages(for: plain, redactor: nil, events: nil, rules: &rules, logger: .init(label: "t")).isEmpty)
+        #expect(trafficStages(for: plain, redactor: nil, events: nil, rules: rules, logger: .init(label: "t")).isEmpty)
     }
 }

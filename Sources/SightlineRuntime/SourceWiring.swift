@@ -2,11 +2,22 @@ import Capture
 import Logging
 import SightlineConfig
 import SightlineCore
+import Synchronization
 
 /// Forwards a reconnecting camera's online/offline changes to its pipeline, which is built after
 /// the source (the pipeline owns the source).
-final class SourceStateRelay: @unchecked Sendable {
-    weak var pipeline: CameraPipeline?
+final class SourceStateRelay: Sendable {
+    private struct Target {
+        weak var pipeline: CameraPipeline?
+    }
+
+    private let target = Mutex(Target())
+
+    /// The pipeline that receives the changes (held weakly: the pipeline owns the source, which owns this).
+    var pipeline: CameraPipeline? {
+        get { target.withLock { $0.pipeline } }
+        set { target.withLock { $0.pipeline = newValue } }
+    }
 
     func changed(_ state: ReconnectingSource.State) {
         switch state {

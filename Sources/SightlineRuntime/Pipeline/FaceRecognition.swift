@@ -1,4 +1,5 @@
 import Crypto
+import EventLog
 import FaceKit
 import Foundation
 import Imaging
@@ -6,14 +7,6 @@ import Logging
 import Matcher
 import Metrics
 import SightlineCore
-
-/// The JPEG attached to a `face.match` when `recognize.evidence` is on: the frame with every face but the
-/// matched one blurred. The detection's body names it by `evidence_sha256`.
-struct FaceMatchEvidence: Sendable {
-    var detection: Detection
-    var jpeg: [UInt8]
-    var sha256: String
-}
 
 /// One camera's recognition: landmarks → chip → embedding → gallery match for each detected face, k-of-n
 /// confirmation per tracked face, and `face.match` detections for confirmed subjects.
@@ -26,7 +19,8 @@ final class FaceRecognition {
     let camera: String
     let describer: FaceDescriber
     let gallery: RecognitionGallery
-    let evidence: (@Sendable (FaceMatchEvidence) -> Void)?
+    /// Whether a match carries its evidence image (`recognize.evidence`).
+    let keepsEvidence: Bool
     let blurStyle: FaceBlurStyle
     private var tracker: FaceTracker
     private var confirmation: TemporalConfirmation
@@ -39,15 +33,15 @@ final class FaceRecognition {
 
     /// - Parameters:
     ///   - keepFrames: frames (sequence numbers) a tracked face survives without a detection.
-    ///   - evidence: receives the redacted frame of each match; nil attaches no image.
+    ///   - keepsEvidence: whether each match carries the frame with every other face blurred.
     ///   - metrics: where the per-camera counters go (the bootstrapped system unless a test says otherwise).
     init(camera: String, describer: FaceDescriber, gallery: RecognitionGallery, confirmK: Int, confirmN: Int,
-         keepFrames: Int, evidence: (@Sendable (FaceMatchEvidence) -> Void)?, blurStyle: FaceBlurStyle = .init(),
+         keepFrames: Int, keepsEvidence: Bool, blurStyle: FaceBlurStyle = .init(),
          metrics: MetricsFactory = MetricsSystem.factory, logger: Logger) {
         self.camera = camera
         self.describer = describer
         self.gallery = gallery
-        self.evidence = evidence
+        self.keepsEvidence = keepsEvidence
         self.blurStyle = blurStyle
         tracker = FaceTracker(keepFrames: keepFrames)
         confirmation = TemporalConfirmation(required: confirmK, window: confirmN)
@@ -106,16 +100,16 @@ final class FaceRecognition {
         return reports.map { report in
             let box = report.face.box
             var detection = Detection(
-                type: .faceMatch, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+                .faceMatch, of: frame,
                 body: ["subject": .string(report.subject),
                        "distance": .double((Double(report.distance) * 1000).rounded() / 1000),
                        "box": .array([box.left, box.top, box.right, box.bottom].map {
                            .int(Int64((Double($0) * scale).rounded()))
                        })])
-            if let evidence,
-               let attached = redactedEvidence(keeping: report.face.box, in: image, blur: everyFace) {
+            if keepsEvidence, let attached = redactedEvidence(keeping: report.face.box, in: image, blur: everyFace) {
+                // The body names the picture the event attaches (its evidence[] entry has the same digest).
                 detection.body["evidence_sha256"] = .string(attached.sha256)
-                evidence(FaceMatchEvidence(detection: detection, jpeg: attached.jpeg, sha256: attached.sha256))
+                detection.evidence = .images([attached.jpeg])
             }
             return detection
         }
@@ -135,8 +129,6 @@ final class FaceRecognition {
             logger.warning("face match evidence dropped: JPEG encoding failed", metadata: ["camera": "\(camera)"])
             return nil
         }
-        let digits = Array("0123456789abcdef")
-        let hex = String(SHA256.hash(data: jpeg).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
-        return (jpeg, hex)
+        return (jpeg, Encoding.hex(SHA256.hash(data: jpeg)))
     }
 }

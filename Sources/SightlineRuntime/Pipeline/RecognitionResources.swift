@@ -6,7 +6,7 @@ import SightlineConfig
 import Synchronization
 
 /// What the cameras that recognise faces share: each gallery (one `RecognitionGallery` per file, so expiry is
-/// handled and audited once), the parsed models per models directory, and where match evidence goes.
+/// handled and audited once) and the parsed models per models directory.
 ///
 /// Built once by the daemon before its pipelines; each camera gets its own `FaceRecognition` (the embedder
 /// is not thread-safe). Thread-safe.
@@ -23,18 +23,13 @@ final class RecognitionResources: Sendable {
     }
 
     private let logger: Logger
-    private let evidence: (@Sendable (FaceMatchEvidence) -> Void)?
     private let metrics: (any MetricsFactory)?
     private let caches = Mutex(Caches())
 
     /// - Parameters:
-    ///   - evidence: receives the redacted frame of each `face.match` of cameras with `recognize.evidence: true`;
-    ///     nil keeps no match evidence at all.
     ///   - metrics: the metrics factory (nil: the bootstrapped `MetricsSystem`).
-    init(logger: Logger = Logger(label: "sightlined.recognition"),
-         evidence: (@Sendable (FaceMatchEvidence) -> Void)? = nil, metrics: (any MetricsFactory)? = nil) {
+    init(logger: Logger = Logger(label: "sightlined.recognition"), metrics: (any MetricsFactory)? = nil) {
         self.logger = logger
-        self.evidence = evidence
         self.metrics = metrics
     }
 
@@ -76,7 +71,7 @@ final class RecognitionResources: Sendable {
                                       embedder: embedder)
         return FaceRecognition(camera: camera, describer: describer, gallery: gallery, confirmK: config.confirmK,
                                confirmN: config.confirmN, keepFrames: keepFrames,
-                               evidence: config.evidence ? evidence : nil,
+                               keepsEvidence: config.evidence,
                                metrics: metrics ?? MetricsSystem.factory, logger: logger)
     }
 

@@ -51,15 +51,14 @@ final class FaceStage: Stage {
         let matches = try recognition?.process(frame, faces: reported, blurBoxes: seen.blurBoxes) ?? []
         guard !reported.isEmpty else { return matches }
         if recognition != nil {
-            return [Detection(type: .faceDetected, camera: frame.camera, frameSeq: frame.seq,
-                              wallNanos: frame.wallNanos, body: ["count": .int(Int64(reported.count))])] + matches
+            return [Detection(.faceDetected, of: frame, body: ["count": .int(Int64(reported.count))])] + matches
         }
         let boxes: [JSONValue] = reported.map { face in
             .array([face.box.left, face.box.top, face.box.right, face.box.bottom].map {
                 .int(Int64((Double($0) * scale).rounded()))
             })
         }
-        return [Detection(type: .faceDetected, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(.faceDetected, of: frame,
                           body: ["count": .int(Int64(reported.count)), "boxes": .array(boxes),
                                  "scores": .array(reported.map { .double(($0.score * 1000).rounded() / 1000) })])]
             + matches

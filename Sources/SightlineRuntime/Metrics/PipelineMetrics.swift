@@ -1,11 +1,11 @@
-import Foundation
 import Metrics
 import SightlineCore
+import Synchronization
 
 /// The swift-metrics handles of one camera pipeline, created once (label lookups are not free).
 ///
 /// Names follow Prometheus conventions; every series carries the `camera` dimension.
-final class PipelineMetrics: @unchecked Sendable {
+final class PipelineMetrics: Sendable {
     let captured: Counter
     let decoded: Counter
     let dropped: Counter
@@ -15,8 +15,7 @@ final class PipelineMetrics: @unchecked Sendable {
     let decode: Metrics.Timer
     let stageTimers: [Metrics.Timer]
     private let camera: String
-    private let lock = NSLock()
-    private var detectionCounters: [DetectionType: Counter] = [:]
+    private let detectionCounters = Mutex<[DetectionType: Counter]>([:])
 
     init(camera: String, stages: [String]) {
         self.camera = camera
@@ -35,11 +34,12 @@ final class PipelineMetrics: @unchecked Sendable {
     }
 
     func detection(type: DetectionType) -> Counter {
-        lock.lock()
-        defer { lock.unlock() }
-        if let counter = detectionCounters[type] { return counter }
-        let counter = Counter(label: "sightline_detections_total", dimensions: [("camera", camera), ("type", type.rawValue)])
-        detectionCounters[type] = counter
-        return counter
+        detectionCounters.withLock { counters in
+            if let counter = counters[type] { return counter }
+            let counter = Counter(label: "sightline_detections_total",
+                                  dimensions: [("camera", camera), ("type", type.rawValue)])
+            counters[type] = counter
+            return counter
+        }
     }
 }

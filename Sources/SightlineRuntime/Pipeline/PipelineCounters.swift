@@ -14,6 +14,11 @@ struct PipelineCounts: Sendable, Equatable {
     var detections: UInt64 = 0
     var decodeNanos: UInt64 = 0
     var stageNanos: UInt64 = 0
+    /// `stageNanos` per stage name (`stats`, `faces`, `traffic`).
+    var stageNanosByName: [String: UInt64] = [:]
+    /// Size of the last decoded frame (the stages' processing size).
+    var processingWidth = 0
+    var processingHeight = 0
     var reconnects: UInt64 = 0
     /// Wall time the processing thread ran, set when it finishes (0 before).
     var processingWallNanos: UInt64 = 0

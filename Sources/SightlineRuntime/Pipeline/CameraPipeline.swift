@@ -4,6 +4,7 @@ import Imaging
 import Logging
 import Metrics
 import SightlineCore
+import Synchronization
 
 /// One camera: a capture thread feeding a bounded queue (drop-oldest for live sources), and a processing thread that
 /// decodes at the size the stages need and runs them in order.
@@ -69,6 +70,31 @@ final class CameraPipeline: @unchecked Sendable {
         }
     }
 
+    /// Runs to the end of finite footage on the calling thread (processing) and one capture thread: what
+    /// `run()` does, for callers that are not async (`sightline replay`, `eval`).
+    /// Throws `CaptureFailure` when the source could not be opened or failed while reading (after the
+    /// frames read before were processed).
+    func runUntilEnd() throws(CaptureFailure) {
+        let captured = DispatchSemaphore(value: 0)
+        let capture = Thread { [self] in
+            captureLoop()
+            captured.signal()
+        }
+        capture.name = "capture-\(settings.camera)"
+        capture.start()
+        processingLoop()
+        captured.wait()
+        discardQueued()
+        if let failure = captureFailure.withLock({ $0 }) { throw failure }
+    }
+
+    /// Why the capture side ended early: the source could not be opened or failed while reading.
+    struct CaptureFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private let captureFailure = Mutex<CaptureFailure?>(nil)
+
     /// False when frames wait in the queue but processing has finished none for 30 s: the
     /// processing thread is wedged and the watchdog should let systemd restart the daemon.
     var isProcessingAlive: Bool {
@@ -100,6 +126,7 @@ final class CameraPipeline: @unchecked Sendable {
             try source.open()
         } catch {
             logger.error("cannot start camera", metadata: ["source": "\(source.description)", "error": "\(error)"])
+            captureFailure.withLock { $0 = CaptureFailure(description: "\(error)") }
             return
         }
         // A reconnecting source reports its own state (it may open while the camera is absent).
@@ -115,6 +142,7 @@ final class CameraPipeline: @unchecked Sendable {
                 frame = try source.next()
             } catch {
                 logger.error("camera failed", metadata: ["source": "\(source.description)", "error": "\(error)"])
+                captureFailure.withLock { $0 = CaptureFailure(description: "\(error)") }
                 break
             }
             let corrupt = source.stats.corrupt
@@ -204,6 +232,8 @@ final class CameraPipeline: @unchecked Sendable {
             counters.update {
                 $0.decoded += 1
                 $0.decodeNanos += decoded - start
+                $0.processingWidth = frame.gray.width
+                $0.processingHeight = frame.gray.height
             }
             metrics.decoded.increment()
             for (index, stage) in stages.enumerated() {
@@ -221,36 +251,33 @@ final class CameraPipeline: @unchecked Sendable {
                 }
                 let elapsed = Clocks.monotonicNanos() - stageStart
                 metrics.stageTimers[index].recordNanoseconds(Int64(elapsed))
-                counters.update { $0.stageNanos += elapsed }
+                counters.update {
+                    $0.stageNanos += elapsed
+                    $0.stageNanosByName[stage.name, default: 0] += elapsed
+                }
             }
         }
     }
 }
 
 /// Calls `body` once `count` threads have arrived.
-final class ThreadCountdown: @unchecked Sendable {
-    private let lock = NSLock()
-    private var remaining: Int
-    private let body: () -> Void
+final class ThreadCountdown: Sendable {
+    private let remaining: Atomic<Int>
+    private let body: @Sendable () -> Void
 
-    init(_ count: Int, body: @escaping () -> Void) {
-        remaining = count
+    init(_ count: Int, body: @escaping @Sendable () -> Void) {
+        remaining = Atomic(count)
         self.body = body
     }
 
     func arrive() {
-        let last = lock.withLock {
-            remaining -= 1
-            return remaining == 0
-        }
-        if last { body() }
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { body() }
     }
 }
 
 /// A one-way flag, set from any thread.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+final class StopFlag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }

@@ -7,18 +7,40 @@ import SightlineConfig
 import SightlineCore
 import UnixSignals
 
-/// Builds the services from a configuration and runs them in one `ServiceGroup`; SIGHUP reloads the
-/// cameras (`ConfigReloader`).
-struct Daemon {
-    let configuration: DaemonConfiguration
-    /// The file `configuration` came from, re-read on SIGHUP; nil turns reloading off.
-    let configPath: String?
-    /// The command-line overrides `configuration` had, applied again to each reloaded file.
-    let adjust: @Sendable (inout DaemonConfiguration) -> Void
-    let summaryPath: String?
-    let detectionsPath: String?
+/// A setting that passed the loader but cannot be used when the daemon starts (a metrics address that
+/// cannot be bound): a configuration error, for which `sightlined` exits with 78 (EX_CONFIG).
+public struct DaemonConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+}
 
-    func run() async throws {
+/// Builds the services from a configuration and runs them in one `ServiceGroup`; SIGHUP reloads the
+/// cameras (`ConfigReloader`). Bootstraps logging and metrics: for the `sightlined` executable only.
+public struct Daemon {
+    public let configuration: DaemonConfiguration
+    /// The file `configuration` came from, re-read on SIGHUP; nil turns reloading off.
+    public let configPath: String?
+    /// The command-line overrides `configuration` had, applied again to each reloaded file.
+    public let adjust: @Sendable (inout DaemonConfiguration) -> Void
+    /// Where to write the JSON run summary at exit.
+    public let summaryPath: String?
+    /// Where to append each detection as a JSON line (`--detections`).
+    public let detectionsPath: String?
+
+    public init(configuration: DaemonConfiguration, configPath: String?,
+                adjust: @escaping @Sendable (inout DaemonConfiguration) -> Void = { _ in },
+                summaryPath: String? = nil, detectionsPath: String? = nil) {
+        self.configuration = configuration
+        self.configPath = configPath
+        self.adjust = adjust
+        self.summaryPath = summaryPath
+        self.detectionsPath = detectionsPath
+    }
+
+    /// Runs until SIGTERM/SIGINT, or until every camera's finite footage has ended.
+    ///
+    /// - Throws: `DaemonConfigurationError` when the metrics address cannot be bound; what building the
+    ///   pipelines or the event log throws (a missing model, an unreadable gallery or spool).
+    public func run() async throws {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -59,8 +81,13 @@ struct Daemon {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = (events?.services ?? []).map { .init(service: $0) }
         services.append(.init(service: pipelinesService, successTerminationBehavior: .gracefullyShutdownGroup))
         if configuration.metrics.enabled {
-            let server = try MetricsServer(host: configuration.metrics.host, port: configuration.metrics.port,
+            let server: MetricsServer
+            do {
+                server = try MetricsServer(host: configuration.metrics.host, port: configuration.metrics.port,
                                            registry: registry, logger: logger)
+            } catch {
+                throw DaemonConfigurationError(description: "metrics.listen: \(error)")
+            }
             services.insert(.init(service: server), at: 0)
         }
         if let configPath {

@@ -1,7 +1,7 @@
 import SightlineCore
 
-/// The trivial stage of the foundation: mean and spread of the luma plane, reported every
-/// `interval` frames so that a pipeline runs end to end before any detector exists.
+/// Mean and spread of the luma plane, reported every `interval` frames: a heartbeat that shows a camera's
+/// pipeline runs end to end (and what its picture looks like) whatever the detectors find.
 final class FrameStatsStage: Stage {
     let name = "stats"
     let needsColor = false
@@ -17,7 +17,7 @@ final class FrameStatsStage: Stage {
         seen += 1
         guard seen % interval == 0 else { return [] }
         let (mean, deviation) = Self.meanAndDeviation(frame.gray)
-        return [Detection(type: .frameStats, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(.frameStats, of: frame,
                           body: ["width": .int(Int64(frame.gray.width)), "height": .int(Int64(frame.gray.height)),
                                  "luma_mean": .double((mean * 100).rounded() / 100),
                                  "luma_stddev": .double((deviation * 100).rounded() / 100)])]

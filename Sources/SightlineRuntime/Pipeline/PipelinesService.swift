@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SightlineCore
+import Synchronization
 
 /// Runs every camera pipeline as its own child task and returns when all have ended; a configuration
 /// reload replaces the whole set (one *generation*) with another while the service keeps running.
@@ -12,9 +13,9 @@ import SightlineCore
 /// Between two generations the old pipelines are stopped the way shutdown stops them (frames still
 /// queued are discarded and counted as dropped, see `CameraPipeline.stop()`), and both of each
 /// pipeline's threads have ended before the new ones start, so a camera is never opened twice.
-final class PipelinesService: Service, @unchecked Sendable {
+final class PipelinesService: Service, Sendable {
     /// One pipeline as it ran, for the run summary.
-    struct Run {
+    struct Run: Sendable {
         let pipeline: CameraPipeline
         /// 1 for the pipelines of the starting configuration, +1 for each reload applied.
         let generation: Int
@@ -22,38 +23,42 @@ final class PipelinesService: Service, @unchecked Sendable {
         var endedNanos: UInt64?
     }
 
-    private struct Pending {
+    private struct Pending: Sendable {
         var pipelines: [CameraPipeline]
         var beforeStart: @Sendable () -> Void
         var started: CheckedContinuation<Bool, Never>
     }
 
+    private struct State {
+        var current: [CameraPipeline]
+        var generation = 0
+        var pending: Pending?
+        var shuttingDown = false
+        var finished = false
+        var history: [Run] = []
+    }
+
     private let notifier: SystemdNotifier
     private let logger: Logger
-    private let lock = NSLock()
-    private var current: [CameraPipeline]
-    private var generation = 0
-    private var pending: Pending?
-    private var shuttingDown = false
-    private var finished = false
-    private var history: [Run] = []
+    private let state: Mutex<State>
 
     init(pipelines: [CameraPipeline], notifier: SystemdNotifier, logger: Logger) {
-        current = pipelines
+        state = Mutex(State(current: pipelines))
         self.notifier = notifier
         self.logger = logger
     }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            var next: [CameraPipeline]? = lock.withLock { current }
+            var next: [CameraPipeline]? = state.withLock { $0.current }
             while let pipelines = next {
-                let (number, started) = lock.withLock { () -> (Int, CheckedContinuation<Bool, Never>?) in
-                    generation += 1
+                let (number, started) = state.withLock { state -> (Int, CheckedContinuation<Bool, Never>?) in
+                    state.generation += 1
                     let now = Clocks.monotonicNanos()
-                    history += pipelines.map { Run(pipeline: $0, generation: generation, startedNanos: now) }
-                    defer { pending = nil }
-                    return (generation, pending?.started)
+                    let generation = state.generation
+                    state.history += pipelines.map { Run(pipeline: $0, generation: generation, startedNanos: now) }
+                    defer { state.pending = nil }
+                    return (generation, state.pending?.started)
                 }
                 await withTaskGroup(of: Void.self) { group in
                     for pipeline in pipelines {
@@ -66,31 +71,31 @@ final class PipelinesService: Service, @unchecked Sendable {
                     started?.resume(returning: true)
                     await group.waitForAll()
                 }
-                let replacement = lock.withLock {
+                let replacement = state.withLock { state in
                     let now = Clocks.monotonicNanos()
-                    for index in history.indices where history[index].generation == number {
-                        history[index].endedNanos = now
+                    for index in state.history.indices where state.history[index].generation == number {
+                        state.history[index].endedNanos = now
                     }
-                    return shuttingDown ? nil : pending
+                    return state.shuttingDown ? nil : state.pending
                 }
                 // Outside the lock: it may write events. If shutdown begins meanwhile, nothing new starts.
                 replacement?.beforeStart()
-                next = lock.withLock {
-                    guard let replacement, !shuttingDown else {
-                        finished = true
+                next = state.withLock { state in
+                    guard let replacement, !state.shuttingDown else {
+                        state.finished = true
                         return nil
                     }
-                    current = replacement.pipelines
+                    state.current = replacement.pipelines
                     return replacement.pipelines
                 }
             }
         } onGracefulShutdown: { [self] in
             notifier.notify("STOPPING=1")
             logger.info("stopping pipelines")
-            let (running, waiting) = lock.withLock {
-                shuttingDown = true
-                defer { pending = nil }
-                return (current, pending)
+            let (running, waiting) = state.withLock { state in
+                state.shuttingDown = true
+                defer { state.pending = nil }
+                return (state.current, state.pending)
             }
             waiting?.started.resume(returning: false)
             for pipeline in running { pipeline.stop() }
@@ -103,10 +108,10 @@ final class PipelinesService: Service, @unchecked Sendable {
     /// false when the daemon is shutting down or every pipeline has already ended (finite footage).
     func replace(with pipelines: [CameraPipeline], beforeStart: @escaping @Sendable () -> Void) async -> Bool {
         await withCheckedContinuation { (started: CheckedContinuation<Bool, Never>) in
-            let running: [CameraPipeline]? = lock.withLock {
-                guard !shuttingDown, !finished, pending == nil else { return nil }
-                pending = Pending(pipelines: pipelines, beforeStart: beforeStart, started: started)
-                return current
+            let running: [CameraPipeline]? = state.withLock { state in
+                guard !state.shuttingDown, !state.finished, state.pending == nil else { return nil }
+                state.pending = Pending(pipelines: pipelines, beforeStart: beforeStart, started: started)
+                return state.current
             }
             guard let running else {
                 started.resume(returning: false)
@@ -117,8 +122,8 @@ final class PipelinesService: Service, @unchecked Sendable {
     }
 
     /// True while every processing side keeps up or is idle (see `CameraPipeline.isProcessingAlive`).
-    var isHealthy: Bool { lock.withLock { current }.allSatisfy { $0.isProcessingAlive } }
+    var isHealthy: Bool { state.withLock { $0.current }.allSatisfy { $0.isProcessingAlive } }
 
     /// Every pipeline that ran, in the order started.
-    var runs: [Run] { lock.withLock { history } }
+    var runs: [Run] { state.withLock { $0.history } }
 }
