@@ -99,7 +99,7 @@ final class MetricsServer: Service, Sendable {
                     var addr = address.pointee.sin_addr
                     inet_ntop(AF_INET, &addr, &text, socklen_t(text.count))
                     let port = Int(UInt16(bigEndian: address.pointee.sin_port))
-                    return ("\(String(cString: text)):\(port)", port)
+                    return ("\(Self.text(text)):\(port)", port)
                 }
             }
         case AF_INET6:
@@ -108,12 +108,17 @@ final class MetricsServer: Service, Sendable {
                     var addr = address.pointee.sin6_addr
                     inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count))
                     let port = Int(UInt16(bigEndian: address.pointee.sin6_port))
-                    return ("[\(String(cString: text))]:\(port)", port)
+                    return ("[\(Self.text(text))]:\(port)", port)
                 }
             }
         default:
             return nil
         }
+    }
+
+    /// The NUL-terminated text `inet_ntop` wrote into `buffer`.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func run() async throws {
