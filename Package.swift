@@ -231,6 +231,13 @@ let package = Package(
             dependencies: ["Traffic", "TrafficScenes", "Imaging", "SightlineConfig"]
         ),
         .testTarget(
+            name: "SightlineConfigTests",
+            dependencies: [
+                "SightlineConfig", "SightlineCore", "Traffic", "EventLog", "Forwarder",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
             name: "SightlineDaemonTests",
             dependencies: [
                 // The executable only so that `sightlined` is built for the process tests; they import the library.

@@ -3,7 +3,6 @@ import Forwarder
 import SightlineCore
 @testable import SightlineConfig
 import Testing
-@testable import SightlineRuntime
 
 @Suite struct EventsSectionTests {
     @Test func eventsAndCollectorMapOntoTheModuleConfigurations() throws {

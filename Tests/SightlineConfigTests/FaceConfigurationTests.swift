@@ -1,6 +1,5 @@
 @testable import SightlineConfig
 import Testing
-@testable import SightlineRuntime
 
 /// The camera `faces:` section: values, defaults and line-numbered mistakes.
 struct FaceConfigurationTests {

@@ -1,6 +1,5 @@
 import Foundation
 @testable import SightlineConfig
-@testable import SightlineRuntime
 import Testing
 
 /// Valid configurations: defaults, every key, the shipped example.

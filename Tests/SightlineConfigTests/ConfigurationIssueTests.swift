@@ -1,5 +1,4 @@
 @testable import SightlineConfig
-@testable import SightlineRuntime
 import Testing
 
 /// The issues of parsing `yaml` as `test.yaml`; empty when it parses.

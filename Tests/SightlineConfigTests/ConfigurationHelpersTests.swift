@@ -1,6 +1,5 @@
 import SightlineCore
 @testable import SightlineConfig
-@testable import SightlineRuntime
 import Testing
 
 /// The small pieces the loader relies on: suggestions and listen addresses.

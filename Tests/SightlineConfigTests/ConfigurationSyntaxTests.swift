@@ -1,6 +1,5 @@
 import Foundation
 @testable import SightlineConfig
-@testable import SightlineRuntime
 import Testing
 
 /// YAML syntax errors, duplicate keys, unreadable files and the `--check-config` text.

@@ -1,6 +1,5 @@
 import Foundation
 @testable import SightlineConfig
-@testable import SightlineRuntime
 import Testing
 import Traffic
 
@@ -58,16 +57,5 @@ import Traffic
                           path: "cameras[0].traffic.signal.green", line: 8, "encloses no area")
         expectSingleIssue(Self.valid.replacingOccurrences(of: "{lock_frames: 4}", with: "{lock_frames: 0}"),
                           path: "cameras[0].traffic.tuning.lock_frames", line: 13, "integer from 1 to 100")
-    }
-
-    @Test func theTrafficStageIsWiredOnlyWhereConfigured() throws {
-        let configuration = try ConfigLoader.parse(yaml: Self.valid, file: "t.yaml")
-        let camera = try #require(configuration.cameras.first)
-        let rules = EventSink.Rules()
-        #expect(trafficStages(for: camera, redactor: nil, events: nil, rules: rules, logger: .init(label: "t"))
-            .map(\.name) == ["traffic"])
-        var plain = camera
-        plain.traffic = nil
-        #expect(trafficStages(for: plain, redactor: nil, events: nil, rules: rules, logger: .init(label: "t")).isEmpty)
     }
 }
