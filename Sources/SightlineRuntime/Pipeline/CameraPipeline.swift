@@ -21,6 +21,9 @@ final class CameraPipeline: @unchecked Sendable {
         /// Process at most this many frames per second of source time; nil processes every frame.
         var processFPS: Double?
         var decode = FrameDecoder.Options()
+        /// The first frame that does not decode, or the first stage error, ends the run (and `runUntilEnd`
+        /// throws it) instead of being counted and skipped: for tools whose output must hold every frame.
+        var strict = false
     }
 
     let settings: Settings
@@ -73,8 +76,8 @@ final class CameraPipeline: @unchecked Sendable {
     /// Runs to the end of finite footage on the calling thread (processing) and one capture thread: what
     /// `run()` does, for callers that are not async (`sightline replay`, `eval`).
     /// Throws `CaptureFailure` when the source could not be opened or failed while reading (after the
-    /// frames read before were processed).
-    func runUntilEnd() throws(CaptureFailure) {
+    /// frames read before were processed), and in `strict` mode the `ProcessingFailure` that ended the run.
+    func runUntilEnd() throws {
         let captured = DispatchSemaphore(value: 0)
         let capture = Thread { [self] in
             captureLoop()
@@ -85,7 +88,31 @@ final class CameraPipeline: @unchecked Sendable {
         processingLoop()
         captured.wait()
         discardQueued()
+        if let failure = processingFailure.withLock({ $0 }) { throw failure }
         if let failure = captureFailure.withLock({ $0 }) { throw failure }
+    }
+
+    /// What ended a `strict` run on the processing side.
+    enum ProcessingFailure: Error, CustomStringConvertible {
+        /// Frame `index` (0-based among the frames processed) did not decode.
+        case undecodable(index: Int, reason: String)
+        /// A stage failed on frame `index`.
+        case stage(name: String, index: Int, reason: String)
+
+        var description: String {
+            switch self {
+            case .undecodable(let index, let reason): return "frame \(index) does not decode (\(reason))"
+            case .stage(let name, let index, let reason): return "stage \(name) failed on frame \(index): \(reason)"
+            }
+        }
+    }
+
+    private let processingFailure = Mutex<ProcessingFailure?>(nil)
+
+    /// Ends a strict run: records why and stops both sides.
+    private func fail(_ failure: ProcessingFailure) {
+        processingFailure.withLock { $0 = $0 ?? failure }
+        stop()
     }
 
     /// Why the capture side ended early: the source could not be opened or failed while reading.
@@ -216,6 +243,10 @@ final class CameraPipeline: @unchecked Sendable {
             do {
                 frame = try decoder.decode(captured)
             } catch {
+                if settings.strict {
+                    fail(.undecodable(index: Int(counters.snapshot.decoded), reason: "\(error)"))
+                    break
+                }
                 counters.update { $0.corrupt += 1 }
                 metrics.corrupt.increment()
                 corruptLogged += 1
@@ -246,6 +277,9 @@ final class CameraPipeline: @unchecked Sendable {
                     }
                     counters.update { $0.detections += UInt64(detections.count) }
                 } catch {
+                    if settings.strict {
+                        fail(.stage(name: stage.name, index: Int(counters.snapshot.decoded) - 1, reason: "\(error)"))
+                    }
                     logger.error("stage failed", metadata: ["stage": "\(stage.name)", "seq": "\(frame.seq)",
                                                             "error": "\(error)"])
                 }
