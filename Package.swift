@@ -40,6 +40,9 @@ let package = Package(
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
         // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
         .library(name: "SightlineCapture", targets: ["Capture"]),
+        // For the fuzz package too: the JPEG and PNG decoders and the dlib model readers.
+        .library(name: "SightlineImaging", targets: ["Imaging"]),
+        .library(name: "SightlineFaceKit", targets: ["FaceKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -69,9 +72,12 @@ let package = Package(
         ),
 
         .target(name: "SightlineCore"),
+        // Syscalls the swift-system way (one funnel, typed errno, owned descriptors) and durable file writing.
+        .target(name: "SightlineSystem"),
         .target(
             name: "Imaging",
             dependencies: ["SightlineCore", "CJPEG", "CZlib"],
+            exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -79,18 +85,24 @@ let package = Package(
             dependencies: [
                 "SightlineCore", "Imaging", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
-            dependencies: ["SightlineCore", "Imaging", "NeuralKernels"],
+            dependencies: [
+                "SightlineCore", "Imaging", "NeuralKernels",
+                // The SHA-256 check of model files against their manifest.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),
         .target(
             name: "Matcher",
             dependencies: [
-                "SightlineCore", "CMatcherKernels",
+                "SightlineCore", "SightlineSystem", "CMatcherKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,12 +111,13 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
-                "SightlineCore",
+                "SightlineCore", "SightlineSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Forwarder",
@@ -137,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineCollector",
             dependencies: [
-                "Collector",
+                "Collector", "EventLog", "SightlineCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -198,11 +211,13 @@ let package = Package(
         .target(
             name: "SightlineTestKit",
             dependencies: [
-                "SightlineCore", "Imaging", "Capture", "CV4L2", .product(name: "Logging", package: "swift-log"),
+                "SightlineCore", "SightlineSystem", "Imaging", "Capture", "CV4L2", "EventLog",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
+        .testTarget(name: "SightlineSystemTests", dependencies: ["SightlineSystem", "SightlineTestKit"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
         .testTarget(
             name: "CaptureTests",
@@ -211,15 +226,19 @@ let package = Package(
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "EventLogTests", dependencies: ["EventLog", "SightlineSystem", "SightlineTestKit"],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "Forwarder", "EventLog", "SightlineCore",
+                "Collector", "Forwarder", "EventLog", "SightlineCore", "SightlineTestKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

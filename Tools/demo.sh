@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole path on this machine. Starts a collector on loopback with its own SQLite,
 # registers the demo device, and runs sightlined on the bundled footage: the synthetic intersection
-# (red-light stage) and, when the face models are present (Models/fetch), the clip with real faces
+# (red-light stage) and the clip with real faces (the face models are fetched first, by Models/fetch)
 # (Samples/faces.mjpeg: two people walk past while vehicles cross on red) with faces blurred in every
 # kept evidence frame and recognition of one enrolled subject (Obama, enrolled from another photo).
 # The detections are signed as events and forwarded; the collector's export and the evidence it
@@ -25,6 +25,8 @@ identity=$("$bin/sightline" device show --state-dir "$out/state" --json)
 device=$(sed -E 's/.*"device":"([^"]+)".*/\1/' <<<"$identity")
 pubkey=$(sed -E 's/.*"public_key":"([^"]+)".*/\1/' <<<"$identity")
 "$bin/sightline-collector" devices add demo-edge "$pubkey" --database "sqlite:$out/collector.sqlite"
+# Every read needs a token; a reviewer token reads the export and the evidence (printed once, kept here).
+token=$("$bin/sightline-collector" tokens add "demo-$$" --role reviewer --database "sqlite:$out/collector.sqlite")
 
 echo "== sightline-collector on 127.0.0.1:$collector_port (SQLite $out/collector.sqlite)"
 "$bin/sightline-collector" serve --listen "127.0.0.1:$collector_port" --database "sqlite:$out/collector.sqlite" \
@@ -36,13 +38,11 @@ for _ in $(seq 1 50); do
 done
 
 models="$top/Models/files"
-faces=""
-if [ -f "$models/frontal_face_detector.svm" ]; then
-    faces="    faces: {detect: true, blur_evidence: true, models: $models}"
-fi
+echo "== face models: Models/fetch (downloads dlib's model files the first time, checks their SHA-256)"
+"$top/Models/fetch" || { echo "the demo needs the face models and Models/fetch could not get them (see above)"; exit 1; }
+faces="    faces: {detect: true, blur_evidence: true, models: $models}"
 recognition=""
-if [ -n "$faces" ] && [ -f "$models/shape_predictor_5_face_landmarks.dat" ] \
-    && [ -f "$models/dlib_face_recognition_resnet_model_v1.dat" ]; then
+if [ -n "$faces" ]; then
     recognition="      recognize:              # opt-in: only the enrolled subject can be reported
         enabled: true
         gallery: $out/gallery.sealed
@@ -94,11 +94,13 @@ echo "== sightlined on the bundled clips (log on stderr below)"
 "$bin/sightlined" --config "$out/sightlined.yaml" --summary "$out/summary.json" \
     --detections "$out/detections.jsonl"
 
-curl -fsS "http://127.0.0.1:$collector_port/v1/export?device=$device" -o "$out/export.jsonl"
+curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$collector_port/v1/export?device=$device" \
+    -o "$out/export.jsonl"
 # The evidence the collector stored, fetched back by name (the SHA-256 of its bytes) for verify.
 mkdir -p "$out/evidence"
 for sha in $(grep -oE '"sha256":"[0-9a-f]{64}"' "$out/export.jsonl" | cut -d'"' -f4 | sort -u); do
-    curl -fsS "http://127.0.0.1:$collector_port/v1/evidence/$sha" -o "$out/evidence/$sha"
+    curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$collector_port/v1/evidence/$sha" \
+        -o "$out/evidence/$sha"
     ln -f "$out/evidence/$sha" "$out/evidence/$sha.jpg"
 done
 echo

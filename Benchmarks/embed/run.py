@@ -6,12 +6,16 @@ to 16. Protocol for every runtime, one thread: "batch 1" is 16 calls of one chip
 chips; a repetition embeds 16 faces; the best repetition is reported (wall time, and CPU time of the process
 or thread). GFLOP/s counts the network's 0.5417 GFLOP per face (2 x 270.85 M multiply-adds).
 
-The dlib C++ and ONNX Runtime anchors are measuring instruments kept outside the project
-(../shared/anchors/embed): the C++ program is built against Debian's libdlib-dev when pkg-config finds it; it
-also dumps the layer list and weights that the anchors' export_onnx.py turns into an ONNX graph. Either is
-skipped with a note when its tools are missing.
+The peers, all in this folder:
+- dlib-bin (PyPI), in this process;
+- dlib_peer.cpp, built here with g++ against Debian's libdlib-dev and libopenblas-dev (OPENBLAS_NUM_THREADS=1);
+- onnx_peer.py, ONNX Runtime (PyPI) on the graph onnx_export.py builds from dlib_peer's dump of the .dat.
 
-Usage: run.py SIGHTLINE_BIN WORKDIR [--anchors DIR] [--reps N] [--json]
+Parity: every runtime's descriptors of the six chips (alone and, for the peers, batched) must lie within
+1e-5 (Euclidean) of dlib-bin's; otherwise its timings measure a different computation, and the run says so
+and exits with status 1.
+
+Usage: run.py SIGHTLINE_BIN WORKDIR [--reps N] [--json]
 """
 import argparse
 import glob
@@ -25,14 +29,22 @@ import time
 import numpy as np
 from PIL import Image
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL = os.path.join(TOP, "Models", "files", "dlib_face_recognition_resnet_model_v1.dat")
 GFLOP = 2 * 270854144 / 1e9
+PARITY_LIMIT = 1e-5
 
 
-def chips():
+class PeerError(Exception):
+    pass
+
+
+def chip_paths():
     paths = sorted(glob.glob(os.path.join(TOP, "Tests", "FaceKitTests", "Golden", "photo-*.ppm")))
-    return [np.asarray(Image.open(p).convert("RGB")) for p in paths]
+    if not paths:
+        raise PeerError("no chips: Tests/FaceKitTests/Golden/photo-*.ppm not found")
+    return paths
 
 
 def best(samples):
@@ -48,6 +60,10 @@ def timed(function, reps):
         walls.append((time.perf_counter() - w0) * 1000)
         cpus.append((time.process_time() - c0) * 1000)
     return best(walls), best(cpus)
+
+
+def stale(target, *sources):
+    return not os.path.isfile(target) or any(os.path.getmtime(target) < os.path.getmtime(s) for s in sources)
 
 
 def sightline(binary, pngs, batch, reps):
@@ -66,126 +82,172 @@ def sightline_descriptors(binary, pngs):
     return np.array([json.loads(line)["descriptor"] for line in lines], np.float32)
 
 
-def dlib_bin(faces, reps):
+def dlib_bin(faces, distinct, reps):
+    """Times dlib-bin; returns its rows, its descriptors of the first `distinct` faces (the reference), its version."""
     import dlib
     model = dlib.face_recognition_model_v1(MODEL)
     model.compute_face_descriptor(faces[0], 0)
     one = timed(lambda: [model.compute_face_descriptor(face, 0) for face in faces], reps)
     many = timed(lambda: model.compute_face_descriptor(faces, 0), reps)
-    reference = np.array([model.compute_face_descriptor(face, 0) for face in faces[:6]], np.float32)
+    reference = np.array([model.compute_face_descriptor(face, 0) for face in faces[:distinct]], np.float32)
     return {1: one, 16: many}, reference, dlib.__version__
 
 
-def dlib_cpp(anchors, work, reps):
-    """Builds and runs the anchors' C++ program; returns ({batch: (wall, cpu)}, note)."""
-    source = os.path.join(anchors, "dlib_embed_bench.cpp")
-    if not os.path.isfile(source):
-        return None, f"skipped: {source} not found"
-    if not shutil.which("g++") or subprocess.run(["pkg-config", "--exists", "dlib-1"]).returncode != 0:
-        return None, "skipped: needs Debian libdlib-dev libopenblas-dev g++ pkg-config"
-    binary = os.path.join(work, "dlib_embed_bench")
-    if not os.path.isfile(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+def run_json(command, env=None):
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        raise PeerError(f"{os.path.basename(command[0])} {os.path.basename(command[1])} failed "
+                        f"(status {run.returncode}): {run.stderr.strip()[-500:]}")
+    return json.loads(run.stdout.splitlines()[-1])
+
+
+def build_dlib_peer(work):
+    """Compiles dlib_peer.cpp against Debian's dlib (and the BLAS libblas.so points to) when out of date."""
+    source = os.path.join(HERE, "dlib_peer.cpp")
+    binary = os.path.join(work, "dlib_peer")
+    if not shutil.which("g++") or not shutil.which("pkg-config") or \
+            subprocess.run(["pkg-config", "--exists", "dlib-1"]).returncode != 0:
+        raise PeerError("the dlib C++ peer needs Debian packages: Tools/ensure-packages g++ pkg-config libdlib-dev "
+                        "libopenblas-dev (Benchmarks/embed/bench does this)")
+    if stale(binary, source):
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "dlib-1"], check=True, capture_output=True,
                                text=True).stdout.split()
-        subprocess.run(["g++", "-std=c++17", "-O3", "-march=native", "-DNDEBUG", source, "-o", binary] + flags,
-                       check=True)
-    data = os.path.join(work, "data")
+        print("building Benchmarks/embed/dlib_peer.cpp (about a minute)", file=sys.stderr)
+        build = subprocess.run(["g++", "-std=c++17", "-O3", "-march=native", "-DNDEBUG", source,
+                                "-o", binary + ".partial"] + flags, capture_output=True, text=True)
+        if build.returncode != 0:
+            raise PeerError(f"g++ dlib_peer.cpp failed: {build.stderr.strip()[-1500:]}")
+        os.replace(binary + ".partial", binary)
+    return binary
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def openblas_env(binary, notes):
+    """One BLAS thread, and OpenBLAS's best kernels even on a CPU it does not know.
+
+    OpenBLAS (Debian builds it with DYNAMIC_ARCH) picks its kernels from the CPU model and falls back to the
+    SSE3 "Prescott" kernels for a model it does not know (0.3.21 on Emerald Rapids, for one), which makes dlib
+    about three times slower; the peer would then not be the strongest dlib. In that case the kernels the
+    CPU's instruction set supports are named through OPENBLAS_CORETYPE."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     env["OPENBLAS_NUM_THREADS"] = "1"
-    if not os.path.isfile(os.path.join(data, "net.txt")):
-        subprocess.run([binary, MODEL, data, "dump"], check=True, capture_output=True, env=env)
-    # The program times the HOG detector last, on hog640.png; its embedding figures come first.
-    run = subprocess.run([binary, MODEL, data, "time", str(reps)], capture_output=True, text=True, env=env)
-    raw = {}
-    for line in run.stdout.splitlines():
-        fields = line.split("\t")
-        if fields[0] == "RAW" and fields[1] in ("dlib_batch1", "dlib_batch16"):
-            raw[(int(fields[1][len("dlib_batch"):]), fields[2])] = [float(v) * 16 for v in fields[3:]]
-    if (1, "wall") not in raw or (16, "wall") not in raw:
-        return None, f"failed: {run.stderr.strip()[-300:]}"
-    version = subprocess.run(["pkg-config", "--modversion", "dlib-1"], capture_output=True, text=True).stdout.strip()
-    return {b: (best(raw[(b, "wall")]), best(raw[(b, "cpu")])) for b in (1, 16)}, f"dlib {version} + OpenBLAS"
+    env["OMP_NUM_THREADS"] = "1"
+    blas = run_json([binary, "--blas"], env)["blas"]
+    if " Prescott " in f" {blas} ":
+        flags = cpu_flags()
+        core = "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"} <= flags else \
+            "Haswell" if {"avx2", "fma"} <= flags else None
+        if core:
+            env["OPENBLAS_CORETYPE"] = core
+            notes.append(f"OpenBLAS does not know this CPU and chose its Prescott (SSE3) kernels; "
+                         f"the dlib C++ peer runs with OPENBLAS_CORETYPE={core}")
+    return env
 
 
-def onnx_runtime(anchors, work, faces, reps):
-    """Exports the network with the anchors' exporter (needs the C++ dump) and times ONNX Runtime."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        return None, None, "skipped: PyPI onnxruntime not installed"
-    data = os.path.join(work, "data")
-    exporter = os.path.join(anchors, "export_onnx.py")
-    if not os.path.isfile(os.path.join(data, "net.txt")) or not os.path.isfile(exporter):
-        return None, None, "skipped: the exporter needs the dlib C++ anchor's layer and weight dump"
-    model = os.path.join(data, "dlib_face_resnet_v1.onnx")
-    if not os.path.isfile(model):
-        subprocess.run([sys.executable, exporter, data, model], check=True, capture_output=True)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    batch = np.ascontiguousarray(np.stack(faces))
-    for _ in range(3):
-        session.run(None, {"chips_u8": batch[:1]})
-    session.run(None, {"chips_u8": batch})
-    one = timed(lambda: [session.run(None, {"chips_u8": batch[i:i + 1]}) for i in range(len(batch))], reps)
-    many = timed(lambda: session.run(None, {"chips_u8": batch}), reps)
-    descriptors = session.run(None, {"chips_u8": batch[:6]})[0]
-    return {1: one, 16: many}, descriptors, f"onnxruntime {ort.__version__}"
+def dlib_cpp(work, chips, reps, notes):
+    """Builds and runs dlib_peer; when the ONNX graph is out of date, the run also writes dlib's XML dump of the
+    network for onnx_export.py. Returns the peer's result and the ONNX graph's path."""
+    binary = build_dlib_peer(work)
+    env = openblas_env(binary, notes)
+    onnx_model = os.path.join(work, "dlib_face_recognition_resnet_model_v1.onnx")
+    exporter = os.path.join(HERE, "onnx_export.py")
+    command = [binary, MODEL, "--reps", str(reps)]
+    xml = os.path.join(work, "dlib_face_recognition_resnet_model_v1.xml")
+    if stale(onnx_model, MODEL, binary, exporter):
+        command += ["--xml", xml]
+    result = run_json(command + chips, env)
+    notes.append(f"dlib C++ peer: {result['blas']}")
+    if os.path.isfile(xml):   # 90 MB of text: kept only until the graph is built
+        export = subprocess.run([sys.executable, exporter, xml, onnx_model], capture_output=True, text=True)
+        os.remove(xml)
+        if export.returncode != 0:
+            raise PeerError(f"onnx_export.py failed: {export.stderr.strip()[-1500:]}")
+    return result, onnx_model
+
+
+def onnx_runtime(onnx_model, chips, reps):
+    return run_json([sys.executable, os.path.join(HERE, "onnx_peer.py"), onnx_model, "--reps", str(reps)] + chips)
+
+
+def peer_rows(result):
+    return {b: (best(result[f"batch{b}"]["wall_ms"]), best(result[f"batch{b}"]["cpu_ms"])) for b in (1, 16)}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sightline")
     parser.add_argument("work")
-    parser.add_argument("--anchors", default=os.path.join(TOP, "..", "shared", "anchors", "embed"))
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    anchors = os.path.abspath(args.anchors)
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
 
-    real = chips()
+    paths = chip_paths()
+    real = [np.asarray(Image.open(p).convert("RGB")) for p in paths]
     faces = [real[i % len(real)] for i in range(16)]
     pngs = []
-    data = os.path.join(args.work, "data")
-    os.makedirs(data, exist_ok=True)
     for i, chip in enumerate(real):
-        pngs.append(os.path.join(args.work, f"chip{i}.png"))
+        pngs.append(os.path.join(work, f"chip{i}.png"))
         Image.fromarray(chip).save(pngs[-1])
-    np.stack(real).astype(np.uint8).tofile(os.path.join(data, "chips.u8"))
-    canvas = Image.new("RGB", (640, 480))
-    for i, chip in enumerate(real):
-        canvas.paste(Image.fromarray(chip), (150 * (i % 4), 150 * (i // 4)))
-    canvas.save(os.path.join(data, "hog640.png"))
 
     rows, notes = {}, []
-    ours = sightline_descriptors(args.sightline, pngs)
-    rows["Sightline"] = {b: sightline(args.sightline, pngs, b, args.reps) for b in (1, 16)}
-    dlib_rows, reference, dlib_version = dlib_bin(faces, max(2, args.reps // 3))
-    rows[f"dlib-bin {dlib_version} (no BLAS)"] = dlib_rows
-    notes.append(f"Sightline vs dlib-bin descriptors: max L2 {np.linalg.norm(ours - reference, axis=1).max():.2e} "
-                 f"over {len(real)} real chips")
-    cpp, note = dlib_cpp(anchors, args.work, args.reps)
-    if cpp:
-        rows[note] = cpp
-    else:
-        notes.append(f"dlib C++ + OpenBLAS {note}")
-    ort_rows, ort_descriptors, note = onnx_runtime(anchors, args.work, faces, args.reps)
-    if ort_rows:
-        rows[note] = ort_rows
-        notes.append(f"ONNX Runtime vs dlib-bin descriptors: max L2 "
-                     f"{np.linalg.norm(ort_descriptors - reference, axis=1).max():.2e}")
-    else:
-        notes.append(f"ONNX Runtime {note}")
+    descriptors = {}    # runtime -> the six chips' descriptors (alone and, for the peers, batched)
+    try:
+        descriptors["Sightline"] = [sightline_descriptors(args.sightline, pngs)]
+        rows["Sightline"] = {b: sightline(args.sightline, pngs, b, args.reps) for b in (1, 16)}
+        dlib_rows, reference, dlib_version = dlib_bin(faces, len(real), max(2, args.reps // 3))
+        rows[f"dlib-bin {dlib_version} (no BLAS)"] = dlib_rows
+        cpp, onnx_model = dlib_cpp(work, paths, args.reps, notes)
+        blas = cpp["blas"].split()
+        cpp_name = cpp["runtime"] + (f" + OpenBLAS {blas[1]}" if blas[:1] == ["OpenBLAS"] else " + BLAS")
+        rows[cpp_name] = peer_rows(cpp)
+        descriptors[cpp_name] = [cpp["descriptors"], cpp["descriptors_batched"]]
+        ort = onnx_runtime(onnx_model, paths, args.reps)
+        rows[ort["runtime"]] = peer_rows(ort)
+        descriptors[ort["runtime"]] = [ort["descriptors"], ort["descriptors_batched"]]
+    except (PeerError, subprocess.CalledProcessError) as error:
+        detail = error.stderr.strip()[-500:] if isinstance(error, subprocess.CalledProcessError) else str(error)
+        print(f"Benchmarks/embed: {detail or error}", file=sys.stderr)
+        sys.exit(1)
+    # Largest Euclidean distance to dlib-bin's descriptor of the same chip; a missing or misshapen set fails.
+    parity = {}
+    for name, sets in descriptors.items():
+        distances = [float(np.linalg.norm(np.asarray(d, np.float32) - reference, axis=1).max())
+                     if np.shape(d) == reference.shape else float("inf") for d in sets]
+        parity[name] = max(distances)
+    for name, distance in parity.items():
+        notes.append(f"{name} vs dlib-bin descriptors: max L2 {distance:.2e} over {len(real)} real chips")
+    disagreeing = {name: d for name, d in parity.items() if not d < PARITY_LIMIT}
 
     ms = {name: {b: (wall / 16 if name != "Sightline" else wall, cpu / 16 if name != "Sightline" else cpu)
                  for b, (wall, cpu) in per.items()} for name, per in rows.items()}
     if args.json:
-        print(json.dumps({"ms_per_face": ms, "notes": notes}))
-        return
-    print(f"one thread, best of {args.reps} repetitions of 16 faces; load {os.getloadavg()[0]:.2f}")
+        print(json.dumps({"ms_per_face": ms, "parity_max_l2": parity, "notes": notes}))
+    else:
+        report(ms, notes, args.reps)
+    if disagreeing:
+        bar = "!" * 100
+        print(f"\n{bar}\nPARITY FAILURE: these runtimes' descriptors are not dlib's (max L2 to dlib-bin must be "
+              f"< {PARITY_LIMIT:g}), so their times are not comparable:", file=sys.stderr)
+        for name, distance in disagreeing.items():
+            print(f"  {name}: {distance:.3e}", file=sys.stderr)
+        print(bar, file=sys.stderr)
+        sys.exit(1)
+
+
+def report(ms, notes, reps):
+    print(f"one thread, best of {reps} repetitions of 16 faces; load {os.getloadavg()[0]:.2f}")
     print(f"{'runtime':34s} {'batch':>5s} {'ms/face':>8s} {'cpu ms':>7s} {'faces/s':>8s} {'GFLOP/s':>8s}"
           f" {'Sightline speed-up (wall, cpu)':>31s}")
     for name, per in ms.items():
@@ -198,7 +260,7 @@ def main():
     dlib_name = [n for n in ms if n.startswith("dlib-bin")][0]
     print(f"targets: >= 12x dlib-bin faces/s: batch 1 {ms[dlib_name][1][0] / ms['Sightline'][1][0]:.1f}x, "
           f"batch 16 {ms[dlib_name][16][0] / ms['Sightline'][16][0]:.1f}x", end="")
-    ort_name = [n for n in ms if n.startswith("onnxruntime")]
+    ort_name = [n for n in ms if n.startswith("ONNX Runtime")]
     if ort_name:
         o = ms[ort_name[0]]
         print(f"; time per face <= 1.5x ONNX Runtime: batch 1 {ms['Sightline'][1][0] / o[1][0]:.2f}x, "

@@ -1,3 +1,4 @@
+import EventLog
 import Prometheus
 
 /// The collector's counters, in its own Prometheus registry (served at `/metrics`).
@@ -15,7 +16,7 @@ public final class CollectorMetrics: Sendable {
             descriptor: Self.name("events_duplicate", "Resent events acknowledged without a second row."))
         evidence = registry.makeCounter(descriptor: Self.name("evidence_stored", "Evidence blobs stored."))
         var r: [IngestError.Code: Counter] = [:]
-        for code in IngestError.Code.allCases {
+        for code in RefusalCode.ingestRefusals {
             r[code] = registry.makeCounter(
                 descriptor: Self.name("events_refused", "Refused submissions by code."),
                 labels: [("code", code.rawValue)])

@@ -7,6 +7,8 @@ public struct DeviceRecord: Sendable, Equatable {
     /// Raw 32-byte Ed25519 public key, base64.
     public var publicKey: String
     public var addedNanos: Int64
+    /// When the device was revoked: events it submits from then on are refused (`revoked_device`).
+    public var revokedNanos: Int64? = nil
 }
 
 /// One stored event: the verified envelope line and the columns queries need.
@@ -23,6 +25,8 @@ public struct StoredEvent: Sendable, Equatable {
     /// RFC 8785 bytes of the full envelope.
     public var line: [UInt8]
     public var receivedNanos: Int64
+    /// SHA-256 (hex) of the evidence blobs the event names, so a role's access to a blob follows its events.
+    public var evidence: [String] = []
 }
 
 /// Filter of `GET /v1/events`.
@@ -30,6 +34,8 @@ public struct EventQuery: Sendable, Equatable {
     public var device: String?
     public var camera: String?
     public var type: String?
+    /// Only events whose type starts with one of these (a role's view); nil for all.
+    public var typePrefixes: [String]?
     public var sinceNanos: Int64?
     public var untilNanos: Int64?
     /// Return rows after this position (an opaque cursor from a previous page).
@@ -37,9 +43,10 @@ public struct EventQuery: Sendable, Equatable {
     public var limit: Int = 100
 
     public init(
-        device: String? = nil, camera: String? = nil, type: String? = nil, sinceNanos: Int64? = nil,
-        untilNanos: Int64? = nil, after: Int64 = 0, limit: Int = 100
+        device: String? = nil, camera: String? = nil, type: String? = nil, typePrefixes: [String]? = nil,
+        sinceNanos: Int64? = nil, untilNanos: Int64? = nil, after: Int64 = 0, limit: Int = 100
     ) {
+        self.typePrefixes = typePrefixes
         self.device = device
         self.camera = camera
         self.type = type
@@ -52,11 +59,46 @@ public struct EventQuery: Sendable, Equatable {
 
 /// A refused or suspicious submission, kept for operators.
 public struct Incident: Sendable, Equatable {
+    /// The most incident records kept; older ones are dropped.
+    public static let maxStored = 10_000
+    /// Longest device id kept in an incident (a longer one is cut, marked with `…`).
+    public static let maxDeviceLength = 80
+
     public var device: String
     public var seq: UInt64?
     public var code: String
     public var message: String
+    /// When the latest of the counted refusals arrived.
     public var receivedNanos: Int64
+    /// How many refusals of this code for this device were folded into this record.
+    public var count: Int64 = 1
+
+    public init(device: String, seq: UInt64?, code: String, message: String, receivedNanos: Int64, count: Int64 = 1) {
+        self.device = device
+        self.seq = seq
+        self.code = code
+        self.message = message
+        self.receivedNanos = receivedNanos
+        self.count = count
+    }
+}
+
+/// An API token: only its SHA-256 is stored.
+public struct TokenRecord: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    /// Lowercase hex SHA-256 of the token.
+    public var digest: String
+    public var addedNanos: Int64
+    public var revokedNanos: Int64?
+
+    public init(name: String, role: Role, digest: String, addedNanos: Int64, revokedNanos: Int64? = nil) {
+        self.name = name
+        self.role = role
+        self.digest = digest
+        self.addedNanos = addedNanos
+        self.revokedNanos = revokedNanos
+    }
 }
 
 /// Outcome of inserting an event.
@@ -93,8 +135,23 @@ public protocol CollectorStore: Sendable {
     func saveCheckpointFrontier(device: String, size: UInt64, frontier: [UInt8]) async throws
     /// Events of one device with seq in the range, in seq order.
     func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent]
+    /// Records a refusal: a repeat of the newest incident with the same device and code is counted on it, and
+    /// only the newest `Incident.maxStored` records are kept.
     func recordIncident(_ incident: Incident) async throws
     func incidents(limit: Int) async throws -> [Incident]
+    /// Marks the device (by id or name) revoked; false when no unrevoked device matches.
+    func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord?
+    /// Deletes evidence blobs received before `receivedBefore` that no stored event names (uploads nothing
+    /// claimed); blobs from before reference tracking began are kept. Returns how many were deleted.
+    func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int
+    /// Whether an event whose type starts with one of `typePrefixes` (any event when nil) names the blob.
+    func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool
+    func addToken(_ token: TokenRecord) async throws
+    func tokens() async throws -> [TokenRecord]
+    /// The unrevoked token with this digest.
+    func token(digest: String) async throws -> TokenRecord?
+    /// Revokes the named token; false when no unrevoked token has that name.
+    func revokeToken(name: String, nowNanos: Int64) async throws -> Bool
     func close() async throws
 }
 
@@ -102,5 +159,12 @@ extension CollectorStore {
     /// Leaf hashes of seq 1...size, in order.
     public func leafHashes(device: String, through size: UInt64) async throws -> [[UInt8]] {
         try await leafHashes(device: device, after: 0, through: size)
+    }
+}
+
+extension Incident {
+    /// `device` cut to `maxDeviceLength` characters, so a client cannot make the store or log grow with it.
+    public static func truncated(device: String) -> String {
+        device.count <= maxDeviceLength ? device : String(device.prefix(maxDeviceLength)) + "…"
     }
 }

@@ -23,11 +23,11 @@ public struct Ingest: Sendable {
         } catch let e as IngestError {
             metrics.refused(e.code)
             var device = "?"
-            if case .object(let o) = value, case .string(let d)? = o["device"] { device = d }
+            if case .object(let o) = value, case .string(let d)? = o["device"] { device = Incident.truncated(device: d) }
             logger.warning(
                 "event refused",
                 metadata: [
-                    "code": "\(e.code.rawValue)", "device": "\(device)",
+                    "code": "\(e.code.rawValue)", "device": "\(LogText.escaped(device))",
                     "seq": "\(e.seq.map(String.init) ?? "-")",
                 ])
             try await store.recordIncident(
@@ -42,14 +42,20 @@ public struct Ingest: Sendable {
         let event: Event
         do { event = try Event(json: value) } catch { throw IngestError(.malformedEvent, error.reason) }
         let seq = event.seq
+        let named = Incident.truncated(device: event.device)
         guard let device = try await store.device(id: event.device) else {
-            throw IngestError(.unknownDevice, "device \(event.device) is not registered", seq: seq)
+            throw IngestError(.unknownDevice, "device \(named) is not registered", seq: seq)
+        }
+        if device.revokedNanos != nil {
+            throw IngestError(.revokedDevice, "device \(named) was revoked; register a new key to send again", seq: seq)
         }
         guard let key = try? DeviceKey.publicKey(base64: device.publicKey) else {
             throw IngestError(.unknownDevice, "device \(event.device) has an unusable key", seq: seq)
         }
         let canonical: [UInt8]
-        do { canonical = try event.canonicalBytes() } catch { throw IngestError(.malformedEvent, "\(error)", seq: seq) }
+        do { canonical = try event.canonicalBytes() } catch {
+            throw IngestError(.malformedEvent, "no canonical form: \(error)", seq: seq)
+        }
         guard event.verifySignature(canonical: canonical, publicKey: key) else {
             throw IngestError(.forgedSignature, "signature does not verify with the key of \(event.device)", seq: seq)
         }
@@ -75,14 +81,14 @@ public struct Ingest: Sendable {
             // Accepted (the device may have dropped it under its disk budget) but flagged.
             try await store.recordIncident(
                 Incident(
-                    device: event.device, seq: seq, code: "evidence_missing",
+                    device: event.device, seq: seq, code: RefusalCode.evidenceMissing.rawValue,
                     message: "evidence \(ref.sha256) was not uploaded",
                     receivedNanos: nowNanos))
         }
         let stored = StoredEvent(
             device: event.device, seq: seq, hash: hash, leafHash: MerkleTree.leafHash(canonical),
             timeNanos: Timestamp.nanos(rfc3339: event.time) ?? 0, camera: event.camera,
-            type: event.type, line: try event.line(), receivedNanos: nowNanos)
+            type: event.type, line: try event.line(), receivedNanos: nowNanos, evidence: event.evidence.map(\.sha256))
         switch try await store.insert(stored) {
         case .inserted: return (seq, .stored)
         case .exists(let other): return (seq, try duplicate(stored: other, hash: hash, seq: seq))

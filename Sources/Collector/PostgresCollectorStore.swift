@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Logging
 import PostgresNIO
+import SightlineCore
 
 /// The store for sites that outgrow one machine: PostgreSQL through postgres-nio. Collectors are
 /// stateless over it, so several can run behind a load balancer; `UNIQUE (device, seq)` settles races.
@@ -60,6 +61,25 @@ public final class PostgresCollectorStore: CollectorStore {
                 id BIGSERIAL PRIMARY KEY, device TEXT NOT NULL, seq BIGINT, code TEXT NOT NULL, message TEXT NOT NULL,
                 received_ns BIGINT NOT NULL)
             """,
+            "CREATE INDEX IF NOT EXISTS incidents_device_code ON incidents(device, code, id)",
+            """
+            CREATE TABLE IF NOT EXISTS event_evidence (
+                sha256 TEXT NOT NULL, device TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT NULL,
+                PRIMARY KEY (sha256, device, seq))
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS tokens (
+                name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE, added_ns BIGINT NOT NULL,
+                revoked_ns BIGINT)
+            """,
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            // Since when event_evidence is kept: older blobs are never purged (their references are unknown).
+            """
+            INSERT INTO meta (key, value) VALUES ('evidence_refs_since_ns', \(Clocks.wallNanos()))
+            ON CONFLICT (key) DO NOTHING
+            """,
+            "ALTER TABLE devices ADD COLUMN IF NOT EXISTS revoked_ns BIGINT",
+            "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS count BIGINT NOT NULL DEFAULT 1",
         ] {
             // Concurrent collectors may race on CREATE ... IF NOT EXISTS; a lock keeps start-up serial.
             try await client.withTransaction(logger: logger) { c in
@@ -84,26 +104,119 @@ public final class PostgresCollectorStore: CollectorStore {
     public func devices() async throws -> [DeviceRecord] {
         var out: [DeviceRecord] = []
         let rows = try await client.query(
-            "SELECT id, name, public_key, added_ns FROM devices ORDER BY name, id",
+            "SELECT id, name, public_key, added_ns, revoked_ns FROM devices ORDER BY name, id",
             logger: logger)
-        for try await (id, name, key, added) in rows.decode((String, String, String, Int64).self) {
-            out.append(DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added))
+        for try await (id, name, key, added, revoked) in rows.decode((String, String, String, Int64, Int64?).self) {
+            out.append(DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added, revokedNanos: revoked))
         }
         return out
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
         let rows = try await client.query(
-            "SELECT id, name, public_key, added_ns FROM devices WHERE id = \(id)", logger: logger)
-        for try await (id, name, key, added) in rows.decode((String, String, String, Int64).self) {
-            return DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added)
+            "SELECT id, name, public_key, added_ns, revoked_ns FROM devices WHERE id = \(id)", logger: logger)
+        for try await (id, name, key, added, revoked) in rows.decode((String, String, String, Int64, Int64?).self) {
+            return DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added, revokedNanos: revoked)
         }
         return nil
     }
 
+    public func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord? {
+        let rows = try await client.query(
+            """
+            UPDATE devices SET revoked_ns = \(nowNanos) WHERE id = (
+                SELECT id FROM devices WHERE (id = \(idOrName) OR name = \(idOrName)) AND revoked_ns IS NULL
+                ORDER BY id LIMIT 1)
+            RETURNING id, name, public_key, added_ns, revoked_ns
+            """, logger: logger)
+        for try await (id, name, key, added, revoked) in rows.decode((String, String, String, Int64, Int64?).self) {
+            return DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added, revokedNanos: revoked)
+        }
+        return nil
+    }
+
+    /// ` AND (substr(type, 1, $n) = $n+1 OR ...)` for a role's type prefixes.
+    private static func prefixClause(_ prefixes: [String], _ binds: inout PostgresBindings) -> String {
+        guard !prefixes.isEmpty else { return " AND FALSE" }
+        var parts: [String] = []
+        for p in prefixes {
+            binds.append(Int32(clamping: p.count))
+            binds.append(p)
+            parts.append("substr(type, 1, $\(binds.count - 1)) = $\(binds.count)")
+        }
+        return " AND (" + parts.joined(separator: " OR ") + ")"
+    }
+
+    public func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int {
+        let rows = try await client.query(
+            """
+            DELETE FROM evidence WHERE received_ns < \(receivedBefore)
+            AND received_ns > (SELECT value FROM meta WHERE key = 'evidence_refs_since_ns')
+            AND NOT EXISTS (SELECT 1 FROM event_evidence e WHERE e.sha256 = evidence.sha256) RETURNING sha256
+            """, logger: logger)
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n
+    }
+
+    public func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {
+        var binds = PostgresBindings()
+        binds.append(sha256)
+        var sql = "SELECT 1 FROM event_evidence WHERE sha256 = $1"
+        if let typePrefixes { sql += Self.prefixClause(typePrefixes, &binds) }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql + " LIMIT 1", binds: binds), logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func addToken(_ t: TokenRecord) async throws {
+        let rows = try await client.query(
+            """
+            INSERT INTO tokens (name, role, digest, added_ns) VALUES (\(t.name), \(t.role.rawValue), \(t.digest),
+            \(t.addedNanos)) ON CONFLICT (name) DO NOTHING RETURNING name
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows { inserted = true }
+        guard inserted else { throw StoreError.duplicateToken(t.name) }
+    }
+
+    private func decodeTokens(_ rows: PostgresRowSequence) async throws -> [TokenRecord] {
+        var out: [TokenRecord] = []
+        for try await (name, role, digest, added, revoked) in rows.decode((String, String, String, Int64, Int64?).self) {
+            guard let role = Role(rawValue: role) else { continue }
+            out.append(TokenRecord(name: name, role: role, digest: digest, addedNanos: added, revokedNanos: revoked))
+        }
+        return out
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await decodeTokens(
+            try await client.query(
+                "SELECT name, role, digest, added_ns, revoked_ns FROM tokens ORDER BY name", logger: logger))
+    }
+
+    public func token(digest: String) async throws -> TokenRecord? {
+        try await decodeTokens(
+            try await client.query(
+                """
+                SELECT name, role, digest, added_ns, revoked_ns FROM tokens WHERE digest = \(digest)
+                AND revoked_ns IS NULL
+                """, logger: logger)
+        ).first
+    }
+
+    public func revokeToken(name: String, nowNanos: Int64) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE tokens SET revoked_ns = \(nowNanos) WHERE name = \(name) AND revoked_ns IS NULL RETURNING name
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     public func eventHash(device: String, seq: UInt64) async throws -> String? {
         let rows = try await client.query(
-            "SELECT hash FROM events WHERE device = \(device) AND seq = \(Int64(seq))", logger: logger)
+            "SELECT hash FROM events WHERE device = \(device) AND seq = \(Int64(clamping: seq))", logger: logger)
         for try await h in rows.decode(String.self) { return h }
         return nil
     }
@@ -111,7 +224,7 @@ public final class PostgresCollectorStore: CollectorStore {
     public func lastSeq(device: String) async throws -> UInt64 {
         let rows = try await client.query(
             "SELECT coalesce(max(seq), 0)::BIGINT FROM events WHERE device = \(device)", logger: logger)
-        for try await v in rows.decode(Int64.self) { return UInt64(v) }
+        for try await v in rows.decode(Int64.self) { return UInt64(clamping: v) }
         return 0
     }
 
@@ -119,13 +232,23 @@ public final class PostgresCollectorStore: CollectorStore {
         let rows = try await client.query(
             """
             INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
-            VALUES (\(e.device), \(Int64(e.seq)), \(e.hash), \(ByteBuffer(bytes: e.leafHash)), \(e.timeNanos),
+            VALUES (\(e.device), \(Int64(clamping: e.seq)), \(e.hash), \(ByteBuffer(bytes: e.leafHash)), \(e.timeNanos),
                     \(e.camera), \(e.type), \(ByteBuffer(bytes: e.line)), \(e.receivedNanos))
             ON CONFLICT (device, seq) DO NOTHING RETURNING id
             """, logger: logger)
         var inserted = false
         for try await _ in rows { inserted = true }
-        if inserted { return .inserted }
+        if inserted {
+            // After the event row: a crash between the two leaves the blob unreadable to the traffic role, not open.
+            for sha in Set(e.evidence) {
+                try await client.query(
+                    """
+                    INSERT INTO event_evidence (sha256, device, seq, type)
+                    VALUES (\(sha), \(e.device), \(Int64(clamping: e.seq)), \(e.type)) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            return .inserted
+        }
         return .exists(hash: try await eventHash(device: e.device, seq: e.seq) ?? "")
     }
 
@@ -163,7 +286,7 @@ public final class PostgresCollectorStore: CollectorStore {
                 (
                     id,
                     StoredEvent(
-                        device: device, seq: UInt64(seq), hash: hash, leafHash: bytes(leaf),
+                        device: device, seq: UInt64(clamping: seq), hash: hash, leafHash: bytes(leaf),
                         timeNanos: time, camera: camera, type: type, line: bytes(line),
                         receivedNanos: received)
                 ))
@@ -182,6 +305,7 @@ public final class PostgresCollectorStore: CollectorStore {
         if let v = q.device { add("device =", v) }
         if let v = q.camera { add("camera =", v) }
         if let v = q.type { add("type =", v) }
+        if let prefixes = q.typePrefixes { sql += Self.prefixClause(prefixes, &binds) }
         if let v = q.sinceNanos { add("time_ns >=", v) }
         if let v = q.untilNanos { add("time_ns <", v) }
         binds.append(Int64(q.limit))
@@ -193,8 +317,8 @@ public final class PostgresCollectorStore: CollectorStore {
     public func leafHashes(device: String, after: UInt64, through size: UInt64) async throws -> [[UInt8]] {
         let rows = try await client.query(
             """
-            SELECT leaf_hash FROM events WHERE device = \(device) AND seq > \(Int64(after))
-            AND seq <= \(Int64(size)) ORDER BY seq
+            SELECT leaf_hash FROM events WHERE device = \(device) AND seq > \(Int64(clamping: after))
+            AND seq <= \(Int64(clamping: size)) ORDER BY seq
             """,
             logger: logger)
         var out: [[UInt8]] = []
@@ -213,7 +337,7 @@ public final class PostgresCollectorStore: CollectorStore {
         try await client.query(
             """
             INSERT INTO checkpoint_frontiers (device, size, frontier)
-            VALUES (\(device), \(Int64(size)), \(ByteBuffer(bytes: frontier)))
+            VALUES (\(device), \(Int64(clamping: size)), \(ByteBuffer(bytes: frontier)))
             ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier
             WHERE EXCLUDED.size > checkpoint_frontiers.size
             """,
@@ -223,31 +347,45 @@ public final class PostgresCollectorStore: CollectorStore {
     public func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
         let sql: PostgresQuery = """
             SELECT id, device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns FROM events
-            WHERE device = \(device) AND seq >= \(Int64(seqFrom)) ORDER BY seq LIMIT \(Int64(limit))
+            WHERE device = \(device) AND seq >= \(Int64(clamping: seqFrom)) ORDER BY seq LIMIT \(Int64(limit))
             """
         return try await decodeEvents(try await client.query(sql, logger: logger)).map(\.event)
     }
 
     public func recordIncident(_ i: Incident) async throws {
+        let seq = i.seq.flatMap { Int64(exactly: $0) }
+        let updated = try await client.query(
+            """
+            UPDATE incidents SET count = count + 1, seq = \(seq), message = \(i.message), received_ns = \(i.receivedNanos)
+            WHERE id = (SELECT max(id) FROM incidents WHERE device = \(i.device) AND code = \(i.code)) RETURNING id
+            """, logger: logger)
+        for try await _ in updated { return }
         try await client.query(
             """
             INSERT INTO incidents (device, seq, code, message, received_ns)
-            VALUES (\(i.device), \(i.seq.map { Int64($0) }), \(i.code), \(i.message), \(i.receivedNanos))
+            VALUES (\(i.device), \(seq), \(i.code), \(i.message), \(i.receivedNanos))
+            """, logger: logger)
+        try await client.query(
+            """
+            DELETE FROM incidents WHERE id <= (SELECT max(id) FROM incidents) - \(Int64(Incident.maxStored))
             """, logger: logger)
     }
 
     public func incidents(limit: Int) async throws -> [Incident] {
         let rows = try await client.query(
-            "SELECT device, seq, code, message, received_ns FROM incidents ORDER BY id DESC LIMIT \(Int64(limit))",
+            """
+            SELECT device, seq, code, message, received_ns, count FROM incidents ORDER BY id DESC
+            LIMIT \(Int64(limit))
+            """,
             logger: logger)
         var out: [Incident] = []
-        for try await (device, seq, code, message, received) in rows.decode(
-            (String, Int64?, String, String, Int64).self)
+        for try await (device, seq, code, message, received, count) in rows.decode(
+            (String, Int64?, String, String, Int64, Int64).self)
         {
             out.append(
                 Incident(
-                    device: device, seq: seq.map { UInt64($0) }, code: code, message: message,
-                    receivedNanos: received))
+                    device: device, seq: seq.flatMap { UInt64(exactly: $0) }, code: code, message: message,
+                    receivedNanos: received, count: count))
         }
         return out
     }

@@ -1,6 +1,10 @@
 import EventLog
 import Foundation
 import GRDB
+import SightlineCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why the collector's storage failed.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
@@ -9,6 +13,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case badDatabaseOption(String)
     case database(String)
     case duplicateDevice(String)
+    case duplicateToken(String)
 
     public var description: String {
         switch self {
@@ -16,6 +21,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .badDatabaseOption(let m): "--database: \(m)"
         case .database(let m): "database error: \(m)"
         case .duplicateDevice(let d): "device \(d) is already registered"
+        case .duplicateToken(let n): "a token named \(n) exists already"
         }
     }
 }
@@ -24,7 +30,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 public final class SQLiteCollectorStore: CollectorStore {
     let db: DatabasePool
 
+    /// Opens (creating it 0600, with its WAL and shared-memory files) the database at `path`.
     public init(path: String) throws {
+        // Created owner-only: it holds every event and evidence image. SQLite gives its -wal and -shm files the
+        // main file's mode.
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0, errno != EEXIST { throw StoreError.database("cannot create \(path): errno \(errno)") }
+            if fd >= 0 { _ = Glibc.close(fd) }
+        }
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.label = "sightline.collector"
@@ -64,7 +78,25 @@ public final class SQLiteCollectorStore: CollectorStore {
                     CREATE TABLE IF NOT EXISTS incidents (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, device TEXT NOT NULL, seq INTEGER, code TEXT NOT NULL,
                         message TEXT NOT NULL, received_ns INTEGER NOT NULL);
+                    CREATE INDEX IF NOT EXISTS incidents_device_code ON incidents(device, code, id);
+                    CREATE TABLE IF NOT EXISTS event_evidence (
+                        sha256 TEXT NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+                        PRIMARY KEY (sha256, device, seq));
+                    CREATE TABLE IF NOT EXISTS tokens (
+                        name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE,
+                        added_ns INTEGER NOT NULL, revoked_ns INTEGER);
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """)
+            // Since when event_evidence is kept: older blobs are never purged (their references are unknown).
+            try d.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('evidence_refs_since_ns', ?) ON CONFLICT (key) DO NOTHING",
+                arguments: [Clocks.wallNanos()])
+            // Columns added after the first release.
+            for (table, column, type) in [
+                ("devices", "revoked_ns", "INTEGER"), ("incidents", "count", "INTEGER NOT NULL DEFAULT 1"),
+            ] where !(try d.columns(in: table).contains { $0.name == column }) {
+                try d.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(type)")
+            }
         }
     }
 
@@ -80,7 +112,87 @@ public final class SQLiteCollectorStore: CollectorStore {
     }
 
     private static func deviceRecord(_ r: Row) -> DeviceRecord {
-        DeviceRecord(id: r["id"], name: r["name"], publicKey: r["public_key"], addedNanos: r["added_ns"])
+        DeviceRecord(
+            id: r["id"], name: r["name"], publicKey: r["public_key"], addedNanos: r["added_ns"],
+            revokedNanos: r["revoked_ns"])
+    }
+
+    public func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord? {
+        try await write { d in
+            guard
+                let row = try Row.fetchOne(
+                    d, sql: "SELECT * FROM devices WHERE (id = ? OR name = ?) AND revoked_ns IS NULL ORDER BY id LIMIT 1",
+                    arguments: [idOrName, idOrName])
+            else { return nil }
+            var record = Self.deviceRecord(row)
+            try d.execute(sql: "UPDATE devices SET revoked_ns = ? WHERE id = ?", arguments: [nowNanos, record.id])
+            record.revokedNanos = nowNanos
+            return record
+        }
+    }
+
+    public func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int {
+        try await write { d in
+            try d.execute(
+                sql: """
+                    DELETE FROM evidence WHERE received_ns < ?
+                    AND received_ns > (SELECT value FROM meta WHERE key = 'evidence_refs_since_ns')
+                    AND NOT EXISTS (SELECT 1 FROM event_evidence e WHERE e.sha256 = evidence.sha256)
+                    """, arguments: [receivedBefore])
+            return d.changesCount
+        }
+    }
+
+    public func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {
+        var sql = "SELECT 1 FROM event_evidence WHERE sha256 = ?"
+        var args: [(any DatabaseValueConvertible)?] = [sha256]
+        if let prefixes = typePrefixes {
+            sql += " AND (" + (prefixes.isEmpty ? "0" : prefixes.map { _ in "substr(type, 1, ?) = ?" }
+                .joined(separator: " OR ")) + ")"
+            for p in prefixes {
+                args.append(p.count)
+                args.append(p)
+            }
+        }
+        let statement = sql + " LIMIT 1"
+        let arguments = StatementArguments(args)
+        return try await read { try Row.fetchOne($0, sql: statement, arguments: arguments) != nil }
+    }
+
+    private static func tokenRecord(_ r: Row) -> TokenRecord? {
+        guard let role = Role(rawValue: r["role"]) else { return nil }
+        return TokenRecord(
+            name: r["name"], role: role, digest: r["digest"], addedNanos: r["added_ns"], revokedNanos: r["revoked_ns"])
+    }
+
+    public func addToken(_ t: TokenRecord) async throws {
+        try await write { d in
+            if try Row.fetchOne(d, sql: "SELECT 1 FROM tokens WHERE name = ?", arguments: [t.name]) != nil {
+                throw StoreError.duplicateToken(t.name)
+            }
+            try d.execute(
+                sql: "INSERT INTO tokens (name, role, digest, added_ns) VALUES (?, ?, ?, ?)",
+                arguments: [t.name, t.role.rawValue, t.digest, t.addedNanos])
+        }
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await read { try Row.fetchAll($0, sql: "SELECT * FROM tokens ORDER BY name").compactMap(Self.tokenRecord) }
+    }
+
+    public func token(digest: String) async throws -> TokenRecord? {
+        try await read {
+            try Row.fetchOne($0, sql: "SELECT * FROM tokens WHERE digest = ? AND revoked_ns IS NULL", arguments: [digest])
+                .flatMap(Self.tokenRecord)
+        }
+    }
+
+    public func revokeToken(name: String, nowNanos: Int64) async throws -> Bool {
+        try await write { d in
+            try d.execute(
+                sql: "UPDATE tokens SET revoked_ns = ? WHERE name = ? AND revoked_ns IS NULL", arguments: [nowNanos, name])
+            return d.changesCount == 1
+        }
     }
 
     public func devices() async throws -> [DeviceRecord] {
@@ -97,13 +209,13 @@ public final class SQLiteCollectorStore: CollectorStore {
         try await read {
             try String.fetchOne(
                 $0, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
-                arguments: [device, Int64(seq)])
+                arguments: [device, Int64(clamping: seq)])
         }
     }
 
     public func lastSeq(device: String) async throws -> UInt64 {
         try await read {
-            UInt64(
+            UInt64(clamping:
                 try Int64.fetchOne(
                     $0, sql: "SELECT coalesce(max(seq), 0) FROM events WHERE device = ?",
                     arguments: [device]) ?? 0)
@@ -118,14 +230,21 @@ public final class SQLiteCollectorStore: CollectorStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING
                     """,
                 arguments: [
-                    e.device, Int64(e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
+                    e.device, Int64(clamping: e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
                     Data(e.line), e.receivedNanos,
                 ])
-            if d.changesCount == 1 { return .inserted }
+            if d.changesCount == 1 {
+                for sha in Set(e.evidence) {
+                    try d.execute(
+                        sql: "INSERT OR IGNORE INTO event_evidence (sha256, device, seq, type) VALUES (?, ?, ?, ?)",
+                        arguments: [sha, e.device, Int64(clamping: e.seq), e.type])
+                }
+                return .inserted
+            }
             let h =
                 try String.fetchOne(
                     d, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
-                    arguments: [e.device, Int64(e.seq)]) ?? ""
+                    arguments: [e.device, Int64(clamping: e.seq)]) ?? ""
             return .exists(hash: h)
         }
     }
@@ -159,7 +278,7 @@ public final class SQLiteCollectorStore: CollectorStore {
 
     private static func storedEvent(_ r: Row) -> StoredEvent {
         StoredEvent(
-            device: r["device"], seq: UInt64(r["seq"] as Int64), hash: r["hash"],
+            device: r["device"], seq: UInt64(clamping: r["seq"] as Int64), hash: r["hash"],
             leafHash: [UInt8](r["leaf_hash"] as Data), timeNanos: r["time_ns"], camera: r["camera"],
             type: r["type"], line: [UInt8](r["line"] as Data), receivedNanos: r["received_ns"])
     }
@@ -178,6 +297,14 @@ public final class SQLiteCollectorStore: CollectorStore {
         if let v = q.type {
             sql += " AND type = ?"
             args.append(v)
+        }
+        if let prefixes = q.typePrefixes {
+            sql += " AND (" + (prefixes.isEmpty ? "0" : prefixes.map { _ in "substr(type, 1, ?) = ?" }
+                .joined(separator: " OR ")) + ")"
+            for p in prefixes {
+                args.append(p.count)
+                args.append(p)
+            }
         }
         if let v = q.sinceNanos {
             sql += " AND time_ns >= ?"
@@ -202,7 +329,7 @@ public final class SQLiteCollectorStore: CollectorStore {
         try await read {
             try Data.fetchAll(
                 $0, sql: "SELECT leaf_hash FROM events WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq",
-                arguments: [device, Int64(after), Int64(size)]
+                arguments: [device, Int64(clamping: after), Int64(clamping: size)]
             ).map { [UInt8]($0) }
         }
     }
@@ -222,7 +349,7 @@ public final class SQLiteCollectorStore: CollectorStore {
                     ON CONFLICT (device) DO UPDATE SET size = excluded.size, frontier = excluded.frontier
                     WHERE excluded.size > checkpoint_frontiers.size
                     """,
-                arguments: [device, Int64(size), Data(frontier)])
+                arguments: [device, Int64(clamping: size), Data(frontier)])
         }
     }
 
@@ -230,16 +357,27 @@ public final class SQLiteCollectorStore: CollectorStore {
         try await read {
             try Row.fetchAll(
                 $0, sql: "SELECT * FROM events WHERE device = ? AND seq >= ? ORDER BY seq LIMIT ?",
-                arguments: [device, Int64(seqFrom), limit]
+                arguments: [device, Int64(clamping: seqFrom), limit]
             ).map(Self.storedEvent)
         }
     }
 
     public func recordIncident(_ i: Incident) async throws {
-        try await write {
-            try $0.execute(
+        let seq = i.seq.flatMap { Int64(exactly: $0) }
+        try await write { d in
+            try d.execute(
+                sql: """
+                    UPDATE incidents SET count = count + 1, seq = ?, message = ?, received_ns = ?
+                    WHERE id = (SELECT max(id) FROM incidents WHERE device = ? AND code = ?)
+                    """,
+                arguments: [seq, i.message, i.receivedNanos, i.device, i.code])
+            guard d.changesCount == 0 else { return }
+            try d.execute(
                 sql: "INSERT INTO incidents (device, seq, code, message, received_ns) VALUES (?, ?, ?, ?, ?)",
-                arguments: [i.device, i.seq.map { Int64($0) }, i.code, i.message, i.receivedNanos])
+                arguments: [i.device, seq, i.code, i.message, i.receivedNanos])
+            try d.execute(
+                sql: "DELETE FROM incidents WHERE id <= (SELECT max(id) FROM incidents) - ?",
+                arguments: [Incident.maxStored])
         }
     }
 
@@ -247,8 +385,8 @@ public final class SQLiteCollectorStore: CollectorStore {
         try await read {
             try Row.fetchAll($0, sql: "SELECT * FROM incidents ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
                 Incident(
-                    device: $0["device"], seq: ($0["seq"] as Int64?).map { UInt64($0) }, code: $0["code"],
-                    message: $0["message"], receivedNanos: $0["received_ns"])
+                    device: $0["device"], seq: ($0["seq"] as Int64?).flatMap { UInt64(exactly: $0) }, code: $0["code"],
+                    message: $0["message"], receivedNanos: $0["received_ns"], count: $0["count"])
             }
         }
     }

@@ -1,11 +1,18 @@
 import SightlineCore
 
 /// Why a value has no RFC 8785 canonical form.
-public enum CanonicalJSONError: Error, Equatable, Sendable {
+public enum CanonicalJSONError: Error, Equatable, Sendable, CustomStringConvertible {
     /// NaN and the infinities are not JSON numbers.
     case nonFiniteNumber
     /// An integer beyond ±2^53 cannot round-trip through an IEEE-754 double, which RFC 8785 assumes.
     case integerOutOfRange(Int64)
+
+    public var description: String {
+        switch self {
+        case .nonFiniteNumber: "a number is not finite"
+        case .integerOutOfRange(let i): "the integer \(i) is beyond ±2^53, which RFC 8785 cannot represent exactly"
+        }
+    }
 }
 
 /// RFC 8785 (JSON Canonicalization Scheme) serialization of a `JSONValue`.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SightlineCore
+import SightlineSystem
 
 /// Why a device key could not be loaded or created.
 public enum DeviceKeyError: Error, Equatable, Sendable {
@@ -87,32 +88,21 @@ public struct DeviceKey: @unchecked Sendable {
     }
 
     /// Writes the key to a new 0600 file (never overwrites an existing one) and fsyncs it and its directory.
-    public func write(path: String) throws(DeviceKeyError) {
+    /// `system` is the syscall funnel (tests inject failures).
+    public func write(path: String, system: any FileSystemCalls = PosixFileSystem()) throws(DeviceKeyError) {
         let dir = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(
                 atPath: dir, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
         } catch { throw .cannotWrite(path: dir, reason: "\(error)") }
-        // Written under a temporary name and linked into place, so a crash never leaves half a key.
-        let temporary = path + ".tmp-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
-        defer { unlink(temporary) }
-        StateFileOwner.adopt(fd: fd, directory: dir)
+        // Written under a temporary name and linked into place (`DurableFile`, never replacing a key), so a
+        // crash never leaves half a key; the file, then the directory, are fsynced.
         let line = Array((Encoding.base64(privateKey.rawRepresentation) + "\n").utf8)
-        let written = line.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        let synced = written == line.count && fsync(fd) == 0
-        close(fd)
-        guard synced else { throw .cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
-        guard link(temporary, path) == 0 else {
-            throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        do {
+            try DurableFile.write(line, to: path, mode: 0o600, existing: .keep, system: system)
+        } catch {
+            throw .cannotWrite(path: error.path, reason: "\(error.call) failed: \(error.errno)")
         }
     }
 }

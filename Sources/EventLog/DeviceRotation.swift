@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SightlineSystem
 
 /// Why a device key could not be rotated.
 public enum DeviceRotationError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -83,7 +84,11 @@ public enum DeviceRotation {
                 throw .io("cannot move \(file) to \(target): \(String(cString: strerror(errno)))")
             }
         }
-        syncDirectory(archive)
+        do {
+            // The moves are durable before the new key exists: both directories' entries changed.
+            try DurableFile.syncDirectory(archive)
+            try DurableFile.syncDirectory(stateDirectory)
+        } catch { throw .io("\(error)") }
         let newKey = DeviceKey.generate()
         do { try newKey.write(path: keyPath) } catch { throw .io("\(error)") }
         return Outcome(oldDevice: oldKey.deviceID, newKey: newKey, archive: archive, undeliveredArchived: undelivered)
@@ -105,12 +110,5 @@ public enum DeviceRotation {
             }
         }
         return nil
-    }
-
-    private static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 }

@@ -107,21 +107,23 @@ public struct Event: Sendable, Equatable {
         }
         guard case .int(let v)? = o["v"] else { throw EventFormatError("v must be an integer") }
         guard v == Self.version else { throw EventFormatError("unsupported version \(v)") }
-        guard case .int(let seq)? = o["seq"], seq >= 1 else { throw EventFormatError("seq must be an integer ≥ 1") }
+        guard case .int(let seq)? = o["seq"], seq >= 1, seq <= CanonicalJSON.maxExactInteger else {
+            throw EventFormatError("seq must be an integer from 1 to 2^53")
+        }
         guard case .object(let body)? = o["body"] else { throw EventFormatError("body must be an object") }
         guard case .array(let ev)? = o["evidence"] else { throw EventFormatError("evidence must be an array") }
         var refs: [EvidenceRef] = []
         for item in ev {
             guard case .object(let e) = item, e.count == 3, case .string(let h)? = e["sha256"],
                 Encoding.isSHA256Hex(h), case .string(let mt)? = e["media_type"], case .int(let size)? = e["size"],
-                size >= 0
-            else { throw EventFormatError("evidence items need sha256 (hex), media_type and size") }
+                size >= 0, size <= CanonicalJSON.maxExactInteger
+            else { throw EventFormatError("evidence items need sha256 (hex), media_type and size (0 to 2^53)") }
             refs.append(EvidenceRef(sha256: h, mediaType: mt, size: Int(size)))
         }
         let prev = try string("prev")
         guard Encoding.isSHA256Hex(prev) else { throw EventFormatError("prev must be 64 lowercase hex digits") }
         let time = try string("time")
-        guard Timestamp.nanos(rfc3339: time) != nil else { throw EventFormatError("time must be RFC 3339") }
+        do { _ = try Timestamp.parse(rfc3339: time) } catch { throw EventFormatError("time: \(error)") }
         let type = try string("type")
         guard !type.isEmpty else { throw EventFormatError("type must not be empty") }
         guard let sig = Encoding.bytes(base64: try string("sig")), sig.count == 64 else {

@@ -81,6 +81,16 @@ struct DlibDecoder {
         Int(try readSigned(maxBytes: 8, what))
     }
 
+    /// An unsigned size or dimension that must be at most `limit`; never traps, even on 2^64−1.
+    mutating func readSize(_ what: String, limit: Int) throws(ModelLoadError) -> Int {
+        let start = offset
+        let value = try readUnsigned(what)
+        guard let size = Int(exactly: value), size <= limit else {
+            throw ModelLoadError(.tooLarge, offset: start, detail: "\(what): \(value) is over the limit of \(limit)")
+        }
+        return size
+    }
+
     /// A count or size that must be non-negative and fit what is left of the file.
     mutating func readCount(_ what: String, elementBytes: Int = 1) throws(ModelLoadError) -> Int {
         let start = offset
@@ -201,7 +211,12 @@ struct DlibDecoder {
             dims.append(value)
         }
         let shape = DlibTensorShape(n: dims[0], k: dims[1], nr: dims[2], nc: dims[3])
-        let (count, overflow) = shape.n.multipliedReportingOverflow(by: shape.k * shape.nr * shape.nc)
+        // Each factor is below 2^31, but their product may not be: multiply with overflow checks.
+        var count = 1
+        var overflow = false
+        for dimension in dims where !overflow {
+            (count, overflow) = count.multipliedReportingOverflow(by: dimension)
+        }
         guard !overflow, count <= Int(Int32.max) else {
             throw ModelLoadError(.malformed, offset: start, detail: "\(what): \(shape) is too large")
         }
@@ -228,9 +243,11 @@ struct DlibDecoder {
         guard cols == 1 || rows * cols == 0 else {
             throw ModelLoadError(.malformed, offset: start, detail: "\(what): \(rows)×\(cols), expected a column")
         }
+        // rows × cols is checked against the bytes left; rows alone is not (an R×0 matrix has no elements).
+        let count = rows * cols
         var values = [Float]()
-        values.reserveCapacity(rows)
-        for _ in 0..<rows { values.append(try readFloat(what)) }
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try readFloat(what)) }
         return values
     }
 
@@ -241,9 +258,11 @@ struct DlibDecoder {
         guard cols == 1 || rows * cols == 0 else {
             throw ModelLoadError(.malformed, offset: start, detail: "\(what): \(rows)×\(cols), expected a column")
         }
+        // rows × cols is checked against the bytes left; rows alone is not (an R×0 matrix has no elements).
+        let count = rows * cols
         var values = [Double]()
-        values.reserveCapacity(rows)
-        for _ in 0..<rows { values.append(try readDouble(what)) }
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try readDouble(what)) }
         return values
     }
 }

@@ -39,6 +39,10 @@ enum DlibLayerRecords {
         }
     }
 
+    /// Kernel, pooling window, stride and padding limit (dlib's face networks use at most 7): keeps
+    /// activation sizes, and the arithmetic on them, far from overflow.
+    static let maxWindow = 4096
+
     private static func skipLearningRates(_ decoder: inout DlibDecoder) throws(ModelLoadError) {
         for name in ["learning_rate_multiplier", "weight_decay_multiplier", "bias_learning_rate_multiplier",
                      "bias_weight_decay_multiplier"] {
@@ -66,7 +70,8 @@ enum DlibLayerRecords {
         func bad(_ detail: String) -> ModelLoadError {
             ModelLoadError(.malformed, offset: offset, tag: tag, detail: detail)
         }
-        guard filters > 0, rows > 0, cols > 0, strideY > 0, strideX > 0, padY >= 0, padX >= 0,
+        guard filters > 0, rows > 0, cols > 0, rows <= Self.maxWindow, cols <= Self.maxWindow, strideY > 0,
+              strideX > 0, strideY <= Self.maxWindow, strideX <= Self.maxWindow, padY >= 0, padX >= 0,
               padY < rows, padX < cols
         else {
             throw bad("filters \(filters), kernel \(rows)×\(cols), stride \(strideY)×\(strideX), "
@@ -146,8 +151,10 @@ enum DlibLayerRecords {
             rows: try decoder.readLong("pool nr"), cols: try decoder.readLong("pool nc"),
             strideY: try decoder.readInt("pool stride_y"), strideX: try decoder.readInt("pool stride_x"),
             padY: try decoder.readInt("pool padding_y"), padX: try decoder.readInt("pool padding_x"))
-        guard pooling.rows >= 0, pooling.cols >= 0, pooling.strideY > 0, pooling.strideX > 0,
-              pooling.padY >= 0, pooling.padX >= 0
+        let limit = Self.maxWindow
+        guard pooling.rows >= 0, pooling.cols >= 0, pooling.rows <= limit, pooling.cols <= limit,
+              pooling.strideY > 0, pooling.strideX > 0, pooling.strideY <= limit, pooling.strideX <= limit,
+              pooling.padY >= 0, pooling.padX >= 0, pooling.padY <= limit, pooling.padX <= limit
         else { throw ModelLoadError(.malformed, offset: start, detail: "pooling geometry \(pooling)") }
         return pooling
     }
@@ -155,8 +162,8 @@ enum DlibLayerRecords {
     private static func readFullyConnected(tag: String, from decoder: inout DlibDecoder, offset: Int)
         throws(ModelLoadError) -> DlibFullyConnected
     {
-        let outputs = Int(try decoder.readUnsigned("fc num_outputs"))
-        let inputs = Int(try decoder.readUnsigned("fc num_inputs"))
+        let outputs = try decoder.readSize("fc num_outputs", limit: Int(Int32.max))
+        let inputs = try decoder.readSize("fc num_inputs", limit: Int(Int32.max))
         let params = try decoder.readTensor("fc params")
         let weightShape = try decoder.readAliasTensor("fc weights")
         let biasShape = try decoder.readAliasTensor("fc biases")
@@ -164,8 +171,8 @@ enum DlibLayerRecords {
         try skipLearningRates(&decoder)
         let useBias = tag == "fc_3" ? try decoder.readBool("fc use_bias") : true
         let hasBias = biasMode == 0 && useBias
-        let weightCount = inputs * outputs
-        guard biasMode == 0 || biasMode == 1, outputs > 0, inputs > 0, weightShape.count == weightCount,
+        let (weightCount, overflow) = inputs.multipliedReportingOverflow(by: outputs)  // each below 2^31
+        guard !overflow, biasMode == 0 || biasMode == 1, outputs > 0, inputs > 0, weightShape.count == weightCount,
               weightShape.n == inputs, !hasBias || biasShape.count == outputs,
               params.values.count == weightCount + (hasBias ? outputs : 0)
         else {

@@ -164,8 +164,8 @@ struct DlibNetworkReader {
             let blue = try decoder.readFloat("avg_blue")
             var input = DlibInput(tag: tag, meanRed: red, meanGreen: green, meanBlue: blue, rows: nil, cols: nil)
             if tag == "input_rgb_image_sized" {
-                input.rows = Int(try decoder.readUnsigned("input rows"))
-                input.cols = Int(try decoder.readUnsigned("input cols"))
+                input.rows = try decoder.readSize("input rows", limit: 1 << 15)
+                input.cols = try decoder.readSize("input cols", limit: 1 << 15)
             }
             return input
         } catch {

@@ -82,6 +82,12 @@ enum DlibShapeInference {
                 }
                 current = ActivationShape(channels: fc.outputs, rows: 1, cols: 1)
             }
+            // Sizes come from a model file: keep every activation's element count checked and bounded.
+            let (area, areaOverflow) = current.rows.multipliedReportingOverflow(by: current.cols)
+            let (elements, overflow) = area.multipliedReportingOverflow(by: current.channels)
+            guard !areaOverflow, !overflow, elements <= Int(Int32.max) else {
+                throw fail(index, layer, "activation \(current.channels)×\(current.rows)×\(current.cols) is too large")
+            }
             result.append(current)
         }
         return result

@@ -80,14 +80,15 @@ public struct FHOGDetectorModel: Sendable {
         }
         let geometryOffset = decoder.offset
         cellSize = try decoder.readInt("cell_size")
-        padding = Int(try decoder.readUnsigned("padding"))
-        windowWidth = Int(try decoder.readUnsigned("window_width"))
-        windowHeight = Int(try decoder.readUnsigned("window_height"))
-        maxPyramidLevels = Int(try decoder.readUnsigned("max_pyramid_levels"))
-        minPyramidLayerWidth = Int(try decoder.readUnsigned("min_pyramid_layer_width"))
-        minPyramidLayerHeight = Int(try decoder.readUnsigned("min_pyramid_layer_height"))
+        let geometryLimit = Int(Int32.max)
+        padding = try decoder.readSize("padding", limit: geometryLimit)
+        windowWidth = try decoder.readSize("window_width", limit: geometryLimit)
+        windowHeight = try decoder.readSize("window_height", limit: geometryLimit)
+        maxPyramidLevels = try decoder.readSize("max_pyramid_levels", limit: geometryLimit)
+        minPyramidLayerWidth = try decoder.readSize("min_pyramid_layer_width", limit: geometryLimit)
+        minPyramidLayerHeight = try decoder.readSize("min_pyramid_layer_height", limit: geometryLimit)
         nuclearNormRegularizationStrength = try decoder.readDouble("nuclear_norm_regularization_strength")
-        let dimensions = Int(try decoder.readUnsigned("num_dimensions"))
+        let dimensions = try decoder.readSize("num_dimensions", limit: geometryLimit)
         guard cellSize > 0, windowWidth > 0, windowHeight > 0, padding < 1000, windowWidth < 1 << 16,
               windowHeight < 1 << 16
         else {
@@ -104,7 +105,8 @@ public struct FHOGDetectorModel: Sendable {
         }
         overlapIoU = try decoder.readDouble("test_box_overlap iou_thresh")
         overlapCovered = try decoder.readDouble("test_box_overlap percent_covered_thresh")
-        let count = try decoder.readCount("detector count")
+        // A weight vector is a matrix header and (dimensions + 1) doubles of at least 4 bytes each.
+        let count = try decoder.readCount("detector count", elementBytes: 4 * (dimensions + 1))
         var detectors: [Detector] = []
         for index in 0..<count {
             let offset = decoder.offset

@@ -60,6 +60,32 @@ public struct FaceDetector: Sendable {
         return found
     }
 
+    /// Width in pixels of the smallest face box the detector reports without upsampling: the box of its detection
+    /// window on the finest pyramid level (73 for dlib's frontal face detector, whose 80 px window holds a margin
+    /// around the face; dlib reports the same). Each doubling of the image halves it.
+    public var smallestFaceWidth: Int {
+        // Away from the image's top-left corner: there dlib's rounding of negative cell positions widens boxes.
+        imageBox(row: 4 * model.filterRows, col: 4 * model.filterCols, level: 0).width
+    }
+
+    /// The fewest doublings (`detect`'s `upsample`, at most `limit`) after which faces `width` pixels wide are
+    /// within the detector's reach: `smallestFaceWidth / 2^upsample ≤ width`. A width of 0 or less asks for
+    /// every face the detector can find, so `limit`.
+    ///
+    /// The whole pyramid of the doubled image is scanned, not only its levels for faces below
+    /// `smallestFaceWidth`: the coarser levels of the doubled image stand in for the undoubled image's pyramid
+    /// at the same cost, so scanning the small-face levels plus the undoubled pyramid would cost as much.
+    public func upsample(forFacesOfWidth width: Double, limit: Int = 2) -> Int {
+        precondition(limit >= 0 && limit <= 4, "limit must be 0...4")
+        var upsample = 0
+        var smallest = Double(smallestFaceWidth)
+        while upsample < limit && !(width > 0 && smallest <= width) {
+            smallest /= 2
+            upsample += 1
+        }
+        return upsample
+    }
+
     /// dlib's `object_detector::operator()` on an already upsampled image: every sub-detector over every
     /// pyramid level, then greedy non-maximum suppression across sub-detectors.
     func candidates(in image: PlanarImage, adjustThreshold: Double) -> [FaceDetection] {

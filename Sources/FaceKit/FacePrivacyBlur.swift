@@ -37,20 +37,41 @@ public struct FaceBlurStyle: Sendable, Equatable {
 /// face missed by the detector in the evidence frame itself is still blurred while its track lives.
 /// Thread-safe: the tracker sits behind a mutex.
 public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
-    /// Detector settings: `upsample` doubles the image before scanning, `every` runs the detector on one frame
-    /// in `every` (the tracker predicts in between).
+    /// Detector settings: `upsample` doubles the image before scanning (by default as often as faces
+    /// `minFaceWidth` source pixels wide need), `every` runs the detector on one frame in `every` (the tracker
+    /// predicts in between).
     public struct Settings: Sendable, Equatable {
-        public var upsample: Int
+        /// Times each frame is doubled before detection; nil derives it per frame from `minFaceWidth`.
+        public var upsample: Int?
+        /// Width in source pixels of the smallest face that must be found (and so blurred) when `upsample` is
+        /// nil: frames are doubled until the detector reaches faces that wide, at most `maxUpsample` times.
+        public var minFaceWidth: Int
+        /// The most doublings a derived `upsample` may reach (each costs about 4×).
+        public var maxUpsample: Int
         public var every: Int
         public var keepFrames: Int
         public var style: FaceBlurStyle
 
-        public init(upsample: Int = 0, every: Int = 1, keepFrames: Int = 10, style: FaceBlurStyle = FaceBlurStyle()) {
-            precondition(every >= 1 && upsample >= 0 && keepFrames >= 0, "bad redactor settings")
+        /// The smallest face width the default guarantees, in source pixels.
+        public static let defaultMinFaceWidth = 40
+
+        public init(upsample: Int? = nil, minFaceWidth: Int = Settings.defaultMinFaceWidth, maxUpsample: Int = 2,
+                    every: Int = 1, keepFrames: Int = 10, style: FaceBlurStyle = FaceBlurStyle()) {
+            precondition(every >= 1 && (upsample ?? 0) >= 0 && (upsample ?? 0) <= 4 && keepFrames >= 0
+                         && (0...4).contains(maxUpsample), "bad redactor settings")
             self.upsample = upsample
+            self.minFaceWidth = minFaceWidth
+            self.maxUpsample = maxUpsample
             self.every = every
             self.keepFrames = keepFrames
             self.style = style
+        }
+
+        /// The doublings for `frame`: `upsample` when set, else as many as faces `minFaceWidth` source pixels
+        /// wide need in a frame decoded at `frame.scaleToSource` source pixels per pixel.
+        public func upsample(for frame: Frame, detector: FaceDetector) -> Int {
+            if let upsample { return upsample }
+            return detector.upsample(forFacesOfWidth: Double(minFaceWidth) / frame.scaleToSource, limit: maxUpsample)
         }
     }
 
@@ -95,7 +116,8 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
         var nanos: UInt64 = 0
         if runs {
             let start = Clocks.threadCPUNanos()
-            detections = detector.detect(frame.rgb ?? frame.gray, upsample: settings.upsample)
+            let upsample = settings.upsample(for: frame, detector: detector)
+            detections = detector.detect(frame.rgb ?? frame.gray, upsample: upsample)
             nanos = Clocks.threadCPUNanos() &- start
         }
         let boxes = state.withLock { state in
@@ -112,7 +134,8 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
         var boxes = state.withLock { $0.observed[frame.seq] }
         if boxes == nil {
             // Not seen by the stage: detect on this very frame and merge with the predicted tracks.
-            let found = detector.detect(frame.rgb ?? frame.gray, upsample: settings.upsample).map(\.box)
+            let upsample = settings.upsample(for: frame, detector: detector)
+            let found = detector.detect(frame.rgb ?? frame.gray, upsample: upsample).map(\.box)
             boxes = state.withLock { state in
                 let predicted = state.tracker.tracks.map(\.box)
                 return predicted + found

@@ -16,8 +16,10 @@ public struct ModelLoadError: Error, Sendable, Equatable, CustomStringConvertibl
         case malformed
         /// Bytes left over after the last record.
         case trailingBytes
-        /// The file could not be opened or read.
+        /// The file could not be opened or read, or is not a regular file.
         case unreadable
+        /// The file, or a count or size in it, is over this reader's limits.
+        case tooLarge
     }
 
     public let reason: Reason

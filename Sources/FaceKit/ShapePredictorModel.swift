@@ -73,7 +73,8 @@ public struct ShapePredictorModel: Sendable {
         let forestCount = try decoder.readCount("forest count")
         var forests: [[RegressionTree]] = []
         for level in 0..<forestCount {
-            let treeCount = try decoder.readCount("tree count of level \(level)")
+            // A tree takes at least 8 bytes (two counts and one leaf's matrix header).
+            let treeCount = try decoder.readCount("tree count of level \(level)", elementBytes: 8)
             var trees: [RegressionTree] = []
             trees.reserveCapacity(treeCount)
             for tree in 0..<treeCount {
@@ -86,7 +87,7 @@ public struct ShapePredictorModel: Sendable {
         let anchorLevels = try decoder.readCount("anchor_idx level count")
         var anchors: [[Int]] = []
         for level in 0..<anchorLevels {
-            let count = try decoder.readCount("anchor_idx count of level \(level)")
+            let count = try decoder.readCount("anchor_idx count of level \(level)", elementBytes: 2)
             var indices: [Int] = []
             indices.reserveCapacity(count)
             for _ in 0..<count {
@@ -104,7 +105,7 @@ public struct ShapePredictorModel: Sendable {
         let deltaLevels = try decoder.readCount("deltas level count")
         var deltas: [[SIMD2<Float>]] = []
         for level in 0..<deltaLevels {
-            let count = try decoder.readCount("delta count of level \(level)")
+            let count = try decoder.readCount("delta count of level \(level)", elementBytes: 8)
             var points: [SIMD2<Float>] = []
             points.reserveCapacity(count)
             for _ in 0..<count {
@@ -166,8 +167,15 @@ public struct ShapePredictorModel: Sendable {
             throw ModelLoadError(.malformed, offset: start, detail: "\(name): \(splitCount) splits and \(leafCount) "
                                      + "leaves is not a complete binary tree")
         }
+        // Every leaf value takes at least 4 bytes of the file (a mantissa and an exponent): a header asking
+        // for more than what is left is refused before anything is reserved.
+        let (valueCount, overflow) = leafCount.multipliedReportingOverflow(by: shapeValues)
+        guard !overflow, valueCount <= decoder.remaining / 4 else {
+            throw ModelLoadError(.truncated, offset: start, detail: "\(name): \(leafCount) leaves of \(shapeValues) "
+                                     + "values cannot fit in the \(decoder.remaining) bytes left")
+        }
         var leafValues: [Float] = []
-        leafValues.reserveCapacity(leafCount * shapeValues)
+        leafValues.reserveCapacity(valueCount)
         for leaf in 0..<leafCount {
             let leafOffset = decoder.offset
             let values = try decoder.readFloatColumn("\(name) leaf \(leaf)")

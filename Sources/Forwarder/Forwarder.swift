@@ -18,14 +18,21 @@ public final class Forwarder: Sendable {
     let spool: EventSpool
     let client: HTTPClient
     let logger: Logger
+    /// Signs evidence uploads (`RequestSignature`); without it the collector refuses them.
+    let key: DeviceKey?
     private let delivered = Counter(label: "sightline_events_delivered_total")
     private let failures = Counter(label: "sightline_forwarder_failures_total")
     private let pendingGauge = Gauge(label: "sightline_events_pending")
     private let blockedGauge = Gauge(label: "sightline_forwarder_blocked")
 
-    public init(configuration: ForwarderConfiguration, spool: EventSpool, logger: Logger) throws(ForwarderError) {
+    /// - Parameter key: the device key, which signs evidence uploads (the collector accepts evidence only from a
+    ///   registered device); the events carry their own signatures.
+    public init(configuration: ForwarderConfiguration, spool: EventSpool, key: DeviceKey? = nil, logger: Logger)
+        throws(ForwarderError)
+    {
         self.configuration = configuration
         self.spool = spool
+        self.key = key
         self.logger = logger
         client = try Self.makeClient(configuration, connectTimeoutSeconds: 5)
     }
@@ -120,11 +127,10 @@ public final class Forwarder: Sendable {
             method: .POST, path: "/v1/events", body: body,
             contentType: "application/json")
         let parsed = try? JSONParser.parse(reply)
-        var ackedThrough: UInt64 = 0
-        if case .object(let o)? = parsed, case .array(let results)? = o["results"] {
-            for case .object(let r) in results {
-                if case .int(let s)? = r["seq"] { ackedThrough = max(ackedThrough, UInt64(s)) }
-            }
+        let ackedThrough: UInt64
+        do { ackedThrough = try Self.acknowledged(reply: parsed, sent: batch.map(\.seq)) } catch {
+            logger.error("collector reply not understood; nothing marked delivered", metadata: ["error": "\(error)"])
+            throw error
         }
         if ackedThrough > 0 {
             do { try spool.acknowledge(through: ackedThrough, nowNanos: Clocks.wallNanos()) } catch {
@@ -136,13 +142,16 @@ public final class Forwarder: Sendable {
         guard status == 200 else {
             var code = "http_\(status)"
             var message = String(decoding: reply.prefix(300), as: UTF8.self)
+            var nextSeq: Int64?
             if case .object(let o)? = parsed, case .object(let err)? = o["error"] {
                 if case .string(let c)? = err["code"] { code = c }
                 if case .string(let m)? = err["message"] { message = m }
+                if case .int(let n)? = err["next_seq"] { nextSeq = n }
             }
-            if code == "sequence_gap", case .object(let o)? = parsed, case .object(let err)? = o["error"],
-               case .int(let next)? = err["next_seq"], next >= 1, let first = batch.first, UInt64(next) < first.seq {
-                try recoverFromGap(collectorNext: UInt64(next), firstPending: first.seq)
+            if RefusalCode(rawValue: code) == .sequenceGap, let next = nextSeq.flatMap({ UInt64(exactly: $0) }),
+                next >= 1, let first = batch.first, next < first.seq
+            {
+                try recoverFromGap(collectorNext: next, firstPending: first.seq)
             } else {
                 logger.error("collector refused an event", metadata: ["code": "\(code)", "message": "\(message)"])
             }
@@ -150,6 +159,32 @@ public final class Forwarder: Sendable {
         }
         blockedGauge.record(0)
         return acked
+    }
+
+    /// The highest seq the reply acknowledges (0 for none). The collector answers `results` for a prefix of the
+    /// batch, in order, each `stored` or `duplicate`; anything else (a seq not sent, out of order, negative, not
+    /// an integer, more results than events) is refused, so the spool is never marked delivered past what was
+    /// sent.
+    static func acknowledged(reply: JSONValue?, sent: [UInt64]) throws(ForwarderError) -> UInt64 {
+        guard case .object(let o)? = reply else { return 0 }
+        guard let results = o["results"] else { return 0 }
+        guard case .array(let items) = results else { throw .badReply("results is not an array") }
+        guard items.count <= sent.count else {
+            throw .badReply("\(items.count) results for a batch of \(sent.count) events")
+        }
+        var through: UInt64 = 0
+        for (k, item) in items.enumerated() {
+            guard case .object(let r) = item, case .int(let s)? = r["seq"], let seq = UInt64(exactly: s),
+                seq == sent[k]
+            else {
+                throw .badReply("result \(k + 1) does not acknowledge seq \(sent[k]), the event sent there")
+            }
+            guard case .string(let status)? = r["status"], status == "stored" || status == "duplicate" else {
+                throw .badReply("result \(k + 1) has no status stored or duplicate")
+            }
+            through = seq
+        }
+        return through
     }
 
     /// The collector wants `collectorNext`, before anything pending: it lost events it had acknowledged. Resends
@@ -182,9 +217,15 @@ public final class Forwarder: Sendable {
             logger.warning("evidence dropped before delivery (disk budget)", metadata: ["sha256": "\(sha256)"])
             return
         }
+        let path = "/v1/evidence/\(sha256)"
+        var signature: [(String, String)] = []
+        if let key {
+            signature = RequestSignature.headers(
+                key: key, method: "PUT", path: path, bodySHA256: sha256,
+                unixSeconds: Clocks.wallNanos() / 1_000_000_000)
+        }
         let (status, headers, reply) = try await send(
-            method: .PUT, path: "/v1/evidence/\(sha256)", body: data,
-            contentType: found.mediaType)
+            method: .PUT, path: path, body: data, contentType: found.mediaType, extraHeaders: signature)
         guard status == 200 else {
             throw .collector(
                 status: status, code: "evidence_upload", message: String(decoding: reply.prefix(300), as: UTF8.self),
@@ -194,7 +235,7 @@ public final class Forwarder: Sendable {
     }
 
     private func send(
-        method: HTTPMethod, path: String, body: [UInt8], contentType: String
+        method: HTTPMethod, path: String, body: [UInt8], contentType: String, extraHeaders: [(String, String)] = []
     )
         async throws(ForwarderError) -> (Int, HTTPHeaders, [UInt8])
     {
@@ -203,6 +244,7 @@ public final class Forwarder: Sendable {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(
@@ -217,5 +259,6 @@ public final class Forwarder: Sendable {
     /// Seconds from a `Retry-After` header (delta-seconds form).
     static func retryAfter(_ headers: HTTPHeaders) -> Double? {
         headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            .flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
     }
 }

@@ -41,6 +41,9 @@ public enum ForwarderError: Error, Sendable, Equatable, CustomStringConvertible 
     case spool(String)
     /// The pinned certificate could not be loaded.
     case badPin(String)
+    /// The collector's reply does not make sense for the batch sent (an acknowledgement outside it); nothing
+    /// of the batch is marked delivered.
+    case badReply(String)
 
     public var description: String {
         switch self {
@@ -48,6 +51,7 @@ public enum ForwarderError: Error, Sendable, Equatable, CustomStringConvertible 
         case .collector(let s, let c, let m, _): "collector refused (\(s) \(c)): \(m)"
         case .spool(let m): "spool: \(m)"
         case .badPin(let m): "pinned certificate: \(m)"
+        case .badReply(let m): "collector reply not understood: \(m)"
         }
     }
 }

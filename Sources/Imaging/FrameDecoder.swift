@@ -3,17 +3,22 @@ import SightlineCore
 /// Turns captured frames into the `Frame`s that stages see, at the size they need.
 ///
 /// JPEG payloads use DCT scaling so that the picture is decoded straight to the largest
-/// reduction that stays at least `minWidth` wide; raw payloads are box-reduced by the same rule.
+/// reduction that stays at least `minWidth` wide (chosen after libjpeg has read the header);
+/// raw payloads are box-reduced by the same rule.
 public final class FrameDecoder {
     public struct Options: Sendable, Equatable {
         /// Smallest acceptable processing width; 0 decodes at full size.
         public var minWidth: Int
-        /// Whether to produce the RGB plane as well as luma.
+        /// Whether to produce the RGB plane as well as luma. The luma plane is the same either way.
         public var color: Bool
+        /// Frames whose source has more pixels than this are refused (`JPEGError.tooLarge`,
+        /// `RawConversion.Error.tooLarge`) before any pixel memory is allocated.
+        public var maxPixels: Int
 
-        public init(minWidth: Int = 0, color: Bool = false) {
+        public init(minWidth: Int = 0, color: Bool = false, maxPixels: Int = JPEGDecoder.defaultMaxPixels) {
             self.minWidth = minWidth
             self.color = color
+            self.maxPixels = maxPixels
         }
     }
 
@@ -40,32 +45,22 @@ public final class FrameDecoder {
     public func decode(_ captured: CapturedFrame) throws(Error) -> Frame {
         switch captured.payload {
         case .jpeg(let data):
-            // The header gives the source width only after parsing, so the scale is chosen from
-            // the SOF marker first (cheap), then libjpeg decodes once at that scale.
-            let width = JPEGMarkers.frameSize(data)?.width ?? 0
-            let scale = options.minWidth > 0 && width > 0
-                ? JPEGDecoder.scale(forSourceWidth: width, minWidth: options.minWidth) : 1
-            let out: JPEGDecoder.Output
-            let gray: Image
-            var rgb: Image? = nil
+            // libjpeg reads the header and picks the DCT scale from it, then decodes once at that
+            // scale; with colour, luma and RGB come from that one decode (luma as without colour).
+            let out: JPEGDecoder.Planes
             do {
-                if options.color {
-                    out = try jpeg.decode(data, scale: scale, gray: false)
-                    rgb = out.image
-                    gray = ColorConversion.luma(of: out.image)
-                } else {
-                    out = try jpeg.decode(data, scale: scale, gray: true)
-                    gray = out.image
-                }
+                out = try jpeg.decodePlanes(data, minWidth: options.minWidth, color: options.color,
+                                            maxPixels: options.maxPixels)
             } catch { throw .jpeg(error) }
             return Frame(camera: camera, seq: captured.seq, monotonicNanos: captured.monotonicNanos,
-                         wallNanos: captured.wallNanos, pts: captured.pts, gray: gray, rgb: rgb,
+                         wallNanos: captured.wallNanos, pts: captured.pts, gray: out.gray, rgb: out.rgb,
                          sourceWidth: out.sourceWidth, sourceHeight: out.sourceHeight)
         case .raw(let format, let width, let height, let bytes):
             let scale = options.minWidth > 0 ? JPEGDecoder.scale(forSourceWidth: width, minWidth: options.minWidth) : 1
             do {
                 let (gray, rgb) = try RawConversion.convert(bytes, format: format, width: width, height: height,
-                                                            scale: scale, color: options.color)
+                                                            scale: scale, color: options.color,
+                                                            maxPixels: options.maxPixels)
                 return Frame(camera: camera, seq: captured.seq, monotonicNanos: captured.monotonicNanos,
                              wallNanos: captured.wallNanos, pts: captured.pts, gray: gray, rgb: rgb,
                              sourceWidth: width, sourceHeight: height)

@@ -7,11 +7,14 @@ public enum PNGError: Error, Equatable, Sendable, CustomStringConvertible {
     case corrupt(String)
     /// A valid PNG this reader does not handle (interlaced, bit depth other than 8 or 16, …).
     case unsupported(String)
+    /// The header declares more pixels than the caller's cap; refused before anything is allocated.
+    case tooLarge(width: Int, height: Int, maxPixels: Int)
 
     public var description: String {
         switch self {
         case .corrupt(let m): "corrupt PNG: \(m)"
         case .unsupported(let m): "unsupported PNG: \(m)"
+        case .tooLarge(let w, let h, let cap): "PNG of \(w)x\(h) is over the cap of \(cap) pixels"
         }
     }
 }
@@ -19,16 +22,20 @@ public enum PNGError: Error, Equatable, Sendable, CustomStringConvertible {
 /// A small PNG reader for face chips and test pictures: non-interlaced, 8 or 16 bits per sample, gray, RGB,
 /// palette, with or without alpha (alpha is dropped, 16-bit samples keep their high byte).
 ///
-/// The pixel data is inflated by zlib (`CZlib`); chunk CRCs are not checked. Output is gray (1 channel) for gray
-/// PNGs and RGB (3 channels) otherwise.
+/// The pixel data is inflated by zlib (`CZlib`) into a buffer that grows with the data actually inflated, so a
+/// header alone never decides an allocation; a header over `maxPixels` is refused as soon as it is read. Chunk
+/// CRCs are not checked. Output is gray (1 channel) for gray PNGs and RGB (3 channels) otherwise.
 public enum PNGDecoder {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// The default pixel cap: 64 Mpx (8192×8192).
+    public static let defaultMaxPixels = 8192 * 8192
 
     /// Whether `data` starts with the PNG signature.
     public static func isPNG(_ data: [UInt8]) -> Bool { data.starts(with: signature) }
 
-    /// Decodes a whole PNG file.
-    public static func decode(_ data: [UInt8]) throws(PNGError) -> Image {
+    /// Decodes a whole PNG file; one of more than `maxPixels` pixels is refused (`PNGError.tooLarge`).
+    public static func decode(_ data: [UInt8], maxPixels: Int = PNGDecoder.defaultMaxPixels) throws(PNGError) -> Image {
         guard isPNG(data) else { throw .corrupt("no PNG signature") }
         var header: Header?
         var palette: [UInt8] = []
@@ -44,7 +51,13 @@ public enum PNGDecoder {
             }
             let body = data[start..<start + length]
             switch type {
-            case "IHDR": header = try Header(Array(body))
+            case "IHDR":
+                guard header == nil else { throw .corrupt("two IHDR chunks") }
+                let parsed = try Header(Array(body))
+                guard parsed.width * parsed.height <= maxPixels else {  // each side is at most 2^15
+                    throw .tooLarge(width: parsed.width, height: parsed.height, maxPixels: maxPixels)
+                }
+                header = parsed
             case "PLTE": palette = Array(body)
             case "IDAT": compressed.append(contentsOf: body)
             case "IEND":
@@ -102,17 +115,19 @@ public enum PNGDecoder {
 
     /// Inflates the IDAT stream and undoes the per-row filters.
     static func inflate(_ compressed: [UInt8], _ header: Header) throws(PNGError) -> [UInt8] {
+        // At most 2^15 × (2^15 × 8 + 1) bytes: no overflow. Only the inflated data decides allocations.
         let stride = header.rowBytes + 1
-        var filtered = [UInt8](repeating: 0, count: stride * header.height)
-        var written = filtered.count
+        let expected = stride * header.height
+        var inflated: UnsafeMutablePointer<UInt8>?
+        var written = 0
         let status = compressed.withUnsafeBufferPointer { src in
-            filtered.withUnsafeMutableBufferPointer { dst in
-                CZlib_uncompress(src.baseAddress, src.count, dst.baseAddress, &written)
-            }
+            CZlib_inflate_bounded(src.baseAddress, src.count, expected, &inflated, &written)
         }
-        guard status == 0, written == filtered.count else {
-            throw .corrupt("image data does not inflate to \(filtered.count) bytes (zlib status \(status))")
+        defer { CZlib_free(inflated) }
+        guard status == 0, let inflated, written == expected else {
+            throw .corrupt("image data does not inflate to \(expected) bytes (zlib status \(status))")
         }
+        let filtered = UnsafeBufferPointer(start: inflated, count: written)
         let rowBytes = header.rowBytes
         let bpp = header.bytesPerPixel
         var raw = [UInt8](repeating: 0, count: rowBytes * header.height)

@@ -7,18 +7,27 @@ import SightlineCore
 public enum RawConversion {
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         case shortFrame(expected: Int, got: Int)
+        /// A width or height that is not positive, or a frame over the pixel cap.
+        case badSize(width: Int, height: Int, maxPixels: Int)
         public var description: String {
             switch self {
             case .shortFrame(let e, let g): return "raw frame has \(g) bytes, its format needs \(e)"
+            case .badSize(let w, let h, let cap): return "raw frame of \(w)x\(h) is empty or over the cap of \(cap) pixels"
             }
         }
     }
 
     /// Converts `bytes` in `format` to luma (always) and RGB (when `color`), both reduced by
     /// `scale` (1, 2, 4 or 8) with box averaging of luma and chroma taken at the block centre.
+    /// Frames of more than `maxPixels` are refused before anything is allocated.
     public static func convert(_ bytes: [UInt8], format: PixelFormat, width: Int, height: Int, scale: Int,
-                               color: Bool) throws(Error) -> (gray: Image, rgb: Image?) {
+                               color: Bool, maxPixels: Int = JPEGDecoder.defaultMaxPixels)
+        throws(Error) -> (gray: Image, rgb: Image?) {
         precondition([1, 2, 4, 8].contains(scale), "scale must be 1, 2, 4 or 8")
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width > 0, height > 0, !overflow, pixels <= maxPixels, pixels <= Int.max / 4 else {
+            throw .badSize(width: width, height: height, maxPixels: maxPixels)
+        }
         let needed = format.frameByteCount(width: width, height: height)
         guard bytes.count >= needed else { throw .shortFrame(expected: needed, got: bytes.count) }
         let ow = max(width / scale, 1), oh = max(height / scale, 1)
@@ -71,8 +80,7 @@ public enum RawConversion {
             case .gray, .nv12, .i420: return s[y * width + x]
             case .rgb24:
                 let p = (y * width + x) * 3
-                let r: Int = 77 * Int(s[p]), g: Int = 150 * Int(s[p + 1]), b: Int = 29 * Int(s[p + 2])
-                return UInt8((r + g + b + 128) >> 8)
+                return ColorConversion.luma(r: s[p], g: s[p + 1], b: s[p + 2])
             }
         }
 

@@ -21,14 +21,15 @@ extension FlatIndex {
         let results = UnsafeMutableBufferPointer<[Neighbor]>.allocate(capacity: queries.count)
         results.initialize(repeating: [])
         defer { results.deallocate() }
-        let box = UnsafeSendable(results)
+        // The threads only read the index, each query group writing its own result slots.
+        let box = UnsafeSendable(results), index = UnsafeSendable(self)
         let total = queries.count
         flat.withUnsafeBufferPointer { buffer in
             let rows = UnsafeSendable(buffer.baseAddress!)
             let per = (groups + threads - 1) / threads
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let range = min(groups, t * per) ..< min(groups, (t + 1) * per)
-                self.searchGroups(rows.value, groups: range, total: total, k: k, into: box.value)
+                index.value.searchGroups(rows.value, groups: range, total: total, k: k, into: box.value)
             }
         }
         let answer = Array(results)

@@ -87,11 +87,12 @@ extension FlatIndex {
         }
         let results = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threads)
         defer { results.deallocate() }
-        let box = UnsafeSendable(results), query = UnsafeSendable(q)
+        // The threads only read the index (a search mutates nothing), each into its own result slot.
+        let box = UnsafeSendable(results), query = UnsafeSendable(q), index = UnsafeSendable(self)
         let per = (blocks + threads - 1) / threads
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             var top = TopK(k: keep)
-            body(self, query.value, min(blocks, t * per) ..< min(blocks, (t + 1) * per), &top)
+            body(index.value, query.value, min(blocks, t * per) ..< min(blocks, (t + 1) * per), &top)
             (box.value.baseAddress! + t).initialize(to: top)
         }
         var merged = results[0]
@@ -305,7 +306,8 @@ func foldedSignIsClear(_ m: SIMD16<Int32>) -> Bool {
     return m2[0] & m2[1] >= 0
 }
 
-/// Moves a non-Sendable value (a pointer to disjoint per-thread slots) into a concurrent closure.
+/// Moves a non-Sendable value into a concurrent closure: a pointer to disjoint per-thread slots, or the index
+/// that a search's threads only read.
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

@@ -7,8 +7,12 @@
 /// f16 6d+12, i8 5d+16 bytes (plus the id map).
 ///
 /// Add and remove are O(d) amortised: removal moves the last vector into the freed slot.
-/// Thread-safety: searches may run concurrently with each other; mutation needs exclusive access.
-public final class FlatIndex: @unchecked Sendable {
+///
+/// Not `Sendable`: `add` and `remove` are unsynchronised (a lock on the search path would cost every query), so
+/// one owner mutates it. Searches only read, and may run concurrently with each other (a search spreads over
+/// `configuration.threads` itself). To share an index across tasks, build it, stop mutating it, and hand out an
+/// immutable owner such as `GalleryMatcher`, which is `Sendable` for that reason.
+public final class FlatIndex {
     /// Dimension, metric, format, threads.
     public let configuration: IndexConfiguration
     /// Number of stored vectors.
@@ -171,3 +175,7 @@ public final class FlatIndex: @unchecked Sendable {
         return Array(exactRows[slot * dimension ..< (slot + 1) * dimension])
     }
 }
+
+/// Explicitly not `Sendable` (see `FlatIndex`): the compiler refuses to send one across isolation domains.
+@available(*, unavailable)
+extension FlatIndex: Sendable {}

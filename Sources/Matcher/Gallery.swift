@@ -1,14 +1,18 @@
 import Foundation
 import Logging
 import SightlineCore
+import SightlineSystem
 
 /// The enrolled gallery: subjects with consent and templates, encrypted at rest, with an audit log.
 ///
-/// Every mutation rewrites the encrypted file atomically before returning, then appends its audit line.
+/// Every mutation rewrites the encrypted file atomically under a fresh key before returning (the old key is
+/// destroyed, so older copies of the file no longer decrypt, and one put back is refused: `GalleryFile`), then
+/// appends its audit line. Erasing a subject also replaces their name in the audit log by a keyed hash.
 /// Expired enrolments are erased when the gallery is opened and on `eraseExpired()`. All templates come from
 /// one model, identified by the SHA-256 of its files; templates from another model are refused.
 /// Mutations re-read the file under an exclusive lock (`path + ".lock"`), so the CLI and the daemon can change
-/// the same gallery without losing each other's updates. One instance is not thread-safe.
+/// the same gallery without losing each other's updates; reads take the lock shared. One instance is not
+/// thread-safe.
 public final class Gallery {
     /// Paths of the gallery file, its key and its audit log.
     public let path: String
@@ -16,11 +20,14 @@ public final class Gallery {
     public let audit: AuditLog
     private let file: GalleryFile
     private var contents: GalleryContents
+    /// The generation `contents` was read at.
+    private var generation: UInt64 = 0
     private let now: @Sendable () -> Date
     private let logger: Logger
 
     /// Opens (or starts) the gallery at `path`. The key defaults to `path + ".key"` and the audit log to
-    /// `path + ".audit"`, beside the gallery. Expired enrolments are erased before this returns.
+    /// `path + ".audit"`, beside the gallery (with the audit log's pseudonym key at `auditPath + ".key"`).
+    /// Expired enrolments are erased before this returns. Refuses an older copy of the gallery (`rolledBack`).
     /// `now` is the wall clock (injectable for tests).
     public init(
         path: String, keyPath: String? = nil, auditPath: String? = nil,
@@ -32,7 +39,8 @@ public final class Gallery {
         self.now = now
         self.logger = logger
         file = GalleryFile(path: path, keyPath: self.keyPath)
-        contents = try file.read()
+        contents = GalleryContents()
+        try withFileLock(exclusive: false) { () throws(GalleryError) in try reload() }
         try eraseExpired()
     }
 
@@ -54,7 +62,7 @@ public final class Gallery {
         try consent.validate()
         guard !templates.isEmpty else { throw .invalidTemplate("no template given") }
         try withFileLock { () throws(GalleryError) in
-            contents = try file.read()
+            try reload()
             try enrollLocked(subject: subject, templates: templates, modelSHA256: modelSHA256, consent: consent)
         }
     }
@@ -82,10 +90,11 @@ public final class Gallery {
         } else {
             next.subjects.append(EnrolledSubject(id: subject, consent: consent, templates: templates))
         }
-        try file.write(next)
-        contents = next
+        try write(next)
         try audit.append(entry(.enrol, subject, consent: consent, templates: templates.count, model: model))
-        logger.info("enrolled subject", metadata: ["subject": "\(subject)", "templates": "\(templates.count)"])
+        // The journal outlives an erasure: it gets the audit log's pseudonym, never the name.
+        let alias = try audit.pseudonym(of: subject)
+        logger.info("enrolled subject", metadata: ["subject": "\(alias)", "templates": "\(templates.count)"])
     }
 
     /// Erases `subject` and all their templates for good (the file is rewritten without them).
@@ -93,7 +102,7 @@ public final class Gallery {
     @discardableResult
     public func erase(subject: String) throws(GalleryError) -> Bool {
         try withFileLock { () throws(GalleryError) -> Bool in
-            contents = try file.read()
+            try reload()
             return try eraseLocked(subject: subject)
         }
     }
@@ -102,11 +111,12 @@ public final class Gallery {
         guard let i = contents.subjects.firstIndex(where: { $0.id == subject }) else { return false }
         var next = contents
         let removed = next.subjects.remove(at: i)
-        try file.write(next)
-        contents = next
-        try audit.append(entry(.erase, subject, consent: removed.consent, templates: removed.templates.count,
-                               model: contents.modelSHA256))
-        logger.info("erased subject", metadata: ["subject": "\(subject)"])
+        try write(next)
+        try audit.forget(subject: subject, erasure: entry(.erase, subject, consent: removed.consent,
+                                                         templates: removed.templates.count,
+                                                         model: contents.modelSHA256))
+        let alias = try audit.pseudonym(of: subject)
+        logger.info("erased subject", metadata: ["subject": "\(alias)"])
         return true
     }
 
@@ -117,7 +127,7 @@ public final class Gallery {
         // Checked first without the lock: opening a gallery with nothing expired writes nothing.
         guard contents.subjects.contains(where: { $0.consent.isExpired(at: at) }) else { return [] }
         return try withFileLock { () throws(GalleryError) -> [String] in
-            contents = try file.read()
+            try reload()
             return try eraseExpiredLocked(at: at)
         }
     }
@@ -127,27 +137,52 @@ public final class Gallery {
         guard !expired.isEmpty else { return [] }
         var next = contents
         next.subjects.removeAll { $0.consent.isExpired(at: at) }
-        try file.write(next)
-        contents = next
+        try write(next)
         for subject in expired {
-            try audit.append(entry(.expire, subject.id, consent: subject.consent, templates: subject.templates.count,
-                                   model: contents.modelSHA256))
+            try audit.forget(subject: subject.id, erasure: entry(.expire, subject.id, consent: subject.consent,
+                                                                templates: subject.templates.count,
+                                                                model: contents.modelSHA256))
         }
         logger.info("erased expired enrolments", metadata: ["count": "\(expired.count)"])
         return expired.map(\.id)
     }
 
-    /// Runs `body` holding an exclusive `flock` on `path + ".lock"` (created 0600 beside the gallery).
-    private func withFileLock<T>(_ body: () throws(GalleryError) -> T) throws(GalleryError) -> T {
+    /// Reads the file (under the lock) into `contents` and `generation`.
+    private func reload() throws(GalleryError) {
+        let snapshot = try file.read()
+        contents = snapshot.contents
+        generation = snapshot.generation
+    }
+
+    /// Writes `next` under a fresh key (under the lock) and makes it current.
+    private func write(_ next: GalleryContents) throws(GalleryError) {
+        try file.write(next, after: generation)
+        contents = next
+        generation += 1
+    }
+
+    /// Runs `body` holding a `flock` on `path + ".lock"` (created 0600 beside the gallery), exclusive for a
+    /// mutation, shared for a read (so a read never sees a rotation half done).
+    private func withFileLock<T>(
+        exclusive: Bool = true, _ body: () throws(GalleryError) -> T
+    ) throws(GalleryError) -> T {
         let lockPath = path + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: lockPath, operation: "open", errno: errno) }
-        defer { close(fd) }
-        StateFileOwner.adopt(fd: fd, directory: (lockPath as NSString).deletingLastPathComponent)
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw .io(path: lockPath, operation: "flock", errno: errno) }
+        let lock: FileDescriptor
+        do {
+            lock = try FileDescriptor(opening: lockPath, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
+        } catch {
+            // No directory yet: no gallery either, and nothing to race with for a read.
+            if !exclusive && error.errno == .noSuchFile { return try body() }
+            throw GalleryError(error)
         }
-        defer { flock(fd, LOCK_UN) }
+        do { try lock.adoptOwner(ofDirectory: DurableFile.directoryName(of: lockPath)) } catch {
+            throw GalleryError(error)
+        }
+        while flock(lock.rawValue, exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            let code = errno
+            guard code == EINTR else { throw .io(path: lockPath, operation: "flock", errno: code) }
+        }
+        defer { flock(lock.rawValue, LOCK_UN) }
         return try body()
     }
 

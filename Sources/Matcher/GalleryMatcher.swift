@@ -3,6 +3,10 @@
 ///
 /// Build one after the gallery changes (it copies the templates). The descriptor passed to `identify` is
 /// used for this one search and not kept: a face that matches nobody leaves no trace here.
+///
+/// `@unchecked Sendable`, and honestly so: the index is private, filled in `init` and never mutated after it,
+/// and `FlatIndex`'s searches only read; so any number of tasks may call `identify` at once. (`FlatIndex`
+/// itself is not `Sendable`: its `add`/`remove` need one owner.)
 public final class GalleryMatcher: @unchecked Sendable {
     /// The decision rule.
     public let policy: OpenSetPolicy

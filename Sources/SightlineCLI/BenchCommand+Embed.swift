@@ -26,8 +26,8 @@ extension BenchCommand {
         @Option(name: .customLong("chip"), help: "Chips to embed (PNG, JPEG or PPM, cycled); default: synthetic chips.")
         var chips: [String] = []
 
-        @Option(help: "The dlib face network (default \(FaceChips.defaultModel)).")
-        var model: String?
+        @Option(help: ArgumentHelp(ModelLocation.help, valueName: "DIR"))
+        var models: String?
 
         @Option(help: "Seconds to spend measuring (at least 5 repetitions).")
         var seconds = 3.0
@@ -43,7 +43,7 @@ extension BenchCommand {
         }
 
         func run() throws {
-            let embedder = try FaceChips.embedder(model: model, threads: threads, batchSize: networkBatch)
+            let embedder = try FaceChips.embedder(models: models, threads: threads, batchSize: networkBatch)
             let size = embedder.chipSize
             var pool = try chips.map(FaceChips.load)
             if pool.isEmpty {

@@ -106,10 +106,20 @@ extension DeviceCommand {
 }
 
 /// `sightline verify`: offline check of a collector export.
+///
+/// Exit 0 when the chain holds and every requirement given is met (events after the last checkpoint are normal
+/// and only reported); 1 when the chain is broken or the export falls short of `--expect-size`, `--checkpoint`
+/// or `--require-evidence`.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify an export: signatures, chain, checkpoints and evidence; names the first problem.")
+        abstract: "Verify an export: signatures, chain, checkpoints and evidence; names the first problem.",
+        discussion: """
+            An export that verifies may still be cut short at the end: the report says how far its last signed \
+            checkpoint covers it and how many events follow. To know it is complete, give what you know from \
+            elsewhere: --expect-size (the seq the device had reached, e.g. from `sightline events tail`) or \
+            --checkpoint (a signed checkpoint note kept earlier).
+            """)
 
     @Argument(help: "Export file (JSON lines from GET /v1/export?device=ID), - for standard input.")
     var export: String
@@ -120,12 +130,64 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Directory of evidence blobs named by SHA-256, besides those inside the export.")
     var evidenceDir: String?
 
+    @Option(help: "Fail unless the export reaches at least this seq.")
+    var expectSize: UInt64?
+
+    @Option(help: ArgumentHelp("Fail unless the export reaches and agrees with this signed checkpoint note.",
+                               valueName: "NOTE-FILE"))
+    var checkpoint: String?
+
+    @Flag(help: "Fail when an event's evidence blob is neither in the export nor in --evidence-dir.")
+    var requireEvidence = false
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    /// The `--json` report.
+    struct Report: Encodable {
+        var ok: Bool
+        var export: String
+        var events: Int?
+        var lastSeq: UInt64?
+        var checkpoints: Int?
+        var coveredSize: UInt64?
+        var trailing: UInt64?
+        var evidenceVerified: Int?
+        var evidenceMissing: Int?
+        var missingBlobs: [String]?
+        var problems: [Problem]
+
+        struct Problem: Encodable {
+            var code: String
+            var message: String
+            var line: Int?
+            var seq: UInt64?
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case ok, export, events, checkpoints, trailing, problems
+            case lastSeq = "last_seq", coveredSize = "covered_size", evidenceVerified = "evidence_verified"
+            case evidenceMissing = "evidence_missing", missingBlobs = "missing_blobs"
+        }
+    }
+
     func run() throws {
         var keyText = pubkey
         if FileManager.default.fileExists(atPath: pubkey), let d = FileManager.default.contents(atPath: pubkey) {
             keyText = String(decoding: d, as: UTF8.self)
         }
         let key = try DeviceKey.publicKey(base64: keyText)
+        var requirements = ExportVerifier.Requirements(expectSize: expectSize, requireEvidence: requireEvidence)
+        if let checkpoint {
+            guard let data = FileManager.default.contents(atPath: checkpoint) else {
+                throw ValidationError("cannot read the checkpoint note \(checkpoint)")
+            }
+            guard let note = Checkpoint.verify(note: String(decoding: data, as: UTF8.self), publicKey: key) else {
+                try fail(Report.Problem(code: "bad_checkpoint_note",
+                                        message: "\(checkpoint) is not a checkpoint note signed by this key"))
+            }
+            requirements.checkpoint = note
+        }
         let data: Data?
         if export == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -133,14 +195,51 @@ struct VerifyCommand: ParsableCommand {
             data = FileManager.default.contents(atPath: export)
         }
         guard let data else { throw ValidationError("cannot read \(export)") }
+        let s: ExportVerifier.Summary
         do {
-            let s = try ExportVerifier.verify(export: [UInt8](data), publicKey: key, evidenceDirectory: evidenceDir)
-            print(
-                "ok: \(s.events) events (seq 1-\(s.lastSeq)), \(s.checkpoints) checkpoints, "
-                    + "\(s.evidenceVerified) evidence blobs verified, \(s.evidenceMissing) not available")
+            s = try ExportVerifier.verify(
+                export: [UInt8](data), publicKey: key, evidenceDirectory: evidenceDir, requirements: requirements)
         } catch {
-            FileHandle.standardError.write(Data("FAIL \(export): \(error)\n".utf8))
-            throw ExitCode(1)
+            try fail(Report.Problem(code: error.kind.rawValue, message: error.message,
+                                    line: error.line > 0 ? error.line : nil, seq: error.seq),
+                     text: "\(error)")
         }
+        let problems = s.shortfalls.map { Report.Problem(code: $0.code, message: "\($0)") }
+        if json {
+            print(try Self.encode(Report(
+                ok: problems.isEmpty, export: export, events: s.events, lastSeq: s.lastSeq, checkpoints: s.checkpoints,
+                coveredSize: s.coveredSize, trailing: s.trailing, evidenceVerified: s.evidenceVerified,
+                evidenceMissing: s.evidenceMissing, missingBlobs: s.missingBlobs, problems: problems)))
+        } else {
+            let verdict = problems.isEmpty ? "ok" : "chain ok, export incomplete"
+            print(
+                "\(verdict): \(s.events) events (seq 1-\(s.lastSeq)), \(s.checkpoints) checkpoints, "
+                    + "\(s.evidenceVerified) evidence blobs verified, \(s.evidenceMissing) not available")
+            let covered = s.coveredSize > 0 ? "seq 1-\(s.coveredSize)" : "no events"
+            print("covered:  \(covered) by the last signed checkpoint; \(s.trailing) event(s) after it"
+                + (requirements == ExportVerifier.Requirements() && s.trailing > 0
+                    ? " (normal between checkpoints; --expect-size or --checkpoint checks the end)" : ""))
+            for problem in problems {
+                FileHandle.standardError.write(Data("FAIL \(export): \(problem.code): \(problem.message)\n".utf8))
+            }
+        }
+        if !problems.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Reports one problem (JSON or a FAIL line on standard error) and exits 1.
+    private func fail(_ problem: Report.Problem, text: String? = nil) throws -> Never {
+        if json {
+            print(try Self.encode(Report(ok: false, export: export, problems: [problem])))
+        } else {
+            let message = text ?? "\(problem.code): \(problem.message)"
+            FileHandle.standardError.write(Data("FAIL \(export): \(message)\n".utf8))
+        }
+        throw ExitCode(1)
+    }
+
+    static func encode(_ report: Report) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 }

@@ -45,7 +45,7 @@ extension Doctor {
         let lookup = blockingAwait { () async -> Result<(status: Int, body: [UInt8]), ForwarderError> in
             do throws(ForwarderError) {
                 return .success(try await CollectorProbe.get(collector, path: "/v1/devices/\(device)",
-                                                             timeoutSeconds: timeout))
+                                                             timeoutSeconds: timeout, key: key))
             } catch { return .failure(error) }
         }
         let register = "on the collector: sightline-collector devices add NAME \(key.publicKeyBase64)"

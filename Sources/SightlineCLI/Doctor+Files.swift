@@ -13,17 +13,32 @@ extension Doctor {
     func models(_ configuration: DaemonConfiguration, identity: ServiceIdentity) -> [DoctorCheck] {
         var files: [String] = []
         var galleries: [String] = []
+        var checks: [DoctorCheck] = []
         for camera in configuration.cameras where camera.enabled {
             guard let faces = camera.faces, faces.detect else { continue }
-            files.append(faces.models + "/" + FaceDescriber.FileName.detector)
+            var names = [FaceDescriber.FileName.detector]
             if faces.recognize.enabled {
-                files.append(faces.models + "/" + FaceDescriber.FileName.landmarks)
-                files.append(faces.models + "/" + FaceDescriber.FileName.embedder)
+                names += [FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder]
                 galleries += [faces.recognize.gallery, faces.recognize.key].compactMap { $0 }
             }
+            // The directory the daemon would use: faces.models, else SIGHTLINE_MODELS, the installed models, or
+            // Models/files (ModelDirectory).
+            guard let directory = faces.models ?? (try? ModelDirectory.resolve(explicit: nil, needing: names))?.path
+            else {
+                let searched = ModelDirectory.candidates(
+                    explicit: nil, environment: ProcessInfo.processInfo.environment[ModelDirectory.environmentVariable],
+                    executable: ModelDirectory.executablePath(),
+                    currentDirectory: FileManager.default.currentDirectoryPath).map(\.path)
+                let wanted = names.joined(separator: ", ")
+                checks.append(.fail("models", "camera '\(camera.id)': no directory holds \(wanted) (searched "
+                                        + searched.joined(separator: ", ") + ")",
+                                    fix: "run Models/fetch and make install, or set faces.models"))
+                continue
+            }
+            files += names.map { directory + "/" + $0 }
         }
         var seen = Set<String>()
-        var checks = files.filter { seen.insert($0).inserted }.map { model($0, identity: identity) }
+        checks += files.filter { seen.insert($0).inserted }.map { model($0, identity: identity) }
         checks += galleries.filter { seen.insert($0).inserted }.map { path -> DoctorCheck in
             let name = "gallery \((path as NSString).lastPathComponent)"
             guard FileManager.default.fileExists(atPath: path) else {

@@ -1,4 +1,5 @@
 import Capture
+import FaceKit
 import Foundation
 import SightlineConfig
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceKit
 import Foundation
 
 /// `sightline doctor`: checks that this box can run `sightlined` with its configuration and says what to fix.
@@ -37,7 +38,7 @@ struct DoctorCommand: ParsableCommand {
         settings.collectorTimeoutSeconds = timeout
         if let manifest {
             do { settings.manifest = try ModelManifest(contentsOf: manifest) } catch {
-                throw CLIError("cannot read the manifest \(manifest): \(error)")
+                throw CLIError("\(error)")
             }
         }
         let checks = Doctor(settings: settings).run()

@@ -51,7 +51,7 @@ struct EventsCommand: ParsableCommand {
                 configuration: ForwarderConfiguration(
                     collectorURL: collector,
                     pinnedCertificatePath: pin),
-                spool: log.spool, logger: logger)
+                spool: log.spool, key: log.key, logger: logger)
             let timeout = self.timeout
             let result = blockingAwait { () async -> Result<Void, ForwarderError> in
                 var outcome: Result<Void, ForwarderError> = .success(())
@@ -101,7 +101,10 @@ struct EventsCommand: ParsableCommand {
             for n in 1...max(1, count) {
                 var evidence: [EvidenceBlob] = []
                 if evidenceEvery > 0 && n % evidenceEvery == 0 {
-                    evidence = [EvidenceBlob(data: Array("evidence \(n) \(Clocks.wallNanos())".utf8))]
+                    // A JPEG frame around a comment (the collector takes only JPEG evidence).
+                    let text = Array("evidence \(n) \(Clocks.wallNanos())".utf8.prefix(200))
+                    evidence = [EvidenceBlob(data: [0xFF, 0xD8, 0xFF, 0xFE, 0x00, UInt8(text.count + 2)] + text
+                        + [0xFF, 0xD9])]
                 }
                 let e = try log.emit(
                     camera: "", type: DetectionType.systemTest.rawValue,

@@ -6,20 +6,15 @@ import SightlineCore
 
 /// Loading the face network and chips for `sightline faces embed` and `sightline bench embed`.
 enum FaceChips {
-    /// Where `Models/fetch` puts the face network, relative to the source tree.
-    static let defaultModel = "Models/files/dlib_face_recognition_resnet_model_v1.dat"
-
-    /// Loads the embedder; a missing file says how to get it.
-    static func embedder(model: String?, threads: Int = 1, batchSize: Int = 16) throws -> FaceEmbedder {
-        let path = model ?? defaultModel
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("model file \(path) not found: run Models/fetch in the Sightline source tree "
-                                  + "(it downloads and checks dlib's models), or pass --model PATH")
-        }
+    /// Loads the face network from the models directory (`--models DIR`, nil: `ModelDirectory`'s search),
+    /// checked against its manifest; a missing file says where it was looked for and how to get it.
+    static func embedder(models: String?, threads: Int = 1, batchSize: Int = 16) throws -> FaceEmbedder {
+        let directory = try ModelLocation.resolve(models, needing: [FaceDescriber.FileName.embedder])
         do {
-            return try FaceEmbedder(contentsOfFile: path, threads: threads, batchSize: batchSize)
+            let network = try directory.network(warn: ModelLocation.warn).network
+            return try FaceEmbedder(network: network, threads: threads, batchSize: batchSize)
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError("\(error)")
         }
     }
 

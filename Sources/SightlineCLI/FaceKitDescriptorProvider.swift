@@ -11,19 +11,24 @@ struct FaceKitDescriptorProvider: FaceDescriptorProvider {
     /// Times each photo is doubled before detection (1, face_recognition's default, finds faces from ~40 px).
     let upsample: Int
 
-    /// Loads dlib's three models from `models`; a missing file says how to get it.
-    init(models: String, upsample: Int) throws {
-        for name in [FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks,
-                     FaceDescriber.FileName.embedder]
-        where !FileManager.default.fileExists(atPath: models + "/" + name) {
-            throw CLIError("model file \(models)/\(name) not found: run Models/fetch in the Sightline source tree, "
-                + "or pass --models DIR")
-        }
+    /// Loads dlib's three models from `models` (nil: `ModelDirectory`'s search), each checked against its
+    /// manifest; a missing file says where it was looked for and how to get it.
+    init(models: String?, upsample: Int) throws {
+        let directory = try ModelLocation.resolve(models, needing: [
+            FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder,
+        ])
         do {
-            describer = try FaceDescriber(modelsDirectory: models)
-            modelSHA256 = try ModelFingerprint.sha256(ofFile: models + "/" + FaceDescriber.FileName.embedder)
+            let detector = FaceDetector(model: try directory.detector(warn: ModelLocation.warn))
+            let landmarker = FaceLandmarker(model: try directory.landmarks(warn: ModelLocation.warn))
+            let (network, sha256) = try directory.network(warn: ModelLocation.warn)
+            let embedder: FaceEmbedder
+            do { embedder = try FaceEmbedder(network: network) } catch {
+                throw ModelFileError.malformed(path: directory.file(FaceDescriber.FileName.embedder), error)
+            }
+            describer = FaceDescriber(detector: detector, landmarker: landmarker, embedder: embedder)
+            modelSHA256 = sha256
         } catch {
-            throw CLIError("\(models): \(error)")
+            throw CLIError("\(error)")
         }
         self.upsample = upsample
     }

@@ -27,8 +27,7 @@ struct FacesBenchCommand: ParsableCommand {
     @OptionGroup var modelOptions: FacesCommand.ModelOptions
 
     func run() throws {
-        let detector = try modelOptions.detector()
-        let landmarker = try modelOptions.landmarker()
+        let (detector, landmarker) = try modelOptions.detectorAndLandmarker()
         let picture = try loadImage(image, gray: gray)
         var faces = detector.detect(picture, upsample: upsample)
         var runs = 0

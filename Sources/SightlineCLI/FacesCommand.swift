@@ -12,21 +12,36 @@ struct FacesCommand: ParsableCommand {
         commandName: "faces", abstract: "Detect and blur faces in images and footage.",
         subcommands: [Detect.self, Blur.self, BlurVideo.self, Embed.self, FacesBenchCommand.self])
 
-    /// Where the dlib model files are (`Models/fetch` puts them in Models/files).
+    /// Where the dlib model files are (`ModelDirectory`: --models, SIGHTLINE_MODELS, the installed models,
+    /// ./Models/files), each checked against its manifest when loaded.
     struct ModelOptions: ParsableArguments {
-        @Option(help: "Directory with frontal_face_detector.svm and shape_predictor_5_face_landmarks.dat.")
-        var models = ProcessInfo.processInfo.environment["SIGHTLINE_MODELS"] ?? "Models/files"
+        @Option(help: ArgumentHelp(ModelLocation.help, valueName: "DIR"))
+        var models: String?
 
         func detector() throws -> FaceDetector {
+            let directory = try ModelLocation.resolve(models, needing: [FaceDescriber.FileName.detector])
             do {
-                return FaceDetector(model: try FHOGDetectorModel(contentsOfFile: models + "/frontal_face_detector.svm"))
+                return FaceDetector(model: try directory.detector(warn: ModelLocation.warn))
             } catch { throw CLIError("\(error)") }
         }
 
-        func landmarker() throws -> FaceLandmarker {
+        /// The detector and the landmark model, from one directory that holds both.
+        func detectorAndLandmarker() throws -> (FaceDetector, FaceLandmarker) {
+            let directory = try ModelLocation.resolve(models, needing: [
+                FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks,
+            ])
             do {
-                return FaceLandmarker(model: try ShapePredictorModel(
-                    contentsOfFile: models + "/shape_predictor_5_face_landmarks.dat"))
+                return (FaceDetector(model: try directory.detector(warn: ModelLocation.warn)),
+                        FaceLandmarker(model: try directory.landmarks(warn: ModelLocation.warn)))
+            } catch { throw CLIError("\(error)") }
+        }
+
+        func describer() throws -> FaceDescriber {
+            let directory = try ModelLocation.resolve(models, needing: [
+                FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder,
+            ])
+            do {
+                return try FaceDescriber(models: directory, warn: ModelLocation.warn)
             } catch { throw CLIError("\(error)") }
         }
     }
@@ -38,8 +53,12 @@ struct FacesCommand: ParsableCommand {
         @Argument(help: "Images: JPEG, PGM or PPM.")
         var images: [String]
 
-        @Option(help: "Times to double the image before detecting (0, 1 or 2); finds smaller faces, slower.")
-        var upsample = 0
+        @Option(help: "Times to double the image before detecting (0, 1 or 2); default: as many as --min-size needs.")
+        var upsample: Int?
+
+        @Option(name: .customLong("min-size"),
+                help: "Width in pixels of the smallest face to find when --upsample is not given.")
+        var minSize = TrackedFaceRedactor.Settings.defaultMinFaceWidth
 
         @Flag(help: "Detect on the luma plane instead of RGB.")
         var gray = false
@@ -50,12 +69,13 @@ struct FacesCommand: ParsableCommand {
         @OptionGroup var modelOptions: ModelOptions
 
         func validate() throws {
-            guard (0...2).contains(upsample) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+            guard (0...2).contains(upsample ?? 0) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+            guard (0...4096).contains(minSize) else { throw ValidationError("--min-size must be 0…4096") }
         }
 
         func run() throws {
-            let detector = try modelOptions.detector()
-            let landmarker = try modelOptions.landmarker()
+            let (detector, landmarker) = try modelOptions.detectorAndLandmarker()
+            let upsample = self.upsample ?? detector.upsample(forFacesOfWidth: Double(minSize))
             var output = OutputBuffer()
             for path in images {
                 let image = try loadImage(path, gray: gray)
@@ -119,8 +139,12 @@ struct FacesCommand: ParsableCommand {
         @Argument(help: "Output .mjpeg (concatenated JPEG frames).")
         var output: String
 
-        @Option(help: "Times to double each frame before detecting (0, 1 or 2).")
-        var upsample = 0
+        @Option(help: "Times to double each frame before detecting (0, 1 or 2); default: as many as --min-size needs.")
+        var upsample: Int?
+
+        @Option(name: .customLong("min-size"),
+                help: "Width in pixels of the smallest face that must be found and blurred (without --upsample).")
+        var minSize = TrackedFaceRedactor.Settings.defaultMinFaceWidth
 
         @Option(name: .customLong("keep-frames"), help: "Frames a face stays blurred after the detector last saw it.")
         var keepFrames = 10
@@ -131,7 +155,8 @@ struct FacesCommand: ParsableCommand {
         @OptionGroup var modelOptions: ModelOptions
 
         func validate() throws {
-            guard (0...2).contains(upsample) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+            guard (0...2).contains(upsample ?? 0) else { throw ValidationError("--upsample must be 0, 1 or 2") }
+            guard (0...4096).contains(minSize) else { throw ValidationError("--min-size must be 0…4096") }
             guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1…100") }
             guard keepFrames >= 0 else { throw ValidationError("--keep-frames must be ≥ 0") }
         }
@@ -139,7 +164,8 @@ struct FacesCommand: ParsableCommand {
         func run() throws {
             let blur = FootageBlur(
                 redactor: TrackedFaceRedactor(detector: try modelOptions.detector(),
-                                              settings: .init(upsample: upsample, every: 1, keepFrames: keepFrames)),
+                                              settings: .init(upsample: upsample, minFaceWidth: minSize, every: 1,
+                                                              keepFrames: keepFrames)),
                 quality: quality)
             let footage: SourceSpec
             do { footage = try SourceSpec(parsing: source) } catch { throw CLIError("\(source): \(error)") }

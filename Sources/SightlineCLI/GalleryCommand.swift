@@ -23,8 +23,8 @@ struct GalleryCommand: ParsableCommand {
             "Descriptors computed elsewhere, as JSON, instead of detecting and embedding the faces here: "
                 + "{\"model_sha256\": HEX, \"images\": {PATH: [{\"box\": [l,t,r,b], \"descriptor\": [...]}]}}."))
         var descriptorJSON: String?
-        @Option(help: "Directory with dlib's detector, landmark and face network files.")
-        var models = ProcessInfo.processInfo.environment["SIGHTLINE_MODELS"] ?? "Models/files"
+        @Option(help: ArgumentHelp(ModelLocation.help, valueName: "DIR"))
+        var models: String?
         @Option(help: "Times each photo is doubled before detection (0, 1 or 2); 1 finds faces from about 40 px.")
         var upsample = 1
 
@@ -122,7 +122,7 @@ struct GalleryCommand: ParsableCommand {
             guard try location.open().erase(subject: subject) else {
                 throw ValidationError("no subject \(subject) in the gallery")
             }
-            print("erased \(subject)")
+            print("erased \(subject): the gallery is re-encrypted under a new key, older copies no longer open")
         }
     }
 

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Collector
+import EventLog
 import Foundation
 import Hummingbird
 import Logging
+import SightlineCore
 
 /// `sightline-collector`: receives, verifies and stores signed events from Sightline devices.
 @main
@@ -11,7 +13,7 @@ struct SightlineCollector: AsyncParsableCommand {
         commandName: "sightline-collector",
         abstract: "Collect, verify and serve signed Sightline events.",
         version: "0.1.0",
-        subcommands: [Serve.self, Devices.self])
+        subcommands: [Serve.self, Devices.self, Tokens.self])
 
     static let defaultDatabase = "sqlite:sightline-collector.sqlite"
 
@@ -25,14 +27,41 @@ struct SightlineCollector: AsyncParsableCommand {
                                    + "?sslmode=require|verify-ca|verify-full&sslrootcert=PEM for TLS."))
         var database = SightlineCollector.defaultDatabase
 
-        @Option(help: "Bearer token for the admin endpoints (also $SIGHTLINE_ADMIN_TOKEN); none disables them.")
-        var adminToken: String?
-
         @Option(help: "PEM certificate (chain) to serve HTTPS; devices pin it.")
         var tlsCert: String?
 
         @Option(help: "PEM private key of --tls-cert.")
         var tlsKey: String?
+
+        @Flag(help: "Serve plain HTTP on a non-loopback address (only behind a proxy that terminates TLS).")
+        var insecureHTTP = false
+
+        @Option(help: "Largest POST /v1/events body, bytes.")
+        var maxEventsBody = 4 << 20
+
+        @Option(help: "Largest evidence blob, bytes.")
+        var maxEvidence = 8 << 20
+
+        @Option(help: "Seconds a new connection has to send its request headers.")
+        var headerTimeout = 30.0
+
+        @Option(help: "Seconds before an idle connection is closed.")
+        var idleTimeout = 60.0
+
+        @Option(help: "Connections served at once.")
+        var maxConnections = 1024
+
+        @Option(help: "Requests per second from one address (429 with Retry-After beyond); 0 for no limit.")
+        var rateAddress = 50.0
+
+        @Option(help: "Event batches and evidence uploads per second from one device; 0 for no limit.")
+        var rateDevice = 20.0
+
+        @Option(help: "Requests a client may send at once before its rate applies.")
+        var rateBurst = 200.0
+
+        @Option(help: "Hours after which an uploaded evidence blob that no event names is deleted.")
+        var evidenceGraceHours = 24
 
         @Option(help: "Log level.")
         var logLevel = "info"
@@ -46,15 +75,22 @@ struct SightlineCollector: AsyncParsableCommand {
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let store = try openStore(database: database, logger: logger)
             try await store.migrate()
-            let token = adminToken ?? ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
-            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert needs --tls-key") }
-            let config = CollectorConfiguration(
+            // The bootstrap admin token comes from the environment only: a command line shows in `ps`.
+            let token = ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
+            var config = CollectorConfiguration(
                 host: String(listen[..<colon]), port: port, adminToken: token,
-                tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey)
+                maxEventsBodyBytes: maxEventsBody, maxEvidenceBytes: maxEvidence,
+                headerTimeoutSeconds: headerTimeout, idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections,
+                requestsPerSecondPerAddress: rateAddress, requestsPerSecondPerDevice: rateDevice, rateBurst: rateBurst,
+                tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, insecureHTTP: insecureHTTP)
+            let (grace, overflow) = Int64(clamping: evidenceGraceHours).multipliedReportingOverflow(by: 3600)
+            config.evidenceGraceSeconds = overflow ? -1 : grace
+            do { try config.validate() } catch { throw ValidationError("\(error)") }
             let log = logger
-            let app = try CollectorRouter(store: store, configuration: config, logger: logger).application { port in
-                log.info("listening", metadata: ["port": "\(port)"])
-            }
+            let router = CollectorRouter(store: store, configuration: config, logger: logger)
+            let app = try router.application { port in log.info("listening", metadata: ["port": "\(port)"]) }
+            let purge = Task { await router.purgeUnreferencedEvidence() }
+            defer { purge.cancel() }
             try await app.runService()
             try await store.close()
         }
@@ -62,7 +98,7 @@ struct SightlineCollector: AsyncParsableCommand {
 
     struct Devices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register and list devices.", subcommands: [Add.self, List.self])
+            abstract: "Register, list and revoke devices.", subcommands: [Add.self, List.self, Revoke.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Register a device by its public key.")
@@ -94,8 +130,106 @@ struct SightlineCollector: AsyncParsableCommand {
             func run() async throws {
                 let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
                 try await store.migrate()
-                for d in try await store.devices() { writeLine("\(d.id)\t\(d.name)\t\(d.publicKey)") }
+                for d in try await store.devices() {
+                    let state = d.revokedNanos.map { "revoked " + Timestamp.rfc3339(wallNanos: $0) } ?? "active"
+                    writeLine("\(d.id)\t\(d.name)\t\(d.publicKey)\t\(state)")
+                }
                 try await store.close()
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a device (a stolen key): its later events are refused, earlier ones stay.")
+
+            @Argument(help: "The device's name or id.")
+            var name: String
+
+            @Option(help: "sqlite:PATH (default) or postgres://...")
+            var database = SightlineCollector.defaultDatabase
+
+            func run() async throws {
+                let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
+                try await store.migrate()
+                let record = try await store.revokeDevice(name, nowNanos: Clocks.wallNanos())
+                try await store.close()
+                guard let record else { throw ValidationError("no active device named \(name)") }
+                writeLine("revoked \(record.name): \(record.id)")
+            }
+        }
+    }
+
+    struct Tokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "API tokens with roles: admin, reviewer, traffic.", subcommands: [Add.self, List.self, Revoke.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create a token and print it once (only its SHA-256 is stored).")
+
+            @Argument(help: "A name for the token (who or what uses it).")
+            var name: String
+
+            @Option(help: ArgumentHelp("admin (devices, tokens, incidents), reviewer (all events and evidence) or "
+                                       + "traffic (traffic and system events and their evidence, never a face match)."))
+            var role: String
+
+            @Option(help: "sqlite:PATH (default) or postgres://...")
+            var database = SightlineCollector.defaultDatabase
+
+            func run() async throws {
+                guard let role = Role(rawValue: role) else {
+                    throw ValidationError("--role must be admin, reviewer or traffic")
+                }
+                let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
+                try await store.migrate()
+                let token = AccessToken.generate()
+                do {
+                    try await store.addToken(
+                        TokenRecord(
+                            name: name, role: role, digest: AccessToken.digest(token), addedNanos: Clocks.wallNanos()))
+                } catch {
+                    try await store.close()
+                    throw error
+                }
+                try await store.close()
+                writeLine(token)
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List tokens (names and roles, never tokens).")
+
+            @Option(help: "sqlite:PATH (default) or postgres://...")
+            var database = SightlineCollector.defaultDatabase
+
+            func run() async throws {
+                let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
+                try await store.migrate()
+                for t in try await store.tokens() {
+                    let state = t.revokedNanos.map { "revoked " + Timestamp.rfc3339(wallNanos: $0) } ?? "active"
+                    writeLine("\(t.name)\t\(t.role.rawValue)\t\(state)")
+                }
+                try await store.close()
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke a token by name.")
+
+            @Argument(help: "The token's name.")
+            var name: String
+
+            @Option(help: "sqlite:PATH (default) or postgres://...")
+            var database = SightlineCollector.defaultDatabase
+
+            func run() async throws {
+                let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
+                try await store.migrate()
+                let revoked = try await store.revokeToken(name: name, nowNanos: Clocks.wallNanos())
+                try await store.close()
+                guard revoked else { throw ValidationError("no active token named \(name)") }
+                writeLine("revoked \(name)")
             }
         }
     }

@@ -49,10 +49,20 @@ extension ConfigReader {
         guard let fields = fields(of: node, path: path, known: Self.collectorKeys) else { return nil }
         require(fields, "url", " (such as https://collector.example:8470)")
         let url = text(fields, "url")
+        let pin = text(fields, "pin")
         if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             report(fields, "url", "must start with https:// (or http:// for loopback tests), got '\(url)'")
+        } else if let url, url.hasPrefix("http://"), !Self.isLoopbackURL(url) {
+            report(
+                fields, "url",
+                "plain http:// is allowed only for a collector on this machine (127.0.0.1, ::1, localhost), got '\(url)':"
+                    + " use https:// with pin:")
+        } else if let url, url.hasPrefix("https://"), pin == nil {
+            report(
+                fields, "url",
+                "an https:// collector needs pin: (the absolute path of its PEM certificate, or of the CA certificate "
+                    + "that issued it)")
         }
-        let pin = text(fields, "pin")
         if let pin, !pin.hasPrefix("/") {
             report(fields, "pin", "must be the absolute path of the collector's PEM certificate, got '\(pin)'")
         }
@@ -65,6 +75,23 @@ extension ConfigReader {
             collectorURL: url, batchSize: batch ?? defaults.batchSize,
             maxBackoffSeconds: backoff ?? defaults.maxBackoffSeconds,
             requestTimeoutSeconds: timeout ?? defaults.requestTimeoutSeconds, pinnedCertificatePath: pin)
+    }
+
+    /// Whether an http(s) URL's host is loopback: `localhost`, 127.0.0.0/8 or `[::1]`.
+    static func isLoopbackURL(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        var authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return false }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        if host.lowercased() == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// Reads a camera's `events:`.

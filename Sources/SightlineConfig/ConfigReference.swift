@@ -150,18 +150,24 @@ public enum ConfigReference {
                 Entry(key: "detect", type: "bool", defaultValue: "\(faces.detect)", meaning: "Run the HOG face detector."),
                 Entry(key: "blur_evidence", type: "bool", defaultValue: "\(faces.blurEvidence)",
                       meaning: "Blur every tracked face in evidence frames other stages keep."),
-                Entry(key: "upsample", type: "0, 1 or 2", defaultValue: "\(faces.upsample)",
-                      meaning: "Times each frame is doubled before detection (faces down to ~40 px instead of "
-                        + "~80 px, at 4× the cost per doubling)."),
+                Entry(key: "upsample", type: "0, 1 or 2",
+                      defaultValue: faces.upsample.map { "\($0)" } ?? "from `min_size`",
+                      meaning: "Times each frame is doubled before detection (each doubling halves the smallest face "
+                        + "found, 73 px without one, at 4× the cost). Unset: as many as faces `min_size` wide need "
+                        + "in the decoded frame (at most 2)."),
                 Entry(key: "every_n_frames", type: "integer 1–1000", defaultValue: "\(faces.everyNFrames)",
                       meaning: "Run the detector on one processed frame in N; the tracker predicts boxes between."),
                 Entry(key: "min_size", type: "pixels 0–4096", defaultValue: "\(faces.minSize)",
-                      meaning: "Narrower faces are blurred but not reported (nor recognised)."),
+                      meaning: "The smallest face the detector must find and blur (unless `upsample` is set); "
+                        + "narrower faces it finds are blurred but not reported (nor recognised)."),
                 Entry(key: "keep_frames", type: "integer 0–1000", defaultValue: "\(faces.keepFrames)",
                       meaning: "Frames a face stays blurred after the detector last saw it."),
-                Entry(key: "models", type: "directory", defaultValue: faces.models,
+                Entry(key: "models", type: "directory",
+                      defaultValue: faces.models ?? "`$SIGHTLINE_MODELS`, else `PREFIX/share/sightline/models`",
                       meaning: "Holds `frontal_face_detector.svm` and, for recognition, the landmark and "
-                        + "embedding `.dat` files (`Models/fetch`)."),
+                        + "embedding `.dat` files, each checked against the `manifest.json` beside them (else the "
+                        + "built-in one) when loaded. Unset: `$SIGHTLINE_MODELS`, else the models `make install` "
+                        + "put beside the program, else `./Models/files` (`Models/fetch`)."),
                 Entry(key: "recognize", type: "mapping", defaultValue: "off",
                       meaning: "Matching against the enrolled gallery."),
             ], acceptedKeys: ConfigReader.faceKeys, traps: ["recognition"]),

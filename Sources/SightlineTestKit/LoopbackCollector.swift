@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,13 +12,22 @@ public final class LoopbackCollector {
     /// The port the collector reported it listens on.
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
+    /// The bootstrap admin token the collector was started with (`SIGHTLINE_ADMIN_TOKEN`): every read needs a
+    /// token, so tests send `Authorization: Bearer` with it.
+    public let adminToken: String
 
-    /// Starts `binary serve --listen 127.0.0.1:0 --database DATABASE` and waits (up to `timeout` seconds) for
-    /// the `port=N` line of its log; throws with the log so far when none comes.
-    public init(binary: URL, database: String, timeout: TimeInterval = 20) throws {
+    /// Starts `binary serve --listen 127.0.0.1:0 --database DATABASE [arguments]` with a fresh admin token in
+    /// its environment and waits (up to `timeout` seconds) for the `port=N` line of its log; throws with the log
+    /// so far when none comes. Rate limits are off unless `arguments` set them (`--rate-address`, `--rate-device`).
+    public init(binary: URL, database: String, arguments: [String] = [], timeout: TimeInterval = 20) throws {
         process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--database", database]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--database", database,
+                             "--rate-address", "0", "--rate-device", "0"] + arguments
+        adminToken = "test-" + UUID().uuidString
+        var environment = ProcessInfo.processInfo.environment
+        environment["SIGHTLINE_ADMIN_TOKEN"] = adminToken
+        process.environment = environment
         let log = Pipe()
         process.standardError = log
         process.standardOutput = log
@@ -37,6 +49,13 @@ public final class LoopbackCollector {
                 "sightline-collector did not report its port:\n\(text)"])
         }
         port = found
+    }
+
+    /// A request to the collector carrying the admin token.
+    public func request(path: String) -> URLRequest {
+        var request = URLRequest(url: URL(string: url + path)!)
+        request.setValue("Bearer \(adminToken)", forHTTPHeaderField: "Authorization")
+        return request
     }
 
     /// Stops the collector and waits for it.

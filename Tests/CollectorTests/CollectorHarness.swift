@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Collector
 import EventLog
 import Foundation
+import Testing
 import Hummingbird
 import Logging
 import NIOCore
@@ -37,20 +38,41 @@ final class LiveCollector: @unchecked Sendable {
     let router: CollectorRouter
     private(set) var port = 0
     private var task: Task<Void, any Error>?
+    /// The bootstrap admin token (`SIGHTLINE_ADMIN_TOKEN` in the binary).
     static let adminToken = "test-admin-token"
+    /// Stored tokens of the other roles, created with the collector.
+    let reviewerToken: String
+    let trafficToken: String
 
-    init(backend: Backend, tlsCertificate: String? = nil, tlsKey: String? = nil) async throws {
+    /// A credential for `request`.
+    enum Auth {
+        case none, admin, reviewer, traffic
+        case bearer(String)
+    }
+
+    /// Rate limits are off unless `configure` sets them (loopback tests send far faster than a device).
+    init(
+        backend: Backend, tlsCertificate: String? = nil, tlsKey: String? = nil,
+        configure: (inout CollectorConfiguration) -> Void = { _ in }
+    ) async throws {
         store = try backend.makeStore()
         try await store.migrate()
         var logger = Logger(label: "test.collector")
         logger.logLevel = .error
-        router = CollectorRouter(
-            store: store,
-            configuration: CollectorConfiguration(
-                port: 0, adminToken: Self.adminToken,
-                tlsCertificatePath: tlsCertificate,
-                tlsKeyPath: tlsKey),
-            logger: logger)
+        var configuration = CollectorConfiguration(
+            port: 0, adminToken: Self.adminToken, requestsPerSecondPerAddress: 0, requestsPerSecondPerDevice: 0,
+            tlsCertificatePath: tlsCertificate, tlsKeyPath: tlsKey)
+        configure(&configuration)
+        router = CollectorRouter(store: store, configuration: configuration, logger: logger)
+        reviewerToken = AccessToken.generate()
+        trafficToken = AccessToken.generate()
+        let suffix = UUID().uuidString
+        try await store.addToken(
+            TokenRecord(name: "reviewer-\(suffix)", role: .reviewer, digest: AccessToken.digest(reviewerToken),
+                        addedNanos: 1))
+        try await store.addToken(
+            TokenRecord(name: "traffic-\(suffix)", role: .traffic, digest: AccessToken.digest(trafficToken),
+                        addedNanos: 1))
     }
 
     var url: String { "\(router.configuration.tlsCertificatePath == nil ? "http" : "https")://127.0.0.1:\(port)" }
@@ -86,27 +108,54 @@ final class LiveCollector: @unchecked Sendable {
         return key
     }
 
+    /// One request; reads carry the reviewer token unless `auth` (or `admin`) says otherwise.
     func request(
-        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false, auth: Auth = .reviewer,
+        headers: [(String, String)] = []
     )
-        async throws -> (status: Int, body: [UInt8])
+        async throws -> (status: Int, body: [UInt8], headers: HTTPHeaders)
     {
         var r = HTTPClientRequest(url: url + path)
         r.method = method
         if let body { r.body = .bytes(ByteBuffer(bytes: body)) }
-        if admin { r.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)") }
+        let token: String? =
+            switch admin ? .admin : auth {
+            case .none: nil
+            case .admin: Self.adminToken
+            case .reviewer: reviewerToken
+            case .traffic: trafficToken
+            case .bearer(let t): t
+            }
+        if let token { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { r.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(r, timeout: .seconds(30))
         var buffer = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
+        return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [], response.headers)
     }
 
     func json(
-        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, admin: Bool = false, auth: Auth = .reviewer,
+        headers: [(String, String)] = []
     )
         async throws -> (status: Int, json: JSONValue)
     {
-        let (s, b) = try await request(method, path, body: body, admin: admin)
-        return (s, try JSONParser.parse(b))
+        let r = try await request(method, path, body: body, admin: admin, auth: auth, headers: headers)
+        do { return (r.status, try JSONParser.parse(r.body)) } catch {
+            Issue.record("HTTP \(r.status) \(method) \(path): body is not JSON: \(String(decoding: r.body.prefix(200), as: UTF8.self))")
+            throw error
+        }
+    }
+
+    /// `PUT /v1/evidence/{sha}` signed by `key` (`RequestSignature`), as the forwarder sends it.
+    func putEvidence(
+        _ data: [UInt8], key: DeviceKey, sha: String? = nil, unixSeconds: Int64? = nil
+    ) async throws -> (status: Int, json: JSONValue) {
+        let name = sha ?? RequestSignature.sha256(data)
+        let path = "/v1/evidence/\(name)"
+        let signature = RequestSignature.headers(
+            key: key, method: "PUT", path: path, bodySHA256: name,
+            unixSeconds: unixSeconds ?? Clocks.wallNanos() / 1_000_000_000)
+        return try await json(.PUT, path, body: data, auth: .none, headers: signature)
     }
 }
 
@@ -119,6 +168,13 @@ func makeLog(key: DeviceKey, checkpointEvery: Int = 1000) throws -> EventLog {
     return try EventLog(
         configuration: EventLogConfiguration(stateDirectory: dir, checkpointEvery: checkpointEvery),
         key: key, logger: logger)
+}
+
+/// A minimal JPEG (SOI, a comment segment holding `text`, EOI): what the collector accepts as evidence.
+func fakeJPEG(_ text: String) -> [UInt8] {
+    let payload = Array(text.utf8.prefix(60000))
+    let length = payload.count + 2
+    return [0xFF, 0xD8, 0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + [0xFF, 0xD9]
 }
 
 func batch(_ lines: [[UInt8]]) -> [UInt8] {

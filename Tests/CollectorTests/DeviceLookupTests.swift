@@ -19,7 +19,24 @@ import Testing
         let unknown = try await collector.json(.GET, "/v1/devices/\(stranger)")
         #expect(unknown.status == 404)
         #expect(unknown.json["error"]?["code"]?.string == "unknown_device")
-        // No admin token needed, and nothing beyond the id is disclosed.
+        // Nothing beyond the id is disclosed.
         if case .object(let fields) = known.json { #expect(Set(fields.keys) == ["id"]) }
+        // Without a credential: refused. The device itself may ask, signed with its key (what doctor does).
+        #expect(try await collector.json(.GET, "/v1/devices/\(key.deviceID)", auth: .none).status == 401)
+        func signed(_ path: String, by signer: DeviceKey) -> [(String, String)] {
+            RequestSignature.headers(
+                key: signer, method: "GET", path: path, bodySHA256: RequestSignature.sha256([]),
+                unixSeconds: Clocks.wallNanos() / 1_000_000_000)
+        }
+        let path = "/v1/devices/\(key.deviceID)"
+        #expect(try await collector.json(.GET, path, auth: .none, headers: signed(path, by: key)).status == 200)
+        // Another registered device may not look this one up; an unregistered one is told it is unknown.
+        let other = try await collector.registerDevice("other")
+        #expect(try await collector.json(.GET, path, auth: .none, headers: signed(path, by: other)).status == 403)
+        let strangerKey = DeviceKey.generate()
+        let strangerPath = "/v1/devices/\(strangerKey.deviceID)"
+        let self404 = try await collector.json(
+            .GET, strangerPath, auth: .none, headers: signed(strangerPath, by: strangerKey))
+        #expect(self404.json["error"]?["code"]?.string == "unknown_device")
     }
 }

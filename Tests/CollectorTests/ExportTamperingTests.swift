@@ -14,7 +14,7 @@ import Testing
         for i in 0..<10 {
             _ = try log.emit(
                 camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                evidence: i == 2 ? [EvidenceBlob(data: Array(repeating: 0xAB, count: 64))] : [])
+                evidence: i == 2 ? [EvidenceBlob(data: fakeJPEG(String(repeating: "x", count: 64)))] : [])
         }
         let forwarder = try ForwarderTests.forwarder(collector.url, log)
         try await forwarder.drain(timeoutSeconds: 30)
@@ -35,7 +35,7 @@ import Testing
         let eventLines = lines.indices.filter { $0 != blobLine }
         // A flipped byte of evidence, of a body, of a signature.
         var t = lines
-        t[blobLine] = t[blobLine].replacingOccurrences(of: "\"data\":\"q", with: "\"data\":\"r")
+        t[blobLine] = t[blobLine].replacingOccurrences(of: "\"data\":\"/9j/", with: "\"data\":\"/9j+")
         #expect(verify(t) == .evidenceMismatch)
         t = lines
         t[eventLines[5]] = t[eventLines[5]].replacingOccurrences(of: "\"i\":", with: "\"i\":1")

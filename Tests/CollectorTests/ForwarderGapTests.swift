@@ -25,7 +25,7 @@ import Testing
         let log = try makeLog(key: key, checkpointEvery: 10)
         for i in 0..<25 {
             _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                             evidence: i % 10 == 0 ? [EvidenceBlob(data: Array("frame \(i)".utf8))] : [])
+                             evidence: i % 10 == 0 ? [EvidenceBlob(data: fakeJPEG("frame \(i)"))] : [])
         }
         let toFirst = try ForwarderTests.forwarder(first.url, log, batch: 10)
         try await toFirst.drain(timeoutSeconds: 30)

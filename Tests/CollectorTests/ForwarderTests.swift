@@ -18,7 +18,7 @@ import Testing
                 collectorURL: url, batchSize: batch,
                 initialBackoffSeconds: 0.05, maxBackoffSeconds: 0.4,
                 pollSeconds: 0.05, requestTimeoutSeconds: 10),
-            spool: log.spool, logger: logger)
+            spool: log.spool, key: log.key, logger: logger)
     }
 
     /// The collector is down while hundreds of events are emitted, then comes back: all arrive, once, in order.
@@ -34,7 +34,7 @@ import Testing
         for i in 0..<300 {
             _ = try log.emit(
                 camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))],
-                evidence: i % 50 == 0 ? [EvidenceBlob(data: Array("frame \(i)".utf8))] : [])
+                evidence: i % 50 == 0 ? [EvidenceBlob(data: fakeJPEG("frame \(i)"))] : [])
         }
         try await Task.sleep(for: .milliseconds(300))
         #expect(try log.spool.pendingCount() == 303)  // 300 events and 3 checkpoints; none acknowledged, none lost

@@ -16,7 +16,7 @@ import Testing
         let log = try makeLog(key: key, checkpointEvery: 10)
         var blobs: [String: [UInt8]] = [:]
         for i in 0..<25 {
-            let ev = i % 4 == 0 ? [EvidenceBlob(data: Array("jpeg \(i)".utf8))] : []
+            let ev = i % 4 == 0 ? [EvidenceBlob(data: fakeJPEG("jpeg \(i)"))] : []
             let e = try log.emit(
                 camera: i % 2 == 0 ? "gate" : "yard", type: "frame.stats", body: ["i": .int(Int64(i))],
                 evidence: ev)
@@ -24,7 +24,7 @@ import Testing
         }
         // Evidence first, then the events: the collector checks checkpoints against what it holds.
         for (sha, data) in blobs {
-            #expect(try await collector.request(.PUT, "/v1/evidence/\(sha)", body: data).status == 200)
+            #expect(try await collector.putEvidence(data, key: key, sha: sha).status == 200)
         }
         let lines = try log.spool.allEvents().map(\.line)
         #expect(lines.count == 27)  // 25 events and checkpoints at seq 11 and 22
@@ -76,7 +76,7 @@ import Testing
 
         let health = try await collector.json(.GET, "/healthz")
         #expect(health.status == 200)
-        let metrics = String(decoding: try await collector.request(.GET, "/metrics").body, as: UTF8.self)
+        let metrics = String(decoding: try await collector.request(.GET, "/metrics", admin: true).body, as: UTF8.self)
         #expect(metrics.contains("sightline_collector_events_stored_total"))
         try await collector.store.close()
     }
@@ -130,8 +130,7 @@ import Testing
         #expect(try await refusal(Array("nonsense".utf8)) == (400, "malformed_event"))
         #expect(try await refusal(batch([Array("{\"v\":1}".utf8)])) == (400, "malformed_event"))
         // Evidence whose bytes do not match the name.
-        let wrong = try await collector.json(
-            .PUT, "/v1/evidence/\(String(repeating: "0", count: 64))", body: [1, 2, 3])
+        let wrong = try await collector.putEvidence([1, 2, 3], key: key, sha: String(repeating: "0", count: 64))
         #expect(wrong.status == 422 && wrong.json["error"]?["code"]?.string == "evidence_mismatch")
         // A batch stops at the first refusal and acknowledges what came before.
         let mixed = try await collector.json(.POST, "/v1/events", body: batch([lines[1], flipped]))
@@ -149,7 +148,8 @@ import Testing
                 "forged_signature", "unknown_device", "sequence_gap", "broken_chain",
                 "conflicting_duplicate", "malformed_event", "evidence_mismatch",
             ]))
-        #expect(try await collector.request(.GET, "/v1/incidents").status == 401)
+        #expect(try await collector.request(.GET, "/v1/incidents", auth: .none).status == 401)
+        #expect(try await collector.request(.GET, "/v1/incidents").status == 403)
         try await collector.store.close()
     }
 
@@ -163,7 +163,8 @@ import Testing
         let added = try await collector.json(.POST, "/v1/devices", body: body, admin: true)
         #expect(added.status == 201 && added.json["id"]?.string == key.deviceID)
         #expect(try await collector.json(.POST, "/v1/devices", body: body, admin: true).status == 409)
-        #expect(try await collector.json(.POST, "/v1/devices", body: body).status == 401)
+        #expect(try await collector.json(.POST, "/v1/devices", body: body, auth: .none).status == 401)
+        #expect(try await collector.json(.POST, "/v1/devices", body: body).status == 403)
         let list = try await collector.json(.GET, "/v1/devices", admin: true)
         #expect(list.json["devices"]!.array.contains { $0["id"]?.string == key.deviceID })
         try await collector.store.close()

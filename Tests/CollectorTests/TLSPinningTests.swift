@@ -42,7 +42,7 @@ import Testing
                 configuration: ForwarderConfiguration(
                     collectorURL: collector.url, requestTimeoutSeconds: timeout,
                     pinnedCertificatePath: pin),
-                spool: log.spool, logger: logger)
+                spool: log.spool, key: log.key, logger: logger)
         }
         // Not pinned: a self-signed collector is not trusted by the system roots.
         let unpinned = try forwarder(pin: nil)

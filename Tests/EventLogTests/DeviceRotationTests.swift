@@ -2,6 +2,8 @@ import EventLog
 import Foundation
 import Logging
 import SightlineCore
+import SightlineSystem
+import SightlineTestKit
 import Testing
 
 /// `DeviceRotation`: a new key replaces the old one only when the old one's events are safe, and the old key
@@ -85,5 +87,30 @@ struct DeviceKeyOwnershipTests {
         #expect(stat(dir + "/" + DeviceKey.fileName, &st) == 0)
         #expect(st.st_uid == 65534)
         #expect(try DeviceKey.load(path: dir + "/" + DeviceKey.fileName).deviceID == outcome.newKey.deviceID)
+    }
+}
+
+/// `DeviceKey.write` through the durable-file helper: a failure names the call and its own errno.
+@Suite struct DeviceKeyWriteTests {
+    @Test func aFullDiskIsReportedAsSuchAndLeavesNoKeyNorTemporary() throws {
+        let dir = temporaryDirectory("keywrite")
+        let path = dir + "/" + DeviceKey.fileName
+        // The old code reported a short write as "Success" (errno read after close).
+        let error = #expect(throws: DeviceKeyError.self) {
+            try DeviceKey.generate().write(path: path, system: FaultyFileSystem(writeBudget: 10))
+        }
+        guard case .cannotWrite(_, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason == "write failed: \(Errno.noSpace)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test func anExistingKeyIsNeverReplaced() throws {
+        let dir = temporaryDirectory("keywrite")
+        let path = dir + "/" + DeviceKey.fileName
+        let first = DeviceKey.generate()
+        try first.write(path: path)
+        #expect(throws: DeviceKeyError.self) { try DeviceKey.generate().write(path: path) }
+        #expect(try DeviceKey.load(path: path).deviceID == first.deviceID)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == [DeviceKey.fileName])
     }
 }

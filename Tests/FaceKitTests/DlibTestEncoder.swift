@@ -13,6 +13,18 @@ struct DlibTestEncoder {
         bytes += digits
     }
 
+    /// An unsigned integer, up to 2^64−1 (dlib `unsigned long`).
+    mutating func unsigned(_ value: UInt64) {
+        var magnitude = value
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(UInt8(magnitude & 0xff))
+            magnitude >>= 8
+        } while magnitude != 0
+        bytes.append(UInt8(digits.count))
+        bytes += digits
+    }
+
     mutating func float(_ value: Float) {
         guard value != 0 else { int(0); int(0); return }
         let exponent = Int(value.exponent) - 23

@@ -61,7 +61,9 @@ struct FacePrivacyBlurTests {
         let detector = FaceDetector(model: try FHOGDetectorModel(contentsOfFile: ModelFiles.path(ModelFiles.detectorName)))
         let fixture = try #require(try FaceFixtures.record().fixtures.first { $0.name == "obama3" })
         let rgb = try FaceFixtures.image(fixture)
-        let face = try #require(detector.detect(rgb).first)
+        // The face as the redactor's default sees it: at the upsampling it derives for 40 px faces.
+        let upsample = detector.upsample(forFacesOfWidth: Double(TrackedFaceRedactor.Settings.defaultMinFaceWidth))
+        let face = try #require(detector.detect(rgb, upsample: upsample).first)
         let redactor = TrackedFaceRedactor(detector: detector, settings: .init(every: 2, keepFrames: 4))
         func frame(_ seq: UInt64, _ picture: Image) -> Frame {
             Frame(camera: "test", seq: seq, monotonicNanos: seq, wallNanos: 0, pts: 0,

@@ -47,11 +47,4 @@ import Testing
         // The decoder is still usable after failures.
         #expect(try decoder.decode(jpeg).image.width == 64)
     }
-
-    @Test func markerWalkerFindsFrameSize() throws {
-        let jpeg = try JPEGEncoder.encode(SyntheticFootage.picture(width: 123, height: 45, index: 0))
-        let size = try #require(JPEGMarkers.frameSize(jpeg))
-        #expect(size.width == 123 && size.height == 45)
-        #expect(JPEGMarkers.frameSize([0, 1, 2]) == nil)
-    }
 }

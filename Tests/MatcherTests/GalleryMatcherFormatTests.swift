@@ -33,4 +33,25 @@ import Testing
         let matched = decisions.filter { if case .match = $0 { true } else { false } }.count
         #expect(matched > 100 && matched < 550, "both matches and unknowns occur: \(matched) of 600")
     }
+
+    /// `GalleryMatcher` is the `Sendable` snapshot of a `FlatIndex` (which is not): tasks share one and agree.
+    @Test func oneMatcherServesManyTasksAtOnce() async throws {
+        let consent = Consent(purpose: "test", grantedBy: "the subject", grantedAt: Date(timeIntervalSince1970: 0))
+        let subjects = (0..<20).map { s in
+            EnrolledSubject(id: "s\(s)", consent: consent,
+                            templates: [(0..<16).map { Float(($0 * 7 + s * 13) % 17) / 17 }])
+        }
+        let matcher = try GalleryMatcher(subjects: subjects, dimension: 16)
+        let expected = try subjects.map { try matcher.identify($0.templates[0]) }
+        let answers = try await withThrowingTaskGroup(of: (Int, OpenSetPolicy.Decision).self) { group in
+            for i in 0..<200 {
+                group.addTask { (i, try matcher.identify(subjects[i % 20].templates[0])) }
+            }
+            var out: [(Int, OpenSetPolicy.Decision)] = []
+            for try await answer in group { out.append(answer) }
+            return out
+        }
+        #expect(answers.count == 200)
+        for (i, decision) in answers { #expect(decision == expected[i % 20]) }
+    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import Matcher
@@ -40,7 +41,7 @@ final class ManualClock: @unchecked Sendable {
         try gallery.enroll(subject: "alice-unique-name", templates: [template(0.125)], modelSHA256: Self.model,
                            consent: consent())
         let raw = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(raw.prefix(8) == Data("SLGALRY1".utf8))
+        #expect(raw.prefix(8) == Data("SLGALRY2".utf8))
         #expect(!contains(raw, Array("alice-unique-name".utf8)))
         #expect(!contains(raw, Array("door access".utf8)))
         #expect(!contains(raw, floatBytes(Array(template(0.125).prefix(4)))))
@@ -60,7 +61,9 @@ final class ManualClock: @unchecked Sendable {
         try Gallery(path: path).enroll(subject: "a", templates: [template(1)], modelSHA256: Self.model, consent: consent())
         let otherKey = dir.path + "/other.key"
         #expect(throws: GalleryError.missingKey(path: otherKey)) { try Gallery(path: path, keyPath: otherKey) }
-        _ = try GalleryFile(path: path, keyPath: otherKey).loadKey(create: true)
+        // Another key of the same generation (1: one write so far).
+        #expect(FileManager.default.createFile(atPath: otherKey, contents: Data(GalleryFile.keyFileBytes(
+            SymmetricKey(size: .bits256), generation: 1)), attributes: [.posixPermissions: 0o600]))
         #expect(throws: GalleryError.cannotDecrypt(path: path)) { try Gallery(path: path, keyPath: otherKey) }
         try FileManager.default.removeItem(atPath: otherKey)
         // A flipped ciphertext byte is detected too.
@@ -89,13 +92,14 @@ final class ManualClock: @unchecked Sendable {
         #expect(try !gallery.erase(subject: "bob"))
         // The file, decrypted with the key, holds no trace of bob: neither name nor template values.
         let sealed = try Data(contentsOf: URL(fileURLWithPath: path))
-        let key = try GalleryFile(path: path, keyPath: path + ".key").loadKey(create: false)
-        let box = try ChaChaPolyOpen.open(sealed.dropFirst(8), key: key)
+        let key = ChaChaPolyOpen.key(file: try Data(contentsOf: URL(fileURLWithPath: path + ".key")))
+        let box = try ChaChaPolyOpen.open(file: sealed, key: key)
         #expect(!contains(box, Array("bob".utf8)))
         #expect(!contains(box, Array("0.375".utf8)) && !contains(box, Array("0.625".utf8)))
         #expect(contains(box, Array("carol".utf8)))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["g", "g.audit", "g.key", "g.lock"])  // no temporary file left behind
+        // No temporary file or pending key left behind.
+        #expect(files == ["g", "g.audit", "g.audit.key", "g.key", "g.lock"])
         #expect(try FileManager.default.attributesOfItem(atPath: path + ".lock")[.size] as? Int == 0)  // holds nothing
         #expect(try Gallery(path: path).subjects.map(\.id) == ["carol"])
     }
@@ -144,7 +148,10 @@ final class ManualClock: @unchecked Sendable {
         try gallery.erase(subject: "dave")
         let entries = try gallery.audit.entries()
         #expect(entries.map(\.action) == [.enrol, .erase])
-        #expect(entries[0].subject == "dave" && entries[0].purpose == "attendance" && entries[0].templates == 1)
+        // Erased: the enrolment line now names dave's pseudonym, without the purpose of his consent.
+        let alias = try gallery.audit.pseudonym(of: "dave")
+        #expect(entries.allSatisfy { $0.subject == alias && $0.purpose == nil && $0.grantedBy == nil })
+        #expect(entries[0].templates == 1)
         #expect(entries[0].time == Self.start && entries[0].modelSHA256 == Self.model)
         let text = try String(contentsOfFile: dir.path + "/g.audit", encoding: .utf8)
         #expect(!text.contains("0.8125") && !text.contains("0.814"))

@@ -4,7 +4,8 @@ import Testing
 @Suite struct FaceShapeTests {
     /// Walks dlib's face ResNet with the kernels' shape rules (conv and pool output sizes, dlib default
     /// padding, add_prev's union shape) and checks the multiply-add total published for the reference network
-    /// (270.85 M for 29 convolutions + fc, shared/anchors/embed/README.md) and the 256×2×2 final map.
+    /// (270.85 M for 29 convolutions + fc, as Benchmarks/embed/onnx_export.py counts it from dlib's own dump)
+    /// and the 256×2×2 final map.
     @Test func faceResNetShapesGiveDlibsMultiplyAddCount() {
         func conv(_ inC: Int, _ outC: Int, _ k: Int, _ stride: Int) -> PackedConvolution {
             let pad = PackedConvolution.dlibPadding(window: k, stride: stride)

@@ -2,6 +2,7 @@ import Capture
 import CV4L2
 import Crypto
 import EventLog
+import FaceKit
 import Foundation
 @testable import SightlineCLI
 import SightlineTestKit

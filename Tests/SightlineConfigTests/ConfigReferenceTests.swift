@@ -60,7 +60,7 @@ import Testing
         let implicitPath = directory.appendingPathComponent("implicit.yaml").path
         try explicit.write(toFile: explicitPath, atomically: true, encoding: .utf8)
         try implicit.write(toFile: implicitPath, atomically: true, encoding: .utf8)
-        #expect(defaults("events").count >= 5 && defaults("cameras[].faces").count >= 6)
+        #expect(defaults("events").count >= 5 && defaults("cameras[].faces").count >= 5)
         #expect(try ConfigLoader.load(path: explicitPath) == ConfigLoader.load(path: implicitPath))
     }
 

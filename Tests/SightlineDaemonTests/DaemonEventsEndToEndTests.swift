@@ -42,7 +42,7 @@ import Glibc
         return lines[start...].map { "    " + $0 }.joined(separator: "\n")
     }
 
-    @Test func redLightCrossingsArriveSignedAndChained() throws {
+    @Test func redLightCrossingsArriveSignedAndChained() async throws {
         let dir = try DaemonProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let state = dir.appendingPathComponent("state").path
@@ -88,8 +88,9 @@ import Glibc
         #expect(daemon.terminationStatus == 0)
 
         // Hummingbird keeps the connection open, so not the tests' HTTP/1.0 helper but Foundation's client.
-        let exportURL = try #require(URL(string: "http://127.0.0.1:\(collectorPort)/v1/export?device=\(device)"))
-        let body = String(decoding: try Data(contentsOf: exportURL), as: UTF8.self)
+        // Reads need a token: the admin token the collector was started with.
+        let (exported, _) = try await URLSession.shared.data(for: collector.request(path: "/v1/export?device=\(device)"))
+        let body = String(decoding: exported, as: UTF8.self)
         let export = dir.appendingPathComponent("export.jsonl")
         try body.write(to: export, atomically: true, encoding: .utf8)
         let verified = try Self.run("sightline", ["verify", export.path, "--pubkey", publicKey])

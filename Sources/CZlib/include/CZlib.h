@@ -1,4 +1,4 @@
-// CZlib: zlib's one-shot inflate for the PNG reader, with a prefixed name and a plain status.
+// CZlib: zlib's inflate for the PNG reader, with prefixed names and plain statuses.
 #ifndef CZLIB_H
 #define CZLIB_H
 
@@ -9,10 +9,14 @@
 extern "C" {
 #endif
 
-/// Inflates the zlib stream `src` (`src_len` bytes) into `dst` (capacity `*dst_len`); on return `*dst_len`
-/// holds the bytes written. Returns zlib's status: 0 (Z_OK) on success, negative on corrupt data, a short
-/// stream (Z_BUF_ERROR, -5) or an output buffer too small.
-int CZlib_uncompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t *dst_len);
+/// Inflates the zlib stream `src` into a buffer that grows with the output actually produced (never
+/// sized from a header), up to `limit` bytes. On 0 (Z_OK: the stream ended within `limit`) `*out`
+/// holds `*out_len` bytes to be released with CZlib_free; otherwise `*out` is NULL and the status is
+/// negative: Z_DATA_ERROR (-3) corrupt, Z_MEM_ERROR (-4) no memory, Z_BUF_ERROR (-5) the stream is cut
+/// short or inflates past `limit`.
+int CZlib_inflate_bounded(const uint8_t *src, size_t src_len, size_t limit, uint8_t **out, size_t *out_len);
+
+void CZlib_free(void *pointer);
 
 #ifdef __cplusplus
 }

@@ -62,7 +62,7 @@ struct EventWiring {
                          logger: logger)
         var services: [any Service] = []
         if let collector = configuration.collector {
-            let forwarder = try Forwarder(configuration: collector, spool: log.spool, logger: logger)
+            let forwarder = try Forwarder(configuration: collector, spool: log.spool, key: key, logger: logger)
             services.append(ForwarderService(forwarder: forwarder, drainSeconds: 10, logger: logger))
         }
         services.append(EventLogService(log: log, sink: sink, logger: logger))

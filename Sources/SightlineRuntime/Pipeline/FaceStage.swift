@@ -77,21 +77,27 @@ enum FaceStageFactory {
         throws -> Built
     {
         guard let config = camera.faces, config.detect else { return Built(stages: [], redactor: nil) }
-        let path = config.models + "/" + FaceDescriber.FileName.detector
+        let logger = Logger(label: "sightlined.faces")
+        let needed = [FaceDescriber.FileName.detector]
+            + (config.recognize.enabled ? [FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder] : [])
+        let models: ModelDirectory
         let model: FHOGDetectorModel
         do {
-            model = try FHOGDetectorModel(contentsOfFile: path)
+            models = try ModelDirectory.resolve(explicit: config.models, needing: needed)
+            model = try models.detector { logger.warning("\($0)", metadata: ["camera": "\(camera.id)"]) }
         } catch {
-            throw FaceStageError(message: "camera '\(camera.id)': cannot load the face detector \(path): \(error) "
-                + "(run Models/fetch, set faces.models, or set faces.detect: false)")
+            throw FaceStageError(message: "camera '\(camera.id)': cannot load the face detector: \(error) "
+                + "(or set faces.detect: false)")
         }
         let detector = FaceDetector(model: model)
-        let settings = TrackedFaceRedactor.Settings(upsample: config.upsample, every: config.everyNFrames,
+        let settings = TrackedFaceRedactor.Settings(upsample: config.upsample, minFaceWidth: config.minSize,
+                                                    every: config.everyNFrames,
                                                     keepFrames: config.keepFrames)
         let redactor = TrackedFaceRedactor(detector: detector, settings: settings)
         var recognition: FaceRecognition?
         if config.recognize.enabled {
-            recognition = try resources.recognition(for: camera.id, faces: config, detector: detector,
+            recognition = try resources.recognition(for: camera.id, faces: config, models: models,
+                                                    detector: detector,
                                                     keepFrames: max(settings.keepFrames, 2 * settings.every))
         }
         let stage = FaceStage(camera: camera.id, redactor: redactor, minSize: config.minSize, recognition: recognition)

@@ -34,11 +34,11 @@ final class RecognitionResources: Sendable {
     }
 
     /// The recognition of camera `camera`, whose face section enables `recognize`.
-    func recognition(for camera: String, faces: FaceConfiguration, detector: FaceDetector, keepFrames: Int)
-        throws -> FaceRecognition
+    func recognition(for camera: String, faces: FaceConfiguration, models directory: ModelDirectory,
+                     detector: FaceDetector, keepFrames: Int) throws -> FaceRecognition
     {
         let config = faces.recognize
-        let models = try self.models(in: faces.models, camera: camera)
+        let models = try self.models(in: directory, camera: camera)
         guard let galleryPath = config.gallery else {
             throw FaceStageError(message: "camera '\(camera)': faces.recognize needs 'gallery'")
         }
@@ -75,28 +75,19 @@ final class RecognitionResources: Sendable {
                                metrics: metrics ?? MetricsSystem.factory, logger: logger)
     }
 
-    /// The landmark model and face network of a models directory, read once.
-    private func models(in directory: String, camera: String) throws -> Models {
-        if let cached = caches.withLock({ $0.models[directory] }) { return cached }
-        let landmarksPath = directory + "/" + FaceDescriber.FileName.landmarks
-        let networkPath = directory + "/" + FaceDescriber.FileName.embedder
-        let hint = "(run Models/fetch, or set faces.models)"
-        let landmarks: ShapePredictorModel
+    /// The landmark model and face network of a models directory, read (and checked against its manifest) once.
+    private func models(in directory: ModelDirectory, camera: String) throws -> Models {
+        if let cached = caches.withLock({ $0.models[directory.path] }) { return cached }
+        let warn: (String) -> Void = { [logger] in logger.warning("\($0)", metadata: ["camera": "\(camera)"]) }
+        let models: Models
         do {
-            landmarks = try ShapePredictorModel(contentsOfFile: landmarksPath)
+            let landmarks = try directory.landmarks(warn: warn)
+            let (network, sha256) = try directory.network(warn: warn)
+            models = Models(network: network, landmarks: landmarks, networkSHA256: sha256)
         } catch {
-            throw FaceStageError(message: "camera '\(camera)': cannot load \(landmarksPath): \(error) \(hint)")
+            throw FaceStageError(message: "camera '\(camera)': \(error)")
         }
-        let network: DlibNetwork
-        let sha256: String
-        do {
-            network = try DlibNetwork(contentsOfFile: networkPath)
-            sha256 = try ModelFingerprint.sha256(ofFile: networkPath)
-        } catch {
-            throw FaceStageError(message: "camera '\(camera)': cannot load \(networkPath): \(error) \(hint)")
-        }
-        let models = Models(network: network, landmarks: landmarks, networkSHA256: sha256)
-        caches.withLock { $0.models[directory] = models }
+        caches.withLock { $0.models[directory.path] = models }
         return models
     }
 }

@@ -1,0 +1,94 @@
+import Crypto
+import EventLog
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import SightlineCore
+
+/// Bearer tokens with roles and device signatures.
+extension CollectorRouter {
+    enum Access {
+        case allowed(Role)
+        case denied(Response)
+    }
+
+    /// The role of the request's bearer token, when it is one of `allowed`.
+    func authorize(_ request: Request, _ allowed: Set<Role>) async throws -> Access {
+        guard let token = AccessToken.bearer(request.headers[.authorization]) else {
+            return .denied(Self.error(.unauthorized, "this endpoint needs Authorization: Bearer TOKEN"))
+        }
+        let digest = AccessToken.digest(token)
+        var role: Role?
+        if let admin = configuration.adminTokenDigest, AccessToken.constantTimeEqual(admin, Array(digest.utf8)) {
+            role = .admin
+        } else if let record = try await store.token(digest: digest) {
+            role = record.role
+        }
+        guard let role else { return .denied(Self.error(.unauthorized, "unknown or revoked token")) }
+        guard allowed.contains(role) else {
+            return .denied(Self.error(.forbidden, "the \(role.rawValue) role may not use this endpoint"))
+        }
+        return .allowed(role)
+    }
+
+    enum DeviceAccess {
+        case device(DeviceRecord)
+        case denied(Response)
+    }
+
+    /// The registered, unrevoked device whose signature (`RequestSignature`) the request carries.
+    func authenticateDevice(_ request: Request, bodySHA256: String) async throws -> DeviceAccess {
+        let h = request.headers
+        guard let id = Self.header(h, RequestSignature.deviceHeader),
+            let timeText = Self.header(h, RequestSignature.timeHeader),
+            let signature = Self.header(h, RequestSignature.signatureHeader)
+        else {
+            return .denied(
+                Self.error(
+                    .unauthorized,
+                    "this endpoint needs a device signature (\(RequestSignature.deviceHeader), "
+                        + "\(RequestSignature.timeHeader), \(RequestSignature.signatureHeader))"))
+        }
+        guard let seconds = Int64(timeText) else {
+            return .denied(Self.error(.unauthorized, "\(RequestSignature.timeHeader) must be Unix seconds"))
+        }
+        let now = Clocks.wallNanos() / 1_000_000_000
+        let (skew, overflow) = now.subtractingReportingOverflow(seconds)
+        guard !overflow, skew.magnitude <= UInt64(max(0, configuration.signedRequestWindowSeconds)) else {
+            return .denied(Self.error(.unauthorized, "the request's time is not within the collector's window"))
+        }
+        guard let device = try await store.device(id: id) else {
+            return .denied(
+                Self.error(.unknownDevice, "device \(Incident.truncated(device: id)) is not registered"))
+        }
+        guard device.revokedNanos == nil else {
+            return .denied(Self.error(.revokedDevice, "device \(device.id) was revoked"))
+        }
+        guard let key = try? DeviceKey.publicKey(base64: device.publicKey),
+            RequestSignature.verify(
+                signature: signature, publicKey: key, method: request.method.rawValue, path: request.uri.path,
+                unixSeconds: seconds, bodySHA256: bodySHA256)
+        else {
+            return .denied(Self.error(.unauthorized, "the request's signature does not verify with the key of \(id)"))
+        }
+        return .device(device)
+    }
+
+    /// The value of a header by name (case-insensitive).
+    static func header(_ fields: HTTPFields, _ name: String) -> String? {
+        let lower = name.lowercased()
+        return fields.first { $0.name.canonicalName == lower }?.value
+    }
+
+    /// The body, at most `limit` bytes; nil and a 413 reply beyond.
+    func body(_ request: Request, limit: Int) async throws -> Outcome<[UInt8]> {
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return .value(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch is NIOTooManyBytesError {
+            return .reply(Self.error(.bodyTooLarge, "the body is larger than this endpoint's \(limit) bytes"))
+        }
+    }
+}

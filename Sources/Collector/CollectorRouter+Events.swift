@@ -1,0 +1,226 @@
+import Crypto
+import EventLog
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import SightlineCore
+
+/// Ingest and the read endpoints: events, checkpoints, proofs, export.
+extension CollectorRouter {
+    /// `POST /v1/events` with `{"events": [envelope, ...]}`: processed in order, stopping at the first
+    /// refusal; the response lists what was acknowledged before it. Each event carries its own signature.
+    func postEvents(_ request: Request, _ context: CollectorRequestContext) async throws -> Response {
+        let bytes: [UInt8]
+        switch try await body(request, limit: configuration.maxEventsBodyBytes) {
+        case .value(let b): bytes = b
+        case .reply(let r): return r
+        }
+        let events: [JSONValue]
+        do {
+            guard case .object(let o) = try JSONParser.parse(bytes), case .array(let list)? = o["events"] else {
+                metrics.refused(.malformedEvent)
+                return Self.error(.malformedEvent, "the body must be {\"events\": [...]}")
+            }
+            events = list
+        } catch {
+            metrics.refused(.malformedEvent)
+            return Self.error(.malformedEvent, "the body is not JSON: \(error)")
+        }
+        // The device named in a batch is not yet verified: keyed with the address too, so a client claiming
+        // another device's id cannot use up that device's allowance.
+        if case .object(let first)? = events.first, case .string(let device)? = first["device"],
+            let wait = deviceLimit.take(
+                "device:" + Incident.truncated(device: device) + "@" + context.peer, nowNanos: Clocks.monotonicNanos())
+        {
+            return Self.tooMany(wait, "this device")
+        }
+        var results: [JSONValue] = []
+        let now = Clocks.wallNanos()
+        for value in events {
+            do {
+                let r = try await ingest.submit(value, nowNanos: now)
+                results.append(.object(["seq": Self.number(r.seq), "status": .string(r.outcome.rawValue)]))
+            } catch let e as IngestError {
+                var err: [String: JSONValue] = ["code": .string(e.code.rawValue), "message": .string(e.message)]
+                if let s = e.seq { err["seq"] = Self.number(s) }
+                if let n = e.nextSeq { err["next_seq"] = Self.number(n) }
+                return Self.json(.object(["error": .object(err), "results": .array(results)]), status: e.status)
+            }
+        }
+        return Self.json(.object(["results": .array(results)]))
+    }
+
+    /// A query parameter as an integer in `range`: nil when absent, a 400 reply when not such an integer.
+    static func integer<T: FixedWidthInteger>(
+        _ q: Hummingbird.Parameters, _ name: String, _ range: ClosedRange<T>
+    ) -> Outcome<T?> {
+        guard let text = q.get(name) else { return .value(nil) }
+        guard let v = T(String(text)), range.contains(v) else {
+            return .reply(Self.error(.badQuery, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)"))
+        }
+        return .value(v)
+    }
+
+    func getEvents(_ request: Request) async throws -> Response {
+        let role: Role
+        switch try await authorize(request, [.admin, .reviewer, .traffic]) {
+        case .allowed(let r): role = r
+        case .denied(let r): return r
+        }
+        let q = request.uri.queryParameters
+        var query = EventQuery(limit: 100)
+        switch Self.integer(q, "limit", 1...Int.max) {
+        case .value(let v): query.limit = min(configuration.maxPage, v ?? 100)
+        case .reply(let r): return r
+        }
+        switch Self.integer(q, "cursor", Int64.min...Int64.max) {
+        case .value(let v): query.after = v ?? 0
+        case .reply(let r): return r
+        }
+        query.device = q.get("device").map { String($0) }
+        query.camera = q.get("camera").map { String($0) }
+        query.type = q.get("type").map { String($0) }
+        query.typePrefixes = role.visibleTypePrefixes
+        for (name, keyPath) in [("since", \EventQuery.sinceNanos), ("until", \EventQuery.untilNanos)] {
+            guard let text = q.get(name) else { continue }
+            do { query[keyPath: keyPath] = try Timestamp.parse(rfc3339: String(text)) } catch {
+                return Self.error(.badQuery, "\(name): \(error)")
+            }
+        }
+        let rows = try await store.events(query)
+        let events = rows.compactMap { try? JSONParser.parse($0.event.line) }
+        let next: JSONValue = rows.count == query.limit ? .string(String(rows.last!.position)) : .null
+        return Self.json(.object(["events": .array(events), "next_cursor": next]))
+    }
+
+    /// `GET /v1/devices/{id}/checkpoints[?cursor=&limit=]`: one page of the device's checkpoint bodies.
+    func checkpoints(_ request: Request, device: String) async throws -> Response {
+        if case .denied(let r) = try await authorize(request, [.admin, .reviewer, .traffic]) { return r }
+        let q = request.uri.queryParameters
+        var query = EventQuery(device: device, type: Checkpoint.eventType, limit: configuration.maxPage)
+        switch Self.integer(q, "limit", 1...Int.max) {
+        case .value(let v): query.limit = min(configuration.maxPage, v ?? configuration.maxPage)
+        case .reply(let r): return r
+        }
+        switch Self.integer(q, "cursor", Int64.min...Int64.max) {
+        case .value(let v): query.after = v ?? 0
+        case .reply(let r): return r
+        }
+        let rows = try await store.events(query)
+        var out: [JSONValue] = []
+        for r in rows {
+            guard case .object(let o)? = try? JSONParser.parse(r.event.line), case .object(let body)? = o["body"]
+            else { continue }
+            var item = body
+            item["seq"] = Self.number(r.event.seq)
+            out.append(.object(item))
+        }
+        let next: JSONValue = rows.count == query.limit ? .string(String(rows.last!.position)) : .null
+        return Self.json(.object(["checkpoints": .array(out), "next_cursor": next]))
+    }
+
+    /// `GET /v1/devices/{id}/proof?seq=N[&size=M]`: an RFC 6962 inclusion proof of event N in the tree of
+    /// size M (default: the latest checkpoint that covers N). Trees are bounded by `maxProofLeaves`.
+    func proof(_ request: Request, device: String) async throws -> Response {
+        let role: Role
+        switch try await authorize(request, [.admin, .reviewer, .traffic]) {
+        case .allowed(let r): role = r
+        case .denied(let r): return r
+        }
+        let q = request.uri.queryParameters
+        let maxSeq = UInt64(CanonicalJSON.maxExactInteger)
+        guard case .value(let seqParam) = Self.integer(q, "seq", UInt64(1)...maxSeq), let seq = seqParam else {
+            return Self.error(.badQuery, "seq is required: an integer from 1 to \(maxSeq)")
+        }
+        var size: UInt64
+        switch Self.integer(q, "size", UInt64(1)...maxSeq) {
+        case .reply(let r): return r
+        case .value(let v): size = v ?? 0
+        }
+        if role.visibleTypePrefixes != nil {
+            let event = try await store.events(device: device, seqFrom: seq, limit: 1).first
+            guard let event, event.seq == seq, role.mayRead(type: event.type) else {
+                return Self.error(.notFound, "no event \(seq) of \(Incident.truncated(device: device)) for this role")
+            }
+        }
+        var checkpointSeq: UInt64? = nil
+        if size == 0 {
+            var after: Int64 = 0
+            search: while true {
+                let page = try await store.events(
+                    EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
+                for cp in page where cp.event.seq > seq {
+                    size = cp.event.seq - 1
+                    checkpointSeq = cp.event.seq
+                    break search
+                }
+                guard page.count == 500, let last = page.last else { break }
+                after = last.position
+            }
+        }
+        guard size >= seq else {
+            return Self.error(.notFound, "no checkpoint covers seq \(seq) yet; pass size=")
+        }
+        guard size <= configuration.maxProofLeaves else {
+            return Self.error(
+                .badQuery, "size \(size) is beyond the \(configuration.maxProofLeaves) leaves a proof here may read")
+        }
+        let leaves = try await store.leafHashes(device: device, through: size)
+        guard leaves.count == Int(size), let index = Int(exactly: seq - 1) else {
+            return Self.error(.notFound, "tree of size \(size) not stored")
+        }
+        let proof = MerkleTree.inclusionProof(index: index, leaves)
+        var o: [String: JSONValue] = [
+            "device": .string(device), "seq": Self.number(seq), "leaf_index": Self.number(index),
+            "tree_size": Self.number(size), "leaf_hash": .string(Encoding.base64(leaves[index])),
+            "root": .string(Encoding.base64(MerkleTree.root(leaves))),
+            "proof": .array(proof.map { .string(Encoding.base64($0)) }),
+        ]
+        if let checkpointSeq { o["checkpoint_seq"] = Self.number(checkpointSeq) }
+        return Self.json(.object(o))
+    }
+
+    /// `GET /v1/export?device=ID[&evidence=true]`: JSON lines of full envelopes in seq order, streamed from
+    /// the store a page at a time; with evidence, each blob as `{"blob":sha,"data":base64,"media_type":...}`
+    /// before its first event.
+    func export(_ request: Request) async throws -> Response {
+        if case .denied(let r) = try await authorize(request, [.admin, .reviewer]) { return r }
+        let q = request.uri.queryParameters
+        guard let device = q.get("device").map({ String($0) }) else {
+            return Self.error(.badQuery, "device is required")
+        }
+        let withEvidence = q.get("evidence") == "true" || q.get("evidence") == "1"
+        let store = self.store
+        let body = ResponseBody { writer in
+            var seen = Set<String>()
+            var from: UInt64 = 1
+            while true {
+                let rows = try await store.events(device: device, seqFrom: from, limit: 200)
+                for e in rows {
+                    let refs: [EvidenceRef] = withEvidence ? Self.evidence(of: e.line) : []
+                    for ref in refs where !seen.contains(ref.sha256) {
+                        guard let blob = try await store.evidence(sha256: ref.sha256) else { continue }
+                        seen.insert(ref.sha256)
+                        let record: JSONValue = .object([
+                            "blob": .string(ref.sha256), "media_type": .string(blob.mediaType),
+                            "data": .string(Encoding.base64(blob.data)),
+                        ])
+                        try await writer.write(ByteBuffer(bytes: try CanonicalJSON.encode(record) + [0x0A]))
+                    }
+                    try await writer.write(ByteBuffer(bytes: e.line + [0x0A]))
+                }
+                guard rows.count == 200, let last = rows.last else { break }
+                from = last.seq + 1
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+    }
+
+    static func evidence(of line: [UInt8]) -> [EvidenceRef] {
+        guard let value = try? JSONParser.parse(line), let event = try? Event(json: value) else { return [] }
+        return event.evidence
+    }
+}
