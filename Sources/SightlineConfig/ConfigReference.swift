@@ -178,7 +178,9 @@ public enum ConfigReference {
                       meaning: "Without `true`, no face is aligned, embedded or compared."),
                 Entry(key: "gallery", type: "path", defaultValue: "required when enabled",
                       meaning: "The encrypted gallery `sightline gallery enroll` writes."),
-                Entry(key: "key", type: "path", defaultValue: "`GALLERY.key`", meaning: "The gallery's key file."),
+                Entry(key: "key", type: "path", defaultValue: "`GALLERY.key`",
+                      meaning: "The gallery's key file. Replaced at every change of the gallery (expiries included), "
+                        + "so its directory must be writable by the daemon, like the gallery's."),
                 Entry(key: "threshold", type: "number, 0 < t ≤ 2", defaultValue: number(recognize.threshold),
                       meaning: "Largest descriptor distance accepted as a match (dlib's tolerance)."),
                 Entry(key: "margin", type: "number 0–2", defaultValue: number(recognize.margin),

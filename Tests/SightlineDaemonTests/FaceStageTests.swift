@@ -49,7 +49,7 @@ struct FaceStageTests {
     }
 
     @Test func smallFacesAreFoundByDefault() throws {
-        var camera = CameraConfiguration(id: "door", source: "y4m:-")
+        var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: Self.models)
         let stage = try #require(try FaceStageFactory.make(for: camera).stages.first as? FaceStage)
         let settings = stage.redactor.settings
@@ -70,7 +70,7 @@ struct FaceStageTests {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.models + "/frontal_face_detector.svm")))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: directory + "/frontal_face_detector.svm"))
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: directory)
         let error = #expect(throws: FaceStageError.self) { try FaceStageFactory.make(for: camera) }
         let text = error?.message ?? ""

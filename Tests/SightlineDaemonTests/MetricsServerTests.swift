@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Prometheus
-import ServiceLifecycle
 import Testing
 @testable import SightlineRuntime
 #if canImport(Glibc)
@@ -17,41 +16,36 @@ import Glibc
         return logger
     }
 
-    /// Runs `server` in a service group for the duration of `body` and returns what `body` returned. `body` runs
-    /// on its own thread: its blocking socket calls must not hold a thread of the cooperative pool the server's
-    /// service needs (and expectations stay outside it, in the test's task).
-    static func serving<T: Sendable>(_ server: MetricsServer, _ body: @escaping @Sendable () throws -> T)
-        async throws -> T
-    {
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger()))
-        let running = Task { try await group.run() }
-        let outcome: Result<T, any Error> = await withCheckedContinuation { done in
-            Thread { done.resume(returning: Result { try body() }) }.start()
+    /// Serves with `server` (on its own thread, as in the daemon) for the duration of `body`.
+    static func serving<T>(_ server: MetricsServer, _ body: () throws -> T) rethrows -> T {
+        let ended = DispatchSemaphore(value: 0)
+        server.start { ended.signal() }
+        defer {
+            server.stop()
+            ended.wait()
         }
-        await group.triggerGracefulShutdown()
-        try await running.value
-        return try outcome.get()
+        return try body()
     }
 
-    @Test func servesOnTheIPv6Loopback() async throws {
+    @Test func servesOnTheIPv6Loopback() throws {
         let server = try MetricsServer(host: "::1", port: 0, registry: PrometheusCollectorRegistry(), logger: Self.logger())
         #expect(server.port > 0)
         #expect(server.address == "[::1]:\(server.port)")
         let port = server.port
-        let reply = try await Self.serving(server) {
+        let reply = Self.serving(server) {
             rawHTTPGet(host: "::1", port: port, path: "/healthz", timeoutSeconds: 10)
         }
         #expect(reply?.hasPrefix("HTTP/1.0 200") == true)
         #expect(reply?.hasSuffix("ok\n") == true)
     }
 
-    @Test func localhostAndIPv4StillWork() async throws {
+    @Test func localhostAndIPv4StillWork() throws {
         let server = try MetricsServer(host: "localhost", port: 0, registry: PrometheusCollectorRegistry(),
                                        logger: Self.logger())
         #expect(server.address == "127.0.0.1:\(server.port)" || server.address == "[::1]:\(server.port)")
         let host = server.address.hasPrefix("[") ? "::1" : "127.0.0.1"
         let port = server.port
-        let reply = try await Self.serving(server) {
+        let reply = Self.serving(server) {
             rawHTTPGet(host: host, port: port, path: "/healthz", timeoutSeconds: 10)
         }
         #expect(reply?.hasSuffix("ok\n") == true)
@@ -68,11 +62,11 @@ import Glibc
 
     /// One client that sends its request a byte at a time, forever, must not keep `/healthz` from answering:
     /// each client has a deadline for its whole request, not only per `recv`.
-    @Test func aTricklingClientDoesNotBlockHealthz() async throws {
+    @Test func aTricklingClientDoesNotBlockHealthz() throws {
         let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: PrometheusCollectorRegistry(),
                                        logger: Self.logger())
         let port = server.port
-        let reply = try await Self.serving(server) { () -> String? in
+        let reply = Self.serving(server) { () -> String? in
             guard let trickler = connectTCP(host: "127.0.0.1", port: port) else { return "cannot connect" }
             let stop = StopFlag()
             let done = DispatchSemaphore(value: 0)

@@ -28,6 +28,7 @@ final class MetricsServer: Service, Sendable {
     private let logger: Logger
     private let socket: Int32
     private let clientDeadlineMillis: Int
+    private let stopped = StopFlag()
     /// The port actually bound (useful when 0 was asked for).
     let port: Int
     /// The address actually bound, `127.0.0.1:9464` or `[::1]:9464`.
@@ -123,22 +124,31 @@ final class MetricsServer: Service, Sendable {
 
     func run() async throws {
         logger.info("metrics listening", metadata: ["address": "http://\(address)/metrics"])
-        let stopped = StopFlag()
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    serve(until: stopped)
-                    done.resume()
-                }
-                thread.name = "metrics"
-                thread.start()
+                start { done.resume() }
             }
-        } onGracefulShutdown: { [socket] in
-            stopped.set()
-            // Wakes the blocked accept(2).
-            shutdown(socket, Int32(SHUT_RDWR))
+        } onGracefulShutdown: { [self] in
+            stop()
         }
         close(socket)
+    }
+
+    /// Serves on a thread of its own until `stop()`, then calls `ended`: what `run()` does inside a service
+    /// group, usable without one (tests).
+    func start(ended: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            serve(until: stopped)
+            ended()
+        }
+        thread.name = "metrics"
+        thread.start()
+    }
+
+    /// Ends `start`'s thread: wakes the blocked accept(2).
+    func stop() {
+        stopped.set()
+        shutdown(socket, Int32(SHUT_RDWR))
     }
 
     private func serve(until stopped: StopFlag) {
