@@ -160,7 +160,6 @@ let package = Package(
             dependencies: [
                 "SightlineCore", "Imaging",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: optimizedInDebug
         ),
@@ -175,27 +174,34 @@ let package = Package(
             name: "SightlineConfig",
             dependencies: ["Traffic", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
         ),
-        .executableTarget(
-            name: "SightlineDaemon",
+        // The daemon's domain logic: pipelines, stages, event sink, recognition, reload, metrics, systemd.
+        // `sightlined` runs it; `sightline replay` and `eval` run its pipelines over footage.
+        .target(
+            name: "SightlineRuntime",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
                 "SightlineConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "SightlineDaemon",
+            dependencies: [
+                "SightlineRuntime", "SightlineConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes", "SightlineConfig",
-                .product(name: "Yams", package: "Yams"),
+                "TrafficScenes", "SightlineConfig", "SightlineRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -241,15 +247,28 @@ let package = Package(
         ),
         .testTarget(
             name: "TrafficTests",
-            dependencies: ["Traffic", "TrafficScenes", "Imaging", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Traffic", "TrafficScenes", "Imaging", "SightlineConfig"]
+        ),
+        .testTarget(
+            name: "SightlineConfigTests",
+            dependencies: [
+                "SightlineConfig", "SightlineCore", "Traffic", "EventLog", "Forwarder",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "SightlineDaemonTests",
             dependencies: [
-                "SightlineDaemon", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher", "Traffic", "EventLog",
+                // The executable only so that `sightlined` is built for the process tests; they import the library.
+                "SightlineDaemon", "SightlineRuntime", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher",
+                "Traffic", "EventLog",
                 "Forwarder",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,16 +1,10 @@
-/// How recorded footage is played back.
-public enum ReplayPacing: String, Sendable, Equatable, CaseIterable {
-    /// Frames are delivered at recorded speed: each frame waits until its pts, counted from the
-    /// monotonic time of the first frame, has come. For footage standing in for a camera.
-    case realtime
-    /// Frames are delivered as fast as they can be read: for benchmarks, tests and batch jobs.
-    case asFastAsPossible
-}
+import SightlineCore
 
 /// Settings shared by every frame source; each source reads the fields that concern it.
 public struct SourceOptions: Sendable, Equatable {
     /// Frame rate in frames per second. For footage that carries no timing (JPEG directories,
-    /// raw MJPEG, Y4M without `F`) it sets the replay rate (25 when nil); for cameras it is the
+    /// raw MJPEG, Y4M without `F`) it sets the replay rate (`SourceSpec.defaultFootageFPS` when nil); for cameras it
+    /// is the
     /// rate requested from the driver (the driver's default when nil). AVI and Y4M rates in the
     /// file take precedence over it.
     public var fps: Double?
@@ -43,5 +37,5 @@ public struct SourceOptions: Sendable, Equatable {
     }
 
     /// Replay rate of footage that carries no timing of its own.
-    public var footageFPS: Double { fps ?? 25 }
+    public var footageFPS: Double { fps ?? SourceSpec.defaultFootageFPS }
 }

@@ -51,5 +51,5 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     /// The event type of checkpoints.
-    public static let eventType = "log.checkpoint"
+    public static let eventType = DetectionType.logCheckpoint.rawValue
 }

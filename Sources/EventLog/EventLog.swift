@@ -13,7 +13,7 @@ public final class EventLog: @unchecked Sendable {
     public let configuration: EventLogConfiguration
     public let key: DeviceKey
     public let spool: EventSpool
-    private let logger: Logger
+    let logger: Logger
     private let lock = NSLock()
     private let emitted = Counter(label: "sightline_events_emitted_total")
     private let emitFailures = Counter(label: "sightline_events_emit_failures_total")

@@ -53,19 +53,25 @@ public struct FootageBlur {
                 throw FootageBlurError.undecodableFrame(source: source.description, index: summary.frames,
                                                         reason: error.description)
             }
-            let seen = redactor.observe(frame)
-            let detected = seen.detections?.count ?? 0
-            summary.detectedFaces += detected
-            summary.blurredBoxes += seen.blurBoxes.count
-            summary.trackedOnlyBoxes += max(seen.blurBoxes.count - detected, 0)
-            let blurred = try redactor.redact(frame)
-            try write(try JPEGEncoder.encode(blurred, quality: quality))
-            summary.frames += 1
+            try write(try blur(frame, counting: &summary))
         }
         summary.sourceStats = source.stats
         guard summary.frames > 0 else {
             throw FootageBlurError.noFrames(source: source.description, stats: source.stats)
         }
         return summary
+    }
+
+    /// Blurs every face of one frame (tracked across detector misses) and JPEG-encodes it, counting into
+    /// `summary`: the step `run` and the daemon's pipeline (`sightline faces blur-video`) take per frame.
+    public func blur(_ frame: Frame, counting summary: inout Summary) throws -> [UInt8] {
+        let seen = redactor.observe(frame)
+        let detected = seen.detections?.count ?? 0
+        summary.detectedFaces += detected
+        summary.blurredBoxes += seen.blurBoxes.count
+        summary.trackedOnlyBoxes += max(seen.blurBoxes.count - detected, 0)
+        let jpeg = try JPEGEncoder.encode(try redactor.redact(frame), quality: quality)
+        summary.frames += 1
+        return jpeg
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import SightlineConfig
 
 /// `sightline keygen`: create the device key (normally the daemon does on first start).
 struct KeygenCommand: ParsableCommand {
@@ -8,7 +9,7 @@ struct KeygenCommand: ParsableCommand {
         commandName: "keygen", abstract: "Create the device's Ed25519 key (0600) in the state directory.")
 
     @Option(help: "State directory.")
-    var stateDir = "/var/lib/sightline"
+    var stateDir = DaemonConfiguration.defaultStateDirectory
 
     func run() throws {
         let (key, created) = try DeviceKey.loadOrCreate(stateDirectory: stateDir)
@@ -27,7 +28,7 @@ struct DeviceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the device id and public key.")
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Flag(help: "Print one JSON object.")
         var json = false
@@ -64,7 +65,7 @@ extension DeviceCommand {
                 """)
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Flag(help: "Archive the spool even if some events were never delivered.")
         var force = false

@@ -9,20 +9,18 @@ extension Doctor {
     /// A camera's source: a V4L2 node the service user can open and capture from, or footage it can read.
     func camera(_ camera: CameraConfiguration, identity: ServiceIdentity) -> [DoctorCheck] {
         let name = "camera \(camera.id)"
-        let path = camera.sourcePath
-        switch camera.sourceKind {
-        case .v4l2?:
+        let path = camera.source.path
+        switch camera.source.kind {
+        case .v4l2:
             let node = deviceNode(path, identity: identity, name: name)
             guard node.status == .ok else { return [node] }
             return [node, capture(path, name: name)]
-        case .jpegdir?:
+        case .jpegdir:
             return [footage(path, directory: true, identity: identity, name: name)]
-        case .y4m? where path == "-":
+        case .y4m where path == "-":
             return [.ok(name, "reads standard input")]
-        case _?:
+        default:
             return [footage(path, directory: false, identity: identity, name: name)]
-        case nil:
-            return [.fail(name, "unknown source '\(camera.source)'", fix: "write KIND:PATH, e.g. v4l2:/dev/video0")]
         }
     }
 

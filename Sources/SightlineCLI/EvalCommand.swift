@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SightlineCore
+import SightlineRuntime
 import TrafficScenes
 
 /// `sightline eval traffic DIR...`: replays synthetic scenes and scores the red-light crossings.
@@ -45,9 +46,10 @@ struct EvalCommand: ParsableCommand {
                 do { camera = try CameraFile.load(path: "\(dir)/\(SceneFiles.camera)") } catch {
                     throw ValidationError(error.description)
                 }
-                let result = try TrafficReplay(camera: camera, cameraID: "eval")
-                    .run(FootageFile(spec: "y4m:\(dir)/\(SceneFiles.footage)"))
-                let reported = result.detections.filter { $0.type == "traffic.red_light_crossing" }.compactMap {
+                // Through the daemon's pipeline, as fast as it goes and without dropping a frame.
+                let result = try FootageReplay(camera: camera.camera,
+                                               footage: .y4m(path: "\(dir)/\(SceneFiles.footage)")).run()
+                let reported = result.detections.filter { $0.type == .trafficRedLightCrossing }.compactMap {
                     detection -> TrafficScore.Reported? in
                     guard case .int(let frame) = detection.body["frame"],
                           case .array(let point) = detection.body["point"],
@@ -57,18 +59,18 @@ struct EvalCommand: ParsableCommand {
                 }
                 let (score, unmatched, missed) = TrafficScore.score(reported, truth: truth)
                 total = total + score
-                stageNanos += result.stageNanos
-                totalNanos += result.totalNanos
+                stageNanos += result.stageNanos["traffic"] ?? 0
+                totalNanos += result.decodeNanos + result.stageNanos.values.reduce(0, +)
                 frames += result.frames
                 if truth.kind != "mixed" && !reported.isEmpty { quietFailures.append(dir) }
                 if json {
                     print(Self.json(["scene": .string(dir), "kind": .string(truth.kind), "score": Self.json(score),
                                      "reported": .int(Int64(reported.count)),
-                                     "stage_fps": .double(result.stageFPS.rounded())]))
+                                     "stage_fps": .double(result.fps(of: "traffic").rounded())]))
                 } else {
                     print(String(format: "%@  %@  truth %d  reported %d  tp %d fp %d fn %d  stage %.0f fps", dir,
                                  truth.kind, truth.violations.count, reported.count, score.truePositives,
-                                 score.falsePositives, score.falseNegatives, result.stageFPS))
+                                 score.falsePositives, score.falseNegatives, result.fps(of: "traffic")))
                 }
                 if verbose {
                     for r in unmatched { print("    unmatched detection frame \(r.frame) point (\(r.x), \(r.y))") }

@@ -3,6 +3,7 @@ import EventLog
 import Forwarder
 import Foundation
 import Logging
+import SightlineConfig
 import SightlineCore
 
 /// `sightline events …`: the signed event log from the command line.
@@ -21,7 +22,7 @@ struct EventsCommand: ParsableCommand {
         var collector: String
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Option(help: "Number of events.")
         var count = 1
@@ -42,7 +43,7 @@ struct EventsCommand: ParsableCommand {
             var last: UInt64 = 0
             for n in 1...max(1, count) {
                 last = try log.emit(
-                    camera: "", type: "system.test",
+                    camera: "", type: DetectionType.systemTest.rawValue,
                     body: ["n": .int(Int64(n)), "of": .int(Int64(count)), "run": .string(run)]
                 ).seq
             }
@@ -78,7 +79,7 @@ struct EventsCommand: ParsableCommand {
             commandName: "emit-test", abstract: "Emit N system.test events into the spool (no delivery).")
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         @Option(help: "Number of events.")
         var count = 100
@@ -106,7 +107,8 @@ struct EventsCommand: ParsableCommand {
                         + [0xFF, 0xD9])]
                 }
                 let e = try log.emit(
-                    camera: "", type: "system.test", body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
+                    camera: "", type: DetectionType.systemTest.rawValue,
+                    body: ["n": .int(Int64(n)), "of": .int(Int64(count))],
                     evidence: evidence)
                 out.write(Data("\(e.seq)\n".utf8))
             }
@@ -120,7 +122,7 @@ struct EventsCommand: ParsableCommand {
         )
 
         @Option(help: "State directory.")
-        var stateDir = "/var/lib/sightline"
+        var stateDir = DaemonConfiguration.defaultStateDirectory
 
         func run() throws {
             let key = try DeviceKey.load(path: (stateDir as NSString).appendingPathComponent(DeviceKey.fileName))

@@ -4,6 +4,7 @@ import FaceKit
 import Foundation
 import Imaging
 import SightlineCore
+import SightlineRuntime
 
 /// `sightline faces …`: the face detector, landmarks and privacy blur on images and footage.
 struct FacesCommand: ParsableCommand {
@@ -166,18 +167,15 @@ struct FacesCommand: ParsableCommand {
                                               settings: .init(upsample: upsample, minFaceWidth: minSize, every: 1,
                                                               keepFrames: keepFrames)),
                 quality: quality)
-            let frameSource: any FrameSource
-            do {
-                frameSource = try SourceFactory.make(source, options: SourceOptions())
-                try frameSource.open()
-            } catch { throw CLIError("\(error)") }
-            defer { frameSource.close() }
+            let footage: SourceSpec
+            do { footage = try SourceSpec(parsing: source) } catch { throw CLIError("\(source): \(error)") }
             guard FileManager.default.createFile(atPath: output, contents: nil),
                   let out = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)") }
             let summary: FootageBlur.Summary
             do {
                 defer { try? out.close() }
-                summary = try blur.run(frameSource) { try out.write(contentsOf: $0) }
+                // Through the daemon's pipeline (source, queue, decoder), as fast as it goes, every frame.
+                summary = try FootageBlurRun.run(footage: footage, blur: blur) { try out.write(contentsOf: $0) }
             } catch {
                 // Nothing half-done is left behind (every frame written was blurred, but the file is incomplete).
                 try? FileManager.default.removeItem(atPath: output)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Matcher
+import SightlineConfig
 
 /// `sightline gallery …`: enrol, list, erase and identify against the encrypted gallery.
 struct GalleryCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct GalleryCommand: ParsableCommand {
 
     struct Location: ParsableArguments {
         @Option(help: "Gallery file (default: the daemon's state directory).")
-        var gallery = "/var/lib/sightline/gallery.sealed"
+        var gallery = DaemonConfiguration.defaultStateDirectory + "/gallery.sealed"
         @Option(help: "Key file (default: beside the gallery, created 0600 on first use).")
         var key: String?
 

@@ -1,14 +1,19 @@
 import ArgumentParser
 import Foundation
 import SightlineCore
+import SightlineRuntime
 
 /// `sightline replay SOURCE --camera-config FILE`: a camera's stages over recorded footage.
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Run a camera's stages over recorded footage as fast as possible; one JSON line per detection.")
+        abstract: "Run a camera's stages over recorded footage as fast as possible; one JSON line per detection.",
+        discussion: """
+            The footage goes through the daemon's own pipeline (bounded queue, process_fps, processing_width, \
+            the stages in the daemon's order), replayed as fast as it is processed, without dropping frames.
+            """)
 
-    @Argument(help: "Footage: y4m:PATH, mjpeg:PATH, or a path ending in .y4m or .mjpeg.")
+    @Argument(help: "Footage: mjpeg:PATH, avi:PATH, y4m:PATH, jpegdir:DIR, or a path ending in .y4m/.mjpeg/.avi.")
     var source: String
 
     @Option(name: .customLong("camera-config"),
@@ -18,8 +23,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("events-out"), help: "Also write the detections to this JSON-lines file.")
     var eventsOut: String?
 
-    @Option(help: "Frame rate of mjpeg footage, which does not record one.")
-    var fps = 15.0
+    @Option(help: "Frame rate of mjpeg and jpegdir footage (default: the camera file's fps, else 25).")
+    var fps: Double?
 
     @Flag(help: "Print the signal and the tracks of every frame on standard error.")
     var trace = false
@@ -33,6 +38,16 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
         }
+        let footage = try Self.footage(source)
+        var replay = FootageReplay(camera: camera.camera, footage: footage, fps: fps)
+        if trace {
+            replay.trace = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        }
+        let result: FootageReplay.Result
+        do { result = try replay.run() } catch {
+            FileHandle.standardError.write(Data("\(source): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var out: FileHandle?
@@ -42,25 +57,28 @@ struct ReplayCommand: ParsableCommand {
             }
             out = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsOut))
         }
-        let replay = TrafficReplay(camera: camera, cameraID: "replay", trace: trace)
-        let result = try replay.run(FootageFile(spec: source, mjpegFPS: fps)) {
-            detection in
-            let record: [String: JSONValue] = ["type": .string(detection.type), "body": .object(detection.body)]
-            guard var line = try? encoder.encode(record) else { return }
+        // The daemon's heartbeat (`frame.stats`) is not what a replay is asked about.
+        let detections = result.detections.filter { $0.type != .frameStats }
+        for detection in detections {
+            let record: [String: JSONValue] = [
+                "type": .string(detection.type.rawValue), "body": .object(detection.body),
+            ]
+            guard var line = try? encoder.encode(record) else { continue }
             line.append(UInt8(ascii: "\n"))
             FileHandle.standardOutput.write(line)
             out?.write(line)
         }
         try out?.close()
-        let crossings = result.detections.filter { $0.type == "traffic.red_light_crossing" }.count
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }.count
         let summary = String(format: "%d frames %dx%d, %d detections (%d red-light crossings); traffic stage %.0f fps, "
-            + "decode+stage %.0f fps (thread CPU)", result.frames, result.width, result.height,
-            result.detections.count, crossings, result.stageFPS, result.totalFPS)
+            + "decode+stages %.0f fps", result.frames, result.width, result.height,
+            detections.count, crossings, result.fps(of: "traffic"), result.totalFPS)
         if json {
             let record: [String: JSONValue] = [
                 "summary": .object(["frames": .int(Int64(result.frames)),
-                                    "detections": .int(Int64(result.detections.count)),
-                                    "crossings": .int(Int64(crossings)), "stage_fps": .double(result.stageFPS),
+                                    "detections": .int(Int64(detections.count)),
+                                    "crossings": .int(Int64(crossings)),
+                                    "stage_fps": .double(result.fps(of: "traffic")),
                                     "total_fps": .double(result.totalFPS)]),
             ]
             var line = try encoder.encode(record)
@@ -68,6 +86,20 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardOutput.write(line)
         } else {
             FileHandle.standardError.write(Data((summary + "\n").utf8))
+        }
+    }
+
+    /// `KIND:PATH`, or a bare path named by its suffix (`.y4m`, `.mjpeg`/`.mjpg`, `.avi`).
+    static func footage(_ text: String) throws -> SourceSpec {
+        let suffixes: [(String, (String) -> SourceSpec)] = [
+            (".y4m", { .y4m(path: $0) }), (".mjpeg", { .mjpeg(path: $0) }), (".mjpg", { .mjpeg(path: $0) }),
+            (".avi", { .avi(path: $0) }),
+        ]
+        do {
+            return try SourceSpec(parsing: text)
+        } catch {
+            if let match = suffixes.first(where: { text.lowercased().hasSuffix($0.0) }) { return match.1(text) }
+            throw ValidationError("\(text): \(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import SightlineCore
 import Traffic
 
 /// One camera (or recorded footage standing in for one) and how to pace its pipeline.
@@ -8,15 +9,15 @@ import Traffic
 public struct CameraConfiguration: Sendable, Equatable {
     /// Unique name, `[A-Za-z0-9_-]{1,64}`: used in metric labels, event `camera` fields and paths.
     public var id: String
-    /// `KIND:PATH` with KIND one of v4l2, mjpeg, avi, jpegdir, y4m; `y4m:-` reads standard input.
-    public var source: String
+    /// Key `source`, `KIND:PATH` with KIND one of v4l2, mjpeg, avi, jpegdir, y4m; `y4m:-` reads standard input.
+    public var source: SourceSpec
     /// Requested capture width in pixels (V4L2 only; the driver may pick the nearest size).
     public var width: Int?
     /// Requested capture height in pixels (V4L2 only; given together with `width`).
     public var height: Int?
     /// Frames per second. V4L2: the rate requested from the camera (nil: the driver's default).
     /// jpegdir and mjpeg: the rate the files are played at, which they do not record; the loader
-    /// fills in `defaultFileFPS` when absent. avi and y4m carry their own rate, so it is nil.
+    /// fills in `SourceSpec.defaultFootageFPS` when absent. avi and y4m carry their own rate, so it is nil.
     public var fps: Double?
     /// Key `process_fps`: process at most this many frames per second; frames beyond it are
     /// skipped before decoding and counted. nil: process every frame.
@@ -30,7 +31,7 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// when full the oldest is dropped and counted.
     public var queueDepth: Int
     /// Key `replay` (files only): `realtime` paces frames at their recorded rate, `fast` runs flat out.
-    public var replay: ReplayMode
+    public var replay: ReplayPacing
     /// Key `loop` (files only, not `y4m:-`): start again at the end instead of stopping.
     public var loop: Bool
     /// Key `enabled`: a disabled camera is validated but not started.
@@ -43,12 +44,9 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// when absent). Only used when the daemon has an `events:` section.
     public var events: CameraEventsConfiguration
 
-    /// The rate jpegdir and mjpeg files are played at when `fps` is absent.
-    public static let defaultFileFPS = 10.0
-
     public init(
         id: String,
-        source: String,
+        source: SourceSpec,
         width: Int? = nil,
         height: Int? = nil,
         fps: Double? = nil,
@@ -56,7 +54,7 @@ public struct CameraConfiguration: Sendable, Equatable {
         processingWidth: Int = 640,
         deviceTimeout: Double = 10,
         queueDepth: Int = 4,
-        replay: ReplayMode = .realtime,
+        replay: ReplayPacing = .realtime,
         loop: Bool = false,
         enabled: Bool = true,
         faces: FaceConfiguration? = nil,
@@ -79,44 +77,4 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.traffic = traffic
         self.events = events
     }
-
-    /// The kind part of `source`, nil only for a configuration not made by the loader.
-    public var sourceKind: CameraSourceKind? {
-        guard let colon = source.firstIndex(of: ":") else { return nil }
-        return CameraSourceKind(rawValue: String(source[..<colon]))
-    }
-
-    /// The path part of `source` (`/dev/video0`, `-` for standard input).
-    public var sourcePath: String {
-        guard let colon = source.firstIndex(of: ":") else { return source }
-        return String(source[source.index(after: colon)...])
-    }
-}
-
-/// How file sources are paced. Key `replay`.
-public enum ReplayMode: String, Sendable, CaseIterable {
-    /// Frames are delivered at their recorded (or configured) rate, like a live camera.
-    case realtime
-    /// Frames are delivered as fast as the pipeline takes them (benchmarks, back-filling).
-    case fast
-}
-
-/// The kinds of frame source a camera's `source` may name.
-public enum CameraSourceKind: String, Sendable, CaseIterable {
-    /// A V4L2 device node, `v4l2:/dev/video0`.
-    case v4l2
-    /// A file of concatenated JPEG frames.
-    case mjpeg
-    /// An AVI file with an MJPEG video stream.
-    case avi
-    /// A directory of JPEG files, played in name order.
-    case jpegdir
-    /// A YUV4MPEG2 file, or standard input with `y4m:-`.
-    case y4m
-
-    /// Whether the source is recorded footage rather than a live camera.
-    public var isFile: Bool { self != .v4l2 }
-
-    /// Whether the format records no frame rate, so `fps` sets the playback rate.
-    public var needsFileRate: Bool { self == .jpegdir || self == .mjpeg }
 }

@@ -39,6 +39,35 @@ public enum ConfigLoader {
         return (configuration, sorted.map(\.element))
     }
 
+    /// Reads a single-camera file: the keys of one `cameras:` entry, checked as the daemon checks them, for the
+    /// CLI's `replay` and `eval` (which name the footage themselves, so `id` and `source` may be absent).
+    ///
+    /// - Throws: `ConfigError` with every issue found, with key paths relative to the camera (`traffic.stop_line`).
+    public static func loadCamera(path: String) throws(ConfigError) -> CameraConfiguration {
+        try parseCamera(yaml: try read(path), file: path)
+    }
+
+    /// Parses a single-camera file's text; `file` names it in issues.
+    public static func parseCamera(yaml: String, file: String) throws(ConfigError) -> CameraConfiguration {
+        var reader = ConfigReader(file: file)
+        let (root, composed) = compose(yaml: yaml, reader: &reader)
+        var camera: CameraConfiguration?
+        if composed {
+            if let root {
+                var reserved: [String] = []
+                camera = reader.readCamera(root, path: "", reserved: &reserved, standalone: true).camera
+            } else {
+                reader.report("", line: 1, column: 1,
+                              "a camera file maps one camera's keys (traffic, processing_width…)")
+            }
+        }
+        let sorted = reader.issues.enumerated().sorted { a, b in
+            (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+        }
+        guard let camera, sorted.isEmpty else { throw ConfigError(file: file, issues: sorted.map(\.element)) }
+        return camera
+    }
+
     /// Reads a UTF-8 text file, turning each way it can fail into a one-issue `ConfigError`.
     static func read(_ path: String) throws(ConfigError) -> String {
         func failure(_ message: String) -> ConfigError {

@@ -1,3 +1,4 @@
+import SightlineCore
 import Yams
 
 extension ConfigReader {
@@ -12,18 +13,26 @@ extension ConfigReader {
     /// Reads one camera entry. Returns its id when valid (for the duplicate check, even if the rest
     /// is wrong) and the camera when both id and source are valid; other wrong values fall back to
     /// defaults after being reported.
+    ///
+    /// `standalone` reads a single-camera file (`sightline replay --camera-config`), where the footage is named
+    /// on the command line: `id` and `source` may be absent there (`camera` and `y4m:-` stand in).
     mutating func readCamera(
-        _ node: Node, path: String, reserved: inout [String]
+        _ node: Node, path: String, reserved: inout [String], standalone: Bool = false
     ) -> (id: String?, camera: CameraConfiguration?) {
         guard let fields = fields(of: node, path: path, known: Self.cameraKeys + Self.reservedCameraKeys) else {
             return (nil, nil)
         }
-        require(fields, "id")
-        require(fields, "source", " (such as v4l2:/dev/video0 or jpegdir:/srv/footage)")
-        let id = text(fields, "id").flatMap { checkCameraID($0, fields) }
-        let source = text(fields, "source")
-        let kind = source.flatMap { checkSource($0, fields) }
-        var camera = CameraConfiguration(id: id ?? "", source: source ?? "")
+        if !standalone {
+            require(fields, "id")
+            require(fields, "source", " (such as v4l2:/dev/video0 or jpegdir:/srv/footage)")
+        }
+        var id = text(fields, "id").flatMap { checkCameraID($0, fields) }
+        var source = text(fields, "source").flatMap { checkSource($0, fields) }
+        if standalone {
+            if fields["id"] == nil { id = "camera" }
+            if fields["source"] == nil { source = .y4m(path: "-") }
+        }
+        var camera = CameraConfiguration(id: id ?? "", source: source ?? .y4m(path: "-"))
 
         camera.width = integer(fields, "width", in: 16...8192, "an integer from 16 to 8192")
         camera.height = integer(fields, "height", in: 16...8192, "an integer from 16 to 8192")
@@ -44,33 +53,34 @@ extension ConfigReader {
         }
         camera.deviceTimeout = positiveNumber(fields, "device_timeout", atMost: 3600) ?? camera.deviceTimeout
         camera.queueDepth = integer(fields, "queue_depth", in: 1...64, "an integer from 1 to 64") ?? camera.queueDepth
-        camera.replay = choice(fields, "replay", among: ReplayMode.allCases.map(\.rawValue))
-            .flatMap(ReplayMode.init(rawValue:)) ?? camera.replay
+        camera.replay = choice(fields, "replay", among: ReplayPacing.allCases.map(\.rawValue))
+            .flatMap(ReplayPacing.init(rawValue:)) ?? camera.replay
         camera.loop = flag(fields, "loop") ?? camera.loop
         camera.enabled = flag(fields, "enabled") ?? camera.enabled
         if let traffic = fields["traffic"] {
             camera.traffic = readTraffic(traffic, path: fields.path("traffic"))
         }
-        if let kind {
-            checkKindSpecificKeys(fields, kind: kind, camera: &camera)
+        if let source {
+            checkKindSpecificKeys(fields, source: source, camera: &camera)
         }
         if let node = fields["faces"] { camera.faces = readFaces(node, path: fields.path("faces")) }
         if let node = fields["events"] { camera.events = readCameraEvents(node, path: fields.path("events")) }
         reserved += readReserved(fields, Self.reservedCameraKeys)
-        guard let id, kind != nil else { return (id, nil) }
+        guard let id, source != nil else { return (id, nil) }
         camera.id = id
         return (id, camera)
     }
 
     /// Refuses keys that mean nothing for this kind of source, and fills in the file rate.
     private mutating func checkKindSpecificKeys(
-        _ fields: MappingFields, kind: CameraSourceKind, camera: inout CameraConfiguration
+        _ fields: MappingFields, source: SourceSpec, camera: inout CameraConfiguration
     ) {
+        let kind = source.kind
         if kind.isFile {
             for key in ["width", "height"] where fields[key] != nil {
                 report(fields, key, "'\(key)' applies to v4l2 cameras only; a \(kind) file sets its own frame size")
             }
-            if camera.loop && camera.sourcePath == "-" {
+            if camera.loop && source.isStandardInput {
                 report(fields, "loop", "standard input cannot be looped; remove 'loop' or read from a file")
             }
         } else {
@@ -83,7 +93,7 @@ extension ConfigReader {
                 + "jpegdir sources (use 'process_fps' to process fewer frames)")
         }
         if kind.needsFileRate && camera.fps == nil && fields["fps"] == nil {
-            camera.fps = CameraConfiguration.defaultFileFPS
+            camera.fps = SourceSpec.defaultFootageFPS
         }
     }
 
@@ -101,40 +111,14 @@ extension ConfigReader {
         return id
     }
 
-    /// Checks `KIND:PATH`; returns the kind when valid. Files are not opened here: a camera may be
-    /// plugged in after the configuration is checked.
-    private mutating func checkSource(_ source: String, _ fields: MappingFields) -> CameraSourceKind? {
-        let kinds = CameraSourceKind.allCases.map(\.rawValue)
-        guard let colon = source.firstIndex(of: ":") else {
-            var message = "must be KIND:PATH with KIND one of \(kinds.joined(separator: ", ")), got '\(source)'"
-            if source.hasPrefix("/dev/") {
-                message += "; did you mean 'v4l2:\(source)'?"
-            }
-            report(fields, "source", message)
+    /// Parses `KIND:PATH` (see `SourceSpec`); returns the source when valid. Files are not opened here: a camera
+    /// may be plugged in after the configuration is checked.
+    private mutating func checkSource(_ source: String, _ fields: MappingFields) -> SourceSpec? {
+        do {
+            return try SourceSpec(parsing: source)
+        } catch {
+            report(fields, "source", error.description)
             return nil
         }
-        let kindText = String(source[..<colon])
-        let path = source[source.index(after: colon)...]
-        guard let kind = CameraSourceKind(rawValue: kindText) else {
-            var message = "unknown source kind '\(kindText)'; expected one of \(kinds.joined(separator: ", "))"
-            if let guess = Suggestion.closest(to: kindText, among: kinds) {
-                message += "; did you mean '\(guess)'?"
-            }
-            report(fields, "source", message)
-            return nil
-        }
-        if path.isEmpty {
-            report(fields, "source", "'\(source)' has no path after '\(kind):'")
-            return nil
-        }
-        if path == "-" && kind != .y4m && kind != .mjpeg {
-            report(fields, "source", "only y4m and mjpeg can read standard input ('y4m:-', 'mjpeg:-'), got '\(source)'")
-            return nil
-        }
-        if kind == .v4l2 && !path.hasPrefix("/") {
-            report(fields, "source", "v4l2 needs a device path such as v4l2:/dev/video0, got '\(source)'")
-            return nil
-        }
-        return kind
     }
 }

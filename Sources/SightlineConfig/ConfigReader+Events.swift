@@ -1,5 +1,6 @@
 import EventLog
 import Forwarder
+import SightlineCore
 import Yams
 
 extension ConfigReader {
@@ -103,11 +104,12 @@ extension ConfigReader {
             report(fields, "types", "must be a list of event types, got \(Self.describe(list))")
             return configuration
         }
-        var types = Set<String>()
+        var types = Set<DetectionType>()
         for (index, entry) in entries.enumerated() {
             let known = EventsConfiguration.knownTypes
-            if case .scalar(let scalar) = entry, known.contains(scalar.string) {
-                types.insert(scalar.string)
+            if case .scalar(let scalar) = entry, let type = DetectionType(rawValue: scalar.string),
+               type.isCameraDetection {
+                types.insert(type)
                 continue
             }
             var message = "must be one of " + known.joined(separator: ", ") + ", got \(Self.describe(entry))"

@@ -1,3 +1,4 @@
+import SightlineCore
 import Yams
 
 /// Walks a composed YAML tree and reads typed values out of it, collecting every mistake as a

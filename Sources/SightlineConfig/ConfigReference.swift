@@ -1,5 +1,6 @@
 import EventLog
 import Forwarder
+import SightlineCore
 import Traffic
 
 /// The configuration reference: every key `sightlined` reads, section by section, with its type, its default
@@ -31,7 +32,7 @@ public enum ConfigReference {
     static var sections: [Section] {
         let daemon = DaemonConfiguration()
         let metrics = MetricsConfiguration()
-        let camera = CameraConfiguration(id: "", source: "")
+        let camera = CameraConfiguration(id: "", source: .y4m(path: "-"))
         let log = EventLogConfiguration()
         let events = EventsConfiguration(log: log)
         let forwarder = ForwarderConfiguration(collectorURL: "")
@@ -101,14 +102,14 @@ public enum ConfigReference {
                 Entry(key: "id", type: "`[A-Za-z0-9_-]{1,64}`", defaultValue: "required",
                       meaning: "Name used in metric labels, events and paths."),
                 Entry(key: "source", type: "KIND:PATH", defaultValue: "required",
-                      meaning: "KIND is " + CameraSourceKind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
+                      meaning: "KIND is " + SourceSpec.Kind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
                         + "; `y4m:-` reads standard input. Prefer `/dev/v4l/by-id/…` paths for cameras."),
                 Entry(key: "width", type: "integer 16–8192", defaultValue: "driver's",
                       meaning: "Requested capture width (v4l2 only, with `height`)."),
                 Entry(key: "height", type: "integer 16–8192", defaultValue: "driver's",
                       meaning: "Requested capture height (v4l2 only, with `width`)."),
                 Entry(key: "fps", type: "number ≤ 1000",
-                      defaultValue: "driver's (v4l2); \(number(CameraConfiguration.defaultFileFPS)) (mjpeg, jpegdir)",
+                      defaultValue: "driver's (v4l2); \(number(SourceSpec.defaultFootageFPS)) (mjpeg, jpegdir)",
                       meaning: "Rate requested from the camera, or the playback rate of files that record none "
                         + "(refused for avi and y4m, which carry their own)."),
                 Entry(key: "process_fps", type: "number ≤ 1000", defaultValue: "none (every frame)",
@@ -122,7 +123,7 @@ public enum ConfigReference {
                 Entry(key: "queue_depth", type: "integer 1–64", defaultValue: "\(camera.queueDepth)",
                       meaning: "Frames buffered between capture and processing; when full the oldest is dropped "
                         + "and counted (files with `replay: fast` wait instead)."),
-                Entry(key: "replay", type: ReplayMode.allCases.map(\.rawValue).joined(separator: " \\| "),
+                Entry(key: "replay", type: ReplayPacing.allCases.map(\.rawValue).joined(separator: " \\| "),
                       defaultValue: camera.replay.rawValue,
                       meaning: "Files only: play at the recorded rate, or as fast as the pipeline goes."),
                 Entry(key: "loop", type: "bool", defaultValue: "\(camera.loop)",
@@ -177,7 +178,9 @@ public enum ConfigReference {
                       meaning: "Without `true`, no face is aligned, embedded or compared."),
                 Entry(key: "gallery", type: "path", defaultValue: "required when enabled",
                       meaning: "The encrypted gallery `sightline gallery enroll` writes."),
-                Entry(key: "key", type: "path", defaultValue: "`GALLERY.key`", meaning: "The gallery's key file."),
+                Entry(key: "key", type: "path", defaultValue: "`GALLERY.key`",
+                      meaning: "The gallery's key file. Replaced at every change of the gallery (expiries included), "
+                        + "so its directory must be writable by the daemon, like the gallery's."),
                 Entry(key: "threshold", type: "number, 0 < t ≤ 2", defaultValue: number(recognize.threshold),
                       meaning: "Largest descriptor distance accepted as a match (dlib's tolerance)."),
                 Entry(key: "margin", type: "number 0–2", defaultValue: number(recognize.margin),
@@ -210,12 +213,12 @@ public enum ConfigReference {
                       meaning: "Only motion inside it is considered."),
                 Entry(key: "tuning", type: "mapping", defaultValue: "see `tuning`",
                       meaning: "The detector's tunables; defaults suit 10–30 fps footage."),
-            ], acceptedKeys: TrafficConfigurationReader.keys),
+            ], acceptedKeys: ConfigReader.trafficKeys),
             Section(path: "cameras[].traffic.signal", summary: "One polygon per lamp.", entries: [
                 Entry(key: "red", type: "polygon", defaultValue: "required", meaning: "The red lamp."),
                 Entry(key: "amber", type: "polygon", defaultValue: "none", meaning: "The amber lamp, if the head has one."),
                 Entry(key: "green", type: "polygon", defaultValue: "required", meaning: "The green lamp."),
-            ], acceptedKeys: TrafficConfigurationReader.signalKeys),
+            ], acceptedKeys: ConfigReader.trafficSignalKeys),
             Section(path: "cameras[].traffic.tuning", summary: "Every key optional.", entries: [
                 Entry(key: "lock_frames", type: "integer 1–100", defaultValue: "\(tuning.lockFrames)",
                       meaning: "Consecutive agreeing frames before a signal state is locked."),
@@ -233,7 +236,7 @@ public enum ConfigReference {
                       meaning: "Observations before a track is confirmed."),
                 Entry(key: "coast_frames", type: "integer 0–1000", defaultValue: "\(tuning.coastFrames)",
                       meaning: "Frames a track survives without an observation."),
-            ], acceptedKeys: TrafficConfigurationReader.tuningKeys),
+            ], acceptedKeys: ConfigReader.trafficTuningKeys),
         ]
     }
 

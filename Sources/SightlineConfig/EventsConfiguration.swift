@@ -1,5 +1,6 @@
 import EventLog
 import Forwarder
+import SightlineCore
 
 /// The daemon's `events:` and `collector:` sections, mapped onto the event log's and forwarder's own
 /// configuration structs. Absent `events:` (or `enabled: false`) keeps the event log off entirely.
@@ -14,9 +15,7 @@ public struct EventsConfiguration: Sendable, Equatable {
     public var collector: ForwarderConfiguration?
 
     /// The event types the daemon's stages emit, which a camera's `events.types` may list.
-    public static let knownTypes = [
-        "frame.stats", "face.detected", "face.match", "traffic.signal_state", "traffic.red_light_crossing",
-    ]
+    public static let knownTypes = DetectionType.cameraDetections.map(\.rawValue)
 
     public init(log: EventLogConfiguration, maxPerMinute: Int = 120, collector: ForwarderConfiguration? = nil) {
         self.log = log
@@ -29,11 +28,11 @@ public struct EventsConfiguration: Sendable, Equatable {
 public struct CameraEventsConfiguration: Sendable, Equatable {
     /// The event types this camera turns into events (`types`); nil means all. Detections of other
     /// types still reach the detections file but are not signed nor forwarded.
-    public var types: Set<String>?
+    public var types: Set<DetectionType>?
     /// Limit per type per minute (`max_per_minute`); nil uses `events.max_per_minute`.
     public var maxPerMinute: Int?
 
-    public init(types: Set<String>? = nil, maxPerMinute: Int? = nil) {
+    public init(types: Set<DetectionType>? = nil, maxPerMinute: Int? = nil) {
         self.types = types
         self.maxPerMinute = maxPerMinute
     }

@@ -10,22 +10,34 @@ public protocol Stage: AnyObject {
     func process(_ frame: Frame) throws -> [Detection]
 }
 
-/// Something a stage observed. Never a judgment of a person (see DESIGN.md).
+/// Something a stage observed, with its evidence. Never a judgment of a person (see DESIGN.md).
 public struct Detection: Sendable, Equatable {
-    /// Dotted type such as `frame.stats`, `traffic.red_light_crossing`, `face.match`.
-    public var type: String
+    /// What was observed (`frame.stats`, `traffic.red_light_crossing`, `face.match`, …).
+    public var type: DetectionType
     public var camera: String
     public var frameSeq: UInt64
     public var wallNanos: Int64
     /// Type-specific fields, JSON-compatible.
     public var body: [String: JSONValue]
+    /// The pictures the detection's event attaches, already redacted by the stage that made them, or a
+    /// reference to frames still to come. Whoever drops the detection drops its evidence with it.
+    public var evidence: DetectionEvidence
 
-    public init(type: String, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue]) {
+    public init(type: DetectionType, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue],
+                evidence: DetectionEvidence = .none) {
         self.type = type
         self.camera = camera
         self.frameSeq = frameSeq
         self.wallNanos = wallNanos
         self.body = body
+        self.evidence = evidence
+    }
+
+    /// A detection of `frame`: its camera, sequence number and wall-clock time.
+    public init(_ type: DetectionType, of frame: Frame, body: [String: JSONValue],
+                evidence: DetectionEvidence = .none) {
+        self.init(type: type, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos, body: body,
+                  evidence: evidence)
     }
 }
 

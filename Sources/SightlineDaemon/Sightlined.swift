@@ -1,14 +1,11 @@
 import ArgumentParser
 import Foundation
-import Logging
-import Metrics
-import Prometheus
-import ServiceLifecycle
 import SightlineConfig
-import SightlineCore
+import SightlineRuntime
 
-/// `sightlined`: the Sightline daemon. One pipeline per configured camera, Prometheus metrics on
-/// loopback, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT, configuration reload on SIGHUP.
+/// `sightlined`: the Sightline daemon's command line. What it runs — one pipeline per configured camera,
+/// Prometheus metrics, systemd notify and watchdog, graceful shutdown on SIGTERM/SIGINT, configuration reload
+/// on SIGHUP — is `SightlineRuntime.Daemon`.
 @main
 struct Sightlined: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +26,7 @@ struct Sightlined: AsyncParsableCommand {
     @Option(name: .long, help: "Write a JSON summary of what each camera did to FILE at exit.")
     var summary: String?
 
-    @Option(name: .long, help: "Append each detection as a JSON line to FILE (until the event log lands).")
+    @Option(name: .long, help: "Append each detection as a JSON line to FILE (besides the signed event log).")
     var detections: String?
 
     @Option(name: .customLong("metrics-port"), help: "Override metrics.listen's port (0 picks a free port).")
@@ -58,8 +55,15 @@ struct Sightlined: AsyncParsableCommand {
             if let metricsPort { configuration.metrics.port = metricsPort }
         }
         adjust(&configuration)
-        try await Daemon(configuration: configuration, configPath: path, adjust: adjust, summaryPath: summary,
-                         detectionsPath: detections).run()
+        do {
+            try await Daemon(configuration: configuration, configPath: path, adjust: adjust, summaryPath: summary,
+                             detectionsPath: detections).run()
+        } catch let error as DaemonConfigurationError {
+            // The configured address cannot be used: a configuration error (EX_CONFIG), which the unit does not
+            // restart in a loop.
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
     }
 
     private func loadOrExit(_ path: String) throws -> DaemonConfiguration {

@@ -8,14 +8,14 @@ public struct TrafficPoint: Sendable, Equatable, Hashable {
         self.y = y
     }
 
-    static func - (a: TrafficPoint, b: TrafficPoint) -> TrafficPoint { TrafficPoint(a.x - b.x, a.y - b.y) }
+    public static func - (a: TrafficPoint, b: TrafficPoint) -> TrafficPoint { TrafficPoint(a.x - b.x, a.y - b.y) }
     static func + (a: TrafficPoint, b: TrafficPoint) -> TrafficPoint { TrafficPoint(a.x + b.x, a.y + b.y) }
     static func * (a: TrafficPoint, k: Double) -> TrafficPoint { TrafficPoint(a.x * k, a.y * k) }
 
     /// Dot product, treating both points as vectors.
-    func dot(_ other: TrafficPoint) -> Double { x * other.x + y * other.y }
+    public func dot(_ other: TrafficPoint) -> Double { x * other.x + y * other.y }
     /// z of the cross product, treating both points as vectors.
-    func cross(_ other: TrafficPoint) -> Double { x * other.y - y * other.x }
+    public func cross(_ other: TrafficPoint) -> Double { x * other.y - y * other.x }
 }
 
 /// A closed polygon in source-image pixels (at least three vertices, not repeated at the end).
@@ -42,7 +42,7 @@ public struct TrafficPolygon: Sendable, Equatable {
     }
 
     /// Twice the signed area (positive for counter-clockwise in a y-up frame).
-    var doubleSignedArea: Double {
+    public var doubleSignedArea: Double {
         var sum = 0.0
         var j = vertices.count - 1
         for i in 0..<vertices.count {

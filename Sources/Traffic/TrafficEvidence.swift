@@ -1,38 +1,28 @@
 import Imaging
 import SightlineCore
 
-/// The evidence of one reported crossing: three redacted frames (before, at, after), JPEG-encoded.
-///
-/// Only ever built from an `EvidenceRedactor`'s output; the stage keeps no evidence without one.
-public struct TrafficEvidence: Sendable {
-    /// The `traffic.red_light_crossing` detection the frames belong to.
-    public var detection: Detection
-    /// JPEG bytes of the frame before the report, the frame of the report and the one after.
-    public var jpegFrames: [[UInt8]]
-}
-
-/// Holds the previous frame and the crossings waiting for their "after" frame. Frames stay in process
-/// memory and leave it only through the redactor.
+/// Holds the previous frame and the crossings waiting for their "after" frame, and turns them into a
+/// crossing's evidence: three redacted JPEG frames (before, at, after the report). Frames stay in process
+/// memory and leave it only through the redactor, and only while the detection's consumer still wants them.
 struct EvidenceBuffer {
     struct Finished {
-        var detection: Detection
+        var evidence: PendingEvidence
         var frames: [Frame]
     }
 
     private var previous: Frame?
-    private var waiting: [(detection: Detection, frames: [Frame])] = []
+    private var waiting: [(evidence: PendingEvidence, frames: [Frame])] = []
 
-    /// Takes this frame: completes the crossings reported on the last frame, and starts this frame's.
-    mutating func advance(frame: Frame, crossings: [Detection]) -> [Finished] {
-        let finished = waiting.map { Finished(detection: $0.detection, frames: $0.frames + [frame]) }
+    /// Takes this frame: completes the crossings reported on the last frame (those still wanted), and starts
+    /// this frame's.
+    mutating func advance(frame: Frame, crossings: [PendingEvidence]) -> [Finished] {
+        let finished = waiting.filter { $0.evidence.isWanted }
+            .map { Finished(evidence: $0.evidence, frames: $0.frames + [frame]) }
         waiting = crossings.map { ($0, [previous ?? frame, frame]) }
         previous = frame
         return finished
     }
 }
 
-enum JPEGEncoderBridge {
-    static func encode(_ image: Image) throws -> [UInt8] {
-        try JPEGEncoder.encode(image, quality: 85)
-    }
-}
+/// JPEG quality of evidence frames: enough to read a scene, small enough to forward.
+let evidenceJPEGQuality = 85

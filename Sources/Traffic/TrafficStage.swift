@@ -1,3 +1,4 @@
+import Imaging
 import Logging
 import SightlineCore
 
@@ -9,14 +10,14 @@ import SightlineCore
 /// `grace_seconds`; at most one crossing per track. Detections carry no identity of any kind.
 ///
 /// Evidence (three frames: before, at, after the crossing) is kept only when an `EvidenceRedactor`
-/// is given; the redactor's output, never the raw frame, is JPEG-encoded and handed to `evidence`.
+/// is given: a crossing then carries `.pending` evidence, which the stage fulfils on the next frame with the
+/// redactor's output (never the raw frame), JPEG-encoded — unless the consumer cancelled it meanwhile.
 /// Without a redactor the stage keeps no pixels beyond the current frame.
 public final class TrafficStage: Stage {
     public let name = "traffic"
     public let needsColor = true
     public let configuration: TrafficConfiguration
     private let redactor: (any EvidenceRedactor)?
-    private let evidenceHandler: (@Sendable (TrafficEvidence) -> Void)?
     private let logger: Logger
 
     private var signal: SignalClassifier
@@ -55,12 +56,10 @@ public final class TrafficStage: Stage {
 
     /// - Parameters:
     ///   - redactor: blurs what must not leave memory; nil keeps no evidence at all.
-    ///   - evidence: receives the redacted JPEG frames of each reported crossing (only with a redactor).
     public init(configuration: TrafficConfiguration, redactor: (any EvidenceRedactor)? = nil,
-                evidence: (@Sendable (TrafficEvidence) -> Void)? = nil, logger: Logger = Logger(label: "traffic")) {
+                logger: Logger = Logger(label: "traffic")) {
         self.configuration = configuration
         self.redactor = redactor
-        self.evidenceHandler = evidence
         self.logger = logger
         let tuning = configuration.tuning
         signal = SignalClassifier(lamps: configuration.signal, lampContrast: tuning.lampContrast)
@@ -125,11 +124,18 @@ public final class TrafficStage: Stage {
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
+        var pending: [PendingEvidence] = []
         for violation in reported {
-            detections.append(crossingDetection(violation, frame))
+            var crossing = crossingDetection(violation, frame)
+            if redactor != nil {
+                let evidence = PendingEvidence()
+                crossing.evidence = .pending(evidence)
+                pending.append(evidence)
+            }
+            detections.append(crossing)
         }
         if redactor != nil {
-            deliverEvidence(frame: frame, crossings: detections.filter { $0.type == "traffic.red_light_crossing" })
+            deliverEvidence(frame: frame, crossings: pending)
         }
         return detections
     }
@@ -174,7 +180,7 @@ public final class TrafficStage: Stage {
     }
 
     private func signalDetection(_ change: SignalDebouncer.Change, _ frame: Frame) -> Detection {
-        Detection(type: "traffic.signal_state", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        Detection(.trafficSignalState, of: frame,
                   body: ["state": .string(change.state.rawValue), "previous": .string(change.previous.rawValue),
                          "frame": .int(Int64(change.onsetFrame)), "pts": .double(Self.round(change.onsetPTS, 3))])
     }
@@ -182,20 +188,25 @@ public final class TrafficStage: Stage {
     private func crossingDetection(_ v: Violation, _ frame: Frame) -> Detection {
         let box: [JSONValue] = [v.box.left, v.box.top, v.box.right, v.box.bottom].map { .double(Self.round($0, 1)) }
         return Detection(
-            type: "traffic.red_light_crossing", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+            .trafficRedLightCrossing, of: frame,
             body: ["track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
                    "point": .array([.double(Self.round(v.point.x, 1)), .double(Self.round(v.point.y, 1))]),
                    "signal": .object(["state": .string("red"), "red_for": .double(Self.round(v.redFor, 3))]),
                    "box": .array(box)])
     }
 
-    private func deliverEvidence(frame: Frame, crossings: [Detection]) {
-        guard let redactor, let evidenceHandler else { return }
+    /// Completes the evidence of the crossings reported on the previous frame, now that their "after" frame
+    /// is here; an evidence that cannot be made is fulfilled empty (its crossing goes without pictures).
+    private func deliverEvidence(frame: Frame, crossings: [PendingEvidence]) {
+        guard let redactor else { return }
         for finished in evidence.advance(frame: frame, crossings: crossings) {
             do {
-                let jpegs = try finished.frames.map { try JPEGEncoderBridge.encode(redactor.redact($0)) }
-                evidenceHandler(TrafficEvidence(detection: finished.detection, jpegFrames: jpegs))
+                let jpegs = try finished.frames.map {
+                    try JPEGEncoder.encode(redactor.redact($0), quality: evidenceJPEGQuality)
+                }
+                finished.evidence.fulfil(jpegs)
             } catch {
+                finished.evidence.fulfil([])
                 logger.warning("evidence dropped: redaction or encoding failed", metadata: ["error": "\(error)"])
             }
         }

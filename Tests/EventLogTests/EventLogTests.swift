@@ -186,7 +186,7 @@ import Testing
     @Test func detectionsBecomeEventsWithTheirFrameAndTime() throws {
         let log = try EventLogTests.openLog(temporaryDirectory())
         let d = Detection(
-            type: "frame.stats", camera: "gate", frameSeq: 42, wallNanos: 1_700_000_000_000_000_000,
+            type: .frameStats, camera: "gate", frameSeq: 42, wallNanos: 1_700_000_000_000_000_000,
             body: ["luma_mean": .double(10.25)])
         let e = try log.emit(d)
         #expect(e.camera == "gate" && e.type == "frame.stats" && e.time == "2023-11-14T22:13:20.000000Z")

@@ -1,5 +1,5 @@
 import Foundation
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 
 /// The queue blocks real threads (capture and processing are threads, not tasks), so the tests

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Logging
 import SightlineCore
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import SightlineTestKit
 import Synchronization
 import Testing
@@ -22,7 +22,7 @@ final class RecordingStage: Stage, @unchecked Sendable {
     func process(_ frame: Frame) throws -> [Detection] {
         if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18) }
         seen.append((frame.seq, frame.gray.width, frame.rgb != nil))
-        return [Detection(type: "test.seen", camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
+        return [Detection(type: .frameStats, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos,
                           body: [:])]
     }
 }

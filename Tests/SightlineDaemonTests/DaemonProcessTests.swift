@@ -92,6 +92,49 @@ import Glibc
         #expect((cameras.first?["decoded"] as? Int ?? 0) > 0)
     }
 
+    /// A metrics address that cannot be bound is a configuration error (78, EX_CONFIG), which systemd's
+    /// `RestartPreventExitStatus=78` does not restart in a loop.
+    @Test func aMetricsPortInUseExitsWithEXConfig() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Hold a port, then ask the daemon to listen on it.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let clip = dir.appendingPathComponent("clip.mjpeg")
+        try Data(SyntheticFootage.jpegFrames(count: 2, width: 160, height: 120).joined()).write(to: clip)
+        let config = dir.appendingPathComponent("sightlined.yaml")
+        try """
+        state_dir: \(dir.path)
+        metrics:
+          listen: 127.0.0.1:\(port)
+        cameras:
+          - id: door
+            source: mjpeg:\(clip.path)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.daemon
+        process.arguments = ["--config", config.path]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 78, "\(message)")
+        #expect(message.contains("127.0.0.1:\(port)"), "\(message)")
+    }
+
     @Test func checkConfigRefusesBadConfigurationWithTheLine() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

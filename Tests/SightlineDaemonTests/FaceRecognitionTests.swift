@@ -1,3 +1,5 @@
+import Crypto
+import EventLog
 import FaceKit
 import Foundation
 import Imaging
@@ -6,7 +8,7 @@ import Matcher
 import MetricsTestKit
 @testable import SightlineConfig
 import SightlineCore
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import SightlineTestKit
 import Synchronization
 import Testing
@@ -25,7 +27,8 @@ struct FaceRecognitionTests {
 
     struct Run {
         var detections: [Detection]
-        var evidence: [FaceMatchEvidence]
+        /// The evidence images the matches carried, with their SHA-256.
+        var evidence: [(jpeg: [UInt8], sha256: String)]
         var logs: [String]
         var sinkFile: String
         var metrics: TestMetrics
@@ -38,10 +41,8 @@ struct FaceRecognitionTests {
         let logs = LogCapture()
         let logger = logs.logger()
         let metrics = TestMetrics()
-        let kept = Mutex<[FaceMatchEvidence]>([])
-        let resources = RecognitionResources(logger: logger, evidence: { e in kept.withLock { $0.append(e) } },
-                                             metrics: metrics)
-        var camera = CameraConfiguration(id: "door", source: "mjpeg:clip.mjpeg")
+        let resources = RecognitionResources(logger: logger, metrics: metrics)
+        var camera = CameraConfiguration(id: "door", source: .mjpeg(path: "clip.mjpeg"))
         camera.faces = FaceConfiguration(models: RecognitionFixtures.models, recognize: RecognitionConfiguration(
             enabled: true, gallery: gallery, confirmK: confirmK, confirmN: confirmN, evidence: evidence))
         let built = try FaceStageFactory.make(for: camera, recognition: resources)
@@ -58,8 +59,9 @@ struct FaceRecognitionTests {
             })
         await pipeline.run()
         sink.close()
-        return Run(detections: collected.withLock { $0 }, evidence: kept.withLock { $0 }, logs: logs.all,
-                   sinkFile: sinkFile, metrics: metrics)
+        let detections = collected.withLock { $0 }
+        let evidence = detections.flatMap(\.evidence.images).map { ($0, Encoding.hex(SHA256.hash(data: $0))) }
+        return Run(detections: detections, evidence: evidence, logs: logs.all, sinkFile: sinkFile, metrics: metrics)
     }
 
     /// The descriptors of both faces in the clip, as the stage computes them (for looking for leaks).
@@ -83,10 +85,10 @@ struct FaceRecognitionTests {
         let (frames, picture) = try Self.clip(count: 6)
         let run = try await Self.run(frames: frames, gallery: gallery.path, in: scratch.path)
 
-        let detected = run.detections.filter { $0.type == "face.detected" }
+        let detected = run.detections.filter { $0.type == .faceDetected }
         #expect(detected.count == 6 && detected.allSatisfy { $0.body["count"] == .int(2) })
-        let matches = run.detections.filter { $0.type == "face.match" }
-        #expect(Set(run.detections.map(\.type)) == ["face.detected", "face.match"])
+        let matches = run.detections.filter { $0.type == .faceMatch }
+        #expect(Set(run.detections.map(\.type)) == [.faceDetected, .faceMatch])
         // One track, confirmed once: on the third frame (3 of the last 5), not before and not again.
         #expect(matches.count == 1)
         let match = try #require(matches.first)
@@ -140,7 +142,7 @@ struct FaceRecognitionTests {
         let (frames, picture) = try Self.clip(count: 4)
         let run = try await Self.run(frames: frames, gallery: gallery.path, evidence: true, confirmK: 2,
                                      confirmN: 3, in: scratch.path)
-        let matches = run.detections.filter { $0.type == "face.match" }
+        let matches = run.detections.filter { $0.type == .faceMatch }
         #expect(matches.count == 1 && matches.first?.frameSeq == 2)
         #expect(run.evidence.count == 1)
         let evidence = try #require(run.evidence.first)
@@ -153,10 +155,7 @@ struct FaceRecognitionTests {
         #expect(Self.meanDifference(image, picture, obama) < 4)
         #expect(Self.meanDifference(image, picture, biden) > 12)
         // The daemon keeps it beside the detections file, named by its SHA-256.
-        let sink = try DetectionSink(path: scratch.path + "/kept.jsonl", logger: Logger(label: "test"))
-        sink.keep(evidence)
-        sink.close()
-        let keptPath = scratch.path + "/kept.jsonl.evidence/\(evidence.sha256).jpg"
+        let keptPath = run.sinkFile + ".evidence/\(evidence.sha256).jpg"
         let kept = try Data(contentsOf: URL(fileURLWithPath: keptPath))
         #expect([UInt8](kept) == evidence.jpeg)
     }
@@ -167,8 +166,8 @@ struct FaceRecognitionTests {
         try gallery.erase(subject: "obama")
         let (frames, _) = try Self.clip(count: 4)
         let run = try await Self.run(frames: frames, gallery: gallery.path, in: scratch.path)
-        #expect(run.detections.filter { $0.type == "face.detected" }.count == 4)
-        #expect(!run.detections.contains { $0.type == "face.match" })
+        #expect(run.detections.filter { $0.type == .faceDetected }.count == 4)
+        #expect(!run.detections.contains { $0.type == .faceMatch })
         // The recognition timer records only frames where faces were embedded: none.
         #expect(run.metrics.timers.filter { $0.label == "sightline_face_recognition_seconds" }
             .allSatisfy { $0.values.isEmpty })
@@ -182,7 +181,7 @@ struct FaceRecognitionTests {
                          consent: Consent(purpose: "test", grantedBy: "x", grantedAt: Date()))
         for (path, expected) in [(other.path, "holds templates of model abababababab"),
                                  (scratch.path + "/none.sealed", "no gallery at")] {
-            var camera = CameraConfiguration(id: "door", source: "y4m:-")
+            var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
             camera.faces = FaceConfiguration(models: RecognitionFixtures.models,
                                              recognize: RecognitionConfiguration(enabled: true, gallery: path))
             do {

@@ -3,7 +3,7 @@ import Imaging
 @testable import SightlineConfig
 import SightlineCore
 import Testing
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 
 /// The daemon's face stage on a real photo (the FaceKit fixture), with the model from Models/fetch.
 enum FaceStagePaths {
@@ -27,14 +27,14 @@ struct FaceStageTests {
     }
 
     @Test func reportsFacesInSourcePixelsAndBlursEvidence() throws {
-        var camera = CameraConfiguration(id: "door", source: "y4m:-")
+        var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: Self.models)
         let built = try FaceStageFactory.make(for: camera)
         let stage = try #require(built.stages.first as? FaceStage)
         let frame = try Self.frame(seq: 1, scale: 1)
         let detections = try stage.process(frame)
         #expect(detections.count == 1)
-        #expect(detections.first?.type == "face.detected")
+        #expect(detections.first?.type == .faceDetected)
         #expect(detections.first?.body["count"] == .int(1))
         let redactor = try #require(built.redactor)
         let evidence = try redactor.redact(frame)
@@ -42,14 +42,14 @@ struct FaceStageTests {
     }
 
     @Test func noStageWithoutSectionOrWhenDetectIsOff() throws {
-        #expect(try FaceStageFactory.make(for: CameraConfiguration(id: "a", source: "y4m:-")).stages.isEmpty)
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        #expect(try FaceStageFactory.make(for: CameraConfiguration(id: "a", source: .y4m(path: "-"))).stages.isEmpty)
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(detect: false, blurEvidence: false, models: Self.models)
         #expect(try FaceStageFactory.make(for: camera).stages.isEmpty)
     }
 
     @Test func smallFacesAreFoundByDefault() throws {
-        var camera = CameraConfiguration(id: "door", source: "y4m:-")
+        var camera = CameraConfiguration(id: "door", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: Self.models)
         let stage = try #require(try FaceStageFactory.make(for: camera).stages.first as? FaceStage)
         let settings = stage.redactor.settings
@@ -70,7 +70,7 @@ struct FaceStageTests {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.models + "/frontal_face_detector.svm")))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: directory + "/frontal_face_detector.svm"))
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: directory)
         let error = #expect(throws: FaceStageError.self) { try FaceStageFactory.make(for: camera) }
         let text = error?.message ?? ""
@@ -79,7 +79,7 @@ struct FaceStageTests {
     }
 
     @Test func missingModelIsAClearError() {
-        var camera = CameraConfiguration(id: "a", source: "y4m:-")
+        var camera = CameraConfiguration(id: "a", source: .y4m(path: "-"))
         camera.faces = FaceConfiguration(models: "/nonexistent")
         #expect(throws: FaceStageError.self) { try FaceStageFactory.make(for: camera) }
     }

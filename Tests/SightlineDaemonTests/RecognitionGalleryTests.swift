@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Matcher
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Synchronization
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import SightlineDaemon
+@testable import SightlineRuntime
 import Testing
 #if canImport(Glibc)
 import Glibc

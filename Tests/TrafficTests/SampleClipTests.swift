@@ -1,9 +1,9 @@
 import Foundation
 import Imaging
+import SightlineConfig
 import SightlineCore
 import Testing
 import Traffic
-import Yams
 
 /// The bundled demo clip (Samples/intersection.mjpeg, drawn by Tools/samples/make_intersection.py) with
 /// its camera file: the stage finds exactly the crossings its truth file says happened on red.
@@ -12,13 +12,9 @@ import Yams
         .deletingLastPathComponent()
 
     static func cameraTraffic() throws -> TrafficConfiguration {
-        let file = root.appendingPathComponent("Samples/intersection.camera.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let node = try #require(try Yams.compose(yaml: text)?.mapping?["traffic"])
-        var reader = TrafficConfigurationReader()
-        let configuration = reader.read(node, path: "traffic")
-        #expect(reader.issues.isEmpty, "\(reader.issues)")
-        return try #require(configuration)
+        // Read by the daemon's loader, as `sightline replay --camera-config` reads it.
+        let camera = try ConfigLoader.loadCamera(path: root.appendingPathComponent("Samples/intersection.camera.yaml").path)
+        return try #require(camera.traffic)
     }
 
     /// The JPEGs of a concatenated MJPEG file (each SOI … EOI).
@@ -51,10 +47,10 @@ import Yams
             let frame = try decoder.decode(CapturedFrame(seq: UInt64(index + 1), monotonicNanos: 0, wallNanos: 0,
                                                          pts: Double(index) / 15, payload: .jpeg(jpeg)))
             for detection in try stage.process(frame) {
-                if detection.type == "traffic.red_light_crossing", case .int(let f) = detection.body["frame"] {
+                if detection.type == .trafficRedLightCrossing, case .int(let f) = detection.body["frame"] {
                     reported.append(Int(f))
                 }
-                if detection.type == "traffic.signal_state", case .string(let s) = detection.body["state"] {
+                if detection.type == .trafficSignalState, case .string(let s) = detection.body["state"] {
                     states.append(s)
                 }
             }

@@ -16,7 +16,7 @@ import TrafficScenes
         let stage = TrafficStage(configuration: configuration)
         var reported: [TrafficScore.Reported] = []
         while let rendered = scene.next() {
-            for detection in try stage.process(rendered.frame()) where detection.type == "traffic.red_light_crossing" {
+            for detection in try stage.process(rendered.frame()) where detection.type == .trafficRedLightCrossing {
                 guard case .int(let frame) = detection.body["frame"], case .array(let point) = detection.body["point"],
                       case .double(let x) = point[0], case .double(let y) = point[1] else { continue }
                 reported.append(.init(frame: Int(frame), x: x, y: y))

@@ -1,21 +1,24 @@
 import Foundation
 import Imaging
 import SightlineCore
+import Synchronization
 import Testing
 import Traffic
 
 /// The stage end to end on hand-made frames: what it reports, in what form, and what it keeps.
 @Suite struct TrafficStageTests {
     /// A vehicle 40 × 50 moving up 6 px per frame from y = 170 (bottom) at x, with the signal per frame.
-    func drive(_ stage: TrafficStage, x: Double = 120, frames: Int = 40, signal: (Int) -> SignalState)
-        throws -> [Detection]
+    func drive(_ stage: TrafficStage, x: Double = 120, frames: Int = 40, signal: (Int) -> SignalState,
+               each: (Detection) -> Void = { _ in }) throws -> [Detection]
     {
         var detections: [Detection] = []
         for i in 0..<frames {
             // The road is empty for the first 10 frames so the background is learnt.
             let bottom = 180 + 40 - Double(max(i - 10, 0)) * 6 - (i < 10 ? 100 : 0)
             let boxes = i < 10 ? [] : [(x, bottom - 50, x + 40, bottom)]
-            detections += try stage.process(TestScene.frame(i, signal: signal(i), boxes: boxes))
+            let found = try stage.process(TestScene.frame(i, signal: signal(i), boxes: boxes))
+            found.forEach(each)
+            detections += found
         }
         return detections
     }
@@ -23,10 +26,10 @@ import Traffic
     @Test func aCrossingOnRedIsReportedOnceWithTheSpecifiedBody() throws {
         let stage = TrafficStage(configuration: TestScene.configuration())
         let detections = try drive(stage) { _ in .red }
-        let states = detections.filter { $0.type == "traffic.signal_state" }
+        let states = detections.filter { $0.type == .trafficSignalState }
         #expect(states.count == 1)
         #expect(states.first?.body["state"] == .string("red"))
-        let crossings = detections.filter { $0.type == "traffic.red_light_crossing" }
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
         try #require(crossings.count == 1)
         let body = crossings[0].body
         #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box"])
@@ -53,7 +56,7 @@ import Traffic
         for state in [SignalState.green, .amber] {
             let stage = TrafficStage(configuration: TestScene.configuration())
             let detections = try drive(stage) { _ in state }
-            #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+            #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         }
     }
 
@@ -61,10 +64,10 @@ import Traffic
         // Red from frame 27: the crossing near frame 30 comes 0.3 s after onset, inside a 0.5 s grace.
         let stage = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
         let detections = try drive(stage) { $0 < 27 ? .amber : .red }
-        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         let late = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
         let reported = try drive(late) { $0 < 22 ? .amber : .red }
-        #expect(reported.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+        #expect(reported.filter { $0.type == .trafficRedLightCrossing }.count == 1)
     }
 
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
@@ -72,9 +75,9 @@ import Traffic
         let stage = TrafficStage(configuration: TestScene.configuration(
             stopLine: TrafficSegment(TrafficPoint(60, 100), TrafficPoint(220, 100))))
         let detections = try drive(stage, x: 236) { _ in .red }
-        #expect(detections.filter { $0.type == "traffic.red_light_crossing" }.isEmpty)
+        #expect(detections.filter { $0.type == .trafficRedLightCrossing }.isEmpty)
         let inside = TrafficStage(configuration: TestScene.configuration())
-        #expect(try drive(inside, x: 150) { _ in .red }.filter { $0.type == "traffic.red_light_crossing" }.count == 1)
+        #expect(try drive(inside, x: 150) { _ in .red }.filter { $0.type == .trafficRedLightCrossing }.count == 1)
     }
 
     /// Paints everything black: stands in for face blurring.
@@ -84,31 +87,49 @@ import Traffic
         }
     }
 
-    final class Collected: @unchecked Sendable {
-        let lock = NSLock()
-        var items: [TrafficEvidence] = []
-        func add(_ e: TrafficEvidence) { lock.lock(); items.append(e); lock.unlock() }
-    }
-
     @Test func evidenceIsThreeRedactedJPEGsAndOnlyWithARedactor() throws {
-        let collected = Collected()
-        let stage = TrafficStage(configuration: TestScene.configuration(), redactor: BlackOut(),
-                                 evidence: { collected.add($0) })
-        _ = try drive(stage) { _ in .red }
-        try #require(collected.items.count == 1)
-        let evidence = collected.items[0]
-        #expect(evidence.detection.type == "traffic.red_light_crossing")
-        #expect(evidence.jpegFrames.count == 3)
-        for jpeg in evidence.jpegFrames {
+        let stage = TrafficStage(configuration: TestScene.configuration(), redactor: BlackOut())
+        let detections = try drive(stage) { _ in .red }
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
+        try #require(crossings.count == 1)
+        guard case .pending(let pending) = crossings[0].evidence else {
+            Issue.record("a crossing with a redactor carries pending evidence")
+            return
+        }
+        let images = Mutex<[[UInt8]]?>(nil)
+        pending.whenReady { received in images.withLock { $0 = received } }
+        let jpegs = try #require(images.withLock { $0 }, "the stage fulfils it on the next frame")
+        #expect(jpegs.count == 3)
+        for jpeg in jpegs {
             #expect(jpeg.starts(with: [0xFF, 0xD8]))
             let decoded = try JPEGDecoder().decode(jpeg, scale: 1, gray: true)
             #expect(decoded.image.pixels.allSatisfy { $0 < 8 }, "the redactor's output, not the frame")
         }
-        let none = Collected()
-        let unredacted = TrafficStage(configuration: TestScene.configuration(), redactor: nil,
-                                      evidence: { none.add($0) })
-        let detections = try drive(unredacted) { _ in .red }
-        #expect(detections.contains { $0.type == "traffic.red_light_crossing" })
-        #expect(none.items.isEmpty)
+        let unredacted = TrafficStage(configuration: TestScene.configuration(), redactor: nil)
+        let plain = try drive(unredacted) { _ in .red }.filter { $0.type == .trafficRedLightCrossing }
+        #expect(plain.count == 1)
+        #expect(plain.allSatisfy { $0.evidence == .none })
+    }
+
+    /// A redactor that counts its calls.
+    final class CountingRedactor: EvidenceRedactor {
+        let calls = Mutex(0)
+        func redact(_ frame: Frame) throws -> Image {
+            calls.withLock { $0 += 1 }
+            return Image(width: frame.gray.width, height: frame.gray.height, channels: 3)
+        }
+    }
+
+    @Test func cancelledEvidenceIsNeverMade() throws {
+        let redactor = CountingRedactor()
+        let stage = TrafficStage(configuration: TestScene.configuration(), redactor: redactor)
+        var crossings = 0
+        _ = try drive(stage) { _ in .red } each: { detection in
+            guard case .pending(let evidence) = detection.evidence else { return }
+            crossings += 1
+            evidence.cancel()
+        }
+        #expect(crossings == 1)
+        #expect(redactor.calls.withLock { $0 } == 0)
     }
 }

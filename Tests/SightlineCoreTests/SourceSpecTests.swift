@@ -1,0 +1,53 @@
+import SightlineCore
+import Testing
+
+/// The one parser of `KIND:PATH` source strings (configuration, CLI and daemon).
+@Suite struct SourceSpecTests {
+    @Test(arguments: [
+        ("v4l2:/dev/video0", SourceSpec.v4l2(device: "/dev/video0")),
+        ("mjpeg:/srv/a.mjpeg", .mjpeg(path: "/srv/a.mjpeg")),
+        ("mjpeg:-", .mjpeg(path: "-")),
+        ("avi:clip.avi", .avi(path: "clip.avi")),
+        ("jpegdir:/srv/frames/", .jpegDirectory(path: "/srv/frames/")),
+        ("y4m:-", .y4m(path: "-")),
+        ("y4m:a:b.y4m", .y4m(path: "a:b.y4m")),
+    ])
+    func parses(text: String, expected: SourceSpec) throws {
+        let spec = try SourceSpec(parsing: text)
+        #expect(spec == expected)
+        #expect(try SourceSpec(parsing: spec.description) == spec)
+        #expect(spec.description == text)
+    }
+
+    @Test(arguments: [
+        ("/dev/video0", SourceSpec.Problem.notKindPath("/dev/video0")),
+        ("", .notKindPath("")),
+        ("mjpeg:", .emptyPath("mjpeg:")),
+        ("rtsp://cam/stream", .unknownKind("rtsp")),
+        ("webm:a.webm", .unknownKind("webm")),
+        ("V4L2:/dev/video0", .unknownKind("V4L2")),
+        ("jpegdir:-", .standardInput("jpegdir:-")),
+        ("v4l2:-", .standardInput("v4l2:-")),
+        ("avi:-", .standardInput("avi:-")),
+        ("v4l2:video0", .relativeDevice("v4l2:video0")),
+    ])
+    func rejects(text: String, problem: SourceSpec.Problem) {
+        #expect(throws: problem) { try SourceSpec(parsing: text) }
+    }
+
+    @Test func problemsSuggestWhatWasMeant() {
+        #expect(SourceSpec.Problem.unknownKind("V4L2").description.contains("did you mean 'v4l2'?"))
+        #expect(SourceSpec.Problem.unknownKind("v4l").description.contains("did you mean 'v4l2'?"))
+        #expect(SourceSpec.Problem.notKindPath("/dev/video0").description.contains("did you mean 'v4l2:/dev/video0'?"))
+    }
+
+    @Test func kindsAndPacing() {
+        #expect(SourceSpec.v4l2(device: "/dev/video0").isRecorded == false)
+        #expect(SourceSpec.y4m(path: "-").isRecorded)
+        #expect(SourceSpec.y4m(path: "-").isStandardInput)
+        #expect(!SourceSpec.mjpeg(path: "a.mjpeg").isStandardInput)
+        #expect(SourceSpec.Kind.jpegdir.needsFileRate && !SourceSpec.Kind.avi.needsFileRate)
+        #expect(ReplayPacing(rawValue: "fast") == .asFastAsPossible)
+        #expect(ReplayPacing.allCases.map(\.rawValue) == ["realtime", "fast"])
+    }
+}
