@@ -88,7 +88,8 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
-        .target(name: "NeuralKernels", dependencies: ["CNeuralTarget"], swiftSettings: kernelFlags),
+        .target(
+            name: "NeuralKernels", dependencies: ["CNeuralTarget"], exclude: ["README.md"], swiftSettings: kernelFlags),
         .target(
             name: "FaceKit",
             dependencies: [
@@ -106,6 +107,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -161,6 +163,7 @@ let package = Package(
                 "SightlineCore", "Imaging",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: optimizedInDebug
         ),
         // Synthetic footage for the traffic evaluation (`make test` renders a small suite).
@@ -218,14 +221,15 @@ let package = Package(
 
         .testTarget(name: "SightlineCoreTests", dependencies: ["SightlineCore"]),
         .testTarget(name: "SightlineSystemTests", dependencies: ["SightlineSystem", "SightlineTestKit"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"]),
+        // Fixtures are read from the source tree (#filePath), not from a bundle.
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SightlineTestKit"], exclude: ["Fixtures"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: ["Capture", "CV4L2", "SightlineTestKit"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NeuralKernelsTests", dependencies: ["NeuralKernels"], swiftSettings: kernelFlags),
-        .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"]),
+        .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "SightlineTestKit"], exclude: ["Golden"]),
         .testTarget(
             name: "EventLogTests", dependencies: ["EventLog", "SightlineSystem", "SightlineTestKit"],
             resources: [.copy("Vectors")]
@@ -261,7 +265,7 @@ let package = Package(
             dependencies: [
                 // The executable only so that `sightlined` is built for the process tests; they import the library.
                 "SightlineDaemon", "SightlineRuntime", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher",
-                "Traffic", "EventLog",
+                "Traffic", "EventLog", "Imaging",
                 "Forwarder",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -76,7 +76,9 @@ struct PrivacyRun: Sendable {
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
         let logPath = scratch.path + "/sightlined.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logPath])
+        }
         let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = DaemonProcessTests.daemon

@@ -1,3 +1,4 @@
+import Imaging
 import Logging
 import SightlineConfig
 import SightlineCore
@@ -40,6 +41,19 @@ struct PipelineBuilder {
         return Generation(pipelines: pipelines, rules: events == nil ? nil : rules)
     }
 
+    /// How a camera's frames are decoded: DCT-scaled to `processing_width`, luma only, and refused above a
+    /// pixel cap before anything is allocated for them. A V4L2 camera with a configured size is capped at
+    /// four times that area (a driver may pick a larger nearest size, never that much larger); every other
+    /// source, and any camera, at most 8192×8192.
+    static func decodeOptions(for camera: CameraConfiguration) -> FrameDecoder.Options {
+        var cap = JPEGDecoder.defaultMaxPixels
+        if let width = camera.width, let height = camera.height {
+            let (area, overflow) = width.multipliedReportingOverflow(by: height)
+            if !overflow, area > 0, area <= cap / 4 { cap = area * 4 }
+        }
+        return .init(minWidth: camera.processingWidth, color: false, maxPixels: cap)
+    }
+
     /// The pipeline of one camera, not yet running: its source (a V4L2 camera wrapped to reconnect), its
     /// stages in order (frame statistics, faces, traffic; faces observe a frame before traffic redacts it),
     /// the queue policy (`replay: fast` footage waits for room, everything else drops the oldest) and
@@ -54,7 +68,7 @@ struct PipelineBuilder {
             camera: camera.id, queueDepth: camera.queueDepth,
             overflow: camera.source.isRecorded && camera.replay == .asFastAsPossible ? .wait : .dropOldest,
             processFPS: camera.processFPS,
-            decode: .init(minWidth: camera.processingWidth, color: false))
+            decode: decodeOptions(for: camera))
         let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
         let stages: [any Stage] = [FrameStatsStage()] + faces.stages
             + trafficStages(for: camera, redactor: faces.redactor, events: events, rules: rules, logger: logger)
