@@ -51,7 +51,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).
 	@pg="$$(mktemp -d /tmp/sightline-pg.XXXXXX)"; trap 'Tools/test-postgres stop "$$pg"' EXIT; \
-	  url="$$(Tools/test-postgres start "$$pg")" && SIGHTLINE_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
+	  url="$$(Tools/test-postgres start "$$pg")" && SIGHTLINE_REQUIRE_MODELS=1 SIGHTLINE_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build
 
 # Each Benchmarks/NAME/bench prints Sightline's figure beside its peer's from the same run.
 # BENCH=decode (a space-separated list) runs only those.

@@ -1,5 +1,6 @@
-import Foundation
 @testable import FaceKit
+import Foundation
+import SightlineTestKit
 
 /// The dlib model files placed by `Models/fetch` (absent in a checkout that has not fetched them:
 /// the tests that need them are then disabled, and `make test` fetches them first).
@@ -16,7 +17,9 @@ enum ModelFiles {
 
     static func path(_ name: String) -> String { directory + "/" + name }
 
-    static func available(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+    static func available(_ name: String) -> Bool {
+        RequiredFixtures.models(FileManager.default.fileExists(atPath: path(name)))
+    }
 
     static func bytes(_ name: String) throws -> [UInt8] { try ModelFile.read(path(name)) }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Matcher
+import SightlineTestKit
 import Testing
 
 /// Where the models and photos are, from the source tree.
@@ -9,8 +10,8 @@ enum CLIFixtures {
         .deletingLastPathComponent()
     static let models = top.appendingPathComponent("Models/files").path
     static var modelsAvailable: Bool {
-        ["frontal_face_detector.svm", "shape_predictor_5_face_landmarks.dat",
-         "dlib_face_recognition_resnet_model_v1.dat"].allSatisfy { FileManager.default.fileExists(atPath: models + "/" + $0) }
+        RequiredFixtures.models(["frontal_face_detector.svm", "shape_predictor_5_face_landmarks.dat",
+         "dlib_face_recognition_resnet_model_v1.dat"].allSatisfy { FileManager.default.fileExists(atPath: models + "/" + $0) })
     }
 }
 

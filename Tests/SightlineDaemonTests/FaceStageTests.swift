@@ -2,15 +2,18 @@ import Foundation
 import Imaging
 @testable import SightlineConfig
 import SightlineCore
-import Testing
 @testable import SightlineRuntime
+import SightlineTestKit
+import Testing
 
 /// The daemon's face stage on a real photo (the FaceKit fixture), with the model from Models/fetch.
 enum FaceStagePaths {
     static let top = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let models = top.appendingPathComponent("Models/files").path
-    static var available: Bool { FileManager.default.fileExists(atPath: models + "/frontal_face_detector.svm") }
+    static var available: Bool {
+        RequiredFixtures.models(FileManager.default.fileExists(atPath: models + "/frontal_face_detector.svm"))
+    }
 }
 
 @Suite(.enabled(if: FaceStagePaths.available, "Models/fetch has not been run"))

@@ -4,6 +4,7 @@ import Imaging
 import Logging
 import Matcher
 import SightlineCore
+import SightlineTestKit
 import Synchronization
 
 /// Real photos (the face_recognition sdist's test images, FaceKit's fixtures) and the dlib models for the
@@ -12,8 +13,9 @@ enum RecognitionFixtures {
     static let photos = FaceStagePaths.top.appendingPathComponent("Tests/FaceKitTests/Golden/faces")
     static let models = FaceStagePaths.models
     static var available: Bool {
-        [FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder]
-            .allSatisfy { FileManager.default.fileExists(atPath: models + "/" + $0) }
+        RequiredFixtures.models(
+            [FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder]
+                .allSatisfy { FileManager.default.fileExists(atPath: models + "/" + $0) })
     }
 
     static func photo(_ name: String) throws -> Image {
