@@ -35,6 +35,7 @@ build: deps
 	$(SWIFT) build -c release --product sightlined
 	$(SWIFT) build -c release --product sightline
 	$(SWIFT) build -c release --product sightline-collector
+	$(SWIFT) build -c release --product sightline-bench
 
 # dlib's model files into Models/files, each checked against Models/manifest.json (quiet when in place).
 models:

@@ -37,6 +37,8 @@ let package = Package(
         .executable(name: "sightlined", targets: ["SightlineDaemon"]),
         .executable(name: "sightline", targets: ["SightlineCLI"]),
         .executable(name: "sightline-collector", targets: ["SightlineCollector"]),
+        // Benchmarks of Sightline's own paths for Benchmarks/*/bench; built by `make build`, not installed.
+        .executable(name: "sightline-bench", targets: ["SightlineBench"]),
         .library(name: "NeuralKernels", targets: ["NeuralKernels"]),
         // For the fuzz package (Fuzz/), which builds the container parsers with libFuzzer.
         .library(name: "SightlineCapture", targets: ["Capture"]),
@@ -200,11 +202,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What `sightline` and `sightline-bench` share: the model options, image loading, errors, async bridging.
+        .target(
+            name: "SightlineTools",
+            dependencies: [
+                "SightlineCore", "Imaging", "FaceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes", "SightlineConfig", "SightlineRuntime",
+                "TrafficScenes", "SightlineConfig", "SightlineRuntime", "SightlineTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "SightlineBench",
+            dependencies: [
+                "SightlineCore", "Imaging", "FaceKit", "Matcher", "EventLog", "Forwarder", "SightlineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

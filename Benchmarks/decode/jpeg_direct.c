@@ -1,6 +1,6 @@
 /* The peer for `make bench`: libjpeg-turbo called directly, with the same settings Sightline's
  * decoder uses (memory source, ISLOW IDCT, fancy upsampling, DCT scaling 1/N, RGB or luma out).
- * Prints mean and best thread-CPU microseconds per decode, like `sightline bench decode --json`.
+ * Prints mean and best thread-CPU microseconds per decode, like `sightline-bench decode --json`.
  * Usage: jpeg_direct FILE SCALE GRAY SECONDS */
 #include <stdio.h>
 #include <stdlib.h>

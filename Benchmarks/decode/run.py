@@ -2,10 +2,10 @@
 """JPEG decode: Sightline's decoder beside libjpeg-turbo called directly, same files, same run.
 
 Makes camera-like q85 4:2:0 JPEGs at 640x480 and 1280x720 (smooth scene, edges, sensor noise),
-then times each case (full size RGB, luma only, DCT 1/2, 1/4) with `sightline bench decode` and
+then times each case (full size RGB, luma only, DCT 1/2, 1/4) with `sightline-bench decode` and
 with `jpeg_direct` (Benchmarks/decode/jpeg_direct.c, plain libjpeg API). Both report thread CPU
 time per decode. Prints a table with the ratio Sightline / libjpeg (1.00 = same speed; lower is
-better for Sightline). Usage: run.py SIGHTLINE_BIN JPEG_DIRECT_BIN WORKDIR [--seconds S] [--json]
+better for Sightline). Usage: run.py SIGHTLINE_BENCH_BIN JPEG_DIRECT_BIN WORKDIR [--seconds S] [--json]
 """
 import argparse
 import json
@@ -55,7 +55,7 @@ def main():
     rows = []
     for label, path in files:
         for scale, gray in cases:
-            ours = run([a.sightline, "bench", "decode", path, "--scale", str(scale), "--seconds", str(a.seconds),
+            ours = run([a.sightline, "decode", path, "--scale", str(scale), "--seconds", str(a.seconds),
                         "--json"] + (["--gray"] if gray else []))
             peer = run([a.direct, path, str(scale), "1" if gray else "0", str(a.seconds)])
             assert (ours["width"], ours["height"]) == (peer["width"], peer["height"]), (ours, peer)

@@ -15,7 +15,7 @@ Parity: every runtime's descriptors of the six chips (alone and, for the peers, 
 1e-5 (Euclidean) of dlib-bin's; otherwise its timings measure a different computation, and the run says so
 and exits with status 1.
 
-Usage: run.py SIGHTLINE_BIN WORKDIR [--reps N] [--json]
+Usage: run.py SIGHTLINE_BIN SIGHTLINE_BENCH_BIN WORKDIR [--reps N] [--json]
 """
 import argparse
 import glob
@@ -67,7 +67,7 @@ def stale(target, *sources):
 
 
 def sightline(binary, pngs, batch, reps):
-    command = [binary, "bench", "embed", "--batch", str(batch), "--json", "--seconds", "3"]
+    command = [binary, "embed", "--batch", str(batch), "--json", "--seconds", "3"]
     for png in pngs:
         command += ["--chip", png]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
@@ -186,6 +186,7 @@ def peer_rows(result):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sightline")
+    parser.add_argument("sightline_bench")
     parser.add_argument("work")
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--json", action="store_true")
@@ -205,7 +206,7 @@ def main():
     descriptors = {}    # runtime -> the six chips' descriptors (alone and, for the peers, batched)
     try:
         descriptors["Sightline"] = [sightline_descriptors(args.sightline, pngs)]
-        rows["Sightline"] = {b: sightline(args.sightline, pngs, b, args.reps) for b in (1, 16)}
+        rows["Sightline"] = {b: sightline(args.sightline_bench, pngs, b, args.reps) for b in (1, 16)}
         dlib_rows, reference, dlib_version = dlib_bin(faces, len(real), max(2, args.reps // 3))
         rows[f"dlib-bin {dlib_version} (no BLAS)"] = dlib_rows
         cpp, onnx_model = dlib_cpp(work, paths, args.reps, notes)

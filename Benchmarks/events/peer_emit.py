@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer of `sightline events bench-emit`: the same edge log written the obvious way in Python.
+"""The peer of `sightline-bench events-emit`: the same edge log written the obvious way in Python.
 
 Per event: canonical JSON (json.dumps with sorted keys and no spaces, close to RFC 8785 for these
 bodies), Ed25519 signature (pyca/cryptography, OpenSSL), SHA-256 chain, and one SQLite transaction

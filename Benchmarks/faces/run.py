@@ -2,7 +2,7 @@
 """Faces: Sightline beside dlib-bin, same images, same run, thread CPU time on one core.
 
 Makes 640x480 and 1280x720 frames from the face collage fixture (real photos, Golden/faces), then times
-the frontal face detector at upsample 0 and 1 with `sightline faces bench` and with dlib in this process,
+the frontal face detector at upsample 0 and 1 with `sightline-bench faces` and with dlib in this process,
 plus landmarks and chip extraction per face. Prints each figure and the ratio dlib / Sightline (how many
 times faster Sightline is; > 1 is better). Usage: run.py SIGHTLINE MODELS COLLAGE WORKDIR [--seconds S]
 """
@@ -48,7 +48,7 @@ def main():
         pixels = np.asarray(Image.open(path))
         for upsample in (0, 1):
             ours = json.loads(subprocess.run(
-                [a.sightline, "faces", "bench", path, "--upsample", str(upsample), "--seconds", str(a.seconds),
+                [a.sightline, "faces", path, "--upsample", str(upsample), "--seconds", str(a.seconds),
                  "--json"], check=True, capture_output=True, text=True, env=env).stdout.strip().splitlines()[-1])
             theirs = timed(lambda: detector(pixels, upsample), a.seconds) * 1e3
             print(f"{'detect ' + label + ' up' + str(upsample):<22}{ours['detect_ms']:>11.2f} ms{theirs:>11.2f} ms"

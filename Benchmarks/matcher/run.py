@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exact k-NN: `sightline bench matcher` beside FAISS IndexFlatL2 and USearch exact search, same vectors.
+"""Exact k-NN: `sightline-bench matcher` beside FAISS IndexFlatL2 and USearch exact search, same vectors.
 
 Writes seeded random unit vectors (float32, dim 128) to WORKDIR, which Sightline and the peers read. Every
 figure is CPU time per query on one core (faiss.omp_set_num_threads(1), USearch threads=1, Sightline
@@ -69,7 +69,7 @@ def main():
 
         answers = os.path.join(args.workdir, "answers.i64")
         proc = subprocess.run(
-            [args.sightline, "bench", "matcher", "--n", str(n), "--dim", str(dim), "--format", fmt,
+            [args.sightline, "matcher", "--n", str(n), "--dim", str(dim), "--format", fmt,
              "--batch", str(batch), "--threads", "1", "--queries", str(nq), "--seconds", str(seconds),
              "--data", data_path, "--query-data", query_path, "--answers", answers, "--json"],
             check=True, capture_output=True, text=True)

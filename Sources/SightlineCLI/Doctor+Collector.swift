@@ -2,6 +2,7 @@ import EventLog
 import Forwarder
 import Foundation
 import SightlineConfig
+import SightlineTools
 
 extension Doctor {
     /// The collector answers `GET /healthz` within the timeout, and knows this device (`GET /v1/devices/{id}`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FaceKit
 import Foundation
+import SightlineTools
 
 /// `sightline doctor`: checks that this box can run `sightlined` with its configuration and says what to fix.
 struct DoctorCommand: ParsableCommand {

@@ -5,12 +5,13 @@ import Foundation
 import Logging
 import SightlineConfig
 import SightlineCore
+import SightlineTools
 
 /// `sightline events …`: the signed event log from the command line.
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Emit, check and deliver signed events.",
-        subcommands: [Test.self, EmitTest.self, CheckSpool.self, EventsBenchEmit.self, EventsBenchIngest.self])
+        subcommands: [Test.self, EmitTest.self, CheckSpool.self])
 
     /// Emits N `system.test` events through the real spool and forwarder and returns once the
     /// collector acknowledged them, as `logger` does for syslog.
@@ -140,21 +141,4 @@ struct EventsCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// Runs async work from a synchronous command (the CLI's root command is synchronous).
-func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        box.value = await body()
-        done.signal()
-    }
-    done.wait()
-    return box.value!
-}
-
-/// Carries a value out of the task in `blockingAwait`; written once before the semaphore is signalled.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
 }

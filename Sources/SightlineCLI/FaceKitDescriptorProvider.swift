@@ -1,6 +1,7 @@
 import FaceKit
 import Foundation
 import Matcher
+import SightlineTools
 
 /// Descriptors from photos through FaceKit (detect → 5 landmarks → 150×150 chip, padding 0.25 → embed),
 /// fingerprinted by the SHA-256 of the embedding model file so that the gallery refuses templates of another

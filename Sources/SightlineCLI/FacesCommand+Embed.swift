@@ -2,6 +2,7 @@ import ArgumentParser
 import FaceKit
 import Foundation
 import SightlineCore
+import SightlineTools
 
 extension FacesCommand {
     /// `sightline faces embed [IMAGE…] [--chip CHIP …] [--upsample N] [--json] [--models DIR]`.

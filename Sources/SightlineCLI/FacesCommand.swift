@@ -5,46 +5,13 @@ import Foundation
 import Imaging
 import SightlineCore
 import SightlineRuntime
+import SightlineTools
 
 /// `sightline faces …`: the face detector, landmarks and privacy blur on images and footage.
 struct FacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faces", abstract: "Detect and blur faces in images and footage.",
-        subcommands: [Detect.self, Blur.self, BlurVideo.self, Embed.self, FacesBenchCommand.self])
-
-    /// Where the dlib model files are (`ModelDirectory`: --models, SIGHTLINE_MODELS, the installed models,
-    /// ./Models/files), each checked against its manifest when loaded.
-    struct ModelOptions: ParsableArguments {
-        @Option(help: ArgumentHelp(ModelLocation.help, valueName: "DIR"))
-        var models: String?
-
-        func detector() throws -> FaceDetector {
-            let directory = try ModelLocation.resolve(models, needing: [FaceDescriber.FileName.detector])
-            do {
-                return FaceDetector(model: try directory.detector(warn: ModelLocation.warn))
-            } catch { throw CLIError("\(error)") }
-        }
-
-        /// The detector and the landmark model, from one directory that holds both.
-        func detectorAndLandmarker() throws -> (FaceDetector, FaceLandmarker) {
-            let directory = try ModelLocation.resolve(models, needing: [
-                FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks,
-            ])
-            do {
-                return (FaceDetector(model: try directory.detector(warn: ModelLocation.warn)),
-                        FaceLandmarker(model: try directory.landmarks(warn: ModelLocation.warn)))
-            } catch { throw CLIError("\(error)") }
-        }
-
-        func describer() throws -> FaceDescriber {
-            let directory = try ModelLocation.resolve(models, needing: [
-                FaceDescriber.FileName.detector, FaceDescriber.FileName.landmarks, FaceDescriber.FileName.embedder,
-            ])
-            do {
-                return try FaceDescriber(models: directory, warn: ModelLocation.warn)
-            } catch { throw CLIError("\(error)") }
-        }
-    }
+        subcommands: [Detect.self, Blur.self, BlurVideo.self, Embed.self])
 
     struct Detect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -185,26 +152,6 @@ struct FacesCommand: ParsableCommand {
                   + "(\(summary.trackedOnlyBoxes) kept by the tracker through detector misses) → \(output)")
         }
     }
-}
-
-/// Reads a JPEG or PNG (by content) or a binary PGM/PPM; `gray` converts to luma.
-func loadImage(_ path: String, gray: Bool) throws -> Image {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
-    let bytes = [UInt8](data)
-    let image: Image
-    do {
-        if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
-            image = try JPEGDecoder().decode(bytes, scale: 1, gray: gray).image
-        } else if PNGDecoder.isPNG(bytes) {
-            image = try PNGDecoder.decode(bytes)
-        } else {
-            image = try PNM.decode(bytes)
-        }
-    } catch {
-        throw CLIError("\(path): \(error)")
-    }
-    if gray, image.channels == 3 { return ColorConversion.luma(of: image) }
-    return image
 }
 
 /// Writes JPEG (.jpg/.jpeg) or PGM/PPM (anything else).

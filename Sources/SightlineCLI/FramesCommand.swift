@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import Imaging
 import SightlineCore
+import SightlineTools
 
 /// `sightline frames SOURCE`: read any source, decode each frame, print one line per frame.
 struct FramesCommand: ParsableCommand {
@@ -115,12 +116,6 @@ struct FramesCommand: ParsableCommand {
     private func rounded(_ value: Double, _ places: Int) -> String {
         String(format: "%.\(places)f", value)
     }
-}
-
-/// Escapes a string as a JSON literal.
-func jsonString(_ text: String) -> String {
-    let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-    return String(decoding: data, as: UTF8.self)
 }
 
 /// Buffered standard output that is flushed explicitly (stdout to a pipe is block-buffered and

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Matcher
 import SightlineConfig
+import SightlineTools
 
 /// `sightline gallery …`: enrol, list, erase and identify against the encrypted gallery.
 struct GalleryCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import SightlineCore
+import SightlineTools
 
 /// `sightline probe /dev/videoN`: what a camera offers (formats, sizes, frame rates).
 struct ProbeCommand: ParsableCommand {
@@ -29,10 +30,4 @@ struct ProbeCommand: ParsableCommand {
             print(probe.description)
         }
     }
-}
-
-/// A failure the user can act on: printed as `sightline: MESSAGE`, exit status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

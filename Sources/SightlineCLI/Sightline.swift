@@ -5,7 +5,7 @@ import ArgumentParser
 struct Sightline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sightline",
-        abstract: "Sightline edge vision tools: read cameras and footage, benchmark, inspect.",
+        abstract: "Sightline edge vision tools: read cameras and footage, inspect.",
         version: "0.1.0",
         subcommands: [
             FramesCommand.self,
@@ -16,7 +16,6 @@ struct Sightline: ParsableCommand {
             DeviceCommand.self,
             EventsCommand.self,
             VerifyCommand.self,
-            BenchCommand.self,
             ReplayCommand.self, ScenesCommand.self, EvalCommand.self,
             DoctorCommand.self,
         ])

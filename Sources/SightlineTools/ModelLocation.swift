@@ -3,12 +3,12 @@ import Foundation
 
 /// The CLI's side of `ModelDirectory`: resolution with `--models DIR` (nil when the option is not given), errors
 /// as `CLIError`, warnings (a model file its manifest does not list) on standard error.
-enum ModelLocation {
-    static let help = "Directory with dlib's model files (default: $SIGHTLINE_MODELS, else the installed "
+public enum ModelLocation {
+    public static let help = "Directory with dlib's model files (default: $SIGHTLINE_MODELS, else the installed "
         + "PREFIX/share/sightline/models, else ./Models/files)."
 
     /// The directory holding every file of `needing`.
-    static func resolve(_ explicit: String?, needing: [String]) throws -> ModelDirectory {
+    public static func resolve(_ explicit: String?, needing: [String]) throws -> ModelDirectory {
         do {
             return try ModelDirectory.resolve(explicit: explicit, needing: needing)
         } catch {
@@ -17,7 +17,7 @@ enum ModelLocation {
     }
 
     /// Prints a model warning on standard error.
-    static func warn(_ message: String) {
+    public static func warn(_ message: String) {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 }

@@ -2,12 +2,13 @@ import ArgumentParser
 import FaceKit
 import Foundation
 import SightlineCore
+import SightlineTools
 
-/// `sightline faces bench IMAGE`: thread CPU time of the detector per frame, and of landmarks and chips per
+/// `sightline-bench faces IMAGE`: thread CPU time of the detector per frame, and of landmarks and chips per
 /// face, for Benchmarks/faces (which times dlib on the same image in the same run).
-struct FacesBenchCommand: ParsableCommand {
+struct FacesBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Time the face detector, landmarks and chips on an image.")
+        commandName: "faces", abstract: "Time the face detector, landmarks and chips on an image.")
 
     @Argument(help: "Image (JPEG, PGM or PPM).")
     var image: String
@@ -24,7 +25,7 @@ struct FacesBenchCommand: ParsableCommand {
     @Flag(help: "One JSON object.")
     var json = false
 
-    @OptionGroup var modelOptions: FacesCommand.ModelOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
         let (detector, landmarker) = try modelOptions.detectorAndLandmarker()

@@ -6,11 +6,12 @@ import Foundation
 import Logging
 import NIOCore
 import SightlineCore
+import SightlineTools
 
-/// `sightline events bench-emit`: events signed and committed to a fresh spool per second.
+/// `sightline-bench events-emit`: events signed and committed to a fresh spool per second.
 struct EventsBenchEmit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-emit", abstract: "Time signing + spooling (one durable commit per event).")
+        commandName: "events-emit", abstract: "Time signing + spooling (one durable commit per event).")
 
     @Option(help: "Number of events.")
     var count = 2000
@@ -39,11 +40,11 @@ struct EventsBenchEmit: ParsableCommand {
     }
 }
 
-/// `sightline events bench-ingest`: pre-fills spools for D devices, registers them at the collector
+/// `sightline-bench events-ingest`: pre-fills spools for D devices, registers them at the collector
 /// (admin token), then times delivery through the forwarder, devices in parallel.
 struct EventsBenchIngest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-ingest", abstract: "Time collector ingestion through the forwarder (load generator).")
+        commandName: "events-ingest", abstract: "Time collector ingestion through the forwarder (load generator).")
 
     @Option(help: "Collector base URL.")
     var collector: String

@@ -3,7 +3,7 @@ import Foundation
 import Matcher
 import SightlineCore
 
-/// `sightline bench matcher`: exact k-NN speed of `FlatIndex` on seeded random unit vectors (or vectors
+/// `sightline-bench matcher`: exact k-NN speed of `FlatIndex` on seeded random unit vectors (or vectors
 /// read from raw little-endian float32 files, so peers can run on the same data).
 struct BenchMatcher: ParsableCommand {
     static let configuration = CommandConfiguration(
