@@ -9,7 +9,8 @@ import SightlineCore
 // that parses and has canonical bytes writes an export line that parses back to an event with the same
 // canonical bytes and signature; verifying its signature with a fixed key answers without trapping, and the
 // seeds (signed with that key) verify.
-let publicKey = fuzzKey.privateKey.publicKey
+// Immutable after start; libFuzzer calls the target on one thread.
+nonisolated(unsafe) let publicKey = fuzzKey.privateKey.publicKey
 
 func checkTime(_ text: String) {
     guard let nanos = try? Timestamp.parse(rfc3339: text) else { return }
