@@ -45,6 +45,7 @@ let package = Package(
         // For the fuzz package too: the JPEG and PNG decoders and the dlib model readers.
         .library(name: "SightlineImaging", targets: ["Imaging"]),
         .library(name: "SightlineFaceKit", targets: ["FaceKit"]),
+        .library(name: "SightlineEventLog", targets: ["EventLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -9,7 +9,8 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// A strict RFC 8259 parser into `JSONValue` (I-JSON: duplicate member names and lone surrogates
-/// are refused). Integer literals that fit `Int64` become `.int`, every other number `.double`.
+/// are refused). Integer literals that fit `Int64` become `.int` (beyond ±2^53 only when they are not the RFC 8785
+/// form of a double), every other number `.double`.
 public struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
@@ -207,7 +208,15 @@ public struct JSONParser {
             guard digits(&self) > 0 else { throw error("bad exponent") }
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
-        if integral, let v = Int64(text) { return .int(v) }
+        if integral, let v = Int64(text) {
+            // RFC 8785 writes a double such as 1e18 as the integer 1000000000000000000: an integer beyond ±2^53
+            // that is exactly what the encoder writes for a double is read as that double, so canonical bytes
+            // parse back to a value with the same canonical bytes. Any other stays `.int`, which the encoder refuses.
+            if v.magnitude > CanonicalJSON.maxExactInteger.magnitude, let d = Double(text),
+                (try? CanonicalJSON.number(d)) == text
+            { return .double(d) }
+            return .int(v)
+        }
         guard let d = Double(text), d.isFinite else { throw error("number out of range") }
         return .double(d)
     }
