@@ -45,8 +45,8 @@ extension CollectorRouter {
         return Self.json(.object(["sha256": .string(sha), "status": .string("stored")]))
     }
 
-    /// `GET /v1/evidence/{sha256}`: reviewer and admin any blob; traffic only blobs a traffic or system event
-    /// names. Always `image/jpeg`, never sniffed, never run as a page.
+    /// `GET /v1/evidence/{sha256}`: reviewer and admin any blob; traffic only blobs that traffic or system events
+    /// name and no face event does. Always `image/jpeg`, never sniffed, never run as a page.
     func getEvidence(_ request: Request, sha: String) async throws -> Response {
         let role: Role
         switch try await authorize(request, [.admin, .reviewer, .traffic]) {
@@ -55,10 +55,12 @@ extension CollectorRouter {
         }
         let notFound = Self.error(.notFound, "no evidence \(Incident.truncated(device: sha))")
         guard Encoding.isSHA256Hex(sha) else { return notFound }
-        if let prefixes = role.visibleTypePrefixes,
-            !(try await store.evidenceReferenced(sha256: sha, typePrefixes: prefixes))
-        {
-            return notFound
+        // A limited role sees a blob that one of its types names and no other type does: a device cannot
+        // launder another event's face evidence to a traffic token by naming its digest in a traffic event.
+        if let prefixes = role.visibleTypePrefixes {
+            guard try await store.evidenceReferenced(sha256: sha, typePrefixes: prefixes),
+                !(try await store.evidenceReferencedOutside(sha256: sha, typePrefixes: prefixes))
+            else { return notFound }
         }
         guard let e = try await store.evidence(sha256: sha) else { return notFound }
         return Response(

@@ -146,6 +146,9 @@ public protocol CollectorStore: Sendable {
     func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int
     /// Whether an event whose type starts with one of `typePrefixes` (any event when nil) names the blob.
     func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool
+    /// Whether an event whose type starts with none of `typePrefixes` names the blob: a blob that any such event
+    /// names stays hidden from a role limited to those prefixes, whoever else names it.
+    func evidenceReferencedOutside(sha256: String, typePrefixes: [String]) async throws -> Bool
     func addToken(_ token: TokenRecord) async throws
     func tokens() async throws -> [TokenRecord]
     /// The unrevoked token with this digest.

@@ -159,6 +159,17 @@ public final class PostgresCollectorStore: CollectorStore {
         return n
     }
 
+    public func evidenceReferencedOutside(sha256: String, typePrefixes: [String]) async throws -> Bool {
+        var binds = PostgresBindings()
+        binds.append(sha256)
+        // prefixClause gives " AND (a OR b)" (or " AND FALSE"): negated as a whole.
+        let sql = "SELECT 1 FROM event_evidence WHERE sha256 = $1 AND NOT (TRUE"
+            + Self.prefixClause(typePrefixes, &binds) + ") LIMIT 1"
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     public func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {
         var binds = PostgresBindings()
         binds.append(sha256)

@@ -143,6 +143,19 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
+    public func evidenceReferencedOutside(sha256: String, typePrefixes: [String]) async throws -> Bool {
+        var args: [(any DatabaseValueConvertible)?] = [sha256]
+        let clause = typePrefixes.isEmpty ? "0" : typePrefixes.map { _ in "substr(type, 1, ?) = ?" }
+            .joined(separator: " OR ")
+        for p in typePrefixes {
+            args.append(p.count)
+            args.append(p)
+        }
+        let statement = "SELECT 1 FROM event_evidence WHERE sha256 = ? AND NOT (\(clause)) LIMIT 1"
+        let arguments = StatementArguments(args)
+        return try await read { try Row.fetchOne($0, sql: statement, arguments: arguments) != nil }
+    }
+
     public func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {
         var sql = "SELECT 1 FROM event_evidence WHERE sha256 = ?"
         var args: [(any DatabaseValueConvertible)?] = [sha256]

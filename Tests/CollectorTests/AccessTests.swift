@@ -97,6 +97,37 @@ import Testing
         try await collector.store.close()
     }
 
+    /// A registered device names another event's face evidence in a traffic event of its own: the blob stays
+    /// hidden from a traffic token (found by the attack run after the hardening).
+    @Test(arguments: Backend.all)
+    func aTrafficEventCannotLaunderFaceEvidence(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (_, crossing, face) = try await Self.populated(collector)
+        #expect(try await collector.request(.GET, "/v1/evidence/\(face)", auth: .traffic).status == 404)
+
+        let other = try await collector.registerDevice("launderer")
+        let log = try makeLog(key: other)
+        _ = try log.emit(camera: "gate", type: "traffic.red_light_crossing", body: ["track": .int(9)],
+                         evidence: [EvidenceBlob(data: fakeJPEG("face of a person"))])
+        let forwarder = try ForwarderTests.forwarder(collector.url, log)
+        let delivered: Result<Void, ForwarderError>
+        do throws(ForwarderError) {
+            try await forwarder.drain(timeoutSeconds: 20)
+            delivered = .success(())
+        } catch { delivered = .failure(error) }
+        await forwarder.shutdown()
+        try delivered.get()
+        let types = try await collector.json(.GET, "/v1/events?device=\(other.deviceID)", auth: .traffic)
+            .json["events"]!.array.compactMap { $0["type"]?.string }
+        #expect(types == ["traffic.red_light_crossing"], "the laundering event itself was stored")
+        #expect(try await collector.request(.GET, "/v1/evidence/\(face)", auth: .traffic).status == 404)
+        #expect(try await collector.request(.GET, "/v1/evidence/\(face)", auth: .reviewer).status == 200)
+        #expect(try await collector.request(.GET, "/v1/evidence/\(crossing)", auth: .traffic).status == 200)
+        try await collector.store.close()
+    }
+
     @Test(arguments: Backend.all)
     func tokensAreStoredHashedAndCanBeRevoked(backend: Backend) async throws {
         let collector = try await LiveCollector(backend: backend)
