@@ -157,6 +157,12 @@ public final class Forwarder: Sendable {
             }
             throw .collector(status: status, code: code, message: message, retryAfter: Self.retryAfter(headers))
         }
+        // A 200 that acknowledges none of a non-empty batch is no delivery: returning 0 here would read as
+        // "nothing pending" to `drain`, which would then report success with every event still in the spool.
+        guard acked > 0 else {
+            logger.error("collector answered 200 but acknowledged none of the batch; nothing marked delivered")
+            throw .badReply("200 with no event of the batch of \(batch.count) acknowledged")
+        }
         blockedGauge.record(0)
         return acked
     }

@@ -94,4 +94,21 @@ import Testing
             #expect(try log.spool.pendingCount() == 3, "\(reply)")
         }
     }
+
+    /// A 200 that acknowledges nothing (`{"results":[]}`, `{}`, an error body) is not a delivery: `drain`, which
+    /// `sightline events test` reports from, must fail instead of returning as if the spool were empty.
+    @Test func aReplyThatAcknowledgesNothingIsNoDelivery() async throws {
+        let key = DeviceKey.generate()
+        let log = try makeLog(key: key)
+        for i in 0..<3 { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
+        for reply in ["{\"results\":[]}", "{}", "{\"error\":{\"code\":\"x\",\"message\":\"y\"}}"] {
+            let fake = try await Self.fakeCollector(reply)
+            let forwarder = try ForwarderTests.forwarder(fake.url, log)
+            await #expect(throws: ForwarderError.self, "\(reply)") { try await forwarder.drain(timeoutSeconds: 0.5) }
+            await forwarder.shutdown()
+            fake.task.cancel()
+            _ = try? await fake.task.value
+            #expect(try log.spool.pendingCount() == 3, "\(reply)")
+        }
+    }
 }
