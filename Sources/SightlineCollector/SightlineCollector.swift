@@ -106,6 +106,8 @@ struct SightlineCollector: AsyncParsableCommand {
             @Argument(help: "A name for the device.")
             var name: String
 
+            func validate() throws { try checkDisplayName(name, of: "device") }
+
             @Argument(help: "The device's public key (base64), from `sightline device show`.")
             var pubkey: String
 
@@ -169,6 +171,8 @@ struct SightlineCollector: AsyncParsableCommand {
 
             @Argument(help: "A name for the token (who or what uses it).")
             var name: String
+
+            func validate() throws { try checkDisplayName(name, of: "token") }
 
             @Option(help: ArgumentHelp("admin (devices, tokens, incidents), reviewer (all events and evidence) or "
                                        + "traffic (traffic and system events and their evidence, never a face match)."))
@@ -238,4 +242,15 @@ struct SightlineCollector: AsyncParsableCommand {
 /// One line of the tool's own output on standard output, written at once (scripts read it from a pipe).
 func writeLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// A name that `tokens list` and `devices list` print one per line, beside other columns: 1…64 characters, none
+/// of them a control or format character (a newline would forge a row, U+202E would reorder one).
+func checkDisplayName(_ name: String, of what: String) throws {
+    let bad = name.unicodeScalars.first { $0.properties.generalCategory == .control
+        || $0.properties.generalCategory == .format || $0.properties.generalCategory == .lineSeparator
+        || $0.properties.generalCategory == .paragraphSeparator }
+    guard (1...64).contains(name.count), bad == nil else {
+        throw ValidationError("a \(what) name is 1 to 64 characters without control or format characters")
+    }
 }

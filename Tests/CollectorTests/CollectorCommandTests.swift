@@ -83,6 +83,20 @@ import Testing
         #expect(body.readString(length: body.readableBytes)?.contains("revoked_device") == true)
     }
 
+    /// `tokens list` and `devices list` print a row per name: a name that could forge or reorder a row is refused.
+    @Test func namesThatWouldForgeAListRowAreRefused() throws {
+        let db = "sqlite:" + temporaryDirectory("names") + "/c.sqlite"
+        for name in ["a\nb\tadmin\tactive", "rtl\u{202E}nimda", "", String(repeating: "x", count: 65)] {
+            let r = try Self.run(["tokens", "add", name, "--role", "admin", "--database", db])
+            #expect(r.status != 0 && r.out.isEmpty, "token \(name.debugDescription) was accepted")
+            #expect(r.err.contains("1 to 64 characters"), "\(r.err)")
+        }
+        let ok = try Self.run(["tokens", "add", "door-review", "--role", "reviewer", "--database", db])
+        #expect(ok.status == 0 && ok.out.count > 20)
+        let device = try Self.run(["devices", "add", "gate\nbox", DeviceKey.generate().publicKeyBase64, "--database", db])
+        #expect(device.status != 0, "device name with a newline was accepted")
+    }
+
     @Test func serveRefusesTheTokenOptionAndPlainHTTPOffLoopback() throws {
         let database = "sqlite:\(temporaryDirectory("cli-serve"))/c.sqlite"
         let token = try Self.run(["serve", "--admin-token", "x", "--database", database])
