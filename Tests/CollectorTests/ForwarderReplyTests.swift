@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SightlineCore
+import SightlineTestKit
 import Testing
 
 @testable import Forwarder

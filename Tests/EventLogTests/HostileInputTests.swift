@@ -1,20 +1,8 @@
 import Crypto
 import EventLog
 import SightlineCore
+import SightlineTestKit
 import Testing
-
-/// A deterministic generator for the property tests (SplitMix64), so a failure replays from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Integer texts at the edges of the types a peer's number meets: 0, -1, 2^53±1, 2^63-1, 2^63, 2^64.
 let boundaryIntegers = [
