@@ -158,7 +158,9 @@ struct GalleryFile: Sendable {
         }
         var st = stat()
         guard fstat(file.rawValue, &st) == 0 else { throw FileSystemError(path: path, call: "fstat", errno: .current) }
-        try file.writeAll([UInt8](repeating: 0, count: max(0, Int(st.st_size))))
+        // A key file is a few dozen bytes and the key sits at its start: whatever the size on disk says, zero at
+        // most the first 4 KiB rather than allocate what a damaged or hostile file claims.
+        try file.writeAll([UInt8](repeating: 0, count: Int(min(max(0, st.st_size), 4096))))
         try file.sync()
         try file.close()
     }

@@ -10,6 +10,18 @@ import Testing
 
 /// Who may read and write what (F4, F6, F17, F21): tokens with roles, device-signed evidence, revocation.
 @Suite(.serialized) struct AccessTests {
+    /// Forwards everything `log` holds to `collector`, shutting the forwarder down before any error is thrown.
+    static func deliver(_ log: EventLog, to collector: LiveCollector) async throws {
+        let forwarder = try ForwarderTests.forwarder(collector.url, log)
+        let delivered: Result<Void, ForwarderError>
+        do throws(ForwarderError) {
+            try await forwarder.drain(timeoutSeconds: 20)
+            delivered = .success(())
+        } catch { delivered = .failure(error) }
+        await forwarder.shutdown()
+        try delivered.get()
+    }
+
     /// A device with a traffic crossing and a face match, each with its evidence, delivered by the forwarder.
     static func populated(_ collector: LiveCollector) async throws -> (key: DeviceKey, crossing: String, face: String) {
         let key = try await collector.registerDevice()
@@ -21,14 +33,7 @@ import Testing
         _ = try log.emit(camera: "door", type: "face.match", body: ["subject": .string("alice")],
                          evidence: [EvidenceBlob(data: faceJPEG)])
         _ = try log.emit(camera: "gate", type: "frame.stats", body: [:])
-        let forwarder = try ForwarderTests.forwarder(collector.url, log)
-        let delivered: Result<Void, ForwarderError>
-        do throws(ForwarderError) {
-            try await forwarder.drain(timeoutSeconds: 20)
-            delivered = .success(())
-        } catch { delivered = .failure(error) }
-        await forwarder.shutdown()
-        try delivered.get()
+        try await Self.deliver(log, to: collector)
         return (key, RequestSignature.sha256(crossingJPEG), RequestSignature.sha256(faceJPEG))
     }
 
@@ -111,14 +116,7 @@ import Testing
         let log = try makeLog(key: other)
         _ = try log.emit(camera: "gate", type: "traffic.red_light_crossing", body: ["track": .int(9)],
                          evidence: [EvidenceBlob(data: fakeJPEG("face of a person"))])
-        let forwarder = try ForwarderTests.forwarder(collector.url, log)
-        let delivered: Result<Void, ForwarderError>
-        do throws(ForwarderError) {
-            try await forwarder.drain(timeoutSeconds: 20)
-            delivered = .success(())
-        } catch { delivered = .failure(error) }
-        await forwarder.shutdown()
-        try delivered.get()
+        try await Self.deliver(log, to: collector)
         let types = try await collector.json(.GET, "/v1/events?device=\(other.deviceID)", auth: .traffic)
             .json["events"]!.array.compactMap { $0["type"]?.string }
         #expect(types == ["traffic.red_light_crossing"], "the laundering event itself was stored")
