@@ -12,6 +12,11 @@ public struct CollectorConfiguration: Sendable {
     public var maxEventsBodyBytes: Int
     /// Largest accepted evidence blob, bytes.
     public var maxEvidenceBytes: Int
+    /// Bytes of request bodies held in memory at once, across all requests; a body that would exceed it is
+    /// answered `503 overloaded` before it is read. At least the largest body limit.
+    public var maxBufferedBodyBytes: Int = 64 << 20
+    /// Most connections open at once from one address; more are closed as they open.
+    public var maxConnectionsPerAddress: Int = 64
     /// Largest accepted body of the other endpoints (device registration), bytes.
     public var maxSmallBodyBytes: Int
     /// Most events per `/v1/events` and `/checkpoints` page.
@@ -93,6 +98,12 @@ public struct CollectorConfiguration: Sendable {
             throw .outOfRange("--evidence-grace-hours must be from 1 minute to 10 years")
         }
         guard maxConnections >= 1 else { throw .outOfRange("--max-connections must be at least 1") }
+        guard maxConnectionsPerAddress >= 1 else {
+            throw .outOfRange("--max-connections-per-address must be at least 1")
+        }
+        guard maxBufferedBodyBytes >= max(maxEventsBodyBytes, maxEvidenceBytes, maxSmallBodyBytes) else {
+            throw .outOfRange("--max-buffered-bodies must be at least --max-events-body and --max-evidence")
+        }
         for (name, rate) in [("--rate-address", requestsPerSecondPerAddress), ("--rate-device", requestsPerSecondPerDevice),
                              ("--rate-burst", rateBurst)] where !(rate >= 0 && rate.isFinite) {
             throw .outOfRange("\(name) must be a finite number ≥ 0")
@@ -129,4 +140,34 @@ public func openStore(database: String, logger: Logging.Logger) throws -> any Co
     let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
     guard !path.isEmpty, !path.contains("://") else { throw StoreError.badDatabaseURL(database) }
     return try SQLiteCollectorStore(path: path)
+}
+
+/// `--listen`: `HOST:PORT`, or `[IPv6]:PORT` (an IPv6 address in brackets, as in a URL).
+public enum ListenAddress {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func parse(_ text: String) throws(Invalid) -> (host: String, port: Int) {
+        let host: Substring
+        let rest: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw Invalid(description: "no ] after [\(text.dropFirst())") }
+            host = text[text.index(after: text.startIndex)..<close]
+            rest = text[text.index(after: close)...]
+            guard host.contains(":") else { throw Invalid(description: "brackets are for IPv6 addresses") }
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw Invalid(description: "expected HOST:PORT") }
+            host = text[..<colon]
+            rest = text[colon...]
+            guard !host.contains(":") else {
+                throw Invalid(description: "write an IPv6 address in brackets: [\(host)]\(rest)")
+            }
+        }
+        guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (0...65535).contains(port) else {
+            throw Invalid(description: "expected a port from 0 to 65535 after the host")
+        }
+        guard !host.isEmpty else { throw Invalid(description: "expected a host before the port") }
+        return (String(host), port)
+    }
 }

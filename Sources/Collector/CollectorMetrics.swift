@@ -8,6 +8,7 @@ public final class CollectorMetrics: Sendable {
     private let duplicates: Counter
     private let refusals: [IngestError.Code: Counter]
     private let evidence: Counter
+    private let shedCounter: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -15,6 +16,9 @@ public final class CollectorMetrics: Sendable {
         duplicates = registry.makeCounter(
             descriptor: Self.name("events_duplicate", "Resent events acknowledged without a second row."))
         evidence = registry.makeCounter(descriptor: Self.name("evidence_stored", "Evidence blobs stored."))
+        shedCounter = registry.makeCounter(
+            descriptor: Self.name(
+                "requests_shed", "Requests answered 503 overloaded: the budget of bodies in memory was spent."))
         var r: [IngestError.Code: Counter] = [:]
         for code in RefusalCode.ingestRefusals {
             r[code] = registry.makeCounter(
@@ -38,6 +42,8 @@ public final class CollectorMetrics: Sendable {
     func refused(_ code: IngestError.Code) { refusals[code]?.increment() }
 
     func evidenceStored() { evidence.increment() }
+
+    func shed() { shedCounter.increment() }
 
     /// Prometheus text exposition.
     public func exposition() -> [UInt8] {

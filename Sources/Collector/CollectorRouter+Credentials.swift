@@ -1,3 +1,4 @@
+import Synchronization
 import Crypto
 import EventLog
 import Foundation
@@ -83,12 +84,60 @@ extension CollectorRouter {
     }
 
     /// The body, at most `limit` bytes; nil and a 413 reply beyond.
-    func body(_ request: Request, limit: Int) async throws -> Outcome<[UInt8]> {
+    /// Runs `handle` on the request's body, at most `limit` bytes, held against the collector's budget of
+    /// request bodies in memory at once (`maxBufferedBodyBytes`): a body that would overdraw it is answered
+    /// `503 overloaded` with `Retry-After` before it is read, so many large bodies sent together cost at
+    /// most the budget. The reservation is the declared `Content-Length`, or `limit` when none is declared.
+    func withBody(
+        _ request: Request, limit: Int, _ handle: ([UInt8]) async throws -> Response
+    ) async throws -> Response {
+        let tooLarge = Self.error(.bodyTooLarge, "the body is larger than this endpoint's \(limit) bytes")
+        var reservation = limit
+        if let declared = request.headers[.contentLength] {
+            guard let n = Int(declared), n >= 0 else {
+                return Self.error(.badRequest, "Content-Length is not a number of bytes")
+            }
+            guard n <= limit else { return tooLarge }
+            reservation = n
+        }
+        guard bodyBudget.reserve(reservation) else {
+            metrics.shed()
+            var headers = HTTPFields()
+            headers[.retryAfter] = "1"
+            return Self.error(
+                .overloaded, "the collector is holding as many request bodies as it may; retry in 1 s",
+                headers: headers)
+        }
+        defer { bodyBudget.release(reservation) }
+        let bytes: [UInt8]
         do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return .value(buffer.readBytes(length: buffer.readableBytes) ?? [])
+            var buffer = try await request.body.collect(upTo: reservation)
+            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch is NIOTooManyBytesError {
-            return .reply(Self.error(.bodyTooLarge, "the body is larger than this endpoint's \(limit) bytes"))
+            return tooLarge
+        }
+        return try await handle(bytes)
+    }
+}
+
+/// Bytes of request bodies the collector holds at once, across all requests.
+final class BodyBudget: Sendable {
+    let capacity: Int
+    private let used = Mutex<Int>(0)
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Takes `n` bytes of the budget; false, taking nothing, when fewer are left.
+    func reserve(_ n: Int) -> Bool {
+        used.withLock { used in
+            guard n <= capacity - used else { return false }
+            used += n
+            return true
         }
     }
+
+    func release(_ n: Int) { used.withLock { $0 -= n } }
+
+    /// Bytes reserved now.
+    var inUse: Int { used.withLock { $0 } }
 }

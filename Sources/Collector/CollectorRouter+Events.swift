@@ -12,33 +12,49 @@ extension CollectorRouter {
     /// `POST /v1/events` with `{"events": [envelope, ...]}`: processed in order, stopping at the first
     /// refusal; the response lists what was acknowledged before it. Each event carries its own signature.
     func postEvents(_ request: Request, _ context: CollectorRequestContext) async throws -> Response {
-        let bytes: [UInt8]
-        switch try await body(request, limit: configuration.maxEventsBodyBytes) {
-        case .value(let b): bytes = b
-        case .reply(let r): return r
+        try await withBody(request, limit: configuration.maxEventsBodyBytes) { bytes in
+            try await ingestBatch(bytes, context)
         }
-        let events: [JSONValue]
-        do {
-            guard case .object(let o) = try JSONParser.parse(bytes), case .array(let list)? = o["events"] else {
-                metrics.refused(.malformedEvent)
-                return Self.error(.malformedEvent, "the body must be {\"events\": [...]}")
-            }
-            events = list
-        } catch {
+    }
+
+    private func ingestBatch(_ bytes: [UInt8], _ context: CollectorRequestContext) async throws -> Response {
+        let batch: EventBatch
+        do { batch = try EventBatch(bytes) } catch {
             metrics.refused(.malformedEvent)
-            return Self.error(.malformedEvent, "the body is not JSON: \(error)")
+            return Self.error(.malformedEvent, "the body is not {\"events\": [...]}: \(error)")
+        }
+        var results: [JSONValue] = []
+        func malformed(_ error: JSONParseError) -> Response {
+            metrics.refused(.malformedEvent)
+            return Self.json(
+                .object([
+                    "error": .object([
+                        "code": .string(RefusalCode.malformedEvent.rawValue), "message": .string("\(error)"),
+                    ]),
+                    "results": .array(results),
+                ]), status: RefusalCode.malformedEvent.httpStatus)
+        }
+        // Events are parsed one at a time as their turn comes: the batch never exists as one tree.
+        var next: JSONValue?
+        if !batch.elements.isEmpty {
+            do { next = try batch.element(0) } catch { return malformed(error) }
         }
         // The device named in a batch is not yet verified: keyed with the address too, so a client claiming
         // another device's id cannot use up that device's allowance.
-        if case .object(let first)? = events.first, case .string(let device)? = first["device"],
+        if case .object(let first)? = next, case .string(let device)? = first["device"],
             let wait = deviceLimit.take(
                 "device:" + Incident.truncated(device: device) + "@" + context.peer, nowNanos: Clocks.monotonicNanos())
         {
             return Self.tooMany(wait, "this device")
         }
-        var results: [JSONValue] = []
         let now = Clocks.wallNanos()
-        for value in events {
+        for k in batch.elements.indices {
+            let value: JSONValue
+            if k == 0, let first = next {
+                value = first
+            } else {
+                do { value = try batch.element(k) } catch { return malformed(error) }
+            }
             do {
                 let r = try await ingest.submit(value, nowNanos: now)
                 results.append(.object(["seq": Self.number(r.seq), "status": .string(r.outcome.rawValue)]))

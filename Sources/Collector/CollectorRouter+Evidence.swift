@@ -22,11 +22,12 @@ extension CollectorRouter {
         if let wait = deviceLimit.take("device:" + device.id, nowNanos: Clocks.monotonicNanos()) {
             return Self.tooMany(wait, "this device")
         }
-        let bytes: [UInt8]
-        switch try await body(request, limit: configuration.maxEvidenceBytes) {
-        case .value(let b): bytes = b
-        case .reply(let r): return r
+        return try await withBody(request, limit: configuration.maxEvidenceBytes) { bytes in
+            try await storeEvidence(bytes, sha: sha, device: device)
         }
+    }
+
+    private func storeEvidence(_ bytes: [UInt8], sha: String, device: DeviceRecord) async throws -> Response {
         guard RequestSignature.sha256(bytes) == sha else {
             let e = IngestError(.evidenceMismatch, "evidence bytes do not hash to \(sha)")
             metrics.refused(e.code)
@@ -98,17 +99,19 @@ extension CollectorRouter {
 
     func addDevice(_ request: Request) async throws -> Response {
         if case .denied(let r) = try await authorize(request, [.admin]) { return r }
-        let bytes: [UInt8]
-        switch try await body(request, limit: configuration.maxSmallBodyBytes) {
-        case .value(let b): bytes = b
-        case .reply(let r): return r
+        return try await withBody(request, limit: configuration.maxSmallBodyBytes) { bytes in
+            try await register(bytes)
         }
+    }
+
+    private func register(_ bytes: [UInt8]) async throws -> Response {
         guard case .object(let o)? = try? JSONParser.parse(bytes),
             case .string(let name)? = o["name"],
             case .string(let key)? = o["public_key"]
         else {
             return Self.error(.badRequest, "the body must be {\"name\": ..., \"public_key\": ...}")
         }
+        guard DisplayName.isValid(name) else { return Self.error(.badRequest, DisplayName.rule("device")) }
         do {
             let record = try await Self.register(store: store, name: name, publicKey: key)
             return Self.json(.object(["id": .string(record.id), "name": .string(name)]), status: .created)

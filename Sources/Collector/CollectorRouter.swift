@@ -22,6 +22,8 @@ public struct CollectorRouter: Sendable {
     let logger: Logger
     let addressLimit: RateLimiter
     let deviceLimit: RateLimiter
+    let bodyBudget: BodyBudget
+    let connections: ConnectionsPerAddress
 
     public init(
         store: any CollectorStore, configuration: CollectorConfiguration, metrics: CollectorMetrics = .init(),
@@ -34,6 +36,8 @@ public struct CollectorRouter: Sendable {
         ingest = Ingest(store: store, metrics: metrics, logger: logger)
         addressLimit = RateLimiter(rate: configuration.requestsPerSecondPerAddress, burst: configuration.rateBurst)
         deviceLimit = RateLimiter(rate: configuration.requestsPerSecondPerDevice, burst: configuration.rateBurst)
+        bodyBudget = BodyBudget(capacity: configuration.maxBufferedBodyBytes)
+        connections = ConnectionsPerAddress(limit: configuration.maxConnectionsPerAddress)
     }
 
     /// A Hummingbird application serving the API (HTTPS, TLS 1.2 or later, when a certificate is configured);
@@ -48,7 +52,9 @@ public struct CollectorRouter: Sendable {
         try configuration.validate()
         let headerTimeout = TimeAmount.nanoseconds(Int64(configuration.headerTimeoutSeconds * 1e9))
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+            additionalChannelHandlers: [
+                PerAddressConnectionLimit(connections), HeaderTimeoutHandler(timeout: headerTimeout),
+            ],
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))
         var server = HTTPServerBuilder.http1(configuration: http1)
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {

@@ -59,8 +59,22 @@ public struct EventQuery: Sendable, Equatable {
 
 /// A refused or suspicious submission, kept for operators.
 public struct Incident: Sendable, Equatable {
-    /// The most incident records kept; older ones are dropped.
+    /// The most incident records kept of refusals only the device's key could cause (a gap, a broken chain,
+    /// a bad checkpoint, ...); older ones are dropped.
     public static let maxStored = 10_000
+    /// The most incident records kept of refusals anyone can cause without a device's key (malformed events,
+    /// unknown or revoked devices, forged signatures): a bound of their own, so a flood of junk from the
+    /// network evicts only other junk, never a registered device's incidents.
+    public static let maxStoredUnauthenticated = 1_000
+    /// The codes of refusals decided before a signature verified.
+    public static let unauthenticatedCodes: [String] = [
+        RefusalCode.malformedEvent, .unknownDevice, .revokedDevice, .forgedSignature,
+    ].map(\.rawValue)
+
+    /// Whether anyone could have caused this refusal without the device's key.
+    public var isUnauthenticated: Bool { Self.unauthenticatedCodes.contains(code) }
+    /// The bound of the class this incident belongs to.
+    var classBound: Int { isUnauthenticated ? Self.maxStoredUnauthenticated : Self.maxStored }
     /// Longest device id kept in an incident (a longer one is cut, marked with `…`).
     public static let maxDeviceLength = 80
 

@@ -36,6 +36,7 @@ extension RefusalCode {
         case .notFound: .notFound
         case .bodyTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
+        case .overloaded: .serviceUnavailable
         case .evidenceMissing, .internalError: .internalServerError
         }
     }

@@ -1,6 +1,7 @@
 /// Client-supplied text made safe for one log line.
 enum LogText {
-    /// At most `limit` characters, with control characters (a newline could forge a log line) escaped.
+    /// At most `limit` characters, with control characters (a newline could forge a log line) and format
+    /// characters (U+202E reverses what follows on a terminal) escaped.
     static func escaped(_ text: String, limit: Int = 120) -> String {
         var out = ""
         for scalar in text.unicodeScalars.prefix(limit) {
@@ -10,9 +11,7 @@ enum LogText {
             case "\t": out += "\\t"
             case "\\": out += "\\\\"
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
-                    || scalar.value == 0x2029
-                {
+                if DisplayName.isInvisible(scalar) {
                     out += "\\u{" + String(scalar.value, radix: 16) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -20,5 +19,26 @@ enum LogText {
             }
         }
         return text.unicodeScalars.count > limit ? out + "…" : out
+    }
+}
+
+/// The names of devices and tokens: shown in lists and logs, so nothing in them can forge a row or hide text.
+public enum DisplayName {
+    /// 1 to 64 characters, none of them control, format or line/paragraph separators.
+    public static func isValid(_ name: String) -> Bool {
+        (1...64).contains(name.count) && !name.unicodeScalars.contains(where: isInvisible)
+    }
+
+    public static func rule(_ what: String) -> String {
+        "a \(what) name is 1 to 64 characters without control or format characters"
+    }
+
+    /// Control (C0, DEL, C1), format (bidirectional overrides, zero-width characters) and line or paragraph
+    /// separators: characters that change how the text around them shows.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
     }
 }

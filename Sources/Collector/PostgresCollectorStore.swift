@@ -376,10 +376,22 @@ public final class PostgresCollectorStore: CollectorStore {
             INSERT INTO incidents (device, seq, code, message, received_ns)
             VALUES (\(i.device), \(seq), \(i.code), \(i.message), \(i.receivedNanos))
             """, logger: logger)
-        try await client.query(
-            """
-            DELETE FROM incidents WHERE id <= (SELECT max(id) FROM incidents) - \(Int64(Incident.maxStored))
-            """, logger: logger)
+        // Each class keeps its newest records: junk from the network evicts only junk.
+        let codes = Incident.unauthenticatedCodes
+        let keep = Int64(i.classBound - 1)
+        if i.isUnauthenticated {
+            try await client.query(
+                """
+                DELETE FROM incidents WHERE code = ANY(\(codes)) AND id < (
+                  SELECT id FROM incidents WHERE code = ANY(\(codes)) ORDER BY id DESC LIMIT 1 OFFSET \(keep))
+                """, logger: logger)
+        } else {
+            try await client.query(
+                """
+                DELETE FROM incidents WHERE NOT (code = ANY(\(codes))) AND id < (
+                  SELECT id FROM incidents WHERE NOT (code = ANY(\(codes))) ORDER BY id DESC LIMIT 1 OFFSET \(keep))
+                """, logger: logger)
+        }
     }
 
     public func incidents(limit: Int) async throws -> [Incident] {

@@ -388,9 +388,16 @@ public final class SQLiteCollectorStore: CollectorStore {
             try d.execute(
                 sql: "INSERT INTO incidents (device, seq, code, message, received_ns) VALUES (?, ?, ?, ?, ?)",
                 arguments: [i.device, seq, i.code, i.message, i.receivedNanos])
+            // Each class keeps its newest records: junk from the network evicts only junk.
+            let codes = Incident.unauthenticatedCodes
+            let inClass = (i.isUnauthenticated ? "code IN " : "code NOT IN ")
+                + "(" + codes.map { _ in "?" }.joined(separator: ",") + ")"
             try d.execute(
-                sql: "DELETE FROM incidents WHERE id <= (SELECT max(id) FROM incidents) - ?",
-                arguments: [Incident.maxStored])
+                sql: """
+                    DELETE FROM incidents WHERE \(inClass) AND id < (
+                      SELECT id FROM incidents WHERE \(inClass) ORDER BY id DESC LIMIT 1 OFFSET ?)
+                    """,
+                arguments: StatementArguments(codes + codes) + [i.classBound - 1])
         }
     }
 

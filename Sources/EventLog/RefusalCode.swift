@@ -49,6 +49,8 @@ public enum RefusalCode: String, Sendable, CaseIterable {
     case bodyTooLarge = "body_too_large"
     /// Too many requests from this address or device; retry after `Retry-After` seconds.
     case rateLimited = "rate_limited"
+    /// The collector holds as many request bodies as its memory bound allows; retry after `Retry-After`.
+    case overloaded
     /// The collector failed; nothing about the request is known to be wrong.
     case internalError = "internal_error"
 

@@ -9,12 +9,17 @@ public enum PNGError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(String)
     /// The header declares more pixels than the caller's cap; refused before anything is allocated.
     case tooLarge(width: Int, height: Int, maxPixels: Int)
+    /// The header declares more sample bytes than `maxPixels` × 4 (16-bit or many-channel images at a size
+    /// near the pixel cap); refused before anything is allocated.
+    case tooManyBytes(width: Int, height: Int, bytes: Int, maxBytes: Int)
 
     public var description: String {
         switch self {
         case .corrupt(let m): "corrupt PNG: \(m)"
         case .unsupported(let m): "unsupported PNG: \(m)"
         case .tooLarge(let w, let h, let cap): "PNG of \(w)x\(h) is over the cap of \(cap) pixels"
+        case .tooManyBytes(let w, let h, let bytes, let cap):
+            "PNG of \(w)x\(h) holds \(bytes) bytes of samples, over the cap of \(cap) (4 per pixel of the pixel cap)"
         }
     }
 }
@@ -23,8 +28,9 @@ public enum PNGError: Error, Equatable, Sendable, CustomStringConvertible {
 /// palette, with or without alpha (alpha is dropped, 16-bit samples keep their high byte).
 ///
 /// The pixel data is inflated by zlib (`CZlib`) into a buffer that grows with the data actually inflated, so a
-/// header alone never decides an allocation; a header over `maxPixels` is refused as soon as it is read. Chunk
-/// CRCs are not checked. Output is gray (1 channel) for gray PNGs and RGB (3 channels) otherwise.
+/// header alone never decides an allocation; a header over `maxPixels`, or with more sample bytes than
+/// `maxPixels` × 4, is refused as soon as it is read, and filters are undone in place: decoding costs at most
+/// about twice the sample bytes plus the output. Chunk CRCs are not checked. Output is gray (1 channel) for gray PNGs and RGB (3 channels) otherwise.
 public enum PNGDecoder {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -57,12 +63,17 @@ public enum PNGDecoder {
                 guard parsed.width * parsed.height <= maxPixels else {  // each side is at most 2^15
                     throw .tooLarge(width: parsed.width, height: parsed.height, maxPixels: maxPixels)
                 }
+                let (maxBytes, overflow) = maxPixels.multipliedReportingOverflow(by: 4)
+                let bytes = parsed.rowBytes * parsed.height  // at most 2^15 × 2^18: no overflow
+                guard overflow || bytes <= maxBytes else {
+                    throw .tooManyBytes(width: parsed.width, height: parsed.height, bytes: bytes, maxBytes: maxBytes)
+                }
                 header = parsed
             case "PLTE": palette = Array(body)
             case "IDAT": compressed.append(contentsOf: body)
             case "IEND":
                 guard let header else { throw .corrupt("no IHDR chunk") }
-                return try header.image(from: inflate(compressed, header), palette: palette)
+                return try decodePixels(compressed, header, palette: palette)
             default: break
             }
             offset = start + length + 4  // skip the CRC
@@ -94,27 +105,34 @@ public enum PNGDecoder {
         var bytesPerPixel: Int { samples * bitDepth / 8 }
         var rowBytes: Int { width * bytesPerPixel }
 
-        /// Converts unfiltered rows to gray or RGB 8-bit pixels.
-        func image(from raw: [UInt8], palette: [UInt8]) throws(PNGError) -> Image {
+        /// Converts unfiltered rows (each after its filter byte, `rowBytes + 1` apart) to gray or RGB 8-bit pixels.
+        func image(from rows: UnsafeBufferPointer<UInt8>, palette: [UInt8]) throws(PNGError) -> Image {
             let channels = colorType == 0 || colorType == 4 ? 1 : 3
             let step = bitDepth / 8
+            let stride = rowBytes + 1
             var pixels = [UInt8](repeating: 0, count: width * height * channels)
-            for pixel in 0..<width * height {
-                let source = pixel * bytesPerPixel
-                if colorType == 3 {
-                    let entry = Int(raw[source]) * 3
-                    guard entry + 2 < palette.count else { throw .corrupt("palette index \(raw[source]) out of range") }
-                    for c in 0..<3 { pixels[pixel * 3 + c] = palette[entry + c] }
-                } else {
-                    for c in 0..<channels { pixels[pixel * channels + c] = raw[source + c * step] }
+            for y in 0..<height {
+                let line = y * stride + 1
+                for x in 0..<width {
+                    let pixel = y * width + x
+                    let source = line + x * bytesPerPixel
+                    if colorType == 3 {
+                        let entry = Int(rows[source]) * 3
+                        guard entry + 2 < palette.count else {
+                            throw .corrupt("palette index \(rows[source]) out of range")
+                        }
+                        for c in 0..<3 { pixels[pixel * 3 + c] = palette[entry + c] }
+                    } else {
+                        for c in 0..<channels { pixels[pixel * channels + c] = rows[source + c * step] }
+                    }
                 }
             }
             return Image(width: width, height: height, channels: channels, pixels: pixels)
         }
     }
 
-    /// Inflates the IDAT stream and undoes the per-row filters.
-    static func inflate(_ compressed: [UInt8], _ header: Header) throws(PNGError) -> [UInt8] {
+    /// Inflates the IDAT stream, undoes the per-row filters in place, and converts the rows.
+    static func decodePixels(_ compressed: [UInt8], _ header: Header, palette: [UInt8]) throws(PNGError) -> Image {
         // At most 2^15 × (2^15 × 8 + 1) bytes: no overflow. Only the inflated data decides allocations.
         let stride = header.rowBytes + 1
         let expected = stride * header.height
@@ -127,19 +145,16 @@ public enum PNGDecoder {
         guard status == 0, let inflated, written == expected else {
             throw .corrupt("image data does not inflate to \(expected) bytes (zlib status \(status))")
         }
-        let filtered = UnsafeBufferPointer(start: inflated, count: written)
         let rowBytes = header.rowBytes
         let bpp = header.bytesPerPixel
-        var raw = [UInt8](repeating: 0, count: rowBytes * header.height)
+        // Each row is unfiltered where it lies: its left neighbours and the row above are already unfiltered.
         for y in 0..<header.height {
-            let filter = filtered[y * stride]
             let line = y * stride + 1
-            let out = y * rowBytes
+            let filter = inflated[line - 1]
             for x in 0..<rowBytes {
-                let value = filtered[line + x]
-                let left = x >= bpp ? Int(raw[out + x - bpp]) : 0
-                let up = y > 0 ? Int(raw[out - rowBytes + x]) : 0
-                let upLeft = x >= bpp && y > 0 ? Int(raw[out - rowBytes + x - bpp]) : 0
+                let left = x >= bpp ? Int(inflated[line + x - bpp]) : 0
+                let up = y > 0 ? Int(inflated[line - stride + x]) : 0
+                let upLeft = x >= bpp && y > 0 ? Int(inflated[line - stride + x - bpp]) : 0
                 let predictor: Int
                 switch filter {
                 case 0: predictor = 0
@@ -149,10 +164,10 @@ public enum PNGDecoder {
                 case 4: predictor = paeth(left, up, upLeft)
                 default: throw .corrupt("row \(y) has filter type \(filter)")
                 }
-                raw[out + x] = value &+ UInt8(truncatingIfNeeded: predictor)
+                inflated[line + x] = inflated[line + x] &+ UInt8(truncatingIfNeeded: predictor)
             }
         }
-        return raw
+        return try header.image(from: UnsafeBufferPointer(start: inflated, count: written), palette: palette)
     }
 
     static func paeth(_ a: Int, _ b: Int, _ c: Int) -> Int {

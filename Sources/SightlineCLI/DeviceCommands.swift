@@ -143,6 +143,10 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
+    func validate() throws {
+        if expectSize == 0 { throw ValidationError("--expect-size is a seq, counted from 1 (0 would check nothing)") }
+    }
+
     /// The `--json` report.
     struct Report: Encodable {
         var ok: Bool

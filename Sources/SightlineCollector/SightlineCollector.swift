@@ -20,7 +20,7 @@ struct SightlineCollector: AsyncParsableCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the collector's HTTP API.")
 
-        @Option(help: "Address to listen on, HOST:PORT.")
+        @Option(help: "Address to listen on, HOST:PORT or [IPv6]:PORT.")
         var listen = "127.0.0.1:8470"
 
         @Option(help: ArgumentHelp("sqlite:PATH (default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, with "
@@ -51,6 +51,12 @@ struct SightlineCollector: AsyncParsableCommand {
         @Option(help: "Connections served at once.")
         var maxConnections = 1024
 
+        @Option(help: "Connections open at once from one address; more are closed as they open.")
+        var maxConnectionsPerAddress = 64
+
+        @Option(help: "Bytes of request bodies held in memory at once, all requests together (503 beyond).")
+        var maxBufferedBodies = 64 << 20
+
         @Option(help: "Requests per second from one address (429 with Retry-After beyond); 0 for no limit.")
         var rateAddress = 50.0
 
@@ -67,9 +73,8 @@ struct SightlineCollector: AsyncParsableCommand {
         var logLevel = "info"
 
         func run() async throws {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                throw ValidationError("--listen must be HOST:PORT")
-            }
+            let address: (host: String, port: Int)
+            do { address = try ListenAddress.parse(listen) } catch { throw ValidationError("--listen: \(error)") }
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "sightline.collector")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -78,13 +83,15 @@ struct SightlineCollector: AsyncParsableCommand {
             // The bootstrap admin token comes from the environment only: a command line shows in `ps`.
             let token = ProcessInfo.processInfo.environment["SIGHTLINE_ADMIN_TOKEN"]
             var config = CollectorConfiguration(
-                host: String(listen[..<colon]), port: port, adminToken: token,
+                host: address.host, port: address.port, adminToken: token,
                 maxEventsBodyBytes: maxEventsBody, maxEvidenceBytes: maxEvidence,
                 headerTimeoutSeconds: headerTimeout, idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections,
                 requestsPerSecondPerAddress: rateAddress, requestsPerSecondPerDevice: rateDevice, rateBurst: rateBurst,
                 tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, insecureHTTP: insecureHTTP)
             let (grace, overflow) = Int64(clamping: evidenceGraceHours).multipliedReportingOverflow(by: 3600)
             config.evidenceGraceSeconds = overflow ? -1 : grace
+            config.maxConnectionsPerAddress = maxConnectionsPerAddress
+            config.maxBufferedBodyBytes = maxBufferedBodies
             do { try config.validate() } catch { throw ValidationError("\(error)") }
             let log = logger
             let router = CollectorRouter(store: store, configuration: config, logger: logger)
@@ -247,10 +254,5 @@ func writeLine(_ text: String) {
 /// A name that `tokens list` and `devices list` print one per line, beside other columns: 1…64 characters, none
 /// of them a control or format character (a newline would forge a row, U+202E would reorder one).
 func checkDisplayName(_ name: String, of what: String) throws {
-    let bad = name.unicodeScalars.first { $0.properties.generalCategory == .control
-        || $0.properties.generalCategory == .format || $0.properties.generalCategory == .lineSeparator
-        || $0.properties.generalCategory == .paragraphSeparator }
-    guard (1...64).contains(name.count), bad == nil else {
-        throw ValidationError("a \(what) name is 1 to 64 characters without control or format characters")
-    }
+    guard DisplayName.isValid(name) else { throw ValidationError(DisplayName.rule(what)) }
 }

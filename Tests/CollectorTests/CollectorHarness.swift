@@ -37,6 +37,8 @@ final class LiveCollector: @unchecked Sendable {
     let store: any CollectorStore
     let router: CollectorRouter
     private(set) var port = 0
+    /// The router of the running server (a fresh one per `start`, sharing `store` and `metrics`).
+    private(set) var serving: CollectorRouter?
     private var task: Task<Void, any Error>?
     /// The bootstrap admin token (`SIGHTLINE_ADMIN_TOKEN` in the binary).
     static let adminToken = "test-admin-token"
@@ -86,6 +88,7 @@ final class LiveCollector: @unchecked Sendable {
         let router = CollectorRouter(
             store: store, configuration: configuration, metrics: self.router.metrics,
             logger: logger)
+        serving = router
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try router.application { port in continuation.yield(port) }
         task = Task { try await app.runService(gracefulShutdownSignals: []) }

@@ -74,12 +74,26 @@ struct PNGDecoderLimitsTests {
         }
     }
 
-    /// Under the cap, a header that asks for 512 MB (8192² RGBA16) with a few bytes of data fails on the
+    /// Under the caps, a header that asks for 256 MB (8192² RGBA8) with a few bytes of data fails on the
     /// data: the inflate buffer grows with what actually inflates.
     @Test func headerUnderTheCapWithTooLittleDataFailsOnTheData() throws {
-        let png = Self.png(width: 8192, height: 8192, bitDepth: 16, colorType: 6, zlib: Self.emptyZlib)
-        #expect(throws: PNGError.corrupt("image data does not inflate to \(8192 * (8192 * 8 + 1)) bytes (zlib status 0)")) {
+        let png = Self.png(width: 8192, height: 8192, bitDepth: 8, colorType: 6, zlib: Self.emptyZlib)
+        #expect(throws: PNGError.corrupt("image data does not inflate to \(8192 * (8192 * 4 + 1)) bytes (zlib status 0)")) {
             try PNGDecoder.decode(png)
+        }
+    }
+
+    /// 8192² RGBA16 is within the pixel cap but holds 512 MB of samples: a valid file of half a megabyte
+    /// cost about 3 GB to decode (attack run). Refused on its header, before anything is allocated.
+    @Test func sixteenBitRGBAAtThePixelCapIsRefusedOnBytes() throws {
+        let png = Self.png(width: 8192, height: 8192, bitDepth: 16, colorType: 6, zlib: Self.emptyZlib)
+        #expect(throws: PNGError.tooManyBytes(width: 8192, height: 8192, bytes: 8192 * 8192 * 8,
+                                              maxBytes: PNGDecoder.defaultMaxPixels * 4)) {
+            try PNGDecoder.decode(png)
+        }
+        // The same at a quarter of the pixels is within both caps (and fails only on its missing data).
+        #expect(throws: PNGError.corrupt("image data does not inflate to \(4096 * (4096 * 8 + 1)) bytes (zlib status 0)")) {
+            try PNGDecoder.decode(Self.png(width: 4096, height: 4096, bitDepth: 16, colorType: 6, zlib: Self.emptyZlib))
         }
     }
 

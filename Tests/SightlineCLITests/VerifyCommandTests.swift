@@ -56,6 +56,13 @@ import Testing
         #expect(problems.map { $0["code"] as? String } == ["shorter_than_expected"])
     }
 
+    /// `--expect-size 0` would check nothing: refused as a usage error rather than accepted silently.
+    @Test func expectSizeZeroIsAUsageError() throws {
+        let run = try Self.verify(try Self.fixture().truncated(toEvents: 7), ["--expect-size", "0"])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains("--expect-size is a seq"), "\(run.stderr)")
+    }
+
     @Test func strippedEvidenceFailsWithRequireEvidence() throws {
         let stripped = try Self.fixture().withoutEvidence
         #expect(try Self.verify(stripped).status == 0)

@@ -91,6 +91,22 @@ import Glibc
         }
         #expect(reply?.hasSuffix("ok\n") == true, "no answer while a trickling client was connected")
     }
+
+    /// Many silent clients, each with a long deadline, must not queue `/healthz` behind them: clients are
+    /// served side by side, not one after another (the serial server answered only after 20 × 60 s).
+    @Test func silentClientsDoNotQueueHealthz() throws {
+        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: PrometheusCollectorRegistry(),
+                                       logger: Self.logger(), clientDeadline: .seconds(60))
+        let port = server.port
+        let reply = Self.serving(server) { () -> String? in
+            let silent = (0..<20).compactMap { _ in connectTCP(host: "127.0.0.1", port: port) }
+            defer { silent.forEach { close($0) } }
+            guard silent.count == 20 else { return "cannot connect" }
+            Thread.sleep(forTimeInterval: 0.3)  // let the server accept them first
+            return rawHTTPGet(host: "127.0.0.1", port: port, path: "/healthz", timeoutSeconds: 15)
+        }
+        #expect(reply?.hasSuffix("ok\n") == true, "no answer while 20 silent clients were connected")
+    }
 }
 
 /// A TCP connection to a numeric host (IPv4 or IPv6), or nil.

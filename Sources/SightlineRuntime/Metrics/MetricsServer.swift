@@ -8,11 +8,12 @@ import Glibc
 
 /// A deliberately small HTTP/1.0 server for Prometheus scrapes and health probes.
 ///
-/// Scrapes are rare and tiny, so one blocking thread serves them one at a time. `GET /metrics` answers the
-/// exposition format, `GET /healthz` answers `ok`; anything else is 404. The listen address is resolved
-/// without a name service (`localhost`, an IPv4 or an IPv6 literal; IPv6 sockets are IPv6-only, so `[::1]`
-/// and `127.0.0.1` are distinct listeners). Each client has `clientDeadline` for its whole request and reply,
-/// so a client that trickles its request cannot hold `/healthz` for longer than that.
+/// Scrapes are rare and tiny, so one thread serves them, up to `maxClients` at once on non-blocking sockets.
+/// `GET /metrics` answers the exposition format, `GET /healthz` answers `ok`; anything else is 404. The listen
+/// address is resolved without a name service (`localhost`, an IPv4 or an IPv6 literal; IPv6 sockets are
+/// IPv6-only, so `[::1]` and `127.0.0.1` are distinct listeners). Each client has `clientDeadline` for its
+/// whole request and reply and holds only its own slot meanwhile: clients that trickle their requests never
+/// delay `/healthz` for others.
 final class MetricsServer: Service, Sendable {
     enum Error: Swift.Error, CustomStringConvertible {
         /// The address could not be bound (taken, not local, or not an address at all).
@@ -69,7 +70,7 @@ final class MetricsServer: Service, Sendable {
             if info.pointee.ai_family == AF_INET6 {
                 setsockopt(fd, Int32(IPPROTO_IPV6), Int32(IPV6_V6ONLY), &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, 16) == 0,
+            guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, 128) == 0,
                   let local = Self.localAddress(fd)
             else {
                 failure = String(cString: strerror(errno))
@@ -151,16 +152,85 @@ final class MetricsServer: Service, Sendable {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
+    /// Clients served at once; more wait in the listen backlog.
+    static let maxClients = 64
+
+    /// One client's exchange: its request read into `buffer`, then the reply sent from `reply`.
+    private struct Client {
+        let fd: Int32
+        let deadline: Int
+        var buffer: [UInt8] = []
+        var reply: [UInt8]?
+        var sent = 0
+    }
+
+    /// One thread, non-blocking sockets and poll(2): every client is served as its bytes arrive, so a client
+    /// that trickles or never reads holds only its own slot until its deadline, never `/healthz` for others.
     private func serve(until stopped: StopFlag) {
+        var clients: [Client] = []
+        defer { for c in clients { close(c.fd) } }
+        // Non-blocking, so that a connection reset between poll and accept cannot block the loop.
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         while !stopped.isSet {
-            let client = accept(socket, nil, nil)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
+            let now = Self.monotonicMillis()
+            clients.removeAll { c in
+                guard c.deadline <= now else { return false }
+                close(c.fd)
+                return true
+            }
+            var fds = clients.map { pollfd(fd: $0.fd, events: Int16($0.reply == nil ? POLLIN : POLLOUT), revents: 0) }
+            let listening = clients.count < Self.maxClients
+            if listening { fds.append(pollfd(fd: socket, events: Int16(POLLIN), revents: 0)) }
+            // Wake at the nearest deadline, and at least twice a second to notice `stop()`.
+            let wait = min(500, max(1, (clients.map(\.deadline).min() ?? now + 500) - now))
+            let n = poll(&fds, nfds_t(fds.count), Int32(wait))
+            if stopped.isSet { return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                logger.error("metrics server stopped", metadata: ["error": "\(String(cString: strerror(errno)))"])
                 return
             }
-            handle(client, deadline: Self.monotonicMillis() + clientDeadlineMillis)
-            close(client)
+            for k in clients.indices.reversed() where fds[k].revents != 0 {
+                if !advance(&clients[k]) {
+                    close(clients[k].fd)
+                    clients.remove(at: k)
+                }
+            }
+            if listening, fds[fds.count - 1].revents != 0 {
+                let fd = accept(socket, nil, nil)
+                if fd >= 0 {
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                    clients.append(Client(fd: fd, deadline: Self.monotonicMillis() + clientDeadlineMillis))
+                } else if !(errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) {
+                    if !stopped.isSet {
+                        logger.error("metrics server stopped", metadata: ["error": "\(String(cString: strerror(errno)))"])
+                    }
+                    return
+                }
+            }
         }
+    }
+
+    /// Reads or writes what the socket allows now; false when the exchange is over (done, failed or closed).
+    private func advance(_ c: inout Client) -> Bool {
+        if c.reply == nil {
+            var chunk = [UInt8](repeating: 0, count: 4096 - c.buffer.count)
+            let n = chunk.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 { return errno == EINTR || errno == EAGAIN }
+            c.buffer += chunk[..<n]
+            // The request line is all that matters; answer once it is in (or the peer stopped sending, or the
+            // buffer is full).
+            guard n == 0 || c.buffer.count >= 4096 || c.buffer.contains(UInt8(ascii: "\n")) else { return true }
+            c.reply = response(to: c.buffer)
+        }
+        guard let reply = c.reply else { return false }
+        let n = reply.withUnsafeBytes {
+            send(c.fd, $0.baseAddress! + c.sent, $0.count - c.sent, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+        }
+        if n < 0 { return errno == EINTR || errno == EAGAIN }
+        c.sent += n
+        return c.sent < reply.count
     }
 
     private static func monotonicMillis() -> Int {
@@ -169,31 +239,9 @@ final class MetricsServer: Service, Sendable {
         return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 
-    /// Waits until `fd` is ready for `events` or `deadline` (monotonic ms) passes; false on timeout or error.
-    private static func wait(_ fd: Int32, for events: Int16, until deadline: Int) -> Bool {
-        while true {
-            let remaining = deadline - monotonicMillis()
-            guard remaining > 0 else { return false }
-            var entry = pollfd(fd: fd, events: events, revents: 0)
-            let n = poll(&entry, 1, Int32(min(remaining, Int(Int32.max))))
-            if n < 0 && errno == EINTR { continue }
-            return n > 0
-        }
-    }
-
-    private func handle(_ client: Int32, deadline: Int) {
-        var request = [UInt8](repeating: 0, count: 4096)
-        var received = 0
-        // Read until the end of the request line; the headers do not matter.
-        while received < request.count {
-            guard Self.wait(client, for: Int16(POLLIN), until: deadline) else { return }
-            let n = request.withUnsafeMutableBytes { recv(client, $0.baseAddress! + received, $0.count - received, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            received += n
-            if request[..<received].contains(UInt8(ascii: "\n")) { break }
-        }
-        let line = String(decoding: request[..<received].prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") },
+    /// The whole HTTP/1.0 reply to a request whose first bytes are `request`.
+    private func response(to request: [UInt8]) -> [UInt8] {
+        let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") },
                           as: UTF8.self)
         let parts = line.split(separator: " ")
         let path = parts.count >= 2 ? parts[1].split(separator: "?").first.map(String.init) ?? "" : ""
@@ -209,19 +257,6 @@ final class MetricsServer: Service, Sendable {
             (status, type, body) = ("405 Method Not Allowed", "text/plain", Array("only GET\n".utf8))
         }
         let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        sendAll(client, Array(head.utf8) + body, deadline: deadline)
-    }
-
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8], deadline: Int) {
-        var sent = 0
-        while sent < bytes.count {
-            guard Self.wait(fd, for: Int16(POLLOUT), until: deadline) else { return }
-            let n = bytes.withUnsafeBytes {
-                send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
-            }
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            if n <= 0 { return }
-            sent += n
-        }
+        return Array(head.utf8) + body
     }
 }

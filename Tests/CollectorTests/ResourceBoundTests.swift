@@ -1,0 +1,244 @@
+import Collector
+import EventLog
+import Foundation
+import SightlineCore
+import SightlineTestKit
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import Collector
+
+/// What many requests together may cost the collector (found by the attack run after F5/F10): bodies held in
+/// memory at once, connections from one address, incident rows from the network, and names in lists.
+@Suite struct ResourceBoundTests {
+    /// A raw loopback connection, for requests a well-behaved client would not send.
+    final class RawConnection {
+        let fd: Int32
+
+        init?(port: Int) {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return nil }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else {
+                close(fd)
+                return nil
+            }
+            // A generous bound so that a broken collector fails the test instead of hanging it.
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        func send(_ text: String) -> Bool {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        }
+
+        /// Everything until the peer closes (or the receive timeout), as text; "" when the peer closed at once.
+        func readAll() -> String {
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                out += buffer[..<n]
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    static func post(_ path: String, contentLength: Int, body: String = "") -> String {
+        "POST \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(contentLength)\r\n\r\n" + body
+    }
+
+    /// Bodies held at once are bounded: with two 4 KiB bodies in flight and an 8 KiB budget, a third request
+    /// is answered 503 `overloaded` with Retry-After before its body is read; the budget comes back when a
+    /// request ends (here: its client goes away).
+    @Test func bodiesInMemoryAreBoundedAndShedWith503() async throws {
+        let collector = try await LiveCollector(backend: .sqlite) {
+            $0.maxEventsBodyBytes = 4096
+            $0.maxEvidenceBytes = 4096
+            $0.maxSmallBodyBytes = 4096
+            $0.maxBufferedBodyBytes = 8192
+        }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        var holders = [RawConnection]()
+        for _ in 0..<2 {
+            let c = try #require(RawConnection(port: collector.port))
+            #expect(c.send(Self.post("/v1/events", contentLength: 4096, body: "{\"events\": [")))
+            holders.append(c)
+        }
+        // Until both handlers hold their reservations, a request may still fit: wait for the first refusal.
+        var shed = ""
+        for _ in 0..<100 where !shed.contains(" 503 ") {
+            let probe = try #require(RawConnection(port: collector.port))
+            #expect(probe.send(Self.post("/v1/events", contentLength: 14, body: "{\"events\": []}")))
+            shed = probe.readAll()
+            if !shed.contains(" 503 ") { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(shed.contains(" 503 "), "\(shed)")
+        #expect(shed.lowercased().contains("retry-after: 1"), "\(shed)")
+        #expect(shed.contains("\"code\":\"overloaded\""), "\(shed)")
+        #expect(collector.serving!.bodyBudget.inUse == 8192)
+        holders.removeAll()  // both clients go away mid-body
+        var after = ""
+        for _ in 0..<100 where !after.contains(" 200 ") {
+            try await Task.sleep(for: .milliseconds(50))
+            let probe = try #require(RawConnection(port: collector.port))
+            #expect(probe.send(Self.post("/v1/events", contentLength: 14, body: "{\"events\": []}")))
+            after = probe.readAll()
+        }
+        #expect(after.contains(" 200 "), "\(after)")
+        #expect(collector.serving!.bodyBudget.inUse == 0)
+        // A declared length over the endpoint's limit is refused at once, without waiting for the bytes.
+        let big = try #require(RawConnection(port: collector.port))
+        #expect(big.send(Self.post("/v1/events", contentLength: 1 << 30)))
+        let refused = big.readAll()
+        #expect(refused.contains(" 413 ") && refused.contains("body_too_large"), "\(refused)")
+        try await collector.store.close()
+    }
+
+    /// One address cannot hold all the collector's connections: past its share, new connections are closed
+    /// as they open, while other work goes on; when one of its connections ends, it may open another.
+    @Test func connectionsFromOneAddressAreCapped() async throws {
+        let collector = try await LiveCollector(backend: .sqlite) { $0.maxConnectionsPerAddress = 4 }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        var silent = [RawConnection]()
+        for _ in 0..<4 { silent.append(try #require(RawConnection(port: collector.port))) }
+        for _ in 0..<100 where collector.serving!.connections.count("127.0.0.1") < 4 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(collector.serving!.connections.count("127.0.0.1") == 4)
+        let fifth = try #require(RawConnection(port: collector.port))
+        _ = fifth.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(fifth.readAll() == "", "a fifth connection from the same address was served")
+        silent.removeFirst()
+        var reply = ""
+        for _ in 0..<100 where !reply.contains(" 200 ") {
+            try await Task.sleep(for: .milliseconds(20))
+            let again = try #require(RawConnection(port: collector.port))
+            _ = again.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            reply = again.readAll()
+        }
+        #expect(reply.contains(" 200 "), "\(reply)")
+        try await collector.store.close()
+    }
+
+    /// Refusals anyone can cause (unknown devices, malformed events) keep to a bound of their own: a flood of
+    /// them never evicts an incident of a registered device.
+    @Test(arguments: Backend.all)
+    func aJunkFloodEvictsOnlyJunk(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        try await store.migrate()
+        let run = UUID().uuidString
+        try await store.recordIncident(
+            Incident(device: "genuine-\(run)", seq: 7, code: RefusalCode.brokenChain.rawValue, message: "m",
+                     receivedNanos: 1))
+        for k in 0..<(Incident.maxStoredUnauthenticated + 50) {
+            try await store.recordIncident(
+                Incident(device: "junk-\(run)-\(k)", seq: nil, code: RefusalCode.unknownDevice.rawValue,
+                         message: "m", receivedNanos: 2))
+        }
+        let all = try await store.incidents(limit: 100_000)
+        #expect(all.contains { $0.device == "genuine-\(run)" })
+        #expect(all.filter(\.isUnauthenticated).count == Incident.maxStoredUnauthenticated)
+        // The newest junk is what is kept.
+        #expect(all.contains { $0.device == "junk-\(run)-\(Incident.maxStoredUnauthenticated + 49)" })
+        #expect(!all.contains { $0.device == "junk-\(run)-0" })
+        try await store.close()
+    }
+
+    /// Names shown in lists and logs: no control, format (U+202E) or separator characters, over HTTP too.
+    @Test func deviceNamesOverHTTPFollowTheNameRule() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let key = DeviceKey.generate()
+        for name in ["evil\u{202E}gnp.exe", "two\nlines", "", String(repeating: "n", count: 65), "zero\u{200B}width"] {
+            let body = try CanonicalJSON.encode(
+                .object(["name": .string(name), "public_key": .string(key.publicKeyBase64)]))
+            let r = try await collector.json(.POST, "/v1/devices", body: body, admin: true)
+            #expect(r.status == 400, "\(name.debugDescription)")
+            #expect(r.json["error"]?["code"]?.string == "bad_request")
+        }
+        #expect(LogText.escaped("a\u{202E}b\u{200B}c") == "a\\u{202e}b\\u{200b}c")
+        try await collector.store.close()
+    }
+
+    @Test func listenAddressesIncludeBracketedIPv6() throws {
+        #expect(try ListenAddress.parse("127.0.0.1:8470") == ("127.0.0.1", 8470))
+        #expect(try ListenAddress.parse("[::1]:0") == ("::1", 0))
+        #expect(try ListenAddress.parse("localhost:1") == ("localhost", 1))
+        for bad in ["::1:8470", "[::1]", "[::1:80", "host", ":80", "host:65536", "host:-1", "[1.2.3.4]:80", "h:8x"] {
+            #expect(throws: ListenAddress.Invalid.self, "\(bad)") { try ListenAddress.parse(bad) }
+        }
+    }
+}
+
+/// The streamed reading of `{"events": [...]}`: elements found by a light scan, each parsed strictly.
+@Suite struct EventBatchTests {
+    @Test func elementsAreFoundWhateverTheyHold() throws {
+        let text = #" { "note" : {"a": [1, "]}"]}, "events" : [ {"k": "x\"]}\\"}, [[]], 3, "s", null ] } "#
+        let batch = try EventBatch(Array(text.utf8))
+        #expect(batch.elements.count == 5)
+        #expect(try batch.element(0) == .object(["k": .string("x\"]}\\")]))
+        #expect(try batch.element(1) == .array([.array([])]))
+        #expect(try batch.element(2) == .int(3))
+        #expect(try batch.element(4) == .null)
+        #expect(try EventBatch(Array(#"{"events":[]}"#.utf8)).elements.isEmpty)
+    }
+
+    /// Against the strict parser: on random batches the elements are exactly its array's elements.
+    @Test func agreesWithTheStrictParser() throws {
+        var rng = SeededGenerator(seed: 0x5EED_BA7C)
+        func value(_ depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &rng) {
+            case 0: return .int(Int64.random(in: -1_000_000...1_000_000, using: &rng))
+            case 1: return .string(String((0..<Int.random(in: 0..<8, using: &rng)).map { _ in
+                "ab\"\\]}[{,:é\u{1}".randomElement(using: &rng)! }))
+            case 2: return .bool(Bool.random(using: &rng))
+            case 3: return .null
+            case 4: return .array((0..<Int.random(in: 0..<4, using: &rng)).map { _ in value(depth + 1) })
+            default:
+                var o: [String: JSONValue] = [:]
+                for k in 0..<Int.random(in: 0..<4, using: &rng) { o["k\(k)]"] = value(depth + 1) }
+                return .object(o)
+            }
+        }
+        for _ in 0..<300 {
+            let events = (0..<Int.random(in: 0..<6, using: &rng)).map { _ in value(0) }
+            let bytes = try CanonicalJSON.encode(.object(["events": .array(events), "z": value(0)]))
+            let batch = try EventBatch(bytes)
+            #expect(try batch.elements.indices.map { try batch.element($0) } == events)
+        }
+    }
+
+    @Test func malformedBodiesAreRefusedWithTheirOffset() throws {
+        let cases: [(String, Int)] = [
+            (#"{"events": [1,}"#, 14), (#"[1]"#, 0), (#"{"events": {}}"#, 11), (#"{"events": [1] "#, 15),
+            (#"{"events": [1]} x"#, 16), (#"{"events": [1], "events": [2]}"#, 26), (#"{"other": 1}"#, 0),
+            (#"{"events": ["abc]}"#, 18), (#"{"events": [tru]}"#, 12), (#"{"x": tru, "events": []}"#, 6),
+        ]
+        for (text, offset) in cases {
+            #expect(throws: JSONParseError.self, "\(text)") { try EventBatch(Array(text.utf8)).element(0) }
+            do { _ = try EventBatch(Array(text.utf8)).element(0) } catch {
+                #expect(error.offset == offset, "\(text): \(error)")
+            }
+        }
+        let deep = "{\"events\": [" + String(repeating: "[", count: 65) + String(repeating: "]", count: 65) + "]}"
+        #expect(throws: JSONParseError.self) { try EventBatch(Array(deep.utf8)) }
+    }
+}
