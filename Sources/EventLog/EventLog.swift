@@ -3,18 +3,28 @@ import Foundation
 import Logging
 import Metrics
 import SightlineCore
+import Synchronization
 
 /// The device's signed, chained event log: turns observations into envelopes, signs them with
 /// the device key, chains them, adds them to the Merkle tree, commits each to the spool with its
 /// evidence, and signs a checkpoint every `checkpointEvery` events or `checkpointIntervalSeconds`.
 ///
-/// `emit` returns only after the event is durable. Thread-safe (one lock around emission).
+/// `emit` returns only after the event is durable; events emitted together share a transaction and a sync
+/// (group commit). Thread-safe (one lock around each commit and checkpoint).
 public final class EventLog: @unchecked Sendable {
     public let configuration: EventLogConfiguration
     public let key: DeviceKey
     public let spool: EventSpool
     let logger: Logger
     private let lock = NSLock()
+    /// Callers waiting for the next group commit, and whether one of them is committing.
+    private let group = Mutex<(waiting: [PendingEmit], leading: Bool)>(([], false))
+    private let batchSizes = Recorder(label: "sightline_events_commit_batch")
+    private let commitCount = Atomic<Int>(0)
+
+    /// Transactions that committed events so far (each one sync): fewer than the events when callers emitted
+    /// together.
+    public var commits: Int { commitCount.load(ordering: .relaxed) }
     private let emitted = Counter(label: "sightline_events_emitted_total")
     private let emitFailures = Counter(label: "sightline_events_emit_failures_total")
     private let overBudget = Gauge(label: "sightline_spool_over_budget")
@@ -44,26 +54,100 @@ public final class EventLog: @unchecked Sendable {
 
     /// Signs and commits one event; returns it once durable. Evidence bytes are stored as blobs
     /// named by their SHA-256. May also commit a checkpoint after it when one is due.
+    ///
+    /// Group commit: callers that emit while a commit is under way wait for the next one, and that one
+    /// commits all of them in one transaction and one sync. A caller alone is never held back; each returns
+    /// only once the transaction holding its event is durable.
     @discardableResult
     public func emit(
         camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob] = [],
         wallNanos: Int64 = Clocks.wallNanos()
     ) throws(SpoolError) -> Event {
+        let me = PendingEmit(camera: camera, type: type, body: body, evidence: evidence, wallNanos: wallNanos)
+        let leads = group.withLock { g in
+            g.waiting.append(me)
+            if g.leading { return false }
+            g.leading = true
+            return true
+        }
+        if !leads { me.wake.wait() }
+        // Woken without a result: the previous commit handed this caller the lead.
+        if me.result == nil { commitWaiting(leader: me) }
+        guard let result = me.result else { throw .database("the group commit left an event without an outcome") }
+        return try result.get()
+    }
+
+    /// Commits every waiting event in one transaction, wakes their callers, and hands the lead to the first
+    /// caller that arrived meanwhile (or gives it up).
+    private func commitWaiting(leader: PendingEmit) {
+        let batch = group.withLock { g in
+            defer { g.waiting = [] }
+            return g.waiting
+        }
         lock.lock()
-        defer { lock.unlock() }
+        commit(batch)
+        lock.unlock()
+        let next = group.withLock { g -> PendingEmit? in
+            if let first = g.waiting.first { return first }
+            g.leading = false
+            return nil
+        }
+        for p in batch where p !== leader { p.wake.signal() }
+        next?.wake.signal()
+    }
+
+    /// One transaction for `batch`, with a checkpoint wherever one falls due; each entry gets its outcome.
+    private func commit(_ batch: [PendingEmit]) {
+        var cursor = 0
+        var owners: [PendingEmit?] = []  // per committed event; nil for a checkpoint
+        var latestWall = batch.first?.wallNanos ?? 0
+        var lastWasEvent = false
+        let every = UInt64(configuration.checkpointEvery)
+        let created = batch.map(\.wallNanos).max() ?? 0
         do {
-            let (event, head) = try append(
-                camera: camera, type: type, body: body, evidence: evidence,
-                wallNanos: wallNanos)
-            emitted.increment()
-            if head.lastSeq - head.lastCheckpointSeq >= UInt64(configuration.checkpointEvery) {
-                try appendCheckpoint(wallNanos: wallNanos)
+            let events = try spool.appendBatch(createdNanos: created) { head -> EventSpool.Built? in
+                // A checkpoint right after the event that makes one due, as when each event had its own commit.
+                if lastWasEvent, head.lastSeq - head.lastCheckpointSeq >= every {
+                    lastWasEvent = false
+                    owners.append(nil)
+                    return try build(head, camera: "", type: Checkpoint.eventType, body: [:], evidence: [],
+                                     wallNanos: latestWall, checkpoint: true)
+                }
+                while cursor < batch.count {
+                    let p = batch[cursor]
+                    cursor += 1
+                    do {
+                        let built = try build(head, camera: p.camera, type: p.type, body: p.body,
+                                              evidence: p.evidence, wallNanos: p.wallNanos)
+                        owners.append(p)
+                        lastWasEvent = true
+                        latestWall = p.wallNanos
+                        return built
+                    } catch let e as CanonicalJSONError {
+                        p.result = .failure(.canonicalization(e))
+                    } catch {
+                        p.result = .failure(.database("\(error)"))
+                    }
+                }
+                return nil
             }
-            return event
+            for (owner, event) in zip(owners, events) {
+                guard let owner else { continue }
+                owner.result = .success(event)
+                emitted.increment()
+            }
+            if !events.isEmpty { commitCount.add(1, ordering: .relaxed) }
+            batchSizes.record(Double(events.count))
+        } catch let e as SpoolError {
+            for p in batch where p.result == nil { p.result = .failure(e) }
         } catch {
-            emitFailures.increment()
-            logger.error("cannot commit event", metadata: ["type": "\(type)", "error": "\(error)"])
-            throw error
+            for p in batch where p.result == nil { p.result = .failure(.database("\(error)")) }
+        }
+        for p in batch {
+            if case .failure(let error) = p.result {
+                emitFailures.increment()
+                logger.error("cannot commit event", metadata: ["type": "\(p.type)", "error": "\(error)"])
+            }
         }
     }
 
@@ -111,50 +195,60 @@ public final class EventLog: @unchecked Sendable {
 
     @discardableResult
     private func appendCheckpoint(wallNanos: Int64) throws(SpoolError) -> Event {
-        try append(
-            camera: "", type: Checkpoint.eventType, body: [:], evidence: [], wallNanos: wallNanos,
-            checkpoint: true
-        ).event
+        try spool.append(createdNanos: wallNanos) { head in
+            try build(head, camera: "", type: Checkpoint.eventType, body: [:], evidence: [], wallNanos: wallNanos,
+                      checkpoint: true)
+        }
     }
 
-    private func append(
-        camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob],
+    /// The next event after `head`, signed and chained, with the head after it.
+    private func build(
+        _ head: SpoolState, camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob],
         wallNanos: Int64, checkpoint: Bool = false
-    )
-        throws(SpoolError) -> (event: Event, head: SpoolState)
-    {
+    ) throws(CanonicalJSONError) -> EventSpool.Built {
         let refs = evidence.map {
             EvidenceRef(sha256: Encoding.hex(SHA256.hash(data: $0.data)), mediaType: $0.mediaType, size: $0.data.count)
         }
-        let key = self.key
         let device = key.deviceID
-        var committed = SpoolState()
-        let event = try spool.append(createdNanos: wallNanos) { head in
-            var body = body
-            if checkpoint {
-                let cp = Checkpoint(
-                    origin: Checkpoint.origin(device: device), size: head.frontier.size,
-                    root: head.frontier.root)
-                body = cp.eventBody(note: cp.signedNote(key: key))
-            }
-            var event = Event(
-                device: device, seq: head.lastSeq + 1, prev: head.lastHash,
-                time: Timestamp.rfc3339(wallNanos: wallNanos), camera: camera, type: type, body: body,
-                evidence: refs)
-            let canonical = try event.canonicalBytes()
-            event.sig = key.sign(canonical)
-            var next = head
-            next.device = device
-            next.lastSeq = event.seq
-            next.lastHash = Event.hash(canonical: canonical)
-            next.frontier.append(leafHash: MerkleTree.leafHash(canonical))
-            if checkpoint {
-                next.lastCheckpointSeq = event.seq
-                next.lastCheckpointNanos = wallNanos
-            }
-            committed = next
-            return (event, try event.line(), next.lastHash, evidence, next)
+        var body = body
+        if checkpoint {
+            let cp = Checkpoint(origin: Checkpoint.origin(device: device), size: head.frontier.size, root: head.frontier.root)
+            body = cp.eventBody(note: cp.signedNote(key: key))
         }
-        return (event, committed)
+        var event = Event(
+            device: device, seq: head.lastSeq + 1, prev: head.lastHash,
+            time: Timestamp.rfc3339(wallNanos: wallNanos), camera: camera, type: type, body: body, evidence: refs)
+        let canonical = try event.canonicalBytes()
+        event.sig = key.sign(canonical)
+        var next = head
+        next.device = device
+        next.lastSeq = event.seq
+        next.lastHash = Event.hash(canonical: canonical)
+        next.frontier.append(leafHash: MerkleTree.leafHash(canonical))
+        if checkpoint {
+            next.lastCheckpointSeq = event.seq
+            next.lastCheckpointNanos = wallNanos
+        }
+        return (event, try event.line(), next.lastHash, evidence, next)
+    }
+}
+
+/// One caller's event waiting for a group commit; `result` is written by the committing thread before
+/// `wake` is signalled (or by the caller itself when it leads), and read by the caller after.
+private final class PendingEmit: @unchecked Sendable {
+    let camera: String
+    let type: String
+    let body: [String: JSONValue]
+    let evidence: [EvidenceBlob]
+    let wallNanos: Int64
+    var result: Result<Event, SpoolError>?
+    let wake = DispatchSemaphore(value: 0)
+
+    init(camera: String, type: String, body: [String: JSONValue], evidence: [EvidenceBlob], wallNanos: Int64) {
+        self.camera = camera
+        self.type = type
+        self.body = body
+        self.evidence = evidence
+        self.wallNanos = wallNanos
     }
 }

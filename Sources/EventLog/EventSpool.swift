@@ -111,37 +111,51 @@ public final class EventSpool: Sendable {
             lastCheckpointNanos: row["checkpoint_ns"])
     }
 
+    /// What a batch's builder makes of one entry from the head so far: the signed event, its line and blobs,
+    /// and the head after it.
+    public typealias Built = (event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], state: SpoolState)
+
     /// Appends one event in a single transaction: `build` receives the committed head and returns
     /// the signed event, its line, its blobs and the new head. Nothing is visible until commit.
-    public func append(
-        createdNanos: Int64,
-        _ build: (SpoolState) throws -> (
-            event: Event, line: [UInt8], hash: String,
-            blobs: [EvidenceBlob], state: SpoolState
-        )
-    )
-        throws(SpoolError) -> Event
-    {
+    public func append(createdNanos: Int64, _ build: (SpoolState) throws -> Built) throws(SpoolError) -> Event {
+        var failure: SpoolError?
+        var done = false
+        let events = try appendBatch(createdNanos: createdNanos) { head -> Built? in
+            guard !done else { return nil }
+            done = true
+            do { return try build(head) } catch let e as CanonicalJSONError {
+                failure = .canonicalization(e)
+            } catch let e as SpoolError {
+                failure = e
+            } catch {
+                failure = .database("\(error)")
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        guard let event = events.first else { throw .database("append committed nothing") }
+        return event
+    }
+
+    /// Appends events in one transaction and one sync (group commit): `build` is called with the head so far
+    /// until it returns nil for "no more" (an entry it cannot build, it leaves out itself). Returns the events
+    /// committed, in order. Nothing is visible until commit; on a database error (or a throw from `build`)
+    /// nothing is committed.
+    public func appendBatch(
+        createdNanos: Int64, _ build: (SpoolState) throws -> Built?
+    ) throws(SpoolError) -> [Event] {
         do {
             return try db.write { d in
-                let head = try Self.readState(d)
-                let (event, line, hash, blobs, next) = try build(head)
-                precondition(event.seq == head.lastSeq + 1 && next.lastSeq == event.seq, "seq must advance by one")
-                precondition(blobs.count == event.evidence.count, "one blob per evidence reference")
-                for (k, ref) in event.evidence.enumerated() {
-                    try d.execute(
-                        sql: """
-                            INSERT INTO blobs (sha256, media_type, size, data, created_ns) VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT(sha256) DO UPDATE SET data = excluded.data WHERE blobs.data IS NULL
-                            """, arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
-                    try d.execute(
-                        sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)",
-                        arguments: [Int64(event.seq), k, ref.sha256])
+                var head = try Self.readState(d)
+                var events: [Event] = []
+                while let (event, line, hash, blobs, next) = try build(head) {
+                    precondition(event.seq == head.lastSeq + 1 && next.lastSeq == event.seq, "seq must advance by one")
+                    precondition(blobs.count == event.evidence.count, "one blob per evidence reference")
+                    try Self.insert(d, event: event, line: line, hash: hash, blobs: blobs, createdNanos: createdNanos)
+                    head = next
+                    events.append(event)
                 }
-                try d.execute(
-                    sql: """
-                        INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
+                guard !events.isEmpty else { return [] }
                 try d.execute(
                     sql: """
                         INSERT INTO head (id, device, last_seq, last_hash, frontier, checkpoint_seq, checkpoint_ns)
@@ -151,16 +165,35 @@ public final class EventSpool: Sendable {
                             checkpoint_seq = excluded.checkpoint_seq, checkpoint_ns = excluded.checkpoint_ns
                         """,
                     arguments: [
-                        next.device, Int64(next.lastSeq), next.lastHash, Data(next.frontier.serialized),
-                        Int64(next.lastCheckpointSeq), next.lastCheckpointNanos,
+                        head.device, Int64(head.lastSeq), head.lastHash, Data(head.frontier.serialized),
+                        Int64(head.lastCheckpointSeq), head.lastCheckpointNanos,
                     ])
-                return event
+                return events
             }
         } catch let e as SpoolError {
             throw e
         } catch let e as CanonicalJSONError {
             throw .canonicalization(e)
         } catch { throw .database("\(error)") }
+    }
+
+    private static func insert(
+        _ d: Database, event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], createdNanos: Int64
+    ) throws {
+        for (k, ref) in event.evidence.enumerated() {
+            try d.execute(
+                sql: """
+                    INSERT INTO blobs (sha256, media_type, size, data, created_ns) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(sha256) DO UPDATE SET data = excluded.data WHERE blobs.data IS NULL
+                    """, arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
+            try d.execute(
+                sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)",
+                arguments: [Int64(event.seq), k, ref.sha256])
+        }
+        try d.execute(
+            sql: """
+                INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
     }
 
     /// Unacknowledged events after `seq`, in seq order.

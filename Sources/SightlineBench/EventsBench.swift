@@ -7,17 +7,28 @@ import Logging
 import NIOCore
 import SightlineCore
 import SightlineTools
+import Synchronization
 
-/// `sightline-bench events-emit`: events signed and committed to a fresh spool per second.
+/// `sightline-bench events-emit`: events signed and committed to a fresh spool per second, by `producers`
+/// threads emitting at once (as the daemon's cameras do); each `emit` returns only once its event is durable.
 struct EventsBenchEmit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events-emit", abstract: "Time signing + spooling (one durable commit per event).")
+        commandName: "events-emit", abstract: "Time signing + spooling (group commit of concurrent emitters).")
 
-    @Option(help: "Number of events.")
+    @Option(help: "Number of events, all producers together.")
     var count = 2000
+
+    @Option(help: "Threads emitting at once (1: one event per commit, as a single camera would).")
+    var producers = 1
 
     @Option(help: "Directory for the throwaway spool (default: a new temporary directory).")
     var stateDir: String?
+
+    func validate() throws {
+        guard count >= 1, (1...1024).contains(producers) else {
+            throw ValidationError("--count must be at least 1 and --producers from 1 to 1024")
+        }
+    }
 
     func run() throws {
         let dir = stateDir ?? NSTemporaryDirectory() + "sightline-bench-\(UUID().uuidString)"
@@ -30,13 +41,26 @@ struct EventsBenchEmit: ParsableCommand {
             "width": .int(1280), "height": .int(720), "luma_mean": .double(117.42),
             "luma_stddev": .double(51.07),
         ]
+        let producers = self.producers
+        let count = self.count
+        let failed = Atomic<Int>(0)
         let start = Clocks.monotonicNanos()
-        for n in 0..<count {
-            try log.emit(
-                camera: "gate", type: "frame.stats", body: body.merging(["frame_seq": .int(Int64(n))]) { a, _ in a })
+        DispatchQueue.concurrentPerform(iterations: producers) { p in
+            for n in stride(from: p, to: count, by: producers) {
+                do {
+                    try log.emit(
+                        camera: "gate\(p)", type: "frame.stats",
+                        body: body.merging(["frame_seq": .int(Int64(n))]) { a, _ in a })
+                } catch {
+                    failed.add(1, ordering: .relaxed)
+                }
+            }
         }
         let seconds = Double(Clocks.monotonicNanos() - start) / 1e9
-        print("{\"events\":\(count),\"seconds\":\(seconds),\"events_per_s\":\(Double(count) / seconds)}")
+        guard failed.load(ordering: .relaxed) == 0 else { throw ValidationError("\(failed.load(ordering: .relaxed)) events failed") }
+        print(
+            "{\"events\":\(count),\"producers\":\(producers),\"commits\":\(log.commits),\"seconds\":\(seconds),"
+                + "\"events_per_s\":\(Double(count) / seconds)}")
     }
 }
 

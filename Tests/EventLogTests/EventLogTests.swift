@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import Logging
 import SightlineCore
+import Synchronization
 import Testing
 
 @Suite struct EventLogTests {
@@ -86,6 +87,52 @@ import Testing
         }
         #expect(try log.spool.verify(publicKey: log.key.privateKey.publicKey).checkpointsVerified == 2)
         #expect(try log.checkpointIfDue(wallNanos: Clocks.wallNanos()) == nil)  // nothing new since seq 10
+    }
+
+    /// Group commit: eight threads emitting at once share transactions (fewer commits than events), every
+    /// caller gets its own event back durable, the chain verifies, and checkpoints fall exactly where one
+    /// commit per event would have put them (after every 7th event).
+    @Test func concurrentEmittersShareCommitsAndKeepTheChain() throws {
+        let dir = temporaryDirectory()
+        let log = try Self.openLog(dir, every: 7)
+        let threads = 8, perThread = 60
+        let returned = Mutex<[UInt64: String]>([:])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for i in 0..<perThread {
+                do {
+                    let e = try log.emit(camera: "cam\(t)", type: "frame.stats", body: ["i": .int(Int64(i))])
+                    returned.withLock { $0[e.seq] = "cam\(t)/\(i)" }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let total = threads * perThread
+        #expect(returned.withLock { $0.count } == total, "every caller got a distinct seq")
+        #expect(log.commits < total, "\(log.commits) commits for \(total) events: nothing was grouped")
+        let all = try log.spool.allEvents()
+        var verifier = ChainVerifier(publicKey: log.key.privateKey.publicKey)
+        var sinceCheckpoint = 0
+        for (n, spooled) in all.enumerated() {
+            let event = try verifier.check(line: spooled.line, lineNumber: n + 1)
+            if event.type == Checkpoint.eventType {
+                #expect(sinceCheckpoint == 7, "a checkpoint after \(sinceCheckpoint) events at seq \(event.seq)")
+                sinceCheckpoint = 0
+            } else {
+                sinceCheckpoint += 1
+                // The event a caller got back is the one stored under its seq.
+                var index: Int64 = -1
+                if case .int(let i)? = event.body["i"] { index = i }
+                #expect(returned.withLock { $0[event.seq] } == "\(event.camera)/\(index)")
+            }
+        }
+        #expect(all.count == total + total / 7)
+        // Reopened, the log continues the same chain.
+        let reopened = try Self.openLog(dir, every: 7)
+        let next = try reopened.emit(camera: "c", type: "frame.stats", body: [:])
+        #expect(next.seq == UInt64(all.count + 1))
     }
 
     @Test func verifierNamesTamperingOfEveryKind() throws {
