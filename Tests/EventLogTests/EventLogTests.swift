@@ -96,21 +96,29 @@ import Testing
         let dir = temporaryDirectory()
         let log = try Self.openLog(dir, every: 7)
         let threads = 8, perThread = 60
-        let returned = Mutex<[UInt64: String]>([:])
-        let failures = Mutex<[String]>([])
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            for i in 0..<perThread {
-                do {
-                    let e = try log.emit(camera: "cam\(t)", type: "frame.stats", body: ["i": .int(Int64(i))])
-                    returned.withLock { $0[e.seq] = "cam\(t)/\(i)" }
-                } catch {
-                    failures.withLock { $0.append("\(error)") }
-                }
-            }
+        final class Outcomes: Sendable {
+            let returned = Mutex<[UInt64: String]>([:])
+            let failures = Mutex<[String]>([])
         }
-        #expect(failures.withLock { $0 }.isEmpty)
+        let outcomes = Outcomes()
+        let finished = DispatchSemaphore(value: 0)
+        for t in 0..<threads {  // threads of their own, like the cameras' pipelines
+            Thread {
+                defer { finished.signal() }
+                for i in 0..<perThread {
+                    do {
+                        let e = try log.emit(camera: "cam\(t)", type: "frame.stats", body: ["i": .int(Int64(i))])
+                        outcomes.returned.withLock { $0[e.seq] = "cam\(t)/\(i)" }
+                    } catch {
+                        outcomes.failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }.start()
+        }
+        for _ in 0..<threads { finished.wait() }
+        #expect(outcomes.failures.withLock { $0 }.isEmpty)
         let total = threads * perThread
-        #expect(returned.withLock { $0.count } == total, "every caller got a distinct seq")
+        #expect(outcomes.returned.withLock { $0.count } == total, "every caller got a distinct seq")
         #expect(log.commits < total, "\(log.commits) commits for \(total) events: nothing was grouped")
         let all = try log.spool.allEvents()
         var verifier = ChainVerifier(publicKey: log.key.privateKey.publicKey)
@@ -125,7 +133,7 @@ import Testing
                 // The event a caller got back is the one stored under its seq.
                 var index: Int64 = -1
                 if case .int(let i)? = event.body["i"] { index = i }
-                #expect(returned.withLock { $0[event.seq] } == "\(event.camera)/\(index)")
+                #expect(outcomes.returned.withLock { $0[event.seq] } == "\(event.camera)/\(index)")
             }
         }
         #expect(all.count == total + total / 7)
