@@ -85,36 +85,35 @@ extension CollectorRouter {
 
     /// The body, at most `limit` bytes; nil and a 413 reply beyond.
     /// Runs `handle` on the request's body, at most `limit` bytes, held against the collector's budget of
-    /// request bodies in memory at once (`maxBufferedBodyBytes`): a body that would overdraw it is answered
-    /// `503 overloaded` with `Retry-After` before it is read, so many large bodies sent together cost at
-    /// most the budget. The reservation is the declared `Content-Length`, or `limit` when none is declared.
+    /// request bodies in memory at once (`maxBufferedBodyBytes`). The budget is taken as bytes arrive, not
+    /// from the declared length, so a client that declares a large body and trickles it holds only what it
+    /// sent; a body that would overdraw the budget is answered `503 overloaded` with `Retry-After`.
     func withBody(
         _ request: Request, limit: Int, _ handle: ([UInt8]) async throws -> Response
     ) async throws -> Response {
         let tooLarge = Self.error(.bodyTooLarge, "the body is larger than this endpoint's \(limit) bytes")
-        var reservation = limit
         if let declared = request.headers[.contentLength] {
             guard let n = Int(declared), n >= 0 else {
                 return Self.error(.badRequest, "Content-Length is not a number of bytes")
             }
             guard n <= limit else { return tooLarge }
-            reservation = n
         }
-        guard bodyBudget.reserve(reservation) else {
-            metrics.shed()
-            var headers = HTTPFields()
-            headers[.retryAfter] = "1"
-            return Self.error(
-                .overloaded, "the collector is holding as many request bodies as it may; retry in 1 s",
-                headers: headers)
-        }
-        defer { bodyBudget.release(reservation) }
-        let bytes: [UInt8]
-        do {
-            var buffer = try await request.body.collect(upTo: reservation)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch is NIOTooManyBytesError {
-            return tooLarge
+        var reserved = 0
+        defer { bodyBudget.release(reserved) }
+        var bytes: [UInt8] = []
+        for try await chunk in request.body {
+            let n = chunk.readableBytes
+            guard n <= limit - bytes.count else { return tooLarge }
+            guard bodyBudget.reserve(n) else {
+                metrics.shed()
+                var headers = HTTPFields()
+                headers[.retryAfter] = "1"
+                return Self.error(
+                    .overloaded, "the collector is holding as many request bodies as it may; retry in 1 s",
+                    headers: headers)
+            }
+            reserved += n
+            bytes.append(contentsOf: chunk.readableBytesView)
         }
         return try await handle(bytes)
     }

@@ -131,18 +131,40 @@ public struct CollectorRouter: Sendable {
             return Self.json(.object(["devices": .array(list)]))
         }
         limited.post("/v1/devices") { request, _ in try await addDevice(request) }
-        limited.get("/v1/incidents") { request, _ in
-            if case .denied(let r) = try await authorize(request, [.admin]) { return r }
-            let list = try await store.incidents(limit: 1000).map { i -> JSONValue in
-                .object([
-                    "device": .string(i.device), "seq": i.seq.map(Self.number) ?? .null,
-                    "code": .string(i.code), "message": .string(i.message), "count": Self.number(i.count),
-                    "time": .string(Timestamp.rfc3339(wallNanos: i.receivedNanos)),
-                ])
-            }
-            return Self.json(.object(["incidents": .array(list)]))
-        }
+        limited.get("/v1/incidents") { request, _ in try await incidents(request) }
         return router
+    }
+
+    /// `GET /v1/incidents[?source=device|network&limit=N]` (admin): the newest incidents a device's key caused
+    /// (gaps, broken chains, bad checkpoints, missing evidence), then the newest that anyone could cause
+    /// (malformed events, unknown or revoked devices, forged signatures), up to `limit` (default 1000) of
+    /// each: a flood of the second kind never hides the first.
+    func incidents(_ request: Request) async throws -> Response {
+        if case .denied(let r) = try await authorize(request, [.admin]) { return r }
+        let q = request.uri.queryParameters
+        let limit: Int
+        switch Self.integer(q, "limit", 1...Incident.maxStored) {
+        case .value(let v): limit = v ?? 1000
+        case .reply(let r): return r
+        }
+        var sources: [(name: String, unauthenticated: Bool)] = [("device", false), ("network", true)]
+        if let source = q.get("source") {
+            sources = sources.filter { $0.name == source }
+            guard !sources.isEmpty else { return Self.error(.badQuery, "source must be device or network") }
+        }
+        var list: [JSONValue] = []
+        for source in sources {
+            for i in try await store.incidents(limit: limit, unauthenticated: source.unauthenticated) {
+                list.append(
+                    .object([
+                        "device": .string(i.device), "seq": i.seq.map(Self.number) ?? .null,
+                        "code": .string(i.code), "message": .string(i.message), "count": Self.number(i.count),
+                        "time": .string(Timestamp.rfc3339(wallNanos: i.receivedNanos)),
+                        "source": .string(source.name),
+                    ]))
+            }
+        }
+        return Self.json(.object(["incidents": .array(list)]))
     }
 
     // MARK: replies

@@ -87,11 +87,13 @@ public struct Incident: Sendable, Equatable {
     /// How many refusals of this code for this device were folded into this record.
     public var count: Int64 = 1
 
+    /// `device` and `message` are cut (`truncated(device:)`, `truncated(message:)`): both can carry what a peer
+    /// sent.
     public init(device: String, seq: UInt64?, code: String, message: String, receivedNanos: Int64, count: Int64 = 1) {
-        self.device = device
+        self.device = Self.truncated(device: device)
         self.seq = seq
         self.code = code
-        self.message = message
+        self.message = Self.truncated(message: message)
         self.receivedNanos = receivedNanos
         self.count = count
     }
@@ -152,7 +154,9 @@ public protocol CollectorStore: Sendable {
     /// Records a refusal: a repeat of the newest incident with the same device and code is counted on it, and
     /// only the newest `Incident.maxStored` records are kept.
     func recordIncident(_ incident: Incident) async throws
-    func incidents(limit: Int) async throws -> [Incident]
+    /// The newest incidents first: only those anyone could cause (`unauthenticated: true`), only those a
+    /// device's key caused (`false`), or both (nil).
+    func incidents(limit: Int, unauthenticated: Bool?) async throws -> [Incident]
     /// Marks the device (by id or name) revoked; false when no unrevoked device matches.
     func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord?
     /// Deletes evidence blobs received before `receivedBefore` that no stored event names (uploads nothing
@@ -179,9 +183,27 @@ extension CollectorStore {
     }
 }
 
+extension CollectorStore {
+    /// The newest incidents of both kinds.
+    public func incidents(limit: Int) async throws -> [Incident] { try await incidents(limit: limit, unauthenticated: nil) }
+}
+
 extension Incident {
-    /// `device` cut to `maxDeviceLength` characters, so a client cannot make the store or log grow with it.
-    public static func truncated(device: String) -> String {
-        device.count <= maxDeviceLength ? device : String(device.prefix(maxDeviceLength)) + "…"
+    /// Longest message kept, in Unicode scalars.
+    public static let maxMessageLength = 300
+
+    /// `device` cut to `maxDeviceLength` Unicode scalars (not characters: one character can hold any number
+    /// of combining marks), so a client cannot make the store or log grow with it.
+    public static func truncated(device: String) -> String { cut(device, to: maxDeviceLength) }
+
+    /// `message` cut to `maxMessageLength` Unicode scalars.
+    public static func truncated(message: String) -> String { cut(message, to: maxMessageLength) }
+
+    static func cut(_ text: String, to limit: Int) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > limit else { return text }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars.prefix(limit))
+        return String(out) + "…"
     }
 }

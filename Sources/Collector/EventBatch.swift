@@ -11,6 +11,9 @@ struct EventBatch {
 
     /// Nesting allowed in a skipped value (the strict parser allows the same).
     static let maxDepth = 64
+    /// Most events in one batch (the forwarder sends 100): what locating them costs stays small whatever the
+    /// body holds.
+    static let maxEvents = 10_000
 
     /// - Throws: `JSONParseError` (with its byte offset) when the body is not one JSON object with an `events`
     ///   array; members other than `events` are parsed strictly and otherwise ignored.
@@ -134,6 +137,9 @@ struct EventBatch {
             if take(UInt8(ascii: "]")) { return out }
             while true {
                 skipSpace()
+                guard out.count < EventBatch.maxEvents else {
+                    throw error("more than \(EventBatch.maxEvents) events in one batch")
+                }
                 let start = i
                 try skipValue()
                 out.append(start..<i)

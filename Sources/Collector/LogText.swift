@@ -24,13 +24,18 @@ enum LogText {
 
 /// The names of devices and tokens: shown in lists and logs, so nothing in them can forge a row or hide text.
 public enum DisplayName {
-    /// 1 to 64 characters, none of them control, format or line/paragraph separators.
+    /// 1 to 64 Unicode scalars (not characters: one character can hold any number of combining marks), none
+    /// of them control, format, separator or default-ignorable (U+3164 and the like, which show as nothing),
+    /// and not only spaces.
     public static func isValid(_ name: String) -> Bool {
-        (1...64).contains(name.count) && !name.unicodeScalars.contains(where: isInvisible)
+        let scalars = name.unicodeScalars
+        return (1...64).contains(scalars.count)
+            && !scalars.contains { isInvisible($0) || $0.properties.isDefaultIgnorableCodePoint }
+            && !scalars.allSatisfy(\.properties.isWhitespace)
     }
 
     public static func rule(_ what: String) -> String {
-        "a \(what) name is 1 to 64 characters without control or format characters"
+        "a \(what) name is 1 to 64 characters, not all spaces, without control, format or invisible characters"
     }
 
     /// Control (C0, DEL, C1), format (bidirectional overrides, zero-width characters) and line or paragraph

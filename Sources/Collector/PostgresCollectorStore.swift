@@ -394,13 +394,29 @@ public final class PostgresCollectorStore: CollectorStore {
         }
     }
 
-    public func incidents(limit: Int) async throws -> [Incident] {
-        let rows = try await client.query(
-            """
-            SELECT device, seq, code, message, received_ns, count FROM incidents ORDER BY id DESC
-            LIMIT \(Int64(limit))
-            """,
-            logger: logger)
+    public func incidents(limit: Int, unauthenticated: Bool?) async throws -> [Incident] {
+        let codes = Incident.unauthenticatedCodes
+        let rows: PostgresRowSequence
+        switch unauthenticated {
+        case nil:
+            rows = try await client.query(
+                """
+                SELECT device, seq, code, message, received_ns, count FROM incidents ORDER BY id DESC
+                LIMIT \(Int64(limit))
+                """, logger: logger)
+        case true?:
+            rows = try await client.query(
+                """
+                SELECT device, seq, code, message, received_ns, count FROM incidents WHERE code = ANY(\(codes))
+                ORDER BY id DESC LIMIT \(Int64(limit))
+                """, logger: logger)
+        case false?:
+            rows = try await client.query(
+                """
+                SELECT device, seq, code, message, received_ns, count FROM incidents
+                WHERE NOT (code = ANY(\(codes))) ORDER BY id DESC LIMIT \(Int64(limit))
+                """, logger: logger)
+        }
         var out: [Incident] = []
         for try await (device, seq, code, message, received, count) in rows.decode(
             (String, Int64?, String, String, Int64, Int64).self)

@@ -401,9 +401,19 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
-    public func incidents(limit: Int) async throws -> [Incident] {
-        try await read {
-            try Row.fetchAll($0, sql: "SELECT * FROM incidents ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+    public func incidents(limit: Int, unauthenticated: Bool?) async throws -> [Incident] {
+        let codes = Incident.unauthenticatedCodes
+        let marks = codes.map { _ in "?" }.joined(separator: ",")
+        let filter: String
+        var arguments = StatementArguments()
+        switch unauthenticated {
+        case nil: filter = ""
+        case true?: filter = "WHERE code IN (\(marks))"; arguments = StatementArguments(codes)
+        case false?: filter = "WHERE code NOT IN (\(marks))"; arguments = StatementArguments(codes)
+        }
+        arguments += [limit]
+        return try await read { [arguments] in
+            try Row.fetchAll($0, sql: "SELECT * FROM incidents \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments).map {
                 Incident(
                     device: $0["device"], seq: ($0["seq"] as Int64?).flatMap { UInt64(exactly: $0) }, code: $0["code"],
                     message: $0["message"], receivedNanos: $0["received_ns"], count: $0["count"])

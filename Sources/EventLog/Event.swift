@@ -3,8 +3,19 @@ import SightlineCore
 
 /// Why a JSON value is not a well-formed event envelope.
 public struct EventFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Longest reason kept, in Unicode scalars: a reason can quote what a peer sent (a field name).
+    public static let maxReasonLength = 200
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String) {
+        let scalars = reason.unicodeScalars
+        if scalars.count <= Self.maxReasonLength {
+            self.reason = reason
+        } else {
+            var cut = String.UnicodeScalarView()
+            cut.append(contentsOf: scalars.prefix(Self.maxReasonLength))
+            self.reason = String(cut) + "…"
+        }
+    }
     public var description: String { "malformed event: \(reason)" }
 }
 

@@ -14,7 +14,7 @@ import Glibc
 /// memory at once, connections from one address, incident rows from the network, and names in lists.
 @Suite struct ResourceBoundTests {
     /// A raw loopback connection, for requests a well-behaved client would not send.
-    final class RawConnection {
+    final class RawConnection: @unchecked Sendable {
         let fd: Int32
 
         init?(port: Int) {
@@ -45,8 +45,16 @@ import Glibc
             return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
         }
 
+        /// `readAllBlocking` on a thread of its own: a blocking recv on Swift's cooperative pool (two threads
+        /// on two cores) would starve the collector under test, whose handlers run on that pool.
+        func readAll() async -> String {
+            await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+                Thread { done.resume(returning: self.readAllBlocking()) }.start()
+            }
+        }
+
         /// Everything until the peer closes (or the receive timeout), as text; "" when the peer closed at once.
-        func readAll() -> String {
+        func readAllBlocking() -> String {
             var out: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -62,9 +70,11 @@ import Glibc
         "POST \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(contentLength)\r\n\r\n" + body
     }
 
-    /// Bodies held at once are bounded: with two 4 KiB bodies in flight and an 8 KiB budget, a third request
-    /// is answered 503 `overloaded` with Retry-After before its body is read; the budget comes back when a
-    /// request ends (here: its client goes away).
+    /// Bodies held at once are bounded: with two bodies of 4090 bytes arrived (of 4096 declared) and an 8 KiB
+    /// budget, a third request is answered 503 `overloaded` with Retry-After; the budget comes back when a
+    /// request ends (here: its client goes away). The budget counts bytes that arrived, not declared lengths:
+    /// a client that declares a large body and trickles it holds only what it sent (attack run: sixteen such
+    /// clients kept every device's events out).
     @Test func bodiesInMemoryAreBoundedAndShedWith503() async throws {
         let collector = try await LiveCollector(backend: .sqlite) {
             $0.maxEventsBodyBytes = 4096
@@ -74,39 +84,43 @@ import Glibc
         }
         try await collector.start()
         defer { Task { await collector.stop() } }
+        let budget = try #require(collector.serving?.bodyBudget)
+        func waitFor(_ bytes: Int) async throws {
+            for _ in 0..<200 where budget.inUse != bytes { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        func probe() async throws -> String {
+            let c = try #require(RawConnection(port: collector.port))
+            #expect(c.send(Self.post("/v1/events", contentLength: 14, body: "{\"events\": []}")))
+            return await c.readAll()
+        }
+        // A trickler: 4096 declared, 5 sent, holds 5.
+        let trickler = try #require(RawConnection(port: collector.port))
+        #expect(trickler.send(Self.post("/v1/events", contentLength: 4096, body: "{\"eve")))
+        try await waitFor(5)
+        #expect(budget.inUse == 5)
+        #expect(try await probe().contains(" 200 "))
         var holders = [RawConnection]()
         for _ in 0..<2 {
             let c = try #require(RawConnection(port: collector.port))
-            #expect(c.send(Self.post("/v1/events", contentLength: 4096, body: "{\"events\": [")))
+            #expect(c.send(Self.post("/v1/events", contentLength: 4096, body: String(repeating: " ", count: 4090))))
             holders.append(c)
         }
-        // Until both handlers hold their reservations, a request may still fit: wait for the first refusal.
-        var shed = ""
-        for _ in 0..<100 where !shed.contains(" 503 ") {
-            let probe = try #require(RawConnection(port: collector.port))
-            #expect(probe.send(Self.post("/v1/events", contentLength: 14, body: "{\"events\": []}")))
-            shed = probe.readAll()
-            if !shed.contains(" 503 ") { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        try await waitFor(8185)
+        #expect(budget.inUse == 8185)
+        let shed = try await probe()
         #expect(shed.contains(" 503 "), "\(shed)")
         #expect(shed.lowercased().contains("retry-after: 1"), "\(shed)")
         #expect(shed.contains("\"code\":\"overloaded\""), "\(shed)")
-        #expect(collector.serving!.bodyBudget.inUse == 8192)
         holders.removeAll()  // both clients go away mid-body
-        var after = ""
-        for _ in 0..<100 where !after.contains(" 200 ") {
-            try await Task.sleep(for: .milliseconds(50))
-            let probe = try #require(RawConnection(port: collector.port))
-            #expect(probe.send(Self.post("/v1/events", contentLength: 14, body: "{\"events\": []}")))
-            after = probe.readAll()
-        }
-        #expect(after.contains(" 200 "), "\(after)")
-        #expect(collector.serving!.bodyBudget.inUse == 0)
+        try await waitFor(5)
+        #expect(budget.inUse == 5)
+        #expect(try await probe().contains(" 200 "))
         // A declared length over the endpoint's limit is refused at once, without waiting for the bytes.
         let big = try #require(RawConnection(port: collector.port))
         #expect(big.send(Self.post("/v1/events", contentLength: 1 << 30)))
-        let refused = big.readAll()
+        let refused = await big.readAll()
         #expect(refused.contains(" 413 ") && refused.contains("body_too_large"), "\(refused)")
+        _ = trickler
         try await collector.store.close()
     }
 
@@ -124,14 +138,14 @@ import Glibc
         #expect(collector.serving!.connections.count("127.0.0.1") == 4)
         let fifth = try #require(RawConnection(port: collector.port))
         _ = fifth.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        #expect(fifth.readAll() == "", "a fifth connection from the same address was served")
+        #expect(await fifth.readAll() == "", "a fifth connection from the same address was served")
         silent.removeFirst()
         var reply = ""
         for _ in 0..<100 where !reply.contains(" 200 ") {
             try await Task.sleep(for: .milliseconds(20))
             let again = try #require(RawConnection(port: collector.port))
             _ = again.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            reply = again.readAll()
+            reply = await again.readAll()
         }
         #expect(reply.contains(" 200 "), "\(reply)")
         try await collector.store.close()
@@ -154,11 +168,63 @@ import Glibc
         }
         let all = try await store.incidents(limit: 100_000)
         #expect(all.contains { $0.device == "genuine-\(run)" })
+        #expect(try await store.incidents(limit: 1000, unauthenticated: false).contains { $0.device == "genuine-\(run)" })
         #expect(all.filter(\.isUnauthenticated).count == Incident.maxStoredUnauthenticated)
         // The newest junk is what is kept.
         #expect(all.contains { $0.device == "junk-\(run)-\(Incident.maxStoredUnauthenticated + 49)" })
         #expect(!all.contains { $0.device == "junk-\(run)-0" })
         try await store.close()
+    }
+
+    /// The incident list shows a device's own incidents apart from the network's: a junk flood hides none.
+    @Test func theIncidentListKeepsDeviceIncidentsInView() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        try await collector.store.recordIncident(
+            Incident(device: "genuine", seq: 7, code: RefusalCode.sequenceGap.rawValue, message: "m", receivedNanos: 1))
+        for k in 0..<1010 {
+            try await collector.store.recordIncident(
+                Incident(device: "junk-\(k)", seq: nil, code: RefusalCode.unknownDevice.rawValue, message: "m",
+                         receivedNanos: 2))
+        }
+        let list = try await collector.json(.GET, "/v1/incidents", admin: true)
+        let items = try #require(list.json["incidents"]?.array)
+        #expect(items.first?["device"]?.string == "genuine" && items.first?["source"]?.string == "device")
+        #expect(items.filter { $0["source"]?.string == "network" }.count == 1000)
+        let network = try await collector.json(.GET, "/v1/incidents?source=network&limit=5", admin: true)
+        #expect(network.json["incidents"]?.array.map { $0["source"]?.string } == Array(repeating: "network", count: 5))
+        for bad in ["limit=0", "limit=x", "source=all", "limit=10001"] {
+            #expect(try await collector.json(.GET, "/v1/incidents?\(bad)", admin: true).status == 400, "\(bad)")
+        }
+        try await collector.store.close()
+    }
+
+    /// What a peer sent is cut in incidents by Unicode scalars, not characters (attack run: a 4 MB device id of
+    /// one letter and two million combining marks was "5 characters"; a 4 MB unknown field name became a 4 MB
+    /// incident message).
+    @Test func incidentsCutWhatPeersSentByScalars() throws {
+        let marks = String(repeating: "\u{301}", count: 100_000)
+        let i = Incident(device: "d" + marks, seq: nil, code: "x", message: "m" + marks, receivedNanos: 0)
+        #expect(i.device.unicodeScalars.count == Incident.maxDeviceLength + 1)
+        #expect(i.message.unicodeScalars.count == Incident.maxMessageLength + 1)
+        let field = String(repeating: "k", count: 1_000_000)
+        #expect(throws: EventFormatError.self) { try Event(json: .object([field: .int(1)])) }
+        do { _ = try Event(json: .object([field: .int(1)])) } catch {
+            #expect(error.reason.unicodeScalars.count <= EventFormatError.maxReasonLength + 1)
+        }
+        let many = "{\"events\": [" + Array(repeating: "1", count: EventBatch.maxEvents + 1).joined(separator: ",") + "]}"
+        #expect(throws: JSONParseError.self) { try EventBatch(Array(many.utf8)) }
+        let enough = "{\"events\": [" + Array(repeating: "1", count: EventBatch.maxEvents).joined(separator: ",") + "]}"
+        #expect(try EventBatch(Array(enough.utf8)).elements.count == EventBatch.maxEvents)
+    }
+
+    @Test func namesAreCountedByScalarsAndMayNotLookBlank() {
+        for good in ["front door", "Café", "gate-2", "東門"] { #expect(DisplayName.isValid(good), "\(good)") }
+        for bad in ["a" + String(repeating: "\u{301}", count: 20_000), "\u{3164}", "\u{3164}\u{3164}", "   ",
+                    "x\u{34F}y", "tab\there", "a\u{FEFF}"] {
+            #expect(!DisplayName.isValid(bad), "\(bad.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
     }
 
     /// Names shown in lists and logs: no control, format (U+202E) or separator characters, over HTTP too.
