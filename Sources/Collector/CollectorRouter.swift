@@ -136,6 +136,7 @@ public struct CollectorRouter: Sendable {
             }
             return Self.json(.object(["incidents": .array(list)]))
         }
+        mountConsole(on: limited)
         return router
     }
 
