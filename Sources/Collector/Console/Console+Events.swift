@@ -66,8 +66,11 @@ extension Console {
         case .user(let u): user = u
         case .reply(let r): return r
         }
-        let (f, problem) = filter(request, role: user.role)
-        let rows = problem == nil ? try await store.consoleEvents(f) : []
+        var (f, problem) = filter(request, role: user.role)
+        // A type the role may not read matches nothing, and is not written back into the page (links, live URL).
+        let unreadableType = f.type.map { !user.role.mayRead(type: $0) } ?? false
+        let rows = problem == nil && !unreadableType ? try await store.consoleEvents(f) : []
+        if unreadableType { f.type = nil }
         let names = try await deviceNames()
         let pairs = try await store.consoleCameraTypes().filter { user.role.mayRead(type: $0.type) }
         let cameras = Array(Set(pairs.map(\.camera))).sorted()
@@ -84,7 +87,7 @@ extension Console {
         html += "<button type=\"submit\">Show</button> <a href=\"/events\">Clear</a></form>"
         var live = Self.query(f)
         live.removeAll { $0.0 == "since" || $0.0 == "until" }
-        let liveAttribute = f.before == nil && f.untilNanos == nil
+        let liveAttribute = f.before == nil && f.untilNanos == nil && !unreadableType
             ? " data-live=\"/events/live\(ConsoleHTML.esc(Self.queryString(live)))\"" : ""
         html += "<p id=\"live-status\" class=\"live\" aria-live=\"polite\"></p>"
         html += "<table id=\"events\"\(liveAttribute)><caption>Events, newest first</caption><thead><tr>"
@@ -109,9 +112,8 @@ extension Console {
 
     func select(_ name: String, _ label: String, _ options: [String], _ selected: String?, any: String) -> String {
         var html = "<label for=\"\(name)\">\(label)<select id=\"\(name)\" name=\"\(name)\"><option value=\"\">\(any)</option>"
-        var all = options
-        if let selected, !all.contains(selected) { all.append(selected) }
-        for o in all {
+        // Only values the role may see are offered (a typed `type=face.match` is not echoed to a traffic session).
+        for o in options {
             html += "<option value=\"\(ConsoleHTML.esc(o))\"\(o == selected ? " selected" : "")>\(ConsoleHTML.esc(o))</option>"
         }
         return html + "</select></label>"
