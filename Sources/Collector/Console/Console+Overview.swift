@@ -100,12 +100,14 @@ extension Console {
             let weekLabels = (0..<7).map { i -> String in
                 String(Timestamp.rfc3339(wallNanos: (nowHour - Int64(6 - i) * 24) * Self.hourNanos).dropFirst(5).prefix(5))
             }
-            html += "<div class=\"charts\"><h3>\(ConsoleHTML.esc(camera))</h3>"
+            // Checkpoints and other device-wide events have no camera.
+            let name = camera.isEmpty ? "(no camera: checkpoints, system)" : camera
+            html += "<h3>\(ConsoleHTML.esc(name))</h3><div class=\"charts\">"
             html += "<figure class=\"chart\">"
-                + ConsoleChart.bars(day, labels: dayLabels, title: "\(camera), last 24 hours", labelEvery: 4)
+                + ConsoleChart.bars(day, labels: dayLabels, title: "\(name), last 24 hours", labelEvery: 4)
                 + "<figcaption>Last 24 hours, per hour</figcaption></figure>"
             html += "<figure class=\"chart\">"
-                + ConsoleChart.bars(week, labels: weekLabels, title: "\(camera), last 7 days")
+                + ConsoleChart.bars(week, labels: weekLabels, title: "\(name), last 7 days")
                 + "<figcaption>Last 7 days, per 24 hours</figcaption></figure></div>"
         }
         return html + "</section>"
