@@ -45,6 +45,8 @@ def timed(fn, min_seconds, min_runs=1):
 
 SIGHTLINE_CAPS = {"portable": "NONE", "avx2": "AVX2", "neon": None, "avx-vnni": "AVX2", "avx512": "AVX512"}
 OPENBLAS_CORES = {"AVX2": "Haswell", "AVX512": "SkylakeX"}
+CAP_RANKS = {"portable": 0, "avx2": 1, "neon": 1, "avx-vnni": 2, "avx512": 3}
+KERNEL_RANKS = {"portable": 0, "avx2": 1, "neon-dotprod": 1, "avx-vnni": 2, "avx512-vnni": 3}
 
 
 def hold_levels():
@@ -167,6 +169,9 @@ def main():
     print(f"levels: Sightline int8 kernel {rows[0]['int8_kernel']} (SIGHTLINE_ISA={isa or 'unset'}), float kernels "
           f"{rows[0]['float_simd_bits']}-bit SIMD (SIGHTLINE_MARCH at build); FAISS SIMD level {faiss_level} "
           f"(FAISS_SIMD_LEVEL={os.environ.get('FAISS_SIMD_LEVEL', 'unset')}), its OpenBLAS core {blas_core}")
+    if isa and KERNEL_RANKS.get(rows[0]["int8_kernel"], 0) > CAP_RANKS[isa]:
+        print(f"WARNING: Sightline ran its {rows[0]['int8_kernel']} kernel above SIGHTLINE_ISA={isa} "
+              "(a binary that predates the cap?): its i8 rows are not held to that level")
     print(f"{'n':>9} {'fmt':>4} {'batch':>5} | {'Sightline':>11} {'FAISS f32':>11} {'USearch':>11} | "
           f"{'FAISS/us':>8} {'USearch/us':>10} | recall@1 agree | target")
     for r in rows:
