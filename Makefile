@@ -11,8 +11,10 @@ DEMO_PACKAGES := curl
 MODEL_PACKAGES := python3 python3-venv
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv; the collector
 # tests make certificates with openssl (and Tools/test-postgres installs postgresql); the console's browser test
-# drives Debian's chromium through chromium-driver (Selenium from PyPI in the venv).
-TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver
+# drives Debian's chromium through chromium-driver (Selenium from PyPI in the venv); Tools/test-kernels
+# cross-compiles the matcher's C kernels for aarch64 and runs them under qemu-user.
+TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver gcc gcc-aarch64-linux-gnu \
+	libc6-dev-arm64-cross qemu-user
 BENCH_PACKAGES := gcc python3 python3-venv
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
@@ -49,6 +51,7 @@ demo: build models
 
 test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
+	@Tools/test-kernels
 	@Models/fetch
 	$(SWIFT) build --build-tests
 	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).

@@ -69,7 +69,8 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CNeuralTarget"),
-        // Matcher's int8 dot-product kernels (AVX-512 VNNI with run-time dispatch, portable fallback).
+        // Matcher's int8 dot-product kernels (AVX-512 VNNI, AVX-VNNI, AVX2, NEON dot product, portable), chosen at
+        // run time under the SIGHTLINE_ISA cap.
         .target(
             name: "CMatcherKernels", cSettings: kernelCFlags + [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
@@ -106,7 +107,7 @@ let package = Package(
         .target(
             name: "Matcher",
             dependencies: [
-                "SightlineCore", "SightlineSystem", "CMatcherKernels",
+                "SightlineCore", "SightlineSystem", "CMatcherKernels", "CNeuralTarget",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

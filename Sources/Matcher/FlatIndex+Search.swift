@@ -199,7 +199,7 @@ extension FlatIndex {
                         let n = min(chunk, blocks.upperBound &- b)
                         let found = slm_screen_i8(
                             base, quads, b, n, codes.baseAddress!, norms, slotScales, query.scale,
-                            query.squaredNorm, bound, allowVNNI ? 1 : 0, slots.baseAddress!,
+                            query.squaredNorm, bound, screenKernel.rawValue, slots.baseAddress!,
                             distances.baseAddress!)
                         bound = body(b, found, slots.baseAddress!, distances.baseAddress!)
                         b &+= n

@@ -34,9 +34,9 @@ public final class FlatIndex {
     var maxSquaredNorm: Float = 0
     /// Blocks per thread below which a search stays on one thread (tests lower it).
     var parallelGrain = 1024
-    /// Whether the int8 screen may use the AVX-512 VNNI kernel when the CPU has it (tests turn it off to run the
-    /// portable kernel; both give the same sums).
-    var allowVNNI = true
+    /// The int8 screen's kernel (tests pick each one this CPU supports; all give the same screening distances). A
+    /// kernel the CPU cannot run falls back to the portable one in C.
+    var screenKernel = Int8Kernel.selected
     /// Largest ‖x − x̂‖ (quantisation error) ever stored.
     var maxQuantizationError: Double = 0
 

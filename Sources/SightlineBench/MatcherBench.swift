@@ -65,7 +65,7 @@ struct BenchMatcher: ParsableCommand {
             print("{\"n\":\(n),\"dim\":\(dim),\"format\":\"\(format)\",\"batch\":\(batch),\"threads\":\(threads),"
                 + "\"k\":\(k),\"queries\":\(queries),\"us_per_query\":\(wall / 1e3),\"cpu_us_per_query\":\(cpu / 1e3),"
                 + "\"queries_per_second\":\(1e9 / wall),\"recall_at_1\":\(recall),"
-                + "\"int8_kernel\":\"\(FlatIndex.int8Kernel)\"}")
+                + "\"int8_kernel\":\"\(FlatIndex.int8Kernel)\",\"float_simd_bits\":\(FlatIndex.floatVectorBits)}")
         } else {
             print(String(format: "n=%d dim=%d %@ batch=%d threads=%d: %.2f µs/query (%.2f µs thread CPU), "
                 + "%.0f queries/s, recall@1 %.4f%@", n, dim, format, batch, threads, wall / 1e3, cpu / 1e3,
