@@ -138,10 +138,8 @@ public final class EventLog: @unchecked Sendable {
             }
             if !events.isEmpty { commitCount.add(1, ordering: .relaxed) }
             batchSizes.record(Double(events.count))
-        } catch let e as SpoolError {
-            for p in batch where p.result == nil { p.result = .failure(e) }
         } catch {
-            for p in batch where p.result == nil { p.result = .failure(.database("\(error)")) }
+            for p in batch where p.result == nil { p.result = .failure(error) }
         }
         for p in batch {
             if case .failure(let error) = p.result {
