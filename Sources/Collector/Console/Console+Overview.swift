@@ -80,22 +80,24 @@ extension Console {
     /// Per camera: events per hour over the last 24 hours and per day over the last 7, of the role's types.
     func charts(role: Role, now: Int64) async throws -> String {
         let nowHour = now / Self.hourNanos
-        let counts = try await store.consoleCounts(fromHour: nowHour - 7 * 24 + 1, typePrefixes: role.visibleTypePrefixes)
-        var byCamera: [String: [Int64: Int64]] = [:]
-        for c in counts where c.hour <= nowHour { byCamera[c.camera, default: [:]][c.hour, default: 0] += c.count }
+        let prefixes = role.visibleTypePrefixes
+        // Hourly over the last 24 hours; per 24 hours over the last 7 days (the last bucket ends this hour).
+        let hourly = try await store.consoleCounts(
+            fromHour: nowHour - 23, throughHour: nowHour, bucketHours: 1, typePrefixes: prefixes)
+        let daily = try await store.consoleCounts(
+            fromHour: nowHour - 167, throughHour: nowHour, bucketHours: 24, typePrefixes: prefixes)
+        var days: [String: [Int64]] = [:]
+        var weeks: [String: [Int64]] = [:]
+        for c in hourly where (0..<24).contains(c.bucket) { days[c.camera, default: Array(repeating: 0, count: 24)][Int(c.bucket)] += c.count }
+        for c in daily where (0..<7).contains(c.bucket) { weeks[c.camera, default: Array(repeating: 0, count: 7)][Int(c.bucket)] += c.count }
         var html = "<section aria-labelledby=\"activity\"><h2 id=\"activity\">Activity per camera (UTC)</h2>"
-        if byCamera.isEmpty { html += "<p>No events in the last 7 days.</p>" }
-        for camera in byCamera.keys.sorted() {
-            let hours = byCamera[camera]!
-            let day = (0..<24).map { hours[nowHour - 23 + Int64($0)] ?? 0 }
+        if weeks.isEmpty { html += "<p>No events in the last 7 days.</p>" }
+        for camera in weeks.keys.sorted() {
+            let day = days[camera] ?? Array(repeating: 0, count: 24)
+            let week = weeks[camera]!
             let dayLabels = (0..<24).map { i -> String in
                 let h = (nowHour - 23 + Int64(i)) % 24
                 return (h < 10 ? "0" : "") + "\(h)h"
-            }
-            var week = [Int64](repeating: 0, count: 7)
-            for (h, n) in hours {
-                let d = Int((nowHour - h) / 24)
-                if (0..<7).contains(d) { week[6 - d] += n }
             }
             let weekLabels = (0..<7).map { i -> String in
                 String(Timestamp.rfc3339(wallNanos: (nowHour - Int64(6 - i) * 24) * Self.hourNanos).dropFirst(5).prefix(5))
