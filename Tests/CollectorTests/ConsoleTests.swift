@@ -115,6 +115,14 @@ import Testing
         let reviewer = ConsoleClient(collector)
         try await reviewer.signIn(collector.reviewerToken)
         #expect(try await reviewer.request(.GET, "/events").text.contains("face.match"), "the fixture has a face match")
+        // The charts count every camera (PostgreSQL's database is shared by the tests, so exact counts on SQLite):
+        // 2 crossings and 2 frame.stats on north, 1 face match at the door.
+        let charts = try await reviewer.request(.GET, "/").text
+        #expect(charts.contains("door, last 7 days: "))
+        if backend == .sqlite {
+            #expect(charts.contains("north, last 24 hours: 4 events") && charts.contains("north, last 7 days: 4 events"))
+            #expect(charts.contains("door, last 24 hours: 1 events"))
+        }
         let traffic = ConsoleClient(collector)
         try await traffic.signIn(collector.trafficToken)
         let id = ConsoleHTML.urlComponent(key.deviceID)
