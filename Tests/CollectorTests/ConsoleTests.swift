@@ -281,6 +281,27 @@ import Testing
         try await collector.store.close()
     }
 
+    @Test(arguments: Backend.all)
+    func theLiveStreamEndsWithItsSession(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        var request = HTTPClientRequest(url: collector.url + "/events/live")
+        request.headers.add(
+            name: "Cookie", value: browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        let response = try await ConsoleClient.client.execute(request, timeout: .seconds(40))
+        #expect(response.status.code == 200)
+        let csrf = try #require(ConsoleClient.csrf(try await browser.request(.GET, "/events").text))
+        #expect(try await browser.request(.POST, "/signout", form: [("csrf", csrf)]).status == 303)
+        // The stream ends by itself (within its 10 s session check), well before the request's 40 s deadline.
+        var text = ""
+        for try await chunk in response.body { text += String(buffer: chunk) }
+        #expect(text.hasPrefix("retry: "))
+        try await collector.store.close()
+    }
+
     @Test func jpegDimensionsAreReadFromTheFrameHeader() throws {
         let frame = try #require(try SampleFrames.jpegs(clip: "intersection", count: 1).first)
         let size = try #require(JPEGDimensions.of(frame))
