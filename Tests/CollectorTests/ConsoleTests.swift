@@ -115,6 +115,14 @@ import Testing
         let reviewer = ConsoleClient(collector)
         try await reviewer.signIn(collector.reviewerToken)
         #expect(try await reviewer.request(.GET, "/events").text.contains("face.match"), "the fixture has a face match")
+        // The charts count every camera (PostgreSQL's database is shared by the tests, so exact counts on SQLite):
+        // 2 crossings and 2 frame.stats on north, 1 face match at the door.
+        let charts = try await reviewer.request(.GET, "/").text
+        #expect(charts.contains("door, last 7 days: "))
+        if backend == .sqlite {
+            #expect(charts.contains("north, last 24 hours: 4 events") && charts.contains("north, last 7 days: 4 events"))
+            #expect(charts.contains("door, last 24 hours: 1 events"))
+        }
         let traffic = ConsoleClient(collector)
         try await traffic.signIn(collector.trafficToken)
         let id = ConsoleHTML.urlComponent(key.deviceID)
@@ -270,6 +278,27 @@ import Testing
         }
         #expect(text.contains("event: event") && text.contains("traffic.red_light_crossing"))
         #expect(!text.contains("face.match") && !text.contains("alice"))
+        try await collector.store.close()
+    }
+
+    @Test(arguments: Backend.all)
+    func theLiveStreamEndsWithItsSession(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        var request = HTTPClientRequest(url: collector.url + "/events/live")
+        request.headers.add(
+            name: "Cookie", value: browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        let response = try await ConsoleClient.client.execute(request, timeout: .seconds(40))
+        #expect(response.status.code == 200)
+        let csrf = try #require(ConsoleClient.csrf(try await browser.request(.GET, "/events").text))
+        #expect(try await browser.request(.POST, "/signout", form: [("csrf", csrf)]).status == 303)
+        // The stream ends by itself (within its 10 s session check), well before the request's 40 s deadline.
+        var text = ""
+        for try await chunk in response.body { text += String(buffer: chunk) }
+        #expect(text.hasPrefix("retry: "))
         try await collector.store.close()
     }
 

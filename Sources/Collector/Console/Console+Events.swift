@@ -120,7 +120,8 @@ extension Console {
     }
 
     /// `GET /events/live?camera=&type=`: new events (of the user's role) as server-sent events, polled from the
-    /// store every second; `Last-Event-ID` (a row id) resumes. The stream ends after an hour (browsers reconnect).
+    /// store every second; `Last-Event-ID` (a row id) resumes. The stream ends after an hour (browsers reconnect), or
+    /// within 10 s of the session's end or its token's revocation.
     func liveEvents(_ request: Request) async throws -> Response {
         let user: ConsoleUser
         switch try await self.user(request) {
@@ -138,12 +139,21 @@ extension Console {
         let store = self.store
         let names = try await deviceNames()
         let filter = f
-        let body = ResponseBody { writer in
+        let session = user.session
+        let body = ResponseBody { [self] writer in
             var after = start
             let deadline = Clocks.monotonicNanos() + 3600 * 1_000_000_000
             try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
             var idle = 0
+            var lastCheck = Clocks.monotonicNanos()
             while !Task.isCancelled && Clocks.monotonicNanos() < deadline {
+                // A signed-out session or a revoked token ends the stream within 10 s.
+                if Clocks.monotonicNanos() - lastCheck > 10_000_000_000 {
+                    lastCheck = Clocks.monotonicNanos()
+                    guard try await store.session(idDigest: session.idDigest, nowNanos: Clocks.wallNanos()) != nil,
+                        try await identify(tokenDigest: session.tokenDigest) != nil
+                    else { break }
+                }
                 let rows = try await store.consoleEvents(after: after, filter: filter)
                 for r in rows {
                     let data: JSONValue = .object([

@@ -20,9 +20,20 @@ extension Console {
         html += "<table><thead><tr><th scope=\"col\">Device</th><th scope=\"col\">Registered</th>"
             + "<th scope=\"col\">Last event</th><th scope=\"col\">Delivery lag</th>"
             + "<th scope=\"col\">Last checkpoint</th><th scope=\"col\">Chain</th></tr></thead><tbody>"
+        // The independent reads run at once (over PostgreSQL on several pooled connections).
+        let store = self.store
+        async let chartsHTML = charts(role: user.role, now: now)
+        async let crossingRows = store.consoleEvents(
+            ConsoleEventFilter(type: DetectionType.trafficRedLightCrossing.rawValue, limit: 10))
         let devices = try await store.devices()
+        let states = try await withThrowingTaskGroup(of: (String, ConsoleDeviceState).self) { group in
+            for d in devices { group.addTask { (d.id, try await store.consoleDeviceState(device: d.id)) } }
+            var out: [String: ConsoleDeviceState] = [:]
+            for try await (id, state) in group { out[id] = state }
+            return out
+        }
         for d in devices {
-            let s = try await store.consoleDeviceState(device: d.id)
+            let s = states[d.id] ?? ConsoleDeviceState()
             html += "<tr><td>\(ConsoleHTML.esc(d.name))<br><code>\(ConsoleHTML.esc(d.id))</code>"
                 + (d.revokedNanos != nil ? " <strong>revoked</strong>" : "") + "</td>"
             html += "<td>\(ConsoleHTML.time(d.addedNanos))</td>"
@@ -56,9 +67,8 @@ extension Console {
                 + "<button type=\"submit\" class=\"secondary\">Verify every chain again from seq 1</button></form>"
         }
         html += "</section>"
-        html += try await charts(role: user.role, now: now)
-        let crossings = try await store.consoleEvents(
-            ConsoleEventFilter(type: DetectionType.trafficRedLightCrossing.rawValue, limit: 10))
+        html += try await chartsHTML
+        let crossings = try await crossingRows
         let names = Dictionary(devices.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         html += "<section aria-labelledby=\"crossings\"><h2 id=\"crossings\">Latest red-light crossings</h2>"
         if crossings.isEmpty {
@@ -80,22 +90,25 @@ extension Console {
     /// Per camera: events per hour over the last 24 hours and per day over the last 7, of the role's types.
     func charts(role: Role, now: Int64) async throws -> String {
         let nowHour = now / Self.hourNanos
-        let counts = try await store.consoleCounts(fromHour: nowHour - 7 * 24 + 1, typePrefixes: role.visibleTypePrefixes)
-        var byCamera: [String: [Int64: Int64]] = [:]
-        for c in counts where c.hour <= nowHour { byCamera[c.camera, default: [:]][c.hour, default: 0] += c.count }
+        let prefixes = role.visibleTypePrefixes
+        // Hourly over the last 24 hours; per 24 hours over the last 7 days (the last bucket ends this hour).
+        async let hourlyCounts = store.consoleCounts(
+            fromHour: nowHour - 23, throughHour: nowHour, bucketHours: 1, typePrefixes: prefixes)
+        let daily = try await store.consoleCounts(
+            fromHour: nowHour - 167, throughHour: nowHour, bucketHours: 24, typePrefixes: prefixes)
+        let hourly = try await hourlyCounts
+        var days: [String: [Int64]] = [:]
+        var weeks: [String: [Int64]] = [:]
+        for c in hourly where (0..<24).contains(c.bucket) { days[c.camera, default: Array(repeating: 0, count: 24)][Int(c.bucket)] += c.count }
+        for c in daily where (0..<7).contains(c.bucket) { weeks[c.camera, default: Array(repeating: 0, count: 7)][Int(c.bucket)] += c.count }
         var html = "<section aria-labelledby=\"activity\"><h2 id=\"activity\">Activity per camera (UTC)</h2>"
-        if byCamera.isEmpty { html += "<p>No events in the last 7 days.</p>" }
-        for camera in byCamera.keys.sorted() {
-            let hours = byCamera[camera]!
-            let day = (0..<24).map { hours[nowHour - 23 + Int64($0)] ?? 0 }
+        if weeks.isEmpty { html += "<p>No events in the last 7 days.</p>" }
+        for camera in weeks.keys.sorted() {
+            let day = days[camera] ?? Array(repeating: 0, count: 24)
+            let week = weeks[camera]!
             let dayLabels = (0..<24).map { i -> String in
                 let h = (nowHour - 23 + Int64(i)) % 24
                 return (h < 10 ? "0" : "") + "\(h)h"
-            }
-            var week = [Int64](repeating: 0, count: 7)
-            for (h, n) in hours {
-                let d = Int((nowHour - h) / 24)
-                if (0..<7).contains(d) { week[6 - d] += n }
             }
             let weekLabels = (0..<7).map { i -> String in
                 String(Timestamp.rfc3339(wallNanos: (nowHour - Int64(6 - i) * 24) * Self.hourNanos).dropFirst(5).prefix(5))

@@ -74,11 +74,12 @@ public struct ConsoleEventRow: Sendable, Equatable {
     public var receivedNanos: Int64
 }
 
-/// Events of one camera and type in one hour (hour = time_ns / 3.6e12), kept by a trigger on `events`.
+/// Events of one camera in one bucket of hours (hour = time_ns / 3.6e12), summed from `console_counts`, which a
+/// trigger on `events` keeps per camera, type and hour.
 public struct ConsoleCount: Sendable, Equatable {
     public var camera: String
-    public var type: String
-    public var hour: Int64
+    /// The bucket's index from the first hour asked for.
+    public var bucket: Int64
     public var count: Int64
 }
 
@@ -108,8 +109,10 @@ public protocol ConsoleStore: Sendable {
     func maxEventID() async throws -> Int64
     /// Rows with id > `after` matching the filter's camera, type and prefixes, oldest first.
     func consoleEvents(after: Int64, filter: ConsoleEventFilter) async throws -> [ConsoleEventRow]
-    /// Counts of hours `fromHour...`, of types starting with one of `typePrefixes` (all when nil).
-    func consoleCounts(fromHour: Int64, typePrefixes: [String]?) async throws -> [ConsoleCount]
+    /// Counts per camera of hours `fromHour...throughHour` in buckets of `bucketHours`, of the types starting with
+    /// one of `typePrefixes` (all when nil). Summed in the database: at most cameras × buckets rows.
+    func consoleCounts(fromHour: Int64, throughHour: Int64, bucketHours: Int64, typePrefixes: [String]?) async throws
+        -> [ConsoleCount]
     /// Distinct (camera, type) pairs that have events (from the counts), sorted.
     func consoleCameraTypes() async throws -> [(camera: String, type: String)]
     func consoleDeviceState(device: String) async throws -> ConsoleDeviceState

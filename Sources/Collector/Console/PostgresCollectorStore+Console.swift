@@ -170,15 +170,20 @@ extension PostgresCollectorStore: ConsoleStore {
             try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: consoleLogger))
     }
 
-    public func consoleCounts(fromHour: Int64, typePrefixes: [String]?) async throws -> [ConsoleCount] {
+    public func consoleCounts(fromHour: Int64, throughHour: Int64, bucketHours: Int64, typePrefixes: [String]?)
+        async throws -> [ConsoleCount]
+    {
         var binds = PostgresBindings()
         binds.append(fromHour)
-        let sql = "SELECT camera, type, hour, n FROM console_counts WHERE hour >= $1"
-            + Self.clauses(ConsoleEventFilter(typePrefixes: typePrefixes), &binds)
+        binds.append(max(1, bucketHours))
+        binds.append(throughHour)
+        let sql = "SELECT camera, (hour - $1) / $2 AS bucket, sum(n)::BIGINT FROM console_counts "
+            + "WHERE hour >= $1 AND hour <= $3" + Self.clauses(ConsoleEventFilter(typePrefixes: typePrefixes), &binds)
+            + " GROUP BY camera, bucket"
         var out: [ConsoleCount] = []
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: consoleLogger)
-        for try await (camera, type, hour, n) in rows.decode((String, String, Int64, Int64).self) {
-            out.append(ConsoleCount(camera: camera, type: type, hour: hour, count: n))
+        for try await (camera, bucket, n) in rows.decode((String, Int64, Int64).self) {
+            out.append(ConsoleCount(camera: camera, bucket: bucket, count: n))
         }
         return out
     }

@@ -147,15 +147,17 @@ extension SQLiteCollectorStore: ConsoleStore {
         return try await consoleRead { try Row.fetchAll($0, sql: statement, arguments: arguments).map(Self.row) }
     }
 
-    public func consoleCounts(fromHour: Int64, typePrefixes: [String]?) async throws -> [ConsoleCount] {
-        var args: [(any DatabaseValueConvertible)?] = [fromHour]
-        var sql = "SELECT camera, type, hour, n FROM console_counts WHERE hour >= ?"
-        sql += Self.clauses(ConsoleEventFilter(typePrefixes: typePrefixes), &args)
+    public func consoleCounts(fromHour: Int64, throughHour: Int64, bucketHours: Int64, typePrefixes: [String]?)
+        async throws -> [ConsoleCount]
+    {
+        var args: [(any DatabaseValueConvertible)?] = [fromHour, max(1, bucketHours), fromHour, throughHour]
+        var sql = "SELECT camera, (hour - ?) / ? AS bucket, sum(n) AS n FROM console_counts WHERE hour >= ? AND hour <= ?"
+        sql += Self.clauses(ConsoleEventFilter(typePrefixes: typePrefixes), &args) + " GROUP BY camera, bucket"
         let statement = sql
         let arguments = StatementArguments(args)
         return try await consoleRead {
             try Row.fetchAll($0, sql: statement, arguments: arguments).map {
-                ConsoleCount(camera: $0["camera"], type: $0["type"], hour: $0["hour"], count: $0["n"])
+                ConsoleCount(camera: $0["camera"], bucket: $0["bucket"], count: $0["n"])
             }
         }
     }
