@@ -23,8 +23,16 @@ import Testing
             + "/console"
     }
 
+    /// `runBlocking` on a thread of its own: waiting for the browser on Swift's cooperative pool (two threads on
+    /// two cores) would starve the collector under test, whose handlers run on that pool.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { done in
+            Thread { done.resume(with: Result { try runBlocking(executable, arguments) }) }.start()
+        }
+    }
+
     /// Runs `executable` with `arguments`; its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func runBlocking(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -45,12 +53,12 @@ import Testing
         defer { Task { await collector.stop() } }
         _ = try await ConsoleTests.populated(collector, crossings: 3)
         let store = try #require(collector.store as? SQLiteCollectorStore)
-        let env = try Self.run(Self.repository + "/Tools/python-env", ["selenium"])
+        let env = try await Self.run(Self.repository + "/Tools/python-env", ["selenium"])
         try #require(env.status == 0, "Tools/python-env selenium: \(env.output)")
         let python = env.output.split(separator: "\n").last.map(String.init) ?? ""
         let out = Self.outputDirectory
         try? FileManager.default.removeItem(atPath: out)
-        let result = try Self.run(python, [
+        let result = try await Self.run(python, [
             Self.repository + "/Tools/browser-test.py", "--url", collector.url,
             "--admin-token", LiveCollector.adminToken, "--reviewer-token", collector.reviewerToken,
             "--traffic-token", collector.trafficToken, "--db", store.db.path, "--out", out,
