@@ -134,6 +134,8 @@ import Testing
             #expect(!r.text.contains("value=\"door\""), "\(path)")
             #expect(!r.text.contains("door, last"), "\(path)")
         }
+        // A device's last event may be a face match: its time and seq are not shown to the traffic role.
+        #expect(try await traffic.request(.GET, "/").text.contains("(not shown to this role)"))
         #expect(try await traffic.request(.GET, "/events/\(id)/\(faceSeq)").status == 404)
         #expect(try await traffic.request(.GET, "/evidence/\(faceBlob)").status == 404)
         #expect(try await reviewer.request(.GET, "/evidence/\(faceBlob)").status == 200)

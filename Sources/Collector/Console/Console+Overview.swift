@@ -37,7 +37,11 @@ extension Console {
             html += "<tr><td>\(ConsoleHTML.esc(d.name))<br><code>\(ConsoleHTML.esc(d.id))</code>"
                 + (d.revokedNanos != nil ? " <strong>revoked</strong>" : "") + "</td>"
             html += "<td>\(ConsoleHTML.time(d.addedNanos))</td>"
-            if let seq = s.lastSeq, let t = s.lastTimeNanos, let r = s.lastReceivedNanos {
+            // A device's last event may be one the role may not see (a face match): limited roles are not told
+            // when it happened.
+            if user.role.visibleTypePrefixes != nil {
+                html += "<td>(not shown to this role)</td><td>–</td>"
+            } else if let seq = s.lastSeq, let t = s.lastTimeNanos, let r = s.lastReceivedNanos {
                 html += "<td>\(ConsoleHTML.time(t)) (seq \(seq))</td><td>\(ConsoleHTML.duration(nanos: r &- t))</td>"
             } else {
                 html += "<td>none</td><td>–</td>"
