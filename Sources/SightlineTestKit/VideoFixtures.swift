@@ -39,7 +39,9 @@ public enum VideoFixtures {
     /// Every frame of `file` as 8-bit luma (`-pix_fmt gray`, ffmpeg's autorotation applied), with `filters`.
     public static func grayFrames(of file: String, filters: [String] = [], in directory: String) throws -> [UInt8] {
         let out = directory + "/reference-\(UUID().uuidString).gray"
-        try ffmpeg(["-i", file] + filters + ["-f", "rawvideo", "-pix_fmt", "gray", out], in: directory)
+        // passthrough: one output frame per decoded frame, even for a variable frame rate.
+        try ffmpeg(["-i", file] + filters + ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", out],
+                   in: directory)
         defer { try? FileManager.default.removeItem(atPath: out) }
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
     }

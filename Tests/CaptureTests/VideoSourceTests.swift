@@ -47,7 +47,10 @@ struct VideoSourceTests {
         #expect(source.stats.frames == UInt64(count) && source.stats.corrupt == 0)
         if exact {
             let luma = try VideoFixtures.grayFrames(of: file, in: dir.path)
-            #expect(luma == pictures.flatMap(\.gray.pixels), "\(file): luma differs from ffmpeg's")
+            let ours = pictures.flatMap(\.gray.pixels)
+            // A Bool, so that a failure does not make the test library diff megabytes.
+            let same = luma == ours
+            #expect(same, "\(file): \(luma.count) bytes of luma from ffmpeg, \(ours.count) from the source")
         }
     }
 
@@ -101,10 +104,11 @@ struct VideoSourceTests {
 
     @Test func variableFrameRateKeepsEachFramesTime() throws {
         let dir = try TemporaryDirectory()
-        // Ten frames 0.1 s apart, then ten 0.04 s apart.
-        try VideoFixtures.ffmpeg(Self.testsrc() + ["-vf", "setpts='if(lt(N,10),N*0.1,1+(N-10)*0.04)/TB'",
-                                                   "-fps_mode", "vfr", "-enc_time_base", "1/1000"]
-                                 + Self.x264 + ["vfr.mkv"], in: dir.path)
+        // Ten frames 0.1 s apart (10 fps), then ten 0.04 s apart (25 fps), in one stream.
+        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:d=1",
+                                  "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:d=0.4",
+                                  "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]",
+                                  "-fps_mode", "vfr"] + Self.x264 + ["vfr.mkv"], in: dir.path)
         try Self.check("vfr.mkv", in: dir, width: 320, height: 240, count: 20)
         let (frames, _) = try Self.read("video:" + dir.path + "/vfr.mkv")
         let gaps = zip(frames, frames.dropFirst()).map { ($1.pts - $0.pts) }
