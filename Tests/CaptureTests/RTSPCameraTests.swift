@@ -104,12 +104,17 @@ struct RTSPCameraTests {
             do { try server.start() } catch { restarted.withLock { $0 = error } }
             back.signal()
         }
-        let after = try Self.frames(source, count: 3)
+        // Frames already on their way (socket and decoder buffers) may still come before the end is noticed.
+        var all = before, after: [CapturedFrame] = []
+        while after.count < 3, let frame = try source.next() {
+            all.append(frame)
+            if source.reconnections >= 1 { after.append(frame) }
+        }
         back.wait()
         source.close()
         #expect(restarted.withLock { $0 } == nil)
         #expect(after.count == 3, "no frame after the restart: \(states.all.withLock { $0 })")
-        #expect((before + after).map(\.seq) == (1...6).map { UInt64($0) })
+        #expect(all.map(\.seq) == (1...UInt64(all.count)).map { $0 })
         let seen = states.all.withLock { $0 }
         #expect(seen.first == "online" && seen.last == "online")
         #expect(seen.contains { $0.hasPrefix("offline") }, "\(seen)")
