@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """H.264 decode on one thread: Sightline's FFmpeg shim beside the ffmpeg program, same files, same run.
 
-Encodes camera-like H.264 clips (testsrc2 with sensor noise, 10 s at 25 fps, x264 preset medium with
+Encodes camera-like H.264 clips (testsrc2 with sensor noise, 4 s at 25 fps, x264 preset veryfast with
 B-frames) at 1280x720 and 1920x1080, then for each:
   decode        `sightline-bench video --decode-only`  vs  `ffmpeg -threads 1 -i F -f null -`
   640 luma      `sightline-bench video --width 640`    vs  `ffmpeg -threads 1 -i F -vf scale=640:-2 -pix_fmt gray -f null -`
@@ -21,8 +21,8 @@ def encode(path, size):
     if os.path.exists(path):
         return
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"testsrc2=size={size}:rate=25", "-t", "10", "-vf", "noise=alls=12:allf=t",
-                    "-c:v", "libx264", "-preset", "medium", "-bf", "3", "-pix_fmt", "yuv420p", path], check=True)
+                    f"testsrc2=size={size}:rate=25", "-t", "4", "-vf", "noise=alls=6:allf=t",
+                    "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-pix_fmt", "yuv420p", path], check=True)
 
 
 def ours(bench, path, extra):

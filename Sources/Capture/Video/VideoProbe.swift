@@ -15,18 +15,10 @@ public struct VideoProbe: Sendable, Codable, CustomStringConvertible {
     /// Opens `spec` (a `video:` or `rtsp://` source) with `options`' transport, timeout and password file.
     public init(spec: SourceSpec, options: SourceOptions = SourceOptions()) throws {
         precondition(spec.kind.isDecodedBySource, "VideoProbe reads video: and rtsp:// sources only")
-        var readerOptions = FFmpegReader.Options()
-        readerOptions.maxPixels = options.maxPixels
-        let url: String
-        switch spec {
-        case .video(let path): url = path == "-" ? "pipe:0" : "file:" + path
-        case .rtsp(let given):
-            url = try VideoSource.connectionURL(given, passwordFile: options.passwordFile, description: spec.path)
-            readerOptions.transport = options.transport
-            readerOptions.timeoutSeconds = options.deviceTimeoutSeconds
-            readerOptions.protocols = VideoSource.networkProtocols
-        default: preconditionFailure("not a video source")
-        }
+        let setup = try VideoSource.readerSetup(spec, options: options)
+        let url = setup.0
+        var readerOptions = setup.1
+        readerOptions.hardwareDecoding = .none
         let reader = FFmpegReader()
         defer { reader.close() }
         do {
@@ -85,18 +77,16 @@ public enum NetworkCameraCheck {
         -> Outcome
     {
         precondition(spec.kind.isNetwork, "NetworkCameraCheck checks rtsp:// sources only")
-        let url: String
+        var setup: (url: String, options: FFmpegReader.Options)
         do {
-            url = try VideoSource.connectionURL(spec.url ?? "", passwordFile: options.passwordFile,
-                                                description: spec.path)
+            setup = try VideoSource.readerSetup(spec, options: options)
         } catch {
             return .failed(reason: nil, message: CredentialRedaction.redact("\(error)"))
         }
-        var readerOptions = FFmpegReader.Options()
-        readerOptions.transport = options.transport
-        readerOptions.timeoutSeconds = seconds
-        readerOptions.protocols = VideoSource.networkProtocols
-        readerOptions.headersOnly = true
+        setup.options.timeoutSeconds = seconds
+        setup.options.hardwareDecoding = .none
+        setup.options.headersOnly = true
+        let (url, readerOptions) = setup
         let reader = FFmpegReader()
         defer { reader.close() }
         do {

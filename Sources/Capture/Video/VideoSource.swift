@@ -139,21 +139,7 @@ public final class VideoSource: InterruptibleSource, @unchecked Sendable {
     // MARK: private
 
     private func openReader() throws {
-        var readerOptions = FFmpegReader.Options()
-        readerOptions.hardwareDecoding = options.hardwareDecoding
-        readerOptions.maxPixels = options.maxPixels
-        let url: String
-        switch spec {
-        case .video(let path):
-            url = path == "-" ? "pipe:0" : "file:" + path
-        case .rtsp(let given):
-            url = try Self.connectionURL(given, passwordFile: options.passwordFile, description: spec.path)
-            readerOptions.transport = options.transport
-            readerOptions.timeoutSeconds = options.deviceTimeoutSeconds
-            readerOptions.protocols = Self.networkProtocols
-        default:
-            preconditionFailure("not a video source")
-        }
+        let (url, readerOptions) = try Self.readerSetup(spec, options: options)
         do {
             try reader.open(url: url, options: readerOptions)
         } catch {
@@ -197,6 +183,27 @@ public final class VideoSource: InterruptibleSource, @unchecked Sendable {
         isOpen = false
         try openReader()
         isOpen = true
+    }
+
+    /// The FFmpeg URL and reader options for `spec`: a file as `file:PATH` (never another protocol, whatever
+    /// the path says), standard input as `pipe:0`, a network camera with its password file read and its
+    /// transport, timeout and protocols set.
+    static func readerSetup(_ spec: SourceSpec, options: SourceOptions) throws -> (String, FFmpegReader.Options) {
+        var readerOptions = FFmpegReader.Options()
+        readerOptions.hardwareDecoding = options.hardwareDecoding
+        readerOptions.maxPixels = options.maxPixels
+        switch spec {
+        case .video(let path):
+            return (path == "-" ? "pipe:0" : "file:" + path, readerOptions)
+        case .rtsp(let given):
+            readerOptions.transport = options.transport
+            readerOptions.timeoutSeconds = options.deviceTimeoutSeconds
+            readerOptions.protocols = networkProtocols
+            return (try connectionURL(given, passwordFile: options.passwordFile, description: spec.path),
+                    readerOptions)
+        default:
+            preconditionFailure("not a video source")
+        }
     }
 
     /// The FFmpeg protocols a network camera may use (nothing that reads local files).
