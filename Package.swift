@@ -68,6 +68,15 @@ let package = Package(
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // Debian's FFmpeg 5.1 (libavformat-dev, libavcodec-dev, libavutil-dev, libswscale-dev); headers in the
+        // default include path, as `pkg-config --cflags libavformat` says.
+        .target(
+            name: "CFFmpeg",
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
+                .linkedLibrary("swscale"),
+            ]
+        ),
         .target(name: "CNeuralTarget"),
         // Matcher's int8 dot-product kernels (AVX-512 VNNI, AVX-VNNI, AVX2, NEON dot product, portable), chosen at
         // run time under the SIGHTLINE_ISA cap.
@@ -87,7 +96,7 @@ let package = Package(
         .target(
             name: "Capture",
             dependencies: [
-                "SightlineCore", "Imaging", "CV4L2",
+                "SightlineCore", "Imaging", "CV4L2", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
@@ -226,7 +235,7 @@ let package = Package(
         .executableTarget(
             name: "SightlineBench",
             dependencies: [
-                "SightlineCore", "Imaging", "FaceKit", "Matcher", "EventLog", "Forwarder", "SightlineTools",
+                "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "SightlineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,10 +1,12 @@
+import Logging
 import SightlineCore
 
 /// Builds the frame source a `SourceSpec` names.
 public enum SourceFactory {
-    /// A source for `spec`, not yet opened. A camera comes back as a plain `V4L2Source`; the
+    /// A source for `spec`, not yet opened. A camera comes back as a plain `V4L2Source` or `VideoSource`; the
     /// daemon wraps it in a `ReconnectingSource` to survive unplugs and stalls.
-    public static func make(spec: SourceSpec, options: SourceOptions = SourceOptions()) throws -> any FrameSource {
+    public static func make(spec: SourceSpec, options: SourceOptions = SourceOptions(),
+                            logger: Logger = Logger(label: "sightline.capture")) throws -> any FrameSource {
         switch spec {
         case .v4l2(let device):
             var configuration = V4L2Configuration(
@@ -18,6 +20,7 @@ public enum SourceFactory {
         case .avi(let path): return AVISource(path: path, options: options)
         case .jpegDirectory(let path): return JPEGDirectorySource(path: path, options: options)
         case .y4m(let path): return Y4MSource(path: path, options: options)
+        case .video, .rtsp: return VideoSource(spec: spec, options: options, logger: logger)
         }
     }
 

@@ -22,11 +22,30 @@ public struct SourceOptions: Sendable, Equatable {
     /// Largest frame a container may hold, in bytes; larger ones are counted corrupt and
     /// skipped, so that damaged files cannot make a source grow without bound.
     public var maxFrameBytes: Int
+    /// Width the sources that decode (`video:`, `rtsp://`) scale their pictures to, keeping the aspect ratio;
+    /// 0, or a width at least the picture's, keeps the full size.
+    public var processingWidth: Int
+    /// Whether the sources that decode deliver RGB beside luma (a stage wants colour).
+    public var color: Bool
+    /// RTSP lower transport.
+    public var transport: RTSPTransport
+    /// Hardware decoding for the sources that decode.
+    public var hardwareDecoding: HardwareDecoding
+    /// A file whose first line is the password of a network camera (its URL names the user); read at each
+    /// connection, so that a rotated password is picked up on the next reconnection.
+    public var passwordFile: String?
+    /// Largest picture (width × height) a source that decodes accepts; larger streams are refused before
+    /// anything is allocated for their pictures.
+    public var maxPixels: Int
 
     public init(fps: Double? = nil, pacing: ReplayPacing = .realtime, loop: Bool = false, width: Int? = nil,
-                height: Int? = nil, deviceTimeoutSeconds: Double = 10, maxFrameBytes: Int = 32 << 20) {
+                height: Int? = nil, deviceTimeoutSeconds: Double = 10, maxFrameBytes: Int = 32 << 20,
+                processingWidth: Int = 0, color: Bool = false, transport: RTSPTransport = .tcp,
+                hardwareDecoding: HardwareDecoding = .none, passwordFile: String? = nil,
+                maxPixels: Int = 8192 * 8192) {
         precondition(fps.map { $0 > 0 && $0.isFinite } ?? true, "fps must be positive")
         precondition(deviceTimeoutSeconds > 0, "the device timeout must be positive")
+        precondition(processingWidth >= 0 && maxPixels > 0, "sizes must be positive")
         self.fps = fps
         self.pacing = pacing
         self.loop = loop
@@ -34,6 +53,12 @@ public struct SourceOptions: Sendable, Equatable {
         self.height = height
         self.deviceTimeoutSeconds = deviceTimeoutSeconds
         self.maxFrameBytes = maxFrameBytes
+        self.processingWidth = processingWidth
+        self.color = color
+        self.transport = transport
+        self.hardwareDecoding = hardwareDecoding
+        self.passwordFile = passwordFile
+        self.maxPixels = maxPixels
     }
 
     /// Replay rate of footage that carries no timing of its own.

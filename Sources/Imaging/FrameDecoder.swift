@@ -25,10 +25,13 @@ public final class FrameDecoder {
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         case jpeg(JPEGError)
         case raw(RawConversion.Error)
+        /// A frame the source decoded without the colour a stage needs (the source was not asked for it).
+        case noColor
         public var description: String {
             switch self {
             case .jpeg(let e): return e.description
             case .raw(let e): return e.description
+            case .noColor: return "the source decoded this frame without colour, which a stage needs"
             }
         }
     }
@@ -65,6 +68,14 @@ public final class FrameDecoder {
                              wallNanos: captured.wallNanos, pts: captured.pts, gray: gray, rgb: rgb,
                              sourceWidth: width, sourceHeight: height)
             } catch { throw .raw(error) }
+        case .decoded(let picture):
+            // Video sources decode and scale to the processing size themselves (an inter-coded stream
+            // cannot skip a compressed frame); the planes pass through.
+            if options.color && picture.rgb == nil { throw .noColor }
+            return Frame(camera: camera, seq: captured.seq, monotonicNanos: captured.monotonicNanos,
+                         wallNanos: captured.wallNanos, pts: captured.pts, gray: picture.gray,
+                         rgb: options.color ? picture.rgb : nil, sourceWidth: picture.sourceWidth,
+                         sourceHeight: picture.sourceHeight)
         }
     }
 }

@@ -17,10 +17,44 @@ extension Doctor {
             return [node, capture(path, name: name)]
         case .jpegdir:
             return [footage(path, directory: true, identity: identity, name: name)]
-        case .y4m where path == "-":
+        case .rtsp, .rtsps:
+            return [networkCamera(camera, name: name, identity: identity)]
+        case _ where camera.source.isStandardInput:
             return [.ok(name, "reads standard input")]
         default:
             return [footage(path, directory: false, identity: identity, name: name)]
+        }
+    }
+
+    /// A network camera answers DESCRIBE (and SETUP, PLAY) within 3 s; the URL is shown without credentials.
+    func networkCamera(_ camera: CameraConfiguration, name: String, identity: ServiceIdentity) -> DoctorCheck {
+        let shown = camera.source.description
+        if let file = camera.passwordFile, !identity.can(.read, file) {
+            return .fail(name, "password_file \(file) is not readable by \(identity.name)",
+                         fix: "chmod 0640 and chgrp it to a group of \(identity.name)")
+        }
+        let options = SourceOptions(transport: camera.transport, passwordFile: camera.passwordFile)
+        switch NetworkCameraCheck.check(camera.source, options: options, seconds: 3) {
+        case .answered:
+            return .ok(name, "\(shown) answers over \(camera.transport)")
+        case .timedOut(let seconds):
+            return .fail(name, "\(shown) did not answer within \(Int(seconds)) s",
+                         fix: camera.transport == .udp
+                            ? "check that the camera is on and reachable; UDP is often blocked: try 'transport: tcp'"
+                            : "check that the camera is on and reachable from this box (ping it; is the port right?)")
+        case .failed(let reason, let message):
+            let fix: String
+            switch reason {
+            case .unauthorized:
+                fix = "the camera refused the credentials: check the user in the URL and the password "
+                    + "(password_file keeps it out of the configuration)"
+            case .forbidden: fix = "the camera refused this user: give the user the right to stream (camera's web UI)"
+            case .notFound: fix = "no stream at that path: look up the camera's RTSP path (its manual or ONVIF)"
+            case .refused: fix = "nothing listens there: check the port (554 by default) and that RTSP is enabled"
+            case .unreachable: fix = "the host cannot be reached: check the address and the network route"
+            case .other, nil: fix = "check the URL with 'sightline probe \(shown)'"
+            }
+            return .fail(name, "\(shown) does not answer: \(message)", fix: fix)
         }
     }
 

@@ -100,7 +100,7 @@ struct FacesCommand: ParsableCommand {
             commandName: "blur-video",
             abstract: "Blur faces in every frame of footage (tracked across detector misses) into an MJPEG file.")
 
-        @Argument(help: "The source, e.g. mjpeg:clip.mjpeg, avi:clip.avi, jpegdir:DIR.")
+        @Argument(help: "The source, e.g. mjpeg:clip.mjpeg, avi:clip.avi, jpegdir:DIR, video:clip.mp4.")
         var source: String
 
         @Argument(help: "Output .mjpeg (concatenated JPEG frames).")
@@ -135,7 +135,9 @@ struct FacesCommand: ParsableCommand {
                                                               keepFrames: keepFrames)),
                 quality: quality)
             let footage: SourceSpec
-            do { footage = try SourceSpec(parsing: source) } catch { throw CLIError("\(source): \(error)") }
+            do { footage = try SourceSpec(parsing: source) } catch {
+                throw CLIError("\(CredentialRedaction.redact(source)): \(error)")
+            }
             guard FileManager.default.createFile(atPath: output, contents: nil),
                   let out = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)") }
             let summary: FootageBlur.Summary

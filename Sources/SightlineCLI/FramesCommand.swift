@@ -11,8 +11,9 @@ struct FramesCommand: ParsableCommand {
         commandName: "frames",
         abstract: "Read a camera or recorded footage and print one line per frame, then a summary.",
         discussion: """
-            SOURCE is v4l2:DEVICE, mjpeg:PATH, avi:PATH, jpegdir:DIR, y4m:PATH, or y4m:- / mjpeg:- \
-            for standard input. Recorded footage is read as fast as possible unless --realtime.
+            SOURCE is v4l2:DEVICE, mjpeg:PATH, avi:PATH, jpegdir:DIR, y4m:PATH, video:PATH (MP4, MKV, \
+            MPEG-TS… through FFmpeg's libraries), y4m:- / mjpeg:- / video:- for standard input, or an \
+            rtsp:// URL. Recorded footage is read as fast as possible unless --realtime.
             """)
 
     @Argument(help: "The source, e.g. mjpeg:clip.mjpeg or v4l2:/dev/video0.")
@@ -27,8 +28,18 @@ struct FramesCommand: ParsableCommand {
     @Option(help: "Camera picture size, WIDTHxHEIGHT.")
     var size: String?
 
-    @Option(name: .customLong("min-width"), help: "Decode with DCT scaling to the smallest size at least this wide.")
+    @Option(name: .customLong("min-width"),
+            help: "Decode with DCT scaling to the smallest size at least this wide (video: and rtsp:// scale to it).")
     var minWidth = 0
+
+    @Option(help: "RTSP transport: tcp or udp.")
+    var transport: String = "tcp"
+
+    @Option(help: "Hardware decoding for video: and rtsp://: none, auto or vaapi.")
+    var hwaccel: String = "none"
+
+    @Option(name: .customLong("password-file"), help: "File whose first line is the RTSP password of the URL's user.")
+    var passwordFile: String?
 
     @Flag(help: "Decode colour as well as luma.")
     var color = false
@@ -43,6 +54,11 @@ struct FramesCommand: ParsableCommand {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         if let fps, !(fps > 0) { throw ValidationError("--fps must be positive") }
         if size != nil, parsedSize == nil { throw ValidationError("--size must look like 640x480") }
+        if minWidth < 0 { throw ValidationError("--min-width must not be negative") }
+        if RTSPTransport(rawValue: transport) == nil { throw ValidationError("--transport must be tcp or udp") }
+        if HardwareDecoding(rawValue: hwaccel) == nil {
+            throw ValidationError("--hwaccel must be none, auto or vaapi")
+        }
     }
 
     private var parsedSize: (Int, Int)? {
@@ -53,7 +69,10 @@ struct FramesCommand: ParsableCommand {
 
     func run() throws {
         let options = SourceOptions(fps: fps, pacing: realtime ? .realtime : .asFastAsPossible,
-                                    width: parsedSize?.0, height: parsedSize?.1)
+                                    width: parsedSize?.0, height: parsedSize?.1, processingWidth: minWidth,
+                                    color: color, transport: RTSPTransport(rawValue: transport) ?? .tcp,
+                                    hardwareDecoding: HardwareDecoding(rawValue: hwaccel) ?? .none,
+                                    passwordFile: passwordFile)
         let frameSource: any FrameSource
         do {
             frameSource = try SourceFactory.make(source, options: options)

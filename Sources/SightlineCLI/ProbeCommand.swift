@@ -4,30 +4,80 @@ import Foundation
 import SightlineCore
 import SightlineTools
 
-/// `sightline probe /dev/videoN`: what a camera offers (formats, sizes, frame rates).
+/// `sightline probe /dev/videoN`: what a camera offers (formats, sizes, frame rates); `sightline probe
+/// video:PATH` and `sightline probe rtsp://…`: the streams of a recording or network camera.
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "probe", abstract: "List the formats, sizes and frame rates a V4L2 camera offers.")
+        commandName: "probe",
+        abstract: "List what a V4L2 camera offers, or the streams of a video file or RTSP camera.",
+        discussion: """
+            SOURCE is a device node (/dev/video0, v4l2:/dev/video0, /dev/v4l/by-id/...), video:PATH \
+            (MP4, MKV, MPEG-TS... through FFmpeg's libraries; video:- reads standard input) or an \
+            rtsp:// / rtsps:// URL. Credentials in a URL are never printed.
+            """)
 
-    @Argument(help: "Device node or /dev/v4l/by-id/... link.")
-    var device: String
+    @Argument(help: "Device node, video:PATH or rtsp:// URL.")
+    var source: String
+
+    @Option(help: "RTSP transport: tcp or udp.")
+    var transport: String = "tcp"
+
+    @Option(help: "Seconds to wait for a network camera.")
+    var timeout: Double = 5
+
+    @Option(name: .customLong("password-file"), help: "File whose first line is the RTSP password of the URL's user.")
+    var passwordFile: String?
 
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        if RTSPTransport(rawValue: transport) == nil { throw ValidationError("--transport must be tcp or udp") }
+        if !(timeout > 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+    }
+
     func run() throws {
+        if source.hasPrefix("/") || source.hasPrefix("v4l2:") {
+            try probeCamera(source.hasPrefix("v4l2:") ? String(source.dropFirst(5)) : source)
+            return
+        }
+        let spec: SourceSpec
+        do {
+            spec = try SourceSpec(parsing: source)
+        } catch {
+            throw CLIError("source: \(error)")
+        }
+        guard spec.kind.isDecodedBySource else {
+            throw CLIError("probe reads V4L2 devices, video: files and rtsp:// cameras; \(spec.kind) files need none")
+        }
+        let probe: VideoProbe
+        do {
+            probe = try VideoProbe(spec: spec, options: SourceOptions(
+                deviceTimeoutSeconds: timeout, transport: RTSPTransport(rawValue: transport) ?? .tcp,
+                passwordFile: passwordFile))
+        } catch {
+            throw CLIError(CredentialRedaction.redact("\(error)"))
+        }
+        try print(probe)
+    }
+
+    private func probeCamera(_ device: String) throws {
         let probe: V4L2Probe
         do {
             probe = try V4L2Probe(path: device)
         } catch {
             throw CLIError("\(error)")
         }
+        try print(probe)
+    }
+
+    private func print<T: Encodable & CustomStringConvertible>(_ value: T) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(probe), as: UTF8.self))
+            Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
         } else {
-            print(probe.description)
+            Swift.print(value.description)
         }
     }
 }

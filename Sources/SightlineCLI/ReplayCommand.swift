@@ -13,7 +13,10 @@ struct ReplayCommand: ParsableCommand {
             the stages in the daemon's order), replayed as fast as it is processed, without dropping frames.
             """)
 
-    @Argument(help: "Footage: mjpeg:PATH, avi:PATH, y4m:PATH, jpegdir:DIR, or a path ending in .y4m/.mjpeg/.avi.")
+    @Argument(help: """
+        Footage: mjpeg:PATH, avi:PATH, y4m:PATH, jpegdir:DIR, video:PATH (MP4, MKV, MPEG-TS…), or a path \
+        ending in .y4m/.mjpeg/.avi/.mp4/.mkv/.ts/.mov/.webm.
+        """)
     var source: String
 
     @Option(name: .customLong("camera-config"),
@@ -89,17 +92,22 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 
-    /// `KIND:PATH`, or a bare path named by its suffix (`.y4m`, `.mjpeg`/`.mjpg`, `.avi`).
+    /// `KIND:PATH`, or a bare path named by its suffix (`.y4m`, `.mjpeg`/`.mjpg`, `.avi`; the containers FFmpeg's
+    /// libraries read: `.mp4`, `.m4v`, `.mov`, `.mkv`, `.webm`, `.ts`).
     static func footage(_ text: String) throws -> SourceSpec {
         let suffixes: [(String, (String) -> SourceSpec)] = [
             (".y4m", { .y4m(path: $0) }), (".mjpeg", { .mjpeg(path: $0) }), (".mjpg", { .mjpeg(path: $0) }),
             (".avi", { .avi(path: $0) }),
-        ]
+        ] + [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".ts"].map { suffix in (suffix, { .video(path: $0) }) }
         do {
-            return try SourceSpec(parsing: text)
+            let spec = try SourceSpec(parsing: text)
+            if spec.kind.isLive { throw ValidationError("\(spec): replay reads recorded footage, not a live camera") }
+            return spec
+        } catch let error as ValidationError {
+            throw error
         } catch {
             if let match = suffixes.first(where: { text.lowercased().hasSuffix($0.0) }) { return match.1(text) }
-            throw ValidationError("\(text): \(error)")
+            throw ValidationError("\(CredentialRedaction.redact(text)): \(error)")
         }
     }
 }

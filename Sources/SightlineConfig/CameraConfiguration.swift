@@ -9,7 +9,8 @@ import Traffic
 public struct CameraConfiguration: Sendable, Equatable {
     /// Unique name, `[A-Za-z0-9_-]{1,64}`: used in metric labels, event `camera` fields and paths.
     public var id: String
-    /// Key `source`, `KIND:PATH` with KIND one of v4l2, mjpeg, avi, jpegdir, y4m; `y4m:-` reads standard input.
+    /// Key `source`, `KIND:PATH` with KIND one of v4l2, mjpeg, avi, jpegdir, y4m, video (`y4m:-`, `mjpeg:-`,
+    /// `video:-` read standard input), or a network camera's `rtsp://` / `rtsps://` URL.
     public var source: SourceSpec
     /// Requested capture width in pixels (V4L2 only; the driver may pick the nearest size).
     public var width: Int?
@@ -23,7 +24,8 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// skipped before decoding and counted. nil: process every frame.
     public var processFPS: Double?
     /// Key `processing_width`, default 640: the smallest width the stages need. JPEG DCT scaling
-    /// picks the largest reduction (1/2, 1/4, 1/8) that keeps the width at least this; 0 = full size.
+    /// picks the largest reduction (1/2, 1/4, 1/8) that keeps the width at least this; `video:` and `rtsp://`
+    /// pictures are scaled (swscale) to exactly this width; 0 = full size.
     public var processingWidth: Int
     /// Key `device_timeout`, seconds, default 10: no frame for this long counts as a stall.
     public var deviceTimeout: Double
@@ -40,6 +42,13 @@ public struct CameraConfiguration: Sendable, Equatable {
     public var faces: FaceConfiguration?
     /// Key `traffic`: the red-light stage's settings; nil when the camera has no traffic stage.
     public var traffic: TrafficConfiguration?
+    /// Key `transport` (`rtsp://` only): `tcp` (default) or `udp`.
+    public var transport: RTSPTransport
+    /// Key `hwaccel` (`video:` and `rtsp://` only): `none` (default), `auto` or `vaapi`; falls back to software.
+    public var hardwareDecoding: HardwareDecoding
+    /// Key `password_file` (`rtsp://` only): a file whose first line is the password for the URL's user, so
+    /// that the configuration holds no secret.
+    public var passwordFile: String?
     /// Key `events`: which event types this camera emits and how fast (all types, the global limit
     /// when absent). Only used when the daemon has an `events:` section.
     public var events: CameraEventsConfiguration
@@ -59,7 +68,10 @@ public struct CameraConfiguration: Sendable, Equatable {
         enabled: Bool = true,
         faces: FaceConfiguration? = nil,
         traffic: TrafficConfiguration? = nil,
-        events: CameraEventsConfiguration = CameraEventsConfiguration()
+        events: CameraEventsConfiguration = CameraEventsConfiguration(),
+        transport: RTSPTransport = .tcp,
+        hardwareDecoding: HardwareDecoding = .none,
+        passwordFile: String? = nil
     ) {
         self.id = id
         self.source = source
@@ -76,5 +88,8 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.faces = faces
         self.traffic = traffic
         self.events = events
+        self.transport = transport
+        self.hardwareDecoding = hardwareDecoding
+        self.passwordFile = passwordFile
     }
 }

@@ -6,6 +6,7 @@ extension ConfigReader {
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
         "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic", "events",
+        "transport", "hwaccel", "password_file",
     ]
     /// Per-camera sections later builds fill.
     static let reservedCameraKeys: [String] = []
@@ -57,6 +58,11 @@ extension ConfigReader {
             .flatMap(ReplayPacing.init(rawValue:)) ?? camera.replay
         camera.loop = flag(fields, "loop") ?? camera.loop
         camera.enabled = flag(fields, "enabled") ?? camera.enabled
+        camera.transport = choice(fields, "transport", among: RTSPTransport.allCases.map(\.rawValue))
+            .flatMap(RTSPTransport.init(rawValue:)) ?? camera.transport
+        camera.hardwareDecoding = choice(fields, "hwaccel", among: HardwareDecoding.allCases.map(\.rawValue))
+            .flatMap(HardwareDecoding.init(rawValue:)) ?? camera.hardwareDecoding
+        camera.passwordFile = text(fields, "password_file")
         if let traffic = fields["traffic"] {
             camera.traffic = readTraffic(traffic, path: fields.path("traffic"))
         }
@@ -76,6 +82,22 @@ extension ConfigReader {
         _ fields: MappingFields, source: SourceSpec, camera: inout CameraConfiguration
     ) {
         let kind = source.kind
+        if !kind.isNetwork {
+            for key in ["transport", "password_file"] where fields[key] != nil {
+                report(fields, key, "'\(key)' applies to rtsp:// cameras only")
+            }
+        } else if camera.passwordFile != nil {
+            let info = CredentialRedaction.userInfo(ofURL: source.url ?? "")
+            if info?.password != nil {
+                report(fields, "password_file", "the URL already holds a password; give it in one place only "
+                    + "(rtsp://USER@HOST/… with password_file)")
+            } else if (info?.user ?? "").isEmpty {
+                report(fields, "password_file", "password_file needs the user in the URL: rtsp://USER@HOST/…")
+            }
+        }
+        if !kind.isDecodedBySource, fields["hwaccel"] != nil {
+            report(fields, "hwaccel", "'hwaccel' applies to video: files and rtsp:// cameras only")
+        }
         if kind.isFile {
             for key in ["width", "height"] where fields[key] != nil {
                 report(fields, key, "'\(key)' applies to v4l2 cameras only; a \(kind) file sets its own frame size")
@@ -85,11 +107,18 @@ extension ConfigReader {
             }
         } else {
             for key in ["loop", "replay"] where fields[key] != nil {
-                report(fields, key, "'\(key)' applies to file sources only, not to a v4l2 camera")
+                report(fields, key, "'\(key)' applies to file sources only, not to a \(kind) camera")
+            }
+            if kind.isNetwork {
+                for key in ["width", "height"] where fields[key] != nil {
+                    report(fields, key, "'\(key)' applies to v4l2 cameras only; a network camera sets its own "
+                        + "frame size (use 'processing_width')")
+                }
             }
         }
-        if kind == .avi || kind == .y4m, fields["fps"] != nil {
-            report(fields, "fps", "\(kind) files record their own frame rate; 'fps' applies to v4l2, mjpeg and "
+        if kind == .avi || kind == .y4m || kind.isDecodedBySource, fields["fps"] != nil {
+            let what = kind.isNetwork ? "network cameras send" : "\(kind) files record"
+            report(fields, "fps", "\(what) their own frame rate; 'fps' applies to v4l2, mjpeg and "
                 + "jpegdir sources (use 'process_fps' to process fewer frames)")
         }
         if kind.needsFileRate && camera.fps == nil && fields["fps"] == nil {

@@ -101,9 +101,12 @@ public enum ConfigReference {
             Section(path: "cameras[]", summary: "One camera, or recorded footage standing in for one.", entries: [
                 Entry(key: "id", type: "`[A-Za-z0-9_-]{1,64}`", defaultValue: "required",
                       meaning: "Name used in metric labels, events and paths."),
-                Entry(key: "source", type: "KIND:PATH", defaultValue: "required",
-                      meaning: "KIND is " + SourceSpec.Kind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
-                        + "; `y4m:-` reads standard input. Prefer `/dev/v4l/by-id/…` paths for cameras."),
+                Entry(key: "source", type: "KIND:PATH or URL", defaultValue: "required",
+                      meaning: "KIND is " + SourceSpec.Kind.allCases.filter { !$0.isNetwork }
+                        .map { "`\($0.rawValue)`" }.joined(separator: ", ")
+                        + " (`video` is any file FFmpeg's libraries read: MP4, MKV, MPEG-TS…); `y4m:-`, `mjpeg:-` "
+                        + "and `video:-` read standard input; a network camera is its `rtsp://` or `rtsps://` URL. "
+                        + "Prefer `/dev/v4l/by-id/…` paths for cameras."),
                 Entry(key: "width", type: "integer 16–8192", defaultValue: "driver's",
                       meaning: "Requested capture width (v4l2 only, with `height`)."),
                 Entry(key: "height", type: "integer 16–8192", defaultValue: "driver's",
@@ -111,13 +114,13 @@ public enum ConfigReference {
                 Entry(key: "fps", type: "number ≤ 1000",
                       defaultValue: "driver's (v4l2); \(number(SourceSpec.defaultFootageFPS)) (mjpeg, jpegdir)",
                       meaning: "Rate requested from the camera, or the playback rate of files that record none "
-                        + "(refused for avi and y4m, which carry their own)."),
+                        + "(refused for avi, y4m, video and rtsp, which carry their own)."),
                 Entry(key: "process_fps", type: "number ≤ 1000", defaultValue: "none (every frame)",
                       meaning: "Process at most this many frames per second; the rest are skipped before decoding "
                         + "and counted."),
                 Entry(key: "processing_width", type: "0 or 16–8192", defaultValue: "\(camera.processingWidth)",
-                      meaning: "Smallest width the stages need: JPEG is DCT-scaled by 1/2, 1/4 or 1/8 down to it; "
-                        + "0 decodes full size."),
+                      meaning: "Smallest width the stages need: JPEG is DCT-scaled by 1/2, 1/4 or 1/8 down to it, "
+                        + "`video:` and `rtsp://` pictures are scaled to exactly it; 0 decodes full size."),
                 Entry(key: "device_timeout", type: "seconds, ≤ 3600", defaultValue: number(camera.deviceTimeout),
                       meaning: "No frame for this long counts as a stall (the camera is reopened)."),
                 Entry(key: "queue_depth", type: "integer 1–64", defaultValue: "\(camera.queueDepth)",
@@ -128,6 +131,16 @@ public enum ConfigReference {
                       meaning: "Files only: play at the recorded rate, or as fast as the pipeline goes."),
                 Entry(key: "loop", type: "bool", defaultValue: "\(camera.loop)",
                       meaning: "Files only (not `y4m:-`): start again at the end."),
+                Entry(key: "transport", type: RTSPTransport.allCases.map(\.rawValue).joined(separator: " \\| "),
+                      defaultValue: camera.transport.rawValue,
+                      meaning: "`rtsp://` only: RTP inside the RTSP TCP connection, or over UDP."),
+                Entry(key: "hwaccel", type: HardwareDecoding.allCases.map(\.rawValue).joined(separator: " \\| "),
+                      defaultValue: camera.hardwareDecoding.rawValue,
+                      meaning: "`video:` and `rtsp://` only: hardware decoding; without the device the source "
+                        + "decodes in software and logs one line."),
+                Entry(key: "password_file", type: "path", defaultValue: "none",
+                      meaning: "`rtsp://` only: file whose first line is the password of the URL's user "
+                        + "(`rtsp://USER@HOST/…`), read at each connection; URL credentials are never logged."),
                 Entry(key: "enabled", type: "bool", defaultValue: "\(camera.enabled)",
                       meaning: "A disabled camera is validated but not started."),
                 Entry(key: "faces", type: "mapping", defaultValue: "none (no face stage)",

@@ -18,7 +18,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badSourceSpec(let spec):
-            return "bad source '\(spec)': expected v4l2:DEV, mjpeg:PATH, avi:PATH, jpegdir:DIR, y4m:PATH or y4m:-"
+            return "bad source '\(CredentialRedaction.redact(spec))': expected v4l2:DEV, mjpeg:PATH, avi:PATH, "
+                + "jpegdir:DIR, y4m:PATH, y4m:-, video:PATH, video:- or rtsp://HOST/PATH"
         case .cannotOpen(let path, let reason): return "cannot open \(path): \(reason)"
         case .badFormat(let path, let reason): return "\(path) is not readable: \(reason)"
         case .deviceLost(let path, let reason): return "camera \(path) went away: \(reason)"

@@ -1,6 +1,10 @@
 /// Where a camera's frames come from, as written in the configuration (`source:`) and on the command line:
-/// `v4l2:/dev/video0`, `mjpeg:PATH`, `avi:PATH`, `jpegdir:DIR`, `y4m:PATH`, with `-` as PATH for standard
-/// input with the stream formats (`mjpeg:-`, `y4m:-`).
+/// `v4l2:/dev/video0`, `mjpeg:PATH`, `avi:PATH`, `jpegdir:DIR`, `y4m:PATH`, `video:PATH` (any file FFmpeg's
+/// libraries demux: MP4, MKV, MPEG-TS…), with `-` as PATH for standard input with the stream formats (`mjpeg:-`,
+/// `y4m:-`, `video:-`), and network cameras as their URL (`rtsp://HOST/PATH`, `rtsps://…`).
+///
+/// An RTSP URL may carry credentials (`rtsp://user:pass@host/…`): `description` and `path` never show them
+/// (`CredentialRedaction`); only `url` does, for the one place that connects.
 ///
 /// The one parser and validator of source strings: the configuration loader, the CLI and the daemon all
 /// read them through `init(parsing:)`. Kinds are lower-case (as every other value of the configuration);
@@ -16,17 +20,27 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
     case jpegDirectory(path: String)
     /// A YUV4MPEG2 stream.
     case y4m(path: String)
+    /// Any video file or pipe FFmpeg's libraries can demux and decode (MP4, MOV, MKV, WebM, MPEG-TS, AVI…).
+    case video(path: String)
+    /// A network camera: `rtsp://` or `rtsps://` URL as given (credentials included).
+    case rtsp(url: String)
 
     /// The kinds a source may name, by their `KIND` word.
     public enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
-        case v4l2, mjpeg, avi, jpegdir, y4m
+        case v4l2, mjpeg, avi, jpegdir, y4m, video, rtsp, rtsps
 
         /// Whether the source is recorded footage rather than a live camera.
-        public var isFile: Bool { self != .v4l2 }
+        public var isFile: Bool { !isLive }
+        /// Whether the source is a live camera (V4L2 or network), reopened with backoff when it goes away.
+        public var isLive: Bool { self == .v4l2 || isNetwork }
+        /// Whether the source is a network camera (`rtsp://`, `rtsps://`).
+        public var isNetwork: Bool { self == .rtsp || self == .rtsps }
+        /// Whether FFmpeg's libraries read and decode it (the frames come out decoded, at processing size).
+        public var isDecodedBySource: Bool { self == .video || isNetwork }
         /// Whether the format records no frame rate, so `fps` sets the playback rate.
         public var needsFileRate: Bool { self == .jpegdir || self == .mjpeg }
         /// Whether `-` (standard input) is a valid path for this kind.
-        public var readsStandardInput: Bool { self == .y4m || self == .mjpeg }
+        public var readsStandardInput: Bool { self == .y4m || self == .mjpeg || self == .video }
 
         public var description: String { rawValue }
     }
@@ -43,6 +57,8 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case standardInput(String)
         /// A V4L2 device that is not an absolute path.
         case relativeDevice(String)
+        /// An `rtsp://` URL without a host, or with spaces or control characters (shown redacted).
+        case badURL(String)
 
         public var description: String {
             let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
@@ -60,7 +76,10 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
             case .emptyPath(let text):
                 return "'\(text)' has no path after '\(text.prefix { $0 != ":" }):'"
             case .standardInput(let text):
-                return "only y4m and mjpeg can read standard input ('y4m:-', 'mjpeg:-'), got '\(text)'"
+                return "only y4m, mjpeg and video can read standard input ('y4m:-', 'mjpeg:-', 'video:-'), "
+                    + "got '\(text)'"
+            case .badURL(let text):
+                return "a network camera needs a URL such as rtsp://HOST[:PORT]/PATH without spaces, got '\(text)'"
             case .relativeDevice(let text):
                 return "v4l2 needs a device path such as v4l2:/dev/video0, got '\(text)'"
             }
@@ -73,6 +92,13 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `KIND:PATH` (the first colon separates them; the path may hold more).
     public init(parsing text: String) throws(Problem) {
+        if text.hasPrefix("rtsp://") || text.hasPrefix("rtsps://") {
+            guard CredentialRedaction.host(ofURL: text) != nil,
+                  text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0.isASCII })
+            else { throw .badURL(CredentialRedaction.redact(text)) }
+            self = .rtsp(url: text)
+            return
+        }
         guard let colon = text.firstIndex(of: ":") else { throw .notKindPath(text) }
         guard let kind = Kind(rawValue: String(text[..<colon])) else { throw .unknownKind(String(text[..<colon])) }
         let path = String(text[text.index(after: colon)...])
@@ -86,6 +112,8 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case .avi: self = .avi(path: path)
         case .jpegdir: self = .jpegDirectory(path: path)
         case .y4m: self = .y4m(path: path)
+        case .video: self = .video(path: path)
+        case .rtsp, .rtsps: throw .badURL(CredentialRedaction.redact(text))
         }
     }
 
@@ -96,19 +124,30 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case .avi: return .avi
         case .jpegDirectory: return .jpegdir
         case .y4m: return .y4m
+        case .video: return .video
+        case .rtsp(let url): return url.hasPrefix("rtsps:") ? .rtsps : .rtsp
         }
     }
 
-    /// The device or file path (`-` for standard input).
+    /// The device or file path (`-` for standard input); a network camera's URL without its credentials.
     public var path: String {
         switch self {
-        case .v4l2(let path), .mjpeg(let path), .avi(let path), .jpegDirectory(let path), .y4m(let path):
+        case .v4l2(let path), .mjpeg(let path), .avi(let path), .jpegDirectory(let path), .y4m(let path),
+            .video(let path):
             return path
+        case .rtsp(let url): return CredentialRedaction.redact(url)
         }
     }
 
-    /// The `KIND:PATH` form, which `init(parsing:)` reads back.
-    public var description: String { "\(kind.rawValue):\(path)" }
+    /// The URL to connect to, credentials included: for the network source only, never for a log line.
+    public var url: String? {
+        if case .rtsp(let url) = self { return url }
+        return nil
+    }
+
+    /// The `KIND:PATH` form, which `init(parsing:)` reads back; a network camera's URL with its credentials
+    /// replaced by `***` (safe for logs, metrics and reports).
+    public var description: String { kind.isNetwork ? path : "\(kind.rawValue):\(path)" }
 
     /// Whether the source is recorded footage (finite, replayable) rather than a live camera.
     public var isRecorded: Bool { kind.isFile }

@@ -17,6 +17,9 @@ public struct Detection: Sendable, Equatable {
     public var camera: String
     public var frameSeq: UInt64
     public var wallNanos: Int64
+    /// Presentation time in seconds of the frame it came from, on the source's own timeline (`Frame.pts`);
+    /// nil when made without a frame.
+    public var pts: Double?
     /// Type-specific fields, JSON-compatible.
     public var body: [String: JSONValue]
     /// The pictures the detection's event attaches, already redacted by the stage that made them, or a
@@ -24,20 +27,21 @@ public struct Detection: Sendable, Equatable {
     public var evidence: DetectionEvidence
 
     public init(type: DetectionType, camera: String, frameSeq: UInt64, wallNanos: Int64, body: [String: JSONValue],
-                evidence: DetectionEvidence = .none) {
+                evidence: DetectionEvidence = .none, pts: Double? = nil) {
         self.type = type
         self.camera = camera
         self.frameSeq = frameSeq
         self.wallNanos = wallNanos
+        self.pts = pts
         self.body = body
         self.evidence = evidence
     }
 
-    /// A detection of `frame`: its camera, sequence number and wall-clock time.
+    /// A detection of `frame`: its camera, sequence number, wall-clock time and pts.
     public init(_ type: DetectionType, of frame: Frame, body: [String: JSONValue],
                 evidence: DetectionEvidence = .none) {
         self.init(type: type, camera: frame.camera, frameSeq: frame.seq, wallNanos: frame.wallNanos, body: body,
-                  evidence: evidence)
+                  evidence: evidence, pts: frame.pts)
     }
 }
 

@@ -27,17 +27,28 @@ final class SourceStateRelay: Sendable {
     }
 }
 
-/// The frame source for a configured camera: recorded footage as it is, a V4L2 camera wrapped in
-/// a `ReconnectingSource` so that an unplug or a stall never ends its pipeline.
-func makeSource(for camera: CameraConfiguration, relay: SourceStateRelay, logger: Logger) throws -> any FrameSource {
+/// The frame source for a configured camera: recorded footage as it is, a V4L2 or network camera wrapped in
+/// a `ReconnectingSource` so that an unplug, a stall or a dropped stream never ends its pipeline. `color`: a
+/// stage wants RGB (sources that decode themselves must be told).
+func makeSource(for camera: CameraConfiguration, color: Bool = false, relay: SourceStateRelay, logger: Logger) throws
+    -> any FrameSource
+{
     let spec = camera.source
-    let options = SourceOptions(
-        fps: camera.fps, pacing: camera.replay, loop: camera.loop,
-        width: camera.width, height: camera.height, deviceTimeoutSeconds: camera.deviceTimeout)
-    guard case .v4l2 = spec else { return try SourceFactory.make(spec: spec, options: options) }
-    var reconnectLogger = logger
-    reconnectLogger[metadataKey: "camera"] = "\(camera.id)"
-    return ReconnectingSource(description: spec.description, logger: reconnectLogger,
+    let options = sourceOptions(for: camera, color: color)
+    var sourceLogger = logger
+    sourceLogger[metadataKey: "camera"] = "\(camera.id)"
+    guard spec.kind.isLive else { return try SourceFactory.make(spec: spec, options: options, logger: sourceLogger) }
+    return ReconnectingSource(description: spec.description, logger: sourceLogger,
                               onStateChange: { relay.changed($0) },
-                              factory: { try SourceFactory.make(spec: spec, options: options) })
+                              factory: { try SourceFactory.make(spec: spec, options: options, logger: sourceLogger) })
+}
+
+/// What a camera's configuration asks of its source.
+func sourceOptions(for camera: CameraConfiguration, color: Bool) -> SourceOptions {
+    SourceOptions(
+        fps: camera.fps, pacing: camera.replay, loop: camera.loop,
+        width: camera.width, height: camera.height, deviceTimeoutSeconds: camera.deviceTimeout,
+        processingWidth: camera.processingWidth, color: color, transport: camera.transport,
+        hardwareDecoding: camera.hardwareDecoding, passwordFile: camera.passwordFile,
+        maxPixels: PipelineBuilder.decodeOptions(for: camera).maxPixels)
 }

@@ -201,11 +201,12 @@ func expectSingleIssue(
 
     @Test func badSourceSpecs() {
         let cases: [(source: String, fragments: [String])] = [
-            ("rtsp://camera/stream", ["unknown source kind 'rtsp'", "v4l2, mjpeg, avi, jpegdir, y4m"]),
+            ("rtsp:camera/stream", ["a network camera needs a URL such as rtsp://HOST"]),
+            ("webm:clip.webm", ["unknown source kind 'webm'", "v4l2, mjpeg, avi, jpegdir, y4m, video"]),
             ("v4l:/dev/video0", ["unknown source kind 'v4l'", "did you mean 'v4l2'?"]),
             ("/dev/video0", ["must be KIND:PATH", "did you mean 'v4l2:/dev/video0'?"]),
             ("\"jpegdir:\"", ["no path after 'jpegdir:'"]),
-            ("avi:-", ["only y4m and mjpeg can read standard input"]),
+            ("avi:-", ["only y4m, mjpeg and video can read standard input"]),
             ("v4l2:video0", ["v4l2 needs a device path"]),
         ]
         for (source, fragments) in cases {

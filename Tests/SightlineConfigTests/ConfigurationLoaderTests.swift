@@ -142,7 +142,8 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Systemd/sightlined.example.yaml").path
         let configuration = try ConfigLoader.load(path: example)
-        #expect(configuration.cameras.map(\.id) == ["front-door", "replay-crossing"])
+        #expect(configuration.cameras.map(\.id) == ["front-door", "replay-crossing", "gate"])
+        #expect(configuration.cameras[2].source.kind == .rtsp && configuration.cameras[2].passwordFile != nil)
         #expect(configuration.cameras[0].width == 1280 && configuration.cameras[0].height == 720)
         #expect(configuration.cameras[1].loop && !configuration.cameras[1].enabled)
         #expect(configuration.metrics == MetricsConfiguration())

@@ -46,11 +46,12 @@ final class DetectionSink: Sendable {
         if detection.type == .faceMatch {
             for image in detection.evidence.images { keep(image) }
         }
-        let record: [String: JSONValue] = [
+        var record: [String: JSONValue] = [
             "type": .string(detection.type.rawValue), "camera": .string(detection.camera),
             "frame_seq": .int(Int64(detection.frameSeq)), "time_ns": .int(detection.wallNanos),
             "body": .object(detection.body),
         ]
+        if let pts = detection.pts, pts.isFinite { record["pts"] = .double((pts * 1e6).rounded() / 1e6) }
         output.withLock { output in
             guard let handle = output.handle, var line = try? output.encoder.encode(record) else { return }
             line.append(UInt8(ascii: "\n"))

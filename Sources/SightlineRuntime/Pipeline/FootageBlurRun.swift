@@ -17,7 +17,8 @@ public enum FootageBlurRun {
     public static func run(footage: SourceSpec, blur: FootageBlur, write: @escaping ([UInt8]) throws -> Void)
         throws -> FootageBlur.Summary
     {
-        let source = try SourceFactory.make(spec: footage, options: SourceOptions(pacing: .asFastAsPossible))
+        let source = try SourceFactory.make(spec: footage,
+                                            options: SourceOptions(pacing: .asFastAsPossible, color: true))
         let stage = BlurStage(blur: blur, write: write)
         var logger = Logger(label: "sightline.blur-video")
         logger.logLevel = .critical

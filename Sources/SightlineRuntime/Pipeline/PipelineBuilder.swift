@@ -63,7 +63,6 @@ struct PipelineBuilder {
         throws -> CameraPipeline
     {
         let relay = SourceStateRelay()
-        let source = try makeSource(for: camera, relay: relay, logger: logger)
         let settings = CameraPipeline.Settings(
             camera: camera.id, queueDepth: camera.queueDepth,
             overflow: camera.source.isRecorded && camera.replay == .asFastAsPossible ? .wait : .dropOldest,
@@ -72,6 +71,8 @@ struct PipelineBuilder {
         let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
         let stages: [any Stage] = [FrameStatsStage()] + faces.stages
             + trafficStages(for: camera, redactor: faces.redactor, events: events, rules: rules, logger: logger)
+        let source = try makeSource(for: camera, color: stages.contains { $0.needsColor }, relay: relay,
+                                    logger: logger)
         let pipeline = CameraPipeline(settings: settings, source: source, stages: stages, logger: logger, sink: sink)
         relay.pipeline = pipeline
         return pipeline
