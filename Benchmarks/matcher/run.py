@@ -13,7 +13,7 @@ set, FAISS is held to the matching level (avx2 and avx-vnni: AVX2), and the Open
 searches) to the matching core (OPENBLAS_CORETYPE Haswell or SkylakeX) unless OPENBLAS_CORETYPE is set. Sightline's
 float kernels are Swift SIMD code compiled for SIGHTLINE_MARCH at build time (x86-64-v3: AVX2): the level each side
 actually used is printed.
-Usage: run.py SIGHTLINE_BIN WORKDIR [--quick] [--json]
+Usage: run.py SIGHTLINE_BIN WORKDIR [--quick] [--json] [--sizes N,N] [--formats F,F] [--no-usearch]
 """
 import argparse
 import ctypes
@@ -94,6 +94,9 @@ def main():
     parser.add_argument("workdir")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, shorter runs")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sizes", help="only these gallery sizes, comma-separated (e.g. 10000,1000000)")
+    parser.add_argument("--formats", help="only these formats, comma-separated (e.g. f32,i8)")
+    parser.add_argument("--no-usearch", action="store_true", help="FAISS only (USearch's figures print as 0)")
     args = parser.parse_args()
 
     import faiss
@@ -109,6 +112,11 @@ def main():
     cases = [(1_000, "f32", 1), (1_000, "i8", 1), (10_000, "f32", 1), (10_000, "i8", 1),
              (big, "f32", 1), (big, "f16", 1), (big, "i8", 1),
              (100_000, "f32", 64), (100_000, "f32", 1024)]
+    if args.sizes:
+        keep = {int(v) for v in args.sizes.split(",")}
+        cases = [c for c in cases if c[0] in keep]
+    if args.formats:
+        cases = [c for c in cases if c[1] in args.formats.split(",")]
     rows = []
     data_cache = {}
     for n, fmt, batch in cases:
@@ -149,7 +157,7 @@ def main():
                 m = usearch_search(base, q, 1, MetricKind.L2sq, exact=True, threads=1)
                 return np.asarray(m.keys).reshape(nq, -1)[:, 0]
         f_cpu, f_wall, f_ids = timed(faiss_run, seconds)
-        u_cpu, u_wall, u_ids = timed(usearch_run, seconds)
+        u_cpu, u_wall = timed(usearch_run, seconds)[:2] if not args.no_usearch else (0.0, 0.0)
         f_us, u_us = f_cpu / nq * 1e6, u_cpu / nq * 1e6
         s_us = ours["cpu_us_per_query"]
         rows.append({
