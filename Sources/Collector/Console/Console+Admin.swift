@@ -36,16 +36,9 @@ extension Console {
         for d in try await store.devices() {
             html += "<tr><td>\(ConsoleHTML.esc(d.name))</td><td><code>\(ConsoleHTML.esc(d.id))</code></td>"
                 + "<td>\(ConsoleHTML.time(d.addedNanos))</td>"
-            if let r = d.revokedNanos {
-                html += "<td>revoked \(ConsoleHTML.time(r))</td><td></td>"
-            } else {
-                html += "<td>active</td><td><form method=\"post\" action=\"/devices/revoke\">"
-                    + ConsoleHTML.csrfField(user.session.csrf)
-                    + "<input type=\"hidden\" name=\"id\" value=\"\(ConsoleHTML.esc(d.id))\">"
-                    + "<button type=\"submit\" class=\"secondary\" aria-label=\"Revoke \(ConsoleHTML.esc(d.name))\">"
-                    + "Revoke</button></form></td>"
-            }
-            html += "</tr>"
+            html += Self.stateCells(
+                revokedNanos: d.revokedNanos, action: "/devices/revoke", field: ("id", d.id), label: d.name,
+                csrf: user.session.csrf)
         }
         html += "</tbody></table>"
         html += """
@@ -129,16 +122,9 @@ extension Console {
             + "<th scope=\"col\">State</th><th scope=\"col\">Action</th></tr></thead><tbody>"
         for t in try await store.tokens() {
             html += "<tr><td>\(ConsoleHTML.esc(t.name))</td><td>\(t.role.rawValue)</td><td>\(ConsoleHTML.time(t.addedNanos))</td>"
-            if let r = t.revokedNanos {
-                html += "<td>revoked \(ConsoleHTML.time(r))</td><td></td>"
-            } else {
-                html += "<td>active</td><td><form method=\"post\" action=\"/tokens/revoke\">"
-                    + ConsoleHTML.csrfField(user.session.csrf)
-                    + "<input type=\"hidden\" name=\"name\" value=\"\(ConsoleHTML.esc(t.name))\">"
-                    + "<button type=\"submit\" class=\"secondary\" aria-label=\"Revoke \(ConsoleHTML.esc(t.name))\">"
-                    + "Revoke</button></form></td>"
-            }
-            html += "</tr>"
+            html += Self.stateCells(
+                revokedNanos: t.revokedNanos, action: "/tokens/revoke", field: ("name", t.name), label: t.name,
+                csrf: user.session.csrf)
         }
         html += "</tbody></table>"
         html += """
@@ -191,5 +177,19 @@ extension Console {
                                         status: .notFound)
         }
         return try await tokensPage(request, message: "Revoked \(name); its sessions end with it.")
+    }
+}
+
+extension Console {
+    /// The "State" and "Action" cells of a device or token row, and the row's end: revoked when, or active
+    /// with a revoke form (CSRF token, the row's key in `field`).
+    static func stateCells(
+        revokedNanos: Int64?, action: String, field: (name: String, value: String), label: String, csrf: String
+    ) -> String {
+        if let r = revokedNanos { return "<td>revoked \(ConsoleHTML.time(r))</td><td></td></tr>" }
+        return "<td>active</td><td><form method=\"post\" action=\"\(action)\">" + ConsoleHTML.csrfField(csrf)
+            + "<input type=\"hidden\" name=\"\(field.name)\" value=\"\(ConsoleHTML.esc(field.value))\">"
+            + "<button type=\"submit\" class=\"secondary\" aria-label=\"Revoke \(ConsoleHTML.esc(label))\">"
+            + "Revoke</button></form></td></tr>"
     }
 }
