@@ -1,0 +1,59 @@
+import Foundation
+import SightlineTestKit
+import Testing
+
+/// `video:-`: a stream read from standard input, through the built `sightline frames` (a process of its own,
+/// since the test's own standard input is not ours to give).
+@Suite struct VideoStdinTests {
+    /// Runs `sightline ARGUMENTS` with `input` on standard input.
+    static func sightline(_ arguments: [String], stdin input: String) throws -> GalleryCommandTests.Result {
+        let process = Process()
+        process.executableURL = GalleryCommandTests.binary
+        process.arguments = arguments
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                     stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: RequiredFixtures.programs(VideoFixtures.ffprobePath != nil), "ffmpeg is not installed"))
+    func aTransportStreamOnStandardInputIsReadFrameForFrame() throws {
+        let dir = NSTemporaryDirectory() + "sightline-stdin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // H.264 with B-frames in MPEG-TS (a format that streams: MP4 needs to seek for its index).
+        try VideoFixtures.ffmpeg(
+            ["-f", "lavfi", "-i", "testsrc=size=176x144:rate=25", "-frames:v", "37", "-c:v", "libx264", "-bf", "2",
+             "-f", "mpegts", "clip.ts"], in: dir)
+        let expected = try VideoFixtures.framePTS(of: dir + "/clip.ts")
+        #expect(expected.count == 37)
+        let run = try Self.sightline(["frames", "video:-", "--json"], stdin: dir + "/clip.ts")
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let frames = lines.filter { $0["seq"] != nil }
+        #expect(frames.count == 37)
+        #expect(frames.allSatisfy { $0["width"] as? Int == 176 && $0["height"] as? Int == 144 })
+        // pts counted from the first frame, as ffprobe's times less the first.
+        let pts = frames.compactMap { $0["pts"] as? Double }
+        let reference = expected.map { $0 - (expected.first ?? 0) }
+        #expect(pts.count == reference.count)
+        for (ours, theirs) in zip(pts, reference) { #expect(abs(ours - theirs) < 1e-6, "pts \(ours) vs \(theirs)") }
+        let summary = lines.last?["summary"] as? [String: Any]
+        #expect(summary?["frames"] as? Int == 37 && summary?["corrupt"] as? Int == 0)
+
+        // A stream cut inside its headers is a clear error, not a crash.
+        let cut = dir + "/cut.ts"
+        try Data(try Data(contentsOf: URL(fileURLWithPath: dir + "/clip.ts")).prefix(300)).write(to: URL(fileURLWithPath: cut))
+        let broken = try Self.sightline(["frames", "video:-"], stdin: cut)
+        #expect(broken.status == 1, "\(broken.stderr)")
+        #expect(broken.stderr.contains("is not readable"), "\(broken.stderr)")
+    }
+}
