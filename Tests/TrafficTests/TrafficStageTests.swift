@@ -32,7 +32,10 @@ import Traffic
         let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
         try #require(crossings.count == 1)
         let body = crossings[0].body
-        #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box"])
+        #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box", "stop_line"])
+        // The configured stop line, for a reviewer to draw over the evidence.
+        let line = TestScene.configuration().stopLine
+        #expect(body["stop_line"] == .array([line.start, line.end].map { .array([.double($0.x), .double($0.y)]) }))
         // The bottom (220 - 6 n) first reaches y ≤ 100 at n = 20, frame 30, pts 3.0.
         guard case .int(let frame) = body["frame"], case .double(let pts) = body["pts"],
               case .array(let point) = body["point"], case .object(let signal) = body["signal"],
