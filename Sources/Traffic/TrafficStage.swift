@@ -192,7 +192,8 @@ public final class TrafficStage: Stage {
             body: ["track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
                    "point": .array([.double(Self.round(v.point.x, 1)), .double(Self.round(v.point.y, 1))]),
                    "signal": .object(["state": .string("red"), "red_for": .double(Self.round(v.redFor, 3))]),
-                   "box": .array(box), "stop_line": Self.json(rule.stopLine)])
+                   "box": .array(box), "stop_line": Self.json(rule.stopLine),
+                   "source_size": .array([.int(Int64(frame.sourceWidth)), .int(Int64(frame.sourceHeight))])])
     }
 
     /// The stop line as `[[x1, y1], [x2, y2]]`, source pixels (what a reviewer draws over the evidence).

@@ -313,4 +313,20 @@ import Testing
         // Every truncation is read safely.
         for n in 0..<min(frame.count, 700) { _ = JPEGDimensions.of(Array(frame.prefix(n))) }
     }
+
+    /// The overlay is drawn in the camera picture's space (`source_size`), stretched over evidence that may
+    /// have been encoded smaller; without `source_size` (older events) in the image's own.
+    @Test func theOverlayIsDrawnInTheCameraPicturesSpace() {
+        var body: [String: JSONValue] = [
+            "point": .array([.double(640), .double(600)]),
+            "stop_line": .array([.array([.double(100), .double(600)]), .array([.double(1200), .double(600)])]),
+        ]
+        #expect(Console.overlay(body, width: 640, height: 360).contains("viewBox=\"0 0 640 360\""))
+        body["source_size"] = .array([.int(1280), .int(720)])
+        let svg = Console.overlay(body, width: 640, height: 360)
+        #expect(svg.contains("viewBox=\"0 0 1280 720\""))
+        #expect(svg.contains("x2=\"1200.0\""))
+        body["source_size"] = .array([.int(0), .int(-5)])  // nonsense from a device: ignored
+        #expect(Console.overlay(body, width: 640, height: 360).contains("viewBox=\"0 0 640 360\""))
+    }
 }

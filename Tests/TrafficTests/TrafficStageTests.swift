@@ -32,7 +32,7 @@ import Traffic
         let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
         try #require(crossings.count == 1)
         let body = crossings[0].body
-        #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box", "stop_line"])
+        #expect(Set(body.keys) == ["track", "frame", "pts", "point", "signal", "box", "stop_line", "source_size"])
         // The configured stop line, for a reviewer to draw over the evidence.
         let line = TestScene.configuration().stopLine
         #expect(body["stop_line"] == .array([line.start, line.end].map { .array([.double($0.x), .double($0.y)]) }))

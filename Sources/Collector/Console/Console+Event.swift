@@ -163,6 +163,15 @@ extension Console {
             return (x, y)
         }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        // Coordinates are the camera picture's (`source_size`); evidence may be encoded smaller. The drawing's
+        // space is the picture's, stretched over the image.
+        var width = width, height = height
+        if case .array(let size)? = body["source_size"], size.count == 2, let w = number(size[0]),
+           let h = number(size[1]), w >= 1, h >= 1, w <= 65536, h <= 65536
+        {
+            width = Int(w)
+            height = Int(h)
+        }
         let stroke = max(2.0, Double(max(width, height)) / 300)
         var svg = "<svg viewBox=\"0 0 \(width) \(height)\" preserveAspectRatio=\"none\" role=\"img\" "
             + "aria-label=\"Stop line and crossing point\">"
