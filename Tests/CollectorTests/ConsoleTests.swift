@@ -99,6 +99,12 @@ import Testing
         let added = try await browser.request(.POST, "/tokens", form: [("name", name), ("role", "traffic"), ("csrf", csrf)])
         #expect(added.status == 200 && added.text.contains("id=\"new-token\""))
         #expect(try await collector.store.tokens().contains { $0.name == name && $0.role == .traffic })
+        // The collector's one name rule: a name of one letter and thousands of combining marks, or an invisible
+        // one, is refused here as on the command line.
+        for bad in ["m" + String(repeating: "\u{301}", count: 2000), "\u{3164}"] {
+            _ = try await browser.request(.POST, "/tokens", form: [("name", bad), ("role", "traffic"), ("csrf", csrf)])
+            #expect(try await collector.store.tokens().contains { $0.name == bad } == false)
+        }
         // A reviewer may not open the admin pages.
         let reviewer = ConsoleClient(collector)
         try await reviewer.signIn(collector.reviewerToken)

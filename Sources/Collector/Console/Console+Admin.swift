@@ -7,13 +7,8 @@ import SightlineCore
 
 /// Admin pages: register and revoke devices, add and revoke tokens.
 extension Console {
-    /// 1 to 64 characters without control or format characters (as `sightline-collector devices add`).
-    static func validName(_ name: String) -> Bool {
-        let bad = name.unicodeScalars.contains {
-            [Unicode.GeneralCategory.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
-        }
-        return (1...64).contains(name.count) && !bad
-    }
+    /// The collector's one rule for device and token names (`DisplayName`), as on the command line and the API.
+    static func validName(_ name: String) -> Bool { DisplayName.isValid(name) }
 
     /// The fields of an admin's form POST whose CSRF token holds; the refusal page otherwise.
     func adminForm(_ request: Request) async throws -> Outcome<[String: String]> {
