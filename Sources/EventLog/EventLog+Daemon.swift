@@ -3,12 +3,16 @@ import SightlineCore
 /// What the daemon needs to turn pipelines' detections into signed events and to keep the log
 /// healthy (checkpoints on time, retention, the disk-budget alarm).
 extension EventLog {
-    /// Emits a stage's detection: its camera, type and body, with `frame_seq` added to the body and
-    /// the frame's wall-clock time as the event time. Evidence must already be redacted.
+    /// Emits a stage's detection: its camera, type and body, with `frame_seq` and the frame's presentation
+    /// time `pts` (seconds on the source's own timeline, three decimals, when the frame had one) added to the
+    /// body, and the frame's wall-clock time as the event time. Evidence must already be redacted.
     @discardableResult
     public func emit(_ detection: Detection, evidence: [EvidenceBlob] = []) throws(SpoolError) -> Event {
         var body = detection.body
         if body["frame_seq"] == nil { body["frame_seq"] = .int(Int64(truncatingIfNeeded: detection.frameSeq)) }
+        if body["pts"] == nil, let pts = detection.pts, pts.isFinite, abs(pts) < 1e12 {
+            body["pts"] = .double((pts * 1000).rounded() / 1000)
+        }
         return try emit(
             camera: detection.camera, type: detection.type.rawValue, body: body, evidence: evidence,
             wallNanos: detection.wallNanos)

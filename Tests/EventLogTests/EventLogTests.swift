@@ -248,6 +248,21 @@ import Testing
         #expect(e.body == ["luma_mean": .double(10.25), "frame_seq": .int(42)])
     }
 
+    @Test func detectionsCarryTheirFramesPresentationTime() throws {
+        let log = try EventLogTests.openLog(temporaryDirectory())
+        func emitted(pts: Double?, body: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+            try log.emit(Detection(type: .faceDetected, camera: "door", frameSeq: 7, wallNanos: 1_700_000_000_000_000_000,
+                                   body: body.merging(["count": .int(1)]) { a, _ in a }, pts: pts)).body
+        }
+        #expect(try emitted(pts: 12.345_678)["pts"] == .double(12.346))
+        #expect(try emitted(pts: 0)["pts"] == .double(0))
+        // No timestamp, or one that is not a number, adds nothing; a stage's own pts is kept as it made it.
+        #expect(try emitted(pts: nil)["pts"] == nil)
+        #expect(try emitted(pts: .nan)["pts"] == nil)
+        #expect(try emitted(pts: .infinity)["pts"] == nil)
+        #expect(try emitted(pts: 5, body: ["pts": .double(4.5)])["pts"] == .double(4.5))
+    }
+
     @Test func maintenanceSignsCheckpointsOnTime() async throws {
         let dir = temporaryDirectory()
         let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key

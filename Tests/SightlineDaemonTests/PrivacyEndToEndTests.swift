@@ -109,7 +109,7 @@ struct PrivacyEndToEndTests {
         let matches = run.events("face.match")
         for match in matches {
             #expect(match.body["subject"] as? String == "obama")
-            #expect(Set(match.body.keys) == ["subject", "distance", "box", "evidence_sha256", "frame_seq"])
+            #expect(Set(match.body.keys) == ["subject", "distance", "box", "evidence_sha256", "frame_seq", "pts"])
             // The matched box is Obama's face in that frame, nowhere near Biden's.
             let matched = try #require(Self.box(match.body["box"]))
             let faces = truth.faces(seq: match.frameSeq)
@@ -120,7 +120,7 @@ struct PrivacyEndToEndTests {
         // On a camera with recognition, face.detected holds the count alone: boxes beside a match of the same
         // frame would mark the other faces as ones that matched nobody.
         for detected in run.events("face.detected") {
-            #expect(Set(detected.body.keys) == ["count", "frame_seq"])
+            #expect(Set(detected.body.keys) == ["count", "frame_seq", "pts"])
         }
     }
 
