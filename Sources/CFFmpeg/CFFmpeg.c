@@ -1,4 +1,5 @@
 #include "CFFmpeg.h"
+#include "TLSBridge.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -49,6 +50,8 @@ struct CFFmpeg_Reader {
     char hwaccel_note[256];
     char message[256];
     int reason;
+    // The verified TLS connection of an rtsps:// input, relayed to FFmpeg; freed after the format context.
+    TLSBridge *tls;
 };
 
 static int64_t cffmpeg_now_ns(void) {
@@ -133,6 +136,8 @@ CFFmpeg_Reader *CFFmpeg_reader_create(void) {
 void CFFmpeg_reader_close(CFFmpeg_Reader *r) {
     avcodec_free_context(&r->codec);
     avformat_close_input(&r->format);
+    TLSBridge_destroy(r->tls);
+    r->tls = NULL;
     av_packet_free(&r->packet);
     av_frame_free(&r->frame);
     av_frame_free(&r->transfer);
@@ -192,8 +197,32 @@ static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_
     r->format->interrupt_callback.opaque = r;
 
     AVDictionary *dict = NULL;
-    if (options->protocols) av_dict_set(&dict, "protocol_whitelist", options->protocols, 0);
-    if (strncmp(url, "rtsp://", 7) == 0 || strncmp(url, "rtsps://", 8) == 0) {
+    char bridged[2048];
+    if (strncmp(url, "rtsps://", 8) == 0) {
+        // FFmpeg's own rtsps:// does not verify the camera's certificate: Sightline makes the TLS connection,
+        // verified, and FFmpeg speaks plain RTSP over TCP to the bridge on loopback, and nothing else.
+        char proto[16], auth[512], host[512], path[1024];
+        int port = -1;
+        av_url_split(proto, sizeof proto, auth, sizeof auth, host, sizeof host, &port, path, sizeof path, url);
+        if (!host[0]) return cffmpeg_fail(r, CFFMPEG_CANNOT_OPEN, "the rtsps:// URL names no host", 0);
+        char why[sizeof r->message];
+        if (TLSBridge_open(host, port > 0 ? port : 322, options->tls_ca_file, options->timeout_ms, &r->tls, why,
+                           sizeof why) != 0) {
+            r->reason = CFFMPEG_REASON_OTHER;
+            snprintf(r->message, sizeof r->message, "%s", why);
+            return CFFMPEG_CANNOT_OPEN;
+        }
+        int n = snprintf(bridged, sizeof bridged, "rtsp://%s%s127.0.0.1:%d%s", auth, auth[0] ? "@" : "",
+                         TLSBridge_port(r->tls), path);
+        if (n < 0 || (size_t)n >= sizeof bridged) return cffmpeg_fail(r, CFFMPEG_CANNOT_OPEN, "the URL is too long", 0);
+        url = bridged;
+        av_dict_set(&dict, "protocol_whitelist", "rtsp,tcp", 0);
+        av_dict_set(&dict, "rtsp_transport", "tcp", 0);
+        if (options->timeout_ms > 0) av_dict_set_int(&dict, "timeout", (int64_t)options->timeout_ms * 1000, 0);
+    } else if (options->protocols) {
+        av_dict_set(&dict, "protocol_whitelist", options->protocols, 0);
+    }
+    if (strncmp(url, "rtsp://", 7) == 0 && !r->tls) {
         av_dict_set(&dict, "rtsp_transport", options->transport == CFFMPEG_TRANSPORT_UDP ? "udp" : "tcp", 0);
         if (options->timeout_ms > 0) {
             // The RTSP demuxer's own socket timeout, in microseconds; the interrupt callback covers the rest.

@@ -34,6 +34,9 @@ public struct SourceOptions: Sendable, Equatable {
     /// A file whose first line is the password of a network camera (its URL names the user); read at each
     /// connection, so that a rotated password is picked up on the next reconnection.
     public var passwordFile: String?
+    /// `rtsps://` only: a PEM file of the certificates to trust for the camera (its CA or its self-signed
+    /// certificate); nil trusts the system's store. The certificate must name the URL's host either way.
+    public var tlsCAFile: String?
     /// Largest picture (width × height) a source that decodes accepts; larger streams are refused before
     /// anything is allocated for their pictures.
     public var maxPixels: Int
@@ -42,7 +45,7 @@ public struct SourceOptions: Sendable, Equatable {
                 height: Int? = nil, deviceTimeoutSeconds: Double = 10, maxFrameBytes: Int = 32 << 20,
                 processingWidth: Int = 0, color: Bool = false, transport: RTSPTransport = .tcp,
                 hardwareDecoding: HardwareDecoding = .none, passwordFile: String? = nil,
-                maxPixels: Int = 8192 * 8192) {
+                maxPixels: Int = 8192 * 8192, tlsCAFile: String? = nil) {
         precondition(fps.map { $0 > 0 && $0.isFinite } ?? true, "fps must be positive")
         precondition(deviceTimeoutSeconds > 0, "the device timeout must be positive")
         precondition(processingWidth >= 0 && maxPixels > 0, "sizes must be positive")
@@ -58,6 +61,7 @@ public struct SourceOptions: Sendable, Equatable {
         self.transport = transport
         self.hardwareDecoding = hardwareDecoding
         self.passwordFile = passwordFile
+        self.tlsCAFile = tlsCAFile
         self.maxPixels = maxPixels
     }
 

@@ -33,7 +33,12 @@ extension Doctor {
             return .fail(name, "password_file \(file) is not readable by \(identity.name)",
                          fix: "chmod 0640 and chgrp it to a group of \(identity.name)")
         }
-        let options = SourceOptions(transport: camera.transport, passwordFile: camera.passwordFile)
+        if let file = camera.tlsCAFile, !identity.can(.read, file) {
+            return .fail(name, "ca \(file) is not readable by \(identity.name)",
+                         fix: "chmod 0644 the camera's CA file (it holds no secret)")
+        }
+        let options = SourceOptions(transport: camera.transport, passwordFile: camera.passwordFile,
+                                    tlsCAFile: camera.tlsCAFile)
         switch NetworkCameraCheck.check(camera.source, options: options, seconds: 3) {
         case .answered:
             return .ok(name, "\(shown) answers over \(camera.transport)")

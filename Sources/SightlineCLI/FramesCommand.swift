@@ -41,6 +41,9 @@ struct FramesCommand: ParsableCommand {
     @Option(name: .customLong("password-file"), help: "File whose first line is the RTSP password of the URL's user.")
     var passwordFile: String?
 
+    @Option(help: "rtsps:// only: PEM certificates that vouch for the camera (default: the system's trust store).")
+    var ca: String?
+
     @Flag(help: "Decode colour as well as luma.")
     var color = false
 
@@ -72,7 +75,7 @@ struct FramesCommand: ParsableCommand {
                                     width: parsedSize?.0, height: parsedSize?.1, processingWidth: minWidth,
                                     color: color, transport: RTSPTransport(rawValue: transport) ?? .tcp,
                                     hardwareDecoding: HardwareDecoding(rawValue: hwaccel) ?? .none,
-                                    passwordFile: passwordFile)
+                                    passwordFile: passwordFile, tlsCAFile: ca)
         let frameSource: any FrameSource
         do {
             frameSource = try SourceFactory.make(source, options: options)

@@ -28,6 +28,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("password-file"), help: "File whose first line is the RTSP password of the URL's user.")
     var passwordFile: String?
 
+    @Option(help: "rtsps:// only: PEM certificates that vouch for the camera (default: the system's trust store).")
+    var ca: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -54,7 +57,7 @@ struct ProbeCommand: ParsableCommand {
         do {
             probe = try VideoProbe(spec: spec, options: SourceOptions(
                 deviceTimeoutSeconds: timeout, transport: RTSPTransport(rawValue: transport) ?? .tcp,
-                passwordFile: passwordFile))
+                passwordFile: passwordFile, tlsCAFile: ca))
         } catch {
             throw CLIError(CredentialRedaction.redact("\(error)"))
         }

@@ -49,6 +49,9 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// Key `password_file` (`rtsp://` only): a file whose first line is the password for the URL's user, so
     /// that the configuration holds no secret.
     public var passwordFile: String?
+    /// Key `ca` (`rtsps://` only): a PEM file of the certificates to trust for the camera (its CA, or its own
+    /// self-signed certificate); absent, the system's trust store. The certificate must name the URL's host.
+    public var tlsCAFile: String?
     /// Key `events`: which event types this camera emits and how fast (all types, the global limit
     /// when absent). Only used when the daemon has an `events:` section.
     public var events: CameraEventsConfiguration

@@ -6,7 +6,7 @@ extension ConfigReader {
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
         "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic", "events",
-        "transport", "hwaccel", "password_file",
+        "transport", "hwaccel", "password_file", "ca",
     ]
     /// Per-camera sections later builds fill.
     static let reservedCameraKeys: [String] = []
@@ -63,6 +63,7 @@ extension ConfigReader {
         camera.hardwareDecoding = choice(fields, "hwaccel", among: HardwareDecoding.allCases.map(\.rawValue))
             .flatMap(HardwareDecoding.init(rawValue:)) ?? camera.hardwareDecoding
         camera.passwordFile = text(fields, "password_file")
+        camera.tlsCAFile = text(fields, "ca")
         if let traffic = fields["traffic"] {
             camera.traffic = readTraffic(traffic, path: fields.path("traffic"))
         }
@@ -82,6 +83,14 @@ extension ConfigReader {
         _ fields: MappingFields, source: SourceSpec, camera: inout CameraConfiguration
     ) {
         let kind = source.kind
+        let isRTSPS = source.url?.lowercased().hasPrefix("rtsps://") ?? false
+        if fields["ca"] != nil, !isRTSPS {
+            report(fields, "ca", "'ca' applies to rtsps:// cameras only (the certificates that vouch for the camera)")
+        }
+        if isRTSPS, camera.transport == .udp {
+            report(fields, "transport", "an rtsps:// camera carries its video inside the TLS connection; "
+                + "'transport: udp' would send it in the clear: remove it")
+        }
         if !kind.isNetwork {
             for key in ["transport", "password_file"] where fields[key] != nil {
                 report(fields, key, "'\(key)' applies to rtsp:// cameras only")

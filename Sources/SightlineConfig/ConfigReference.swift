@@ -141,6 +141,10 @@ public enum ConfigReference {
                 Entry(key: "password_file", type: "path", defaultValue: "none",
                       meaning: "`rtsp://` only: file whose first line is the password of the URL's user "
                         + "(`rtsp://USER@HOST/…`), read at each connection; URL credentials are never logged."),
+                Entry(key: "ca", type: "path", defaultValue: "the system's trust store",
+                      meaning: "`rtsps://` only: PEM certificates that vouch for the camera (its CA or its own "
+                        + "self-signed certificate). The camera's certificate is always verified, chain and host "
+                        + "name, by Sightline itself (FFmpeg's RTSP client would not)."),
                 Entry(key: "enabled", type: "bool", defaultValue: "\(camera.enabled)",
                       meaning: "A disabled camera is validated but not started."),
                 Entry(key: "faces", type: "mapping", defaultValue: "none (no face stage)",

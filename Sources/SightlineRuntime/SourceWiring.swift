@@ -50,5 +50,5 @@ func sourceOptions(for camera: CameraConfiguration, color: Bool) -> SourceOption
         width: camera.width, height: camera.height, deviceTimeoutSeconds: camera.deviceTimeout,
         processingWidth: camera.processingWidth, color: color, transport: camera.transport,
         hardwareDecoding: camera.hardwareDecoding, passwordFile: camera.passwordFile,
-        maxPixels: PipelineBuilder.decodeOptions(for: camera).maxPixels)
+        maxPixels: PipelineBuilder.decodeOptions(for: camera).maxPixels, tlsCAFile: camera.tlsCAFile)
 }

@@ -33,14 +33,20 @@ public final class RTSPTestServer: @unchecked Sendable {
     }
 
     public let port: Int
+    /// Whether it serves rtsps:// (TLS with the certificate it was given).
+    public let tls: Bool
     private let arguments: [String]
     private var process: Process?
 
     /// A server for a free loopback port (not started).
-    public init(user: String? = nil, password: String? = nil, size: String = "320x240", fps: Int = 10) throws {
+    /// With `certificate`, it serves rtsps:// with that PEM certificate and key.
+    public init(user: String? = nil, password: String? = nil, size: String = "320x240", fps: Int = 10,
+                certificate: TestCertificate? = nil) throws {
         port = try Self.freePort()
         var arguments = ["--port", "\(port)", "--size", size, "--fps", "\(fps)"]
         if let user { arguments += ["--user", user, "--password", password ?? ""] }
+        if let certificate { arguments += ["--tls-cert", certificate.certificate, "--tls-key", certificate.key] }
+        tls = certificate != nil
         self.arguments = arguments
     }
 
@@ -48,7 +54,12 @@ public final class RTSPTestServer: @unchecked Sendable {
 
     /// The stream's URL, with `credentials` (`user:password`) when given.
     public func url(credentials: String? = nil) -> String {
-        "rtsp://" + (credentials.map { $0 + "@" } ?? "") + "127.0.0.1:\(port)/test"
+        url(host: "127.0.0.1", credentials: credentials)
+    }
+
+    /// The stream's URL naming `host` (which must reach 127.0.0.1: "localhost", "127.0.0.1").
+    public func url(host: String, credentials: String? = nil) -> String {
+        (tls ? "rtsps://" : "rtsp://") + (credentials.map { $0 + "@" } ?? "") + "\(host):\(port)/test"
     }
 
     /// Starts the server and waits (at most 20 s) until it says it listens.

@@ -158,4 +158,83 @@ struct RTSPCameraTests {
             return
         }
     }
+
+    /// rtsps://: Sightline verifies the camera's certificate itself (FFmpeg 5.1's RTSP client would accept any):
+    /// the camera's own CA lets frames through, with credentials; no CA, another CA or another name is refused
+    /// with a message that says why.
+    @Test func rtspsTrustsOnlyAVerifiedCamera() throws {
+        let dir = try TemporaryDirectory()
+        let camera = try TestCertificate.selfSigned(in: dir.path, name: "camera",
+                                                    alternativeNames: ["DNS:localhost", "IP:127.0.0.1"])
+        let impostor = try TestCertificate.selfSigned(in: dir.path, name: "impostor",
+                                                      alternativeNames: ["DNS:localhost", "IP:127.0.0.1"])
+        let elsewhere = try TestCertificate.selfSigned(in: dir.path, name: "elsewhere",
+                                                       alternativeNames: ["DNS:camera.example"])
+        let server = try RTSPTestServer(user: "admin", password: Self.password, certificate: camera)
+        try server.start()
+        let credentials = "admin:\(Self.encodedPassword)"
+        #expect(server.url(credentials: credentials).hasPrefix("rtsps://"))
+
+        for host in ["127.0.0.1", "localhost"] {
+            let spec = try SourceSpec(parsing: server.url(host: host, credentials: credentials))
+            let source = VideoSource(spec: spec, options: SourceOptions(deviceTimeoutSeconds: 5, processingWidth: 160,
+                                                                        tlsCAFile: camera.certificate))
+            try source.open()
+            var frames: [CapturedFrame] = []
+            while frames.count < 3, let frame = try source.next() { frames.append(frame) }
+            source.close()
+            #expect(frames.count == 3, "over \(host)")
+            if case .decoded(let picture) = frames.first?.payload {
+                #expect(picture.gray.width == 160 && picture.sourceWidth == 320)
+            } else {
+                Issue.record("not a decoded frame over \(host)")
+            }
+        }
+        // The doctor's check goes through the same verified connection.
+        let spec = try SourceSpec(parsing: server.url(credentials: credentials))
+        let answer = NetworkCameraCheck.check(spec, options: SourceOptions(tlsCAFile: camera.certificate), seconds: 3)
+        guard case .answered = answer else {
+            Issue.record("the doctor's check over rtsps:// got \(answer)")
+            return
+        }
+
+        func refusal(_ caFile: String?) -> String? {
+            let source = VideoSource(spec: spec, options: SourceOptions(deviceTimeoutSeconds: 5, tlsCAFile: caFile))
+            do {
+                try source.open()
+                source.close()
+                return nil
+            } catch CaptureError.cannotOpen(let path, let reason) {
+                #expect(!path.contains("w0rd") && !reason.contains("w0rd"))
+                return reason
+            } catch {
+                Issue.record("unexpected \(error)")
+                return nil
+            }
+        }
+        // The system's trust store does not know a self-signed camera; another certificate is not the camera's.
+        for caFile in [nil, impostor.certificate] {
+            let reason = refusal(caFile)
+            #expect(reason?.contains("certificate was refused") == true, "\(reason ?? "opened")")
+            #expect(reason?.contains("NOT trusted") == true, "\(reason ?? "opened")")
+        }
+        // A certificate the CA vouches for, but for another host name.
+        let other = try RTSPTestServer(certificate: elsewhere)
+        try other.start()
+        let otherSpec = try SourceSpec(parsing: other.url())
+        let source = VideoSource(spec: otherSpec, options: SourceOptions(deviceTimeoutSeconds: 5,
+                                                                         tlsCAFile: elsewhere.certificate))
+        #expect {
+            try source.open()
+        } throws: { error in
+            guard case CaptureError.cannotOpen(_, let reason) = error else { return false }
+            return reason.contains("certificate was refused") && reason.contains("name")
+        }
+        other.stop()
+        server.stop()
+        // An unreadable CA file is a clear error too.
+        let missing = refusal(dir.path + "/no-such-ca.pem")
+        #expect(missing?.contains("no trusted certificate could be read from \(dir.path)/no-such-ca.pem") == true,
+                "\(missing ?? "opened")")
+    }
 }

@@ -3,27 +3,15 @@ import EventLog
 import Forwarder
 import Foundation
 import Logging
+import SightlineTestKit
 import Testing
 
 /// The forwarder trusts exactly the pinned collector certificate.
 @Suite struct TLSPinningTests {
-    /// A self-signed certificate and key made with openssl; nil when openssl is missing.
+    /// A self-signed certificate for 127.0.0.1 and its key, made with openssl.
     static func selfSigned(in dir: String, name: String) throws -> (cert: String, key: String) {
-        let cert = "\(dir)/\(name).pem"
-        let key = "\(dir)/\(name).key"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=\(name)",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-        return (cert, key)
+        let made = try TestCertificate.selfSigned(in: dir, name: name, alternativeNames: ["IP:127.0.0.1"])
+        return (made.certificate, made.key)
     }
 
     @Test func onlyThePinnedCertificateIsTrusted() async throws {

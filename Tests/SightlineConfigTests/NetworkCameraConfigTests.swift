@@ -98,6 +98,29 @@ import Testing
         #expect(!issues.contains { $0.description.contains("hunter2") })
     }
 
+    @Test func rtspsCamerasTakeTheirCAAndStayOnTCP() throws {
+        let configuration = try ConfigLoader.parse(yaml: """
+            cameras:
+              - id: gate
+                source: rtsps://viewer@gate.example:322/live
+                password_file: /etc/sightline/gate.password
+                ca: /etc/sightline/gate-ca.pem
+            """, file: "cameras.yaml")
+        #expect(configuration.cameras.first?.tlsCAFile == "/etc/sightline/gate-ca.pem")
+        expectSingleIssue("""
+            cameras:
+              - id: a
+                source: rtsp://cam/live
+                ca: /etc/sightline/ca.pem
+            """, path: "cameras[0].ca", line: 4, "rtsps:// cameras only")
+        expectSingleIssue("""
+            cameras:
+              - id: a
+                source: rtsps://cam/live
+                transport: udp
+            """, path: "cameras[0].transport", line: 4, "in the clear")
+    }
+
     @Test func sourceIssuesNeverQuoteCredentials() {
         let issues = configIssues("""
             cameras:

@@ -59,6 +59,9 @@ typedef struct {
     /// CFFmpeg_reader_probe only: stop after the input is open (for RTSP: after DESCRIBE, SETUP and PLAY were
     /// answered) without waiting for packets to tell the stream sizes.
     int headers_only;
+    /// rtsps:// only: a PEM file of the certificates to trust for the camera (its CA, or its own self-signed
+    /// certificate); NULL for the system's trust store. The camera's certificate must also name its host.
+    const char *_Nullable tls_ca_file;
 } CFFmpeg_Options;
 
 /// Why opening a network input failed, for a fix hint.

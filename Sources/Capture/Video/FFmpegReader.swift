@@ -21,6 +21,8 @@ public final class FFmpegReader: @unchecked Sendable {
         public var protocols: String = "file,pipe"
         /// `probe` only: stop once the input is open (RTSP: DESCRIBE, SETUP and PLAY answered).
         public var headersOnly = false
+        /// `rtsps://` only: a PEM file of the certificates to trust for the camera; nil trusts the system's store.
+        public var tlsCAFile: String?
 
         public init() {}
     }
@@ -182,7 +184,11 @@ public final class FFmpegReader: @unchecked Sendable {
         c.headers_only = options.headersOnly ? 1 : 0
         let status = options.protocols.withCString { protocols in
             c.protocols = protocols
-            return withUnsafePointer(to: &c) { body($0) }
+            guard let caFile = options.tlsCAFile else { return withUnsafePointer(to: &c) { body($0) } }
+            return caFile.withCString { caFile in
+                c.tls_ca_file = caFile
+                return withUnsafePointer(to: &c) { body($0) }
+            }
         }
         try check(status)
     }

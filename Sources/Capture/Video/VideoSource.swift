@@ -199,6 +199,7 @@ public final class VideoSource: InterruptibleSource, @unchecked Sendable {
             readerOptions.transport = options.transport
             readerOptions.timeoutSeconds = options.deviceTimeoutSeconds
             readerOptions.protocols = networkProtocols
+            readerOptions.tlsCAFile = options.tlsCAFile
             return (try connectionURL(given, passwordFile: options.passwordFile, description: spec.path),
                     readerOptions)
         default:
