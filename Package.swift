@@ -190,7 +190,7 @@ let package = Package(
         // The daemon's YAML configuration, shared by `sightlined` and `sightline doctor`.
         .target(
             name: "SightlineConfig",
-            dependencies: ["Traffic", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Traffic", "Imaging", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
         ),
         // The daemon's domain logic: pipelines, stages, event sink, recognition, reload, metrics, systemd.
         // `sightlined` runs it; `sightline replay` and `eval` run its pipelines over footage.

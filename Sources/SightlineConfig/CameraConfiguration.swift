@@ -1,3 +1,4 @@
+import Imaging
 import SightlineCore
 import Traffic
 
@@ -52,6 +53,9 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// Key `ca` (`rtsps://` only): a PEM file of the certificates to trust for the camera (its CA, or its own
     /// self-signed certificate); absent, the system's trust store. The certificate must name the URL's host.
     public var tlsCAFile: String?
+    /// Key `privacy_masks`: polygons (source pixels) blacked out of every frame as soon as it is decoded, before
+    /// any stage sees it, so nothing there is analysed or kept (windows, gardens, a neighbour's door).
+    public var privacyMasks = PrivacyMasks([])
     /// Key `events`: which event types this camera emits and how fast (all types, the global limit
     /// when absent). Only used when the daemon has an `events:` section.
     public var events: CameraEventsConfiguration

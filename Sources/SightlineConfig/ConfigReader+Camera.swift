@@ -6,7 +6,7 @@ extension ConfigReader {
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
         "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic", "events",
-        "transport", "hwaccel", "password_file", "ca",
+        "transport", "hwaccel", "password_file", "ca", "privacy_masks",
     ]
     /// Per-camera sections later builds fill.
     static let reservedCameraKeys: [String] = []
@@ -64,6 +64,9 @@ extension ConfigReader {
             .flatMap(HardwareDecoding.init(rawValue:)) ?? camera.hardwareDecoding
         camera.passwordFile = text(fields, "password_file")
         camera.tlsCAFile = text(fields, "ca")
+        if let node = fields["privacy_masks"] {
+            camera.privacyMasks = readPrivacyMasks(node, path: fields.path("privacy_masks"))
+        }
         if let traffic = fields["traffic"] {
             camera.traffic = readTraffic(traffic, path: fields.path("traffic"))
         }

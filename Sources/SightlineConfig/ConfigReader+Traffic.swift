@@ -131,7 +131,7 @@ extension ConfigReader {
     }
 
     /// A polygon of at least three points enclosing some area.
-    private mutating func polygon(_ node: Node, path: String) -> TrafficPolygon? {
+    mutating func polygon(_ node: Node, path: String) -> TrafficPolygon? {
         guard let vertices = points(node, path: path, count: 3...1024, what: "a polygon") else { return nil }
         let polygon = TrafficPolygon(vertices)
         guard abs(polygon.doubleSignedArea) >= 2 else {

@@ -145,6 +145,9 @@ public enum ConfigReference {
                       meaning: "`rtsps://` only: PEM certificates that vouch for the camera (its CA or its own "
                         + "self-signed certificate). The camera's certificate is always verified, chain and host "
                         + "name, by Sightline itself (FFmpeg's RTSP client would not)."),
+                Entry(key: "privacy_masks", type: "list of polygons", defaultValue: "none",
+                      meaning: "Polygons of `[x, y]` points (source pixels), at most 64, blacked out of every frame "
+                        + "as soon as it is decoded: nothing inside is analysed, and no evidence image shows it."),
                 Entry(key: "enabled", type: "bool", defaultValue: "\(camera.enabled)",
                       meaning: "A disabled camera is validated but not started."),
                 Entry(key: "faces", type: "mapping", defaultValue: "none (no face stage)",

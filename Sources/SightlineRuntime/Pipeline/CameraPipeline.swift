@@ -24,6 +24,8 @@ final class CameraPipeline: @unchecked Sendable {
         /// The first frame that does not decode, or the first stage error, ends the run (and `runUntilEnd`
         /// throws it) instead of being counted and skipped: for tools whose output must hold every frame.
         var strict = false
+        /// Blacked out of every frame right after decoding, before any stage sees it.
+        var privacyMasks = PrivacyMasks([])
     }
 
     let settings: Settings
@@ -233,6 +235,7 @@ final class CameraPipeline: @unchecked Sendable {
         var options = settings.decode
         options.color = options.color || stages.contains { $0.needsColor }
         let decoder = FrameDecoder(camera: settings.camera, options: options)
+        var masker = PrivacyMasker(settings.privacyMasks)
         var corruptLogged = 0
         let began = Clocks.monotonicNanos()
         defer { counters.update { $0.processingWallNanos = Clocks.monotonicNanos() - began } }
@@ -241,7 +244,7 @@ final class CameraPipeline: @unchecked Sendable {
             counters.update { $0.lastProcessedMonotonic = start }
             let frame: Frame
             do {
-                frame = try decoder.decode(captured)
+                frame = masker.apply(try decoder.decode(captured))
             } catch {
                 if settings.strict {
                     fail(.undecodable(index: Int(counters.snapshot.decoded), reason: "\(error)"))

@@ -67,7 +67,7 @@ struct PipelineBuilder {
             camera: camera.id, queueDepth: camera.queueDepth,
             overflow: camera.source.isRecorded && camera.replay == .asFastAsPossible ? .wait : .dropOldest,
             processFPS: camera.processFPS,
-            decode: decodeOptions(for: camera))
+            decode: decodeOptions(for: camera), privacyMasks: camera.privacyMasks)
         let faces = try FaceStageFactory.make(for: camera, recognition: recognition)
         let stages: [any Stage] = [FrameStatsStage()] + faces.stages
             + trafficStages(for: camera, redactor: faces.redactor, events: events, rules: rules, logger: logger)

@@ -1,0 +1,83 @@
+import Imaging
+import SightlineCore
+import Testing
+
+/// Privacy masks: every pixel a polygon touches is black (and a one-pixel margin), in luma and colour, at any
+/// processing scale; nothing far from a mask changes; hostile coordinates do not trap.
+@Suite struct PrivacyMasksTests {
+    static func frame(width: Int, height: Int, sourceWidth: Int, color: Bool) -> Frame {
+        Frame(camera: "c", seq: 1, monotonicNanos: 0, wallNanos: 0, pts: 0,
+              gray: Image(width: width, height: height, channels: 1,
+                          pixels: [UInt8](repeating: 200, count: width * height)),
+              rgb: color ? Image(width: width, height: height, channels: 3,
+                                 pixels: [UInt8](repeating: 100, count: width * height * 3)) : nil,
+              sourceWidth: sourceWidth, sourceHeight: height * sourceWidth / width)
+    }
+
+    static func inside(_ polygon: [SIMD2<Double>], _ x: Double, _ y: Double) -> Bool {
+        var inside = false
+        var j = polygon.count - 1
+        for i in 0..<polygon.count {
+            let a = polygon[i], b = polygon[j]
+            if (a.y > y) != (b.y > y), x < a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y) { inside.toggle() }
+            j = i
+        }
+        return inside
+    }
+
+    @Test func aTriangleAtHalfScaleIsBlackWhereverItReaches() {
+        // Source 200×120, processed at 100×60: every processing pixel is 2×2 source pixels.
+        let triangle: [SIMD2<Double>] = [[30, 10], [170, 40], [60, 110]]
+        var masker = PrivacyMasker(PrivacyMasks([triangle]))
+        let masked = masker.apply(Self.frame(width: 100, height: 60, sourceWidth: 200, color: true))
+        var black = 0
+        for y in 0..<60 {
+            for x in 0..<100 {
+                // Any of the pixel's four source pixels' centres inside: it must be black, in every plane.
+                let touched = [(0.5, 0.5), (1.5, 0.5), (0.5, 1.5), (1.5, 1.5)].contains {
+                    Self.inside(triangle, Double(2 * x) + $0.0, Double(2 * y) + $0.1)
+                }
+                let gray = masked.gray.pixels[y * 100 + x]
+                let rgb = masked.rgb!.pixels[(y * 100 + x) * 3..<(y * 100 + x) * 3 + 3]
+                if touched {
+                    #expect(gray == 0 && rgb.allSatisfy { $0 == 0 }, "(\(x), \(y)) shows through")
+                }
+                // Two processing pixels away from the triangle in every direction: untouched.
+                let near = (-2...2).contains { dy in
+                    (-2...2).contains { dx in
+                        Self.inside(triangle, Double(2 * (x + dx)) + 1, Double(2 * (y + dy)) + 1)
+                    }
+                }
+                if !near { #expect(gray == 200 && rgb.allSatisfy { $0 == 100 }, "(\(x), \(y)) was blacked out") }
+                if gray == 0 { black += 1 }
+            }
+        }
+        // About the triangle's area at this scale (5 400 source px² / 4), plus the margin.
+        #expect(black > 1350 && black < 2100, "\(black)")
+    }
+
+    @Test func masksSpanTheWholePictureAndBeyondWithoutTrapping() {
+        let everything: [SIMD2<Double>] = [[-1e12, -1e12], [1e12, -1e12], [1e12, 1e12], [-1e12, 1e12]]
+        var masker = PrivacyMasker(PrivacyMasks([everything, [[5, 5], [6, 5], [5, 6]]]))
+        let masked = masker.apply(Self.frame(width: 64, height: 48, sourceWidth: 64, color: false))
+        #expect(masked.gray.pixels.allSatisfy { $0 == 0 })
+        // No masks, or only degenerate ones: the frame is untouched.
+        var none = PrivacyMasker(PrivacyMasks([[[1, 1], [9, 9]]]))
+        #expect(none.masks.isEmpty)
+        #expect(none.apply(Self.frame(width: 8, height: 8, sourceWidth: 8, color: false)).gray.pixels
+            .allSatisfy { $0 == 200 })
+    }
+
+    @Test func spansFollowThePictureSize() {
+        let square: [SIMD2<Double>] = [[40, 40], [80, 40], [80, 80], [40, 80]]
+        var masker = PrivacyMasker(PrivacyMasks([square]))
+        let full = masker.apply(Self.frame(width: 160, height: 120, sourceWidth: 160, color: false))
+        let quarter = masker.apply(Self.frame(width: 40, height: 30, sourceWidth: 160, color: false))
+        // Full size: columns 39...80 of row 60 are black (the square plus a pixel each side), 37 and 82 are not.
+        #expect((39...80).allSatisfy { full.gray.pixels[60 * 160 + $0] == 0 })
+        #expect(full.gray.pixels[60 * 160 + 37] == 200 && full.gray.pixels[60 * 160 + 82] == 200)
+        // A quarter of the size: the square is 10...19, blacked out with its margin.
+        #expect((9...20).allSatisfy { quarter.gray.pixels[15 * 40 + $0] == 0 })
+        #expect(quarter.gray.pixels[15 * 40 + 7] == 200 && quarter.gray.pixels[15 * 40 + 22] == 200)
+    }
+}
