@@ -103,6 +103,11 @@ for sha in $(grep -oE '"sha256":"[0-9a-f]{64}"' "$out/export.jsonl" | cut -d'"' 
         -o "$out/evidence/$sha"
     ln -f "$out/evidence/$sha" "$out/evidence/$sha.jpg"
 done
+# Crossing clips (MJPEG streams) are named as such.
+for sha in $(grep -oE '"media_type":"video/x-motion-jpeg","sha256":"[0-9a-f]{64}"' "$out/export.jsonl" \
+        | cut -d'"' -f8 | sort -u); do
+    mv -f "$out/evidence/$sha.jpg" "$out/evidence/$sha.mjpeg"
+done
 echo
 echo "== sightline verify $out/export.jsonl --evidence-dir $out/evidence"
 verified=$("$bin/sightline" verify "$out/export.jsonl" --pubkey "$pubkey" --evidence-dir "$out/evidence") \
@@ -133,7 +138,9 @@ else
         "detector frame),"
     echo "                              $(summary intersection faces_detected) in the intersection (no people in it)"
     images=$(find "$out/evidence" -name '*.jpg' | wc -l)
-    echo "faces blurred in evidence:    $blurred, in $images evidence images ($out/evidence/*.jpg)"
+    clips=$(find "$out/evidence" -name '*.mjpeg' | wc -l)
+    echo "faces blurred in evidence:    $blurred, in $images evidence images ($out/evidence/*.jpg) and $clips" \
+        "crossing clips ($out/evidence/*.mjpeg: ffplay -f mjpeg FILE)"
     if [ -n "$recognition" ]; then
         echo "face matches (enrolled only): $(count faces face.match): obama; Biden, not enrolled, is never reported"
     else

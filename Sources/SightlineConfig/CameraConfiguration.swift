@@ -56,6 +56,9 @@ public struct CameraConfiguration: Sendable, Equatable {
     /// Key `privacy_masks`: polygons (source pixels) blacked out of every frame as soon as it is decoded, before
     /// any stage sees it, so nothing there is analysed or kept (windows, gardens, a neighbour's door).
     public var privacyMasks = PrivacyMasks([])
+    /// Key `evidence_clip`: seconds of clip kept before and after each red-light crossing, beside its three
+    /// stills (faces blurred, MJPEG at the processing size); `[0, 0]` keeps none.
+    public var evidenceClip = EvidenceClip(before: 2, after: 2)
     /// Key `events`: which event types this camera emits and how fast (all types, the global limit
     /// when absent). Only used when the daemon has an `events:` section.
     public var events: CameraEventsConfiguration
@@ -98,5 +101,16 @@ public struct CameraConfiguration: Sendable, Equatable {
         self.transport = transport
         self.hardwareDecoding = hardwareDecoding
         self.passwordFile = passwordFile
+    }
+}
+
+/// Seconds of evidence clip around a crossing.
+public struct EvidenceClip: Sendable, Equatable {
+    public var before: Double
+    public var after: Double
+
+    public init(before: Double, after: Double) {
+        self.before = before
+        self.after = after
     }
 }

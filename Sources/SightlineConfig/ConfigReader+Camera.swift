@@ -6,7 +6,7 @@ extension ConfigReader {
     static let cameraKeys = [
         "id", "source", "width", "height", "fps", "process_fps", "processing_width",
         "device_timeout", "queue_depth", "replay", "loop", "enabled", "faces", "traffic", "events",
-        "transport", "hwaccel", "password_file", "ca", "privacy_masks",
+        "transport", "hwaccel", "password_file", "ca", "privacy_masks", "evidence_clip",
     ]
     /// Per-camera sections later builds fill.
     static let reservedCameraKeys: [String] = []
@@ -64,6 +64,16 @@ extension ConfigReader {
             .flatMap(HardwareDecoding.init(rawValue:)) ?? camera.hardwareDecoding
         camera.passwordFile = text(fields, "password_file")
         camera.tlsCAFile = text(fields, "ca")
+        if let node = fields["evidence_clip"] {
+            if case .sequence(let items) = node, items.count == 2, let before = Self.numeric(items[0]),
+               let after = Self.numeric(items[1]), (0...10).contains(before), (0...10).contains(after)
+            {
+                camera.evidenceClip = EvidenceClip(before: before, after: after)
+            } else {
+                report(fields, "evidence_clip", "must be [BEFORE, AFTER]: seconds of clip before and after a crossing, "
+                    + "each from 0 to 10 ([0, 0] keeps no clip), got \(Self.describe(node))")
+            }
+        }
         if let node = fields["privacy_masks"] {
             camera.privacyMasks = readPrivacyMasks(node, path: fields.path("privacy_masks"))
         }

@@ -145,6 +145,11 @@ public enum ConfigReference {
                       meaning: "`rtsps://` only: PEM certificates that vouch for the camera (its CA or its own "
                         + "self-signed certificate). The camera's certificate is always verified, chain and host "
                         + "name, by Sightline itself (FFmpeg's RTSP client would not)."),
+                Entry(key: "evidence_clip", type: "[seconds, seconds]",
+                      defaultValue: "[\(Self.number(camera.evidenceClip.before)), \(Self.number(camera.evidenceClip.after))]",
+                      meaning: "With a traffic stage and blurred evidence: a clip of the seconds before and after each "
+                        + "crossing (at most 10 frames a second, every face blurred, MJPEG at the processing size) "
+                        + "attached after the three stills; `[0, 0]` keeps none."),
                 Entry(key: "privacy_masks", type: "list of polygons", defaultValue: "none",
                       meaning: "Polygons of `[x, y]` points (source pixels), at most 64, blacked out of every frame "
                         + "as soon as it is decoded: nothing inside is analysed, and no evidence image shows it."),

@@ -31,7 +31,9 @@ import Testing
                     "box": .array([.double(280), .double(220), .double(360), .double(300)]),
                     "stop_line": .array([.array([.double(100), .double(290)]), .array([.double(540), .double(290)])]),
                 ],
-                evidence: frames[(2 * i)..<(2 * i + 2)].map { EvidenceBlob(data: $0) })
+                // The first crossing carries a clip (its two stills back to back) after its stills, as the daemon's do.
+                evidence: frames[(2 * i)..<(2 * i + 2)].map { EvidenceBlob(data: $0) }
+                    + (i == 0 ? [EvidenceBlob(data: frames[0] + frames[1], mediaType: "video/x-motion-jpeg")] : []))
             if crossingSeq == 0 { crossingSeq = e.seq }
         }
         let f = try log.emit(
@@ -165,13 +167,16 @@ import Testing
         #expect(page.text.contains("Inclusion proof"))
         #expect(page.text.contains("<title>stop line</title>") && page.text.contains("<title>crossing point</title>"))
         #expect(page.text.contains("2.25 s"), "how long red had lasted")
+        // Two stills with their overlay, and the clip offered as a download rather than drawn as a picture.
+        #expect(page.text.components(separatedBy: "<title>stop line</title>").count == 3)
+        #expect(page.text.contains("Download the clip</a> (MJPEG"))
         let bundle = try await browser.request(.GET, path + "/bundle")
         #expect(bundle.status == 200)
         let summary = try ExportVerifier.verify(
             export: bundle.body, publicKey: try DeviceKey.publicKey(base64: key.publicKeyBase64),
             requirements: .init(requireEvidence: false))
         #expect(summary.coveredSize >= crossingSeq, "a signed checkpoint in the bundle covers the event")
-        #expect(summary.evidenceVerified == 2)
+        #expect(summary.evidenceVerified == 3)
         try await collector.store.close()
     }
 

@@ -46,13 +46,23 @@ struct PrivacyEndToEndTests {
         let clip = try FacesClipTruth.clipFrames()
         let crossings = run.events("traffic.red_light_crossing")
         for crossing in crossings {
-            #expect(crossing.evidence.count == 3)
-            // Both people were in view: the detector finds their faces in the clip's own frame.
+            // Three stills and the clip of the seconds around the crossing, an MJPEG stream.
+            #expect(crossing.evidence.count == 4)
+            #expect(crossing.line.contains("\"media_type\":\"\(MotionJPEG.mediaType)\""))
+            // Both people were in view: the detector finds their faces in the footage's own frame.
             #expect(truth.faces(seq: crossing.frameSeq).filter(\.whole).count == 2)
             #expect(detector.detect(try Self.decode(clip[crossing.frameSeq - 1])).count == 2)
-            for sha in crossing.evidence {
+            for sha in crossing.evidence.prefix(3) {
                 let found = detector.detect(try Self.decode(try #require(run.blobs[sha])), adjustThreshold: -0.5)
                 #expect(found.isEmpty, "crossing at frame \(crossing.frameSeq): face(s) at \(found.map(\.box))")
+            }
+            // Every other frame of the clip (both people stay in view through it): no face to find either.
+            let clipBytes = try #require(run.blobs[crossing.evidence[3]])
+            let frames = try #require(MotionJPEG.frames(clipBytes))
+            #expect(frames.count >= 20, "a clip of \(frames.count) frames")
+            for (n, frame) in frames.enumerated() where n.isMultiple(of: 2) {
+                let found = detector.detect(try Self.decode(Array(frame)), adjustThreshold: -0.5)
+                #expect(found.isEmpty, "clip of frame \(crossing.frameSeq), picture \(n): face(s) at \(found.map(\.box))")
             }
         }
         let matches = run.events("face.match")

@@ -138,6 +138,14 @@ extension Console {
                 html += "<p>Frame \(n + 1): not received by the collector.</p>"
                 continue
             }
+            if ref.mediaType == "video/x-motion-jpeg" {
+                // The clip around the crossing: an MJPEG stream no browser plays in a page; a download.
+                html += "<figure><p><a href=\"/evidence/\(ref.sha256)\" download=\"clip-\(ref.sha256.prefix(16)).mjpeg\">"
+                    + "Download the clip</a> (MJPEG, \(blob.data.count / 1024) KiB, faces blurred; plays with "
+                    + "<code>ffplay -f mjpeg</code>)</p><figcaption>Clip · <code>\(ref.sha256.prefix(16))…</code>"
+                    + "</figcaption></figure>"
+                continue
+            }
             let size = JPEGDimensions.of(blob.data)
             html += "<figure><div class=\"frame\"><img src=\"/evidence/\(ref.sha256)\" alt=\"Evidence frame \(n + 1) of "
                 + "\(ConsoleHTML.esc(event.camera)), faces blurred\""

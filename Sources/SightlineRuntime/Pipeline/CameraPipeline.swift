@@ -294,6 +294,8 @@ final class CameraPipeline: @unchecked Sendable {
                 }
             }
         }
+        // The run ended: stages with work in flight (evidence clips) deliver what they have.
+        for case let stage as any FinishingStage in stages { stage.finish() }
     }
 }
 

@@ -15,5 +15,9 @@ func trafficStages(for camera: CameraConfiguration, redactor: (any EvidenceRedac
     var stageLogger = logger
     stageLogger[metadataKey: "camera"] = "\(camera.id)"
     let keepsEvidence = events != nil && rules.emits(.trafficRedLightCrossing, camera: camera.id)
-    return [TrafficStage(configuration: traffic, redactor: keepsEvidence ? redactor : nil, logger: stageLogger)]
+    let stage = TrafficStage(configuration: traffic, redactor: keepsEvidence ? redactor : nil, logger: stageLogger)
+    let clip = camera.evidenceClip
+    guard keepsEvidence, let redactor, clip.before + clip.after > 0 else { return [stage] }
+    return [CrossingClipStage(wrapping: stage, redactor: redactor,
+                              settings: ClipSettings(before: clip.before, after: clip.after), logger: stageLogger)]
 }

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Imaging
 import Logging
 import Metrics
 import SightlineConfig
@@ -136,7 +137,9 @@ final class EventSink: Sendable {
 
     private func emit(_ detection: Detection, _ images: [[UInt8]]) {
         do {
-            try log.emit(detection, evidence: images.map { EvidenceBlob(data: $0) })
+            try log.emit(detection, evidence: images.map {
+                EvidenceBlob(data: $0, mediaType: MotionJPEG.isClip($0) ? MotionJPEG.mediaType : "image/jpeg")
+            })
         } catch {
             logger.error("event not recorded", metadata: ["camera": "\(detection.camera)",
                                                           "type": "\(detection.type)", "error": "\(error)"])

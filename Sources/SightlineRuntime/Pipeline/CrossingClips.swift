@@ -1,0 +1,162 @@
+import Imaging
+import Logging
+import SightlineCore
+import Synchronization
+
+/// How long an evidence clip runs around a crossing, from the camera's `evidence_clip`.
+struct ClipSettings: Sendable, Equatable {
+    var before: Double
+    var after: Double
+    /// Frames per second of source time kept in a clip: enough to follow a vehicle through the junction, few
+    /// enough that a clip stays a small blob (about 35 KB a frame at 640 wide).
+    var fps: Double = 10
+    /// A clip that would grow past this is cut short (the collector takes blobs up to 8 MiB).
+    var maxBytes: Int = 6 << 20
+}
+
+/// A stage that wraps the traffic stage and adds a short clip to each crossing's evidence: the frames of the
+/// `before` seconds up to the crossing and the `after` seconds past it (at most `fps` a second), each redacted
+/// by the same redactor as the crossing's stills (every face blurred) and JPEG-encoded, joined as one MJPEG
+/// stream (`video/x-motion-jpeg`, the format `mjpeg:` sources read). The crossing's event waits for its clip:
+/// its pending evidence is replaced by one this stage fulfils with the stills followed by the clip.
+///
+/// Frames waiting to become a clip stay in process memory, like the stills; a frame is redacted while the face
+/// stage's tracks of it are fresh, and only once a crossing wants it, so nothing is redacted or encoded for
+/// frames no evidence uses. When the run ends (`finish`), unfinished clips are delivered as they are.
+final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
+    private final class Job {
+        let outer: PendingEvidence
+        let inner: PendingEvidence?
+        let until: Double
+        var stills: [[UInt8]]?
+        var jpegs: [[UInt8]] = []
+        var bytes = 0
+        var lastPTS = -Double.infinity
+        var truncated = false
+
+        init(outer: PendingEvidence, inner: PendingEvidence?, until: Double) {
+            self.outer = outer
+            self.inner = inner
+            self.until = until
+        }
+    }
+
+    let name: String
+    var needsColor: Bool { inner.needsColor }
+    private let inner: any Stage
+    private let redactor: any EvidenceRedactor
+    private let settings: ClipSettings
+    private let logger: Logger
+    /// Frames of the last `before` seconds, at most `fps` a second: what a new crossing's clip starts with.
+    private var recent: [Frame] = []
+    private var jobs: [Job] = []
+    /// Stills delivered by the wrapped stage, by the job they belong to (set from its fulfil, on this thread).
+    private let stills = Mutex<[ObjectIdentifier: [[UInt8]]]>([:])
+
+    init(wrapping inner: any Stage, redactor: any EvidenceRedactor, settings: ClipSettings, logger: Logger) {
+        self.inner = inner
+        self.name = inner.name
+        self.redactor = redactor
+        self.settings = settings
+        self.logger = logger
+    }
+
+    func process(_ frame: Frame) throws -> [Detection] {
+        var detections = try inner.process(frame)
+        // One frame per 1/fps slot of source time (the first to arrive in it): exactly `fps` a second from any
+        // camera rate at or above it, every frame below it.
+        let slot = (frame.pts * settings.fps + 1e-6).rounded(.down)
+        let keep = recent.last.map { slot != ($0.pts * settings.fps + 1e-6).rounded(.down) } ?? true
+        for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
+            let outer = PendingEvidence()
+            var innerEvidence: PendingEvidence?
+            if case .pending(let evidence) = detections[index].evidence { innerEvidence = evidence }
+            let job = Job(outer: outer, inner: innerEvidence, until: frame.pts + settings.after)
+            if let innerEvidence {
+                let key = ObjectIdentifier(job)
+                innerEvidence.whenReady { [self] images in stills.withLock { $0[key] = images } }
+            } else {
+                job.stills = detections[index].evidence.images
+            }
+            // The clip starts with the recent frames and this one, redacted now while their face tracks are fresh.
+            for earlier in recent where earlier.pts >= frame.pts - settings.before && earlier.pts < frame.pts {
+                add(earlier, to: job)
+            }
+            add(frame, to: job)
+            jobs.append(job)
+            detections[index].evidence = .pending(outer)
+        }
+        advance(frame, keep: keep)
+        if keep {
+            recent.append(frame)
+            recent.removeAll { $0.pts < frame.pts - settings.before || $0.pts > frame.pts }
+        }
+        return detections
+    }
+
+    /// Ends the run: every clip still open is delivered with the frames it has.
+    func finish() {
+        for job in jobs { deliver(job) }
+        jobs = []
+        recent = []
+    }
+
+    /// Adds `frame` to the open clips that want it, and delivers those that are complete.
+    private func advance(_ frame: Frame, keep: Bool) {
+        var open: [Job] = []
+        for job in jobs {
+            collectStills(job)
+            guard job.outer.isWanted else {
+                // The event was not admitted (filtered or rate-limited): nothing more is made for it.
+                job.inner?.cancel()
+                continue
+            }
+            if keep, frame.pts > job.lastPTS, frame.pts <= job.until { add(frame, to: job) }
+            // Complete once past its end with the stills in (the wrapped stage delivers them a frame later).
+            if frame.pts >= job.until, job.stills != nil {
+                deliver(job)
+            } else {
+                open.append(job)
+            }
+        }
+        jobs = open
+    }
+
+    private func collectStills(_ job: Job) {
+        guard job.stills == nil else { return }
+        job.stills = stills.withLock { $0.removeValue(forKey: ObjectIdentifier(job)) }
+    }
+
+    private func add(_ frame: Frame, to job: Job) {
+        guard !job.truncated else { return }
+        do {
+            let jpeg = try JPEGEncoder.encode(redactor.redact(frame), quality: 80)
+            guard job.bytes + jpeg.count <= settings.maxBytes else {
+                job.truncated = true
+                logger.warning("evidence clip cut short: it would exceed its size cap",
+                               metadata: ["max_bytes": "\(settings.maxBytes)", "frames": "\(job.jpegs.count)"])
+                return
+            }
+            job.jpegs.append(jpeg)
+            job.bytes += jpeg.count
+            job.lastPTS = frame.pts
+        } catch {
+            job.truncated = true
+            logger.warning("evidence clip cut short: redaction or encoding failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func deliver(_ job: Job) {
+        collectStills(job)
+        if job.stills == nil { job.inner?.cancel() }
+        guard job.outer.isWanted else { return }
+        var evidence = job.stills ?? []
+        if !job.jpegs.isEmpty { evidence.append(job.jpegs.flatMap { $0 }) }
+        job.outer.fulfil(evidence)
+    }
+}
+
+/// A stage with work left when its run ends (the pipeline calls `finish` after the last frame).
+protocol FinishingStage: Stage {
+    func finish()
+}
