@@ -40,6 +40,7 @@ struct TLSBridge {
     int timeout_ms;
     pthread_t thread;
     int thread_started;
+    int untrusted;    // the handshake failed on the camera's certificate
 };
 
 static int64_t bridge_now_ms(void) {
@@ -142,6 +143,7 @@ static int bridge_handshake(TLSBridge *b, const char *host, char *message, size_
     } while (rc < 0 && !gnutls_error_is_fatal(rc));
     if (rc == GNUTLS_E_SUCCESS) return 0;
     if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+        b->untrusted = 1;
         unsigned status = gnutls_session_get_verify_cert_status(b->session);
         gnutls_datum_t text = {0};
         if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) == 0 && text.data) {
@@ -305,9 +307,10 @@ int TLSBridge_open(const char *host, int port, const char *ca_file, int timeout_
     return 0;
 fail_system:
     bridge_message(message, message_size, "cannot relay the camera's TLS connection: %s", strerror(errno));
-fail:
+fail:;
+    int status = b->untrusted ? -2 : -1;
     TLSBridge_destroy(b);
-    return -1;
+    return status;
 }
 
 int TLSBridge_port(const TLSBridge *b) { return b->port; }

@@ -57,6 +57,9 @@ extension Doctor {
             case .notFound: fix = "no stream at that path: look up the camera's RTSP path (its manual or ONVIF)"
             case .refused: fix = "nothing listens there: check the port (554 by default) and that RTSP is enabled"
             case .unreachable: fix = "the host cannot be reached: check the address and the network route"
+            case .untrustedCertificate:
+                fix = "name the camera's certificate (or its CA) in 'ca:', and use the host name its certificate "
+                    + "names in the URL"
             case .other, nil: fix = "check the URL with 'sightline probe \(shown)'"
             }
             return .fail(name, "\(shown) does not answer: \(message)", fix: fix)

@@ -218,6 +218,12 @@ struct RTSPCameraTests {
             #expect(reason?.contains("certificate was refused") == true, "\(reason ?? "opened")")
             #expect(reason?.contains("NOT trusted") == true, "\(reason ?? "opened")")
         }
+        // The doctor's check names the cause, so that it can say what to fix.
+        guard case .failed(.untrustedCertificate, _) = NetworkCameraCheck.check(spec, options: SourceOptions(),
+                                                                                 seconds: 3) else {
+            Issue.record("an untrusted camera should be told apart from other failures")
+            return
+        }
         // A certificate the CA vouches for, but for another host name.
         let other = try RTSPTestServer(certificate: elsewhere)
         try other.start()

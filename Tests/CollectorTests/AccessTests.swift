@@ -12,14 +12,7 @@ import Testing
 @Suite(.serialized) struct AccessTests {
     /// Forwards everything `log` holds to `collector`, shutting the forwarder down before any error is thrown.
     static func deliver(_ log: EventLog, to collector: LiveCollector) async throws {
-        let forwarder = try ForwarderTests.forwarder(collector.url, log)
-        let delivered: Result<Void, ForwarderError>
-        do throws(ForwarderError) {
-            try await forwarder.drain(timeoutSeconds: 20)
-            delivered = .success(())
-        } catch { delivered = .failure(error) }
-        await forwarder.shutdown()
-        try delivered.get()
+        try await ForwarderTests.forwarder(collector.url, log).drainThenShutdown(timeoutSeconds: 20)
     }
 
     /// A device with a traffic crossing and a face match, each with its evidence, delivered by the forwarder.

@@ -28,8 +28,7 @@ import Testing
                              evidence: i % 10 == 0 ? [EvidenceBlob(data: fakeJPEG("frame \(i)"))] : [])
         }
         let toFirst = try ForwarderTests.forwarder(first.url, log, batch: 10)
-        try await toFirst.drain(timeoutSeconds: 30)
-        await toFirst.shutdown()
+        try await toFirst.drainThenShutdown(timeoutSeconds: 30)
         #expect(try log.spool.pendingCount() == 0)
         await first.stop()
 
@@ -58,8 +57,7 @@ import Testing
         let log = try makeLog(key: key)
         for i in 0..<20 { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
         let toFirst = try ForwarderTests.forwarder(first.url, log, batch: 50)
-        try await toFirst.drain(timeoutSeconds: 30)
-        await toFirst.shutdown()
+        try await toFirst.drainThenShutdown(timeoutSeconds: 30)
         await first.stop()
         // Retention purges the delivered events (all but the newest, which keeps the head visible).
         let purge = try log.spool.enforceRetention(nowNanos: Clocks.wallNanos() + 1_000_000_000,

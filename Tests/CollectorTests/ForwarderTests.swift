@@ -66,8 +66,7 @@ import Testing
         #expect(try log.spool.pendingCount() == 70)
         #expect(try log.spool.allEvents().count == 120)  // delivered events stay until retention purges them
         let second = try Self.forwarder(collector.url, log, batch: 50)
-        try await second.drain(timeoutSeconds: 30)
-        await second.shutdown()
+        try await second.drainThenShutdown(timeoutSeconds: 30)
         let export = try await collector.request(.GET, "/v1/export?device=\(key.deviceID)")
         #expect(try ExportVerifier.verify(export: export.body, publicKey: key.privateKey.publicKey).events == 120)
         await collector.stop()
@@ -116,5 +115,19 @@ import Testing
         var headers = HTTPHeaders()
         headers.add(name: "Retry-After", value: " 7 ")
         #expect(Forwarder.retryAfter(headers) == 7)
+    }
+}
+
+extension Forwarder {
+    /// Drains, then shuts the client down whatever happened, then throws what the drain threw: a client dropped
+    /// without its shutdown traps the whole test process in a debug build (AsyncHTTPClient's deinit check).
+    func drainThenShutdown(timeoutSeconds: Double) async throws(ForwarderError) {
+        let drained: Result<Void, ForwarderError>
+        do throws(ForwarderError) {
+            try await drain(timeoutSeconds: timeoutSeconds)
+            drained = .success(())
+        } catch { drained = .failure(error) }
+        await shutdown()
+        try drained.get()
     }
 }

@@ -142,7 +142,10 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Systemd/sightlined.example.yaml").path
         let configuration = try ConfigLoader.load(path: example)
-        #expect(configuration.cameras.map(\.id) == ["front-door", "replay-crossing", "gate"])
+        #expect(configuration.cameras.map(\.id) == ["front-door", "replay-crossing", "gate", "gate-tls"])
+        #expect(configuration.cameras[3].tlsCAFile == "/etc/sightline/gate-ca.pem")
+        #expect(configuration.cameras[0].privacyMasks.polygons.count == 1)
+        #expect(configuration.cameras[0].evidenceClip == EvidenceClip(before: 2, after: 2))
         #expect(configuration.cameras[2].source.kind == .rtsp && configuration.cameras[2].passwordFile != nil)
         #expect(configuration.cameras[0].width == 1280 && configuration.cameras[0].height == 720)
         #expect(configuration.cameras[1].loop && !configuration.cameras[1].enabled)

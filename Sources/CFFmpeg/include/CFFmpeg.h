@@ -79,6 +79,8 @@ enum {
     CFFMPEG_REASON_UNREACHABLE = 5,
     /// Something else (see the message).
     CFFMPEG_REASON_OTHER = 6,
+    /// rtsps://: the camera's certificate was refused (not trusted, expired, or not naming the host).
+    CFFMPEG_REASON_UNTRUSTED = 7,
 };
 
 /// One stream of the opened input, as `sightline probe` lists it.

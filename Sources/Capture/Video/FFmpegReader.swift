@@ -35,7 +35,7 @@ public final class FFmpegReader: @unchecked Sendable {
 
         /// Why a network input did not open, for a fix hint.
         public enum Reason: Sendable, Equatable {
-            case unauthorized, forbidden, notFound, refused, unreachable, other
+            case unauthorized, forbidden, notFound, refused, unreachable, untrustedCertificate, other
         }
 
         public var kind: Kind
@@ -213,6 +213,7 @@ public final class FFmpegReader: @unchecked Sendable {
         case Int32(CFFMPEG_REASON_NOT_FOUND): reason = .notFound
         case Int32(CFFMPEG_REASON_REFUSED): reason = .refused
         case Int32(CFFMPEG_REASON_UNREACHABLE): reason = .unreachable
+        case Int32(CFFMPEG_REASON_UNTRUSTED): reason = .untrustedCertificate
         case Int32(CFFMPEG_REASON_OTHER): reason = .other
         default: reason = nil
         }
