@@ -207,7 +207,10 @@ static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_
         if (!host[0]) return cffmpeg_fail(r, CFFMPEG_CANNOT_OPEN, "the rtsps:// URL names no host", 0);
         char why[sizeof r->message];
         int bridged_status = TLSBridge_open(host, port > 0 ? port : 322, options->tls_ca_file, options->timeout_ms,
-                                            &r->tls, why, sizeof why);
+                                            &r->interrupted, &r->tls, why, sizeof why);
+        if (bridged_status != 0 && atomic_load(&r->interrupted)) {
+            return cffmpeg_fail(r, CFFMPEG_INTERRUPTED, "interrupted", 0);
+        }
         if (bridged_status != 0) {
             r->reason = bridged_status == -2 ? CFFMPEG_REASON_UNTRUSTED : CFFMPEG_REASON_OTHER;
             snprintf(r->message, sizeof r->message, "%s", why);

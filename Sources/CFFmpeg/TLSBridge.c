@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct TLSBridge {
     pthread_t thread;
     int thread_started;
     int untrusted;    // the handshake failed on the camera's certificate
+    int64_t deadline_ms;           // the whole open (connect, handshake) ends by then
+    const atomic_int *interrupted;  // the reader's interrupt flag: the open gives up when it is set
 };
 
 static int64_t bridge_now_ms(void) {
@@ -54,7 +57,7 @@ static void bridge_message(char *message, size_t size, const char *format, const
 }
 
 // A TCP connection to host:port within timeout_ms, trying each address the name resolves to.
-static int bridge_connect(const char *host, int port, int timeout_ms, char *message, size_t size) {
+static int bridge_connect(TLSBridge *b, const char *host, int port, char *message, size_t size) {
     char service[16];
     snprintf(service, sizeof service, "%d", port);
     struct addrinfo hints = {0}, *addresses = NULL;
@@ -64,7 +67,6 @@ static int bridge_connect(const char *host, int port, int timeout_ms, char *mess
         bridge_message(message, size, "cannot resolve the camera's host name: %s", gai_strerror(gai));
         return -1;
     }
-    int64_t deadline = bridge_now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     int last_error = ECONNREFUSED;
     for (struct addrinfo *a = addresses; a; a = a->ai_next) {
         int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
@@ -72,8 +74,16 @@ static int bridge_connect(const char *host, int port, int timeout_ms, char *mess
         int rc = connect(fd, a->ai_addr, a->ai_addrlen);
         if (rc != 0 && errno == EINPROGRESS) {
             struct pollfd p = {.fd = fd, .events = POLLOUT};
-            int64_t left = deadline - bridge_now_ms();
-            rc = left > 0 ? poll(&p, 1, (int)left) : 0;
+            // In slices of 100 ms up to the deadline, so that the reader's interrupt is seen.
+            for (;;) {
+                int64_t left = b->deadline_ms - bridge_now_ms();
+                if (left <= 0 || (b->interrupted && atomic_load(b->interrupted))) {
+                    rc = 0;
+                    break;
+                }
+                rc = poll(&p, 1, left < 100 ? (int)left : 100);
+                if (rc != 0 && !(rc < 0 && errno == EINTR)) break;
+            }
             if (rc == 1) {
                 int error = 0;
                 socklen_t length = sizeof error;
@@ -107,21 +117,92 @@ static int bridge_is_ip_literal(const char *host) {
     return inet_pton(AF_INET, host, buffer) == 1 || inet_pton(AF_INET6, host, buffer) == 1;
 }
 
-// The certificates to trust, read before anything is sent to the camera.
+// Largest CA file accepted: a bundle of a few hundred certificates.
+#define BRIDGE_MAX_CA_BYTES (1 << 20)
+
+// The certificates to trust, read before anything is sent to the camera: a regular file of at most 1 MiB (never
+// a FIFO or a device, which could block or never end), or the system's trust store.
 static int bridge_trust(TLSBridge *b, const char *ca_file, char *message, size_t size) {
     if (gnutls_certificate_allocate_credentials(&b->credentials) != GNUTLS_E_SUCCESS) {
         bridge_message(message, size, "%s", "cannot allocate TLS credentials");
         return -1;
     }
-    int loaded = ca_file && ca_file[0]
-                     ? gnutls_certificate_set_x509_trust_file(b->credentials, ca_file, GNUTLS_X509_FMT_PEM)
-                     : gnutls_certificate_set_x509_system_trust(b->credentials);
+    if (!ca_file || !ca_file[0]) {
+        if (gnutls_certificate_set_x509_system_trust(b->credentials) <= 0) {
+            bridge_message(message, size, "%s", "no trusted certificate could be read from the system's trust store");
+            return -1;
+        }
+        return 0;
+    }
+    int fd = open(ca_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat info;
+    if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size <= 0 ||
+        info.st_size > BRIDGE_MAX_CA_BYTES) {
+        if (fd >= 0) close(fd);
+        bridge_message(message, size, "no trusted certificate could be read from %s (a PEM file of at most 1 MiB)",
+                       ca_file);
+        return -1;
+    }
+    unsigned char *pem = malloc((size_t)info.st_size);
+    size_t got = 0;
+    while (pem && got < (size_t)info.st_size) {
+        ssize_t n = read(fd, pem + got, (size_t)info.st_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    gnutls_datum_t datum = {.data = pem, .size = (unsigned)got};
+    int loaded = pem && got > 0 ? gnutls_certificate_set_x509_trust_mem(b->credentials, &datum, GNUTLS_X509_FMT_PEM)
+                                : 0;
+    free(pem);
     if (loaded <= 0) {
-        bridge_message(message, size, "no trusted certificate could be read from %s",
-                       ca_file && ca_file[0] ? ca_file : "the system's trust store");
+        bridge_message(message, size, "no trusted certificate could be read from %s (a PEM file of at most 1 MiB)",
+                       ca_file);
         return -1;
     }
     return 0;
+}
+
+// GnuTLS's wait for handshake data: at most until the open's deadline, waking every 100 ms to see the reader's
+// interrupt, so that a camera dripping its handshake a byte at a time cannot hold the open (or a shutdown).
+static int bridge_pull_timeout(gnutls_transport_ptr_t context, unsigned int ms) {
+    TLSBridge *b = context;
+    int64_t until = b->deadline_ms;
+    if (ms != GNUTLS_INDEFINITE_TIMEOUT) {
+        int64_t asked = bridge_now_ms() + ms;
+        if (asked < until) until = asked;
+    }
+    for (;;) {
+        if (b->interrupted && atomic_load(b->interrupted)) {
+            errno = EINTR;
+            return -1;
+        }
+        int64_t left = until - bridge_now_ms();
+        if (left <= 0) return 0;
+        struct pollfd p = {.fd = b->remote, .events = POLLIN};
+        int rc = poll(&p, 1, left < 100 ? (int)left : 100);
+        if (rc > 0) return 1;
+        if (rc < 0 && errno != EINTR) return -1;
+    }
+}
+
+static ssize_t bridge_pull(gnutls_transport_ptr_t context, void *data, size_t size) {
+    TLSBridge *b = context;
+    ssize_t n;
+    do {
+        n = recv(b->remote, data, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+static ssize_t bridge_push(gnutls_transport_ptr_t context, const void *data, size_t size) {
+    TLSBridge *b = context;
+    ssize_t n;
+    do {
+        n = send(b->remote, data, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
 }
 
 static int bridge_handshake(TLSBridge *b, const char *host, char *message, size_t size) {
@@ -135,12 +216,21 @@ static int bridge_handshake(TLSBridge *b, const char *host, char *message, size_
     if (!bridge_is_ip_literal(host)) gnutls_server_name_set(b->session, GNUTLS_NAME_DNS, host, strlen(host));
     // The chain must lead to a trusted certificate and name `host` (a DNS name or an IP address).
     gnutls_session_set_verify_cert(b->session, host, 0);
-    gnutls_transport_set_int(b->session, b->remote);
-    gnutls_handshake_set_timeout(b->session, b->timeout_ms > 0 ? (unsigned)b->timeout_ms : 10000);
+    gnutls_transport_set_ptr(b->session, b);
+    gnutls_transport_set_pull_function(b->session, bridge_pull);
+    gnutls_transport_set_push_function(b->session, bridge_push);
+    gnutls_transport_set_pull_timeout_function(b->session, bridge_pull_timeout);
+    int64_t left = b->deadline_ms - bridge_now_ms();
+    gnutls_handshake_set_timeout(b->session, left > 0 ? (unsigned)left : 1);
     int rc;
     do {
         rc = gnutls_handshake(b->session);
-    } while (rc < 0 && !gnutls_error_is_fatal(rc));
+    } while (rc < 0 && !gnutls_error_is_fatal(rc) && bridge_now_ms() < b->deadline_ms &&
+             !(b->interrupted && atomic_load(b->interrupted)));
+    if (rc < 0 && b->interrupted && atomic_load(b->interrupted)) {
+        bridge_message(message, size, "%s", "interrupted");
+        return -1;
+    }
     if (rc == GNUTLS_E_SUCCESS) return 0;
     if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
         b->untrusted = 1;
@@ -158,39 +248,42 @@ static int bridge_handshake(TLSBridge *b, const char *host, char *message, size_
     return -1;
 }
 
-// Whether the peer of `fd` (an accepted loopback connection) is a socket this process holds: its inode, found in
-// /proc/self/net/tcp{,6} by the two ports, must be one of /proc/self/fd's sockets.
+// Whether the peer of `fd` (an accepted connection on our 127.0.0.1 listener) is a socket this process holds. The
+// peer must be 127.0.0.1 itself, and the one entry of /proc/self/net/tcp whose local end is the peer's address and
+// port and whose remote end is 127.0.0.1 and the listener's port (the whole four-tuple, so that another user's
+// socket bound to another loopback address and the same port cannot pass for it) must have an inode among
+// /proc/self/fd's sockets.
 static int bridge_peer_is_ours(int fd, int listen_port) {
-    struct sockaddr_storage peer;
+    struct sockaddr_in peer;
     socklen_t length = sizeof peer;
-    if (getpeername(fd, (struct sockaddr *)&peer, &length) != 0) return 0;
-    int peer_port = peer.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&peer)->sin_port)
-                                              : ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    if (getpeername(fd, (struct sockaddr *)&peer, &length) != 0 || length != sizeof peer ||
+        peer.sin_family != AF_INET || peer.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+        return 0;
+    // /proc prints an IPv4 address as the 32-bit value in host order of its network-order bytes ("0100007F").
+    unsigned long loopback = (unsigned long)peer.sin_addr.s_addr;
+    int peer_port = ntohs(peer.sin_port);
     unsigned long inode = 0;
-    const char *tables[] = {"/proc/self/net/tcp", "/proc/self/net/tcp6"};
-    for (int t = 0; t < 2 && inode == 0; t++) {
-        FILE *f = fopen(tables[t], "r");
-        if (!f) continue;
-        char line[512];
-        if (!fgets(line, sizeof line, f)) {
-            fclose(f);
-            continue;
-        }
+    int matches = 0;
+    FILE *f = fopen("/proc/self/net/tcp", "r");
+    if (!f) return 0;
+    char line[512];
+    if (fgets(line, sizeof line, f)) {
         while (fgets(line, sizeof line, f)) {
-            char local[64], remote[64];
-            unsigned long node = 0;
+            unsigned long local_address, remote_address, node;
+            unsigned local_port, remote_port;
             // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-            if (sscanf(line, "%*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", local, remote, &node) != 3) continue;
-            const char *lp = strrchr(local, ':'), *rp = strrchr(remote, ':');
-            if (!lp || !rp) continue;
-            if ((int)strtol(lp + 1, NULL, 16) == peer_port && (int)strtol(rp + 1, NULL, 16) == listen_port) {
+            if (sscanf(line, "%*s %lx:%x %lx:%x %*s %*s %*s %*s %*s %*s %lu", &local_address, &local_port,
+                       &remote_address, &remote_port, &node) != 5)
+                continue;
+            if (local_address == loopback && (int)local_port == peer_port && remote_address == loopback &&
+                (int)remote_port == listen_port) {
                 inode = node;
-                break;
+                matches++;
             }
         }
-        fclose(f);
     }
-    if (inode == 0) return 0;
+    fclose(f);
+    if (matches != 1 || inode == 0) return 0;
     char wanted[64];
     snprintf(wanted, sizeof wanted, "socket:[%lu]", inode);
     DIR *dir = opendir("/proc/self/fd");
@@ -278,8 +371,8 @@ done:
     return NULL;
 }
 
-int TLSBridge_open(const char *host, int port, const char *ca_file, int timeout_ms, TLSBridge **out, char *message,
-                   size_t message_size) {
+int TLSBridge_open(const char *host, int port, const char *ca_file, int timeout_ms, const atomic_int *interrupted,
+                   TLSBridge **out, char *message, size_t message_size) {
     *out = NULL;
     TLSBridge *b = calloc(1, sizeof *b);
     if (!b) {
@@ -288,9 +381,14 @@ int TLSBridge_open(const char *host, int port, const char *ca_file, int timeout_
     }
     b->remote = b->listener = b->local = b->wake[0] = b->wake[1] = -1;
     b->timeout_ms = timeout_ms;
+    b->deadline_ms = bridge_now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+    b->interrupted = interrupted;
     if (bridge_trust(b, ca_file, message, message_size) != 0) goto fail;
-    b->remote = bridge_connect(host, port, timeout_ms, message, message_size);
+    b->remote = bridge_connect(b, host, port, message, message_size);
     if (b->remote < 0 || bridge_handshake(b, host, message, message_size) != 0) goto fail;
+    // The open is done: from here the relay lives until the reader closes it.
+    b->deadline_ms = INT64_MAX;
+    b->interrupted = NULL;
     if (pipe2(b->wake, O_CLOEXEC) != 0) goto fail_system;
     b->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (b->listener < 0) goto fail_system;

@@ -89,6 +89,8 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
         var tracker: FaceTracker
         var observed: [UInt64: [FaceBox]] = [:]
         var framesSeen: UInt64 = 0
+        /// How many observed frames keep their boxes (at least 64; more when an evidence clip reaches back).
+        var history = 64
     }
 
     public let detector: FaceDetector
@@ -123,10 +125,18 @@ public final class TrackedFaceRedactor: EvidenceRedactor, Sendable {
         let boxes = state.withLock { state in
             let boxes = state.tracker.update(frame: frame.seq, detections: detections?.map(\.box))
             state.observed[frame.seq] = boxes
-            if state.observed.count > 64, let oldest = state.observed.keys.min() { state.observed[oldest] = nil }
+            while state.observed.count > state.history, let oldest = state.observed.keys.min() {
+                state.observed[oldest] = nil
+            }
             return boxes
         }
         return Observation(detections: detections, blurBoxes: boxes, detectorNanos: nanos)
+    }
+
+    /// Keeps the boxes of the last `frames` observed frames (at most 4096), so that a clip's earliest frames are
+    /// blurred with the boxes tracked for them, as the stills are.
+    public func retainHistory(frames: Int) {
+        state.withLock { $0.history = max($0.history, min(max(frames, 0), 4096)) }
     }
 
     /// The frame's picture (RGB when present, else luma) with every tracked face blurred.

@@ -66,12 +66,12 @@ extension ConfigReader {
         camera.tlsCAFile = text(fields, "ca")
         if let node = fields["evidence_clip"] {
             if case .sequence(let items) = node, items.count == 2, let before = Self.numeric(items[0]),
-               let after = Self.numeric(items[1]), (0...10).contains(before), (0...10).contains(after)
+               let after = Self.numeric(items[1]), (0...5).contains(before), (0...5).contains(after)
             {
                 camera.evidenceClip = EvidenceClip(before: before, after: after)
             } else {
                 report(fields, "evidence_clip", "must be [BEFORE, AFTER]: seconds of clip before and after a crossing, "
-                    + "each from 0 to 10 ([0, 0] keeps no clip), got \(Self.describe(node))")
+                    + "each from 0 to 5 ([0, 0] keeps no clip), got \(Self.describe(node))")
             }
         }
         if let node = fields["privacy_masks"] {

@@ -145,7 +145,7 @@ public enum ConfigReference {
                       meaning: "`rtsps://` only: PEM certificates that vouch for the camera (its CA or its own "
                         + "self-signed certificate). The camera's certificate is always verified, chain and host "
                         + "name, by Sightline itself (FFmpeg's RTSP client would not)."),
-                Entry(key: "evidence_clip", type: "[seconds, seconds]",
+                Entry(key: "evidence_clip", type: "[seconds, seconds], each 0–5",
                       defaultValue: "[\(Self.number(camera.evidenceClip.before)), \(Self.number(camera.evidenceClip.after))]",
                       meaning: "With a traffic stage and blurred evidence: a clip of the seconds before and after each "
                         + "crossing (at most 10 frames a second, every face blurred, MJPEG at the processing size) "

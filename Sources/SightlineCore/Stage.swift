@@ -49,4 +49,11 @@ public struct Detection: Sendable, Equatable {
 /// Traffic keeps no evidence unless one is wired in (DESIGN.md, line 2).
 public protocol EvidenceRedactor: Sendable {
     func redact(_ frame: Frame) throws -> Image
+    /// Asks the redactor to remember what it needs to redact each of the last `frames` frames it observed as
+    /// well as it redacts the newest (an evidence clip reaches back several seconds). Default: nothing to keep.
+    func retainHistory(frames: Int)
+}
+
+extension EvidenceRedactor {
+    public func retainHistory(frames: Int) {}
 }

@@ -243,4 +243,53 @@ struct RTSPCameraTests {
         #expect(missing?.contains("no trusted certificate could be read from \(dir.path)/no-such-ca.pem") == true,
                 "\(missing ?? "opened")")
     }
+
+    /// A "camera" that accepts TCP and drips its TLS handshake a byte every 0.4 s: the open still ends at its
+    /// deadline (the review measured 84 s for a 5 s timeout before), and a CA path that is not a small regular file
+    /// is refused before anything is read from it or sent.
+    @Test func aDrippingHandshakeEndsAtTheDeadlineAndOnlyARealCAFileIsRead() throws {
+        let port = try RTSPTestServer.freePort()
+        let drip = Process()
+        drip.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        drip.arguments = ["-c", """
+            import socket, sys, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4); print("ready", flush=True)
+            while True:
+                c, _ = s.accept()
+                try:
+                    for b in bytes([0x16, 0x03, 0x03, 0x40, 0x00]) + bytes(4000):
+                        c.send(bytes([b])); time.sleep(0.4)
+                except OSError:
+                    pass
+            """, "\(port)"]
+        let ready = Pipe()
+        drip.standardOutput = ready
+        try drip.run()
+        defer {
+            // SIGKILL: a child of the test process inherits its blocked SIGTERM.
+            kill(drip.processIdentifier, SIGKILL)
+            drip.waitUntilExit()
+        }
+        _ = ready.fileHandleForReading.availableData
+        let dir = try TemporaryDirectory()
+        let ca = try TestCertificate.selfSigned(in: dir.path, name: "ca", alternativeNames: ["IP:127.0.0.1"])
+        let spec = try SourceSpec(parsing: "rtsps://127.0.0.1:\(port)/test")
+        let source = VideoSource(spec: spec, options: SourceOptions(deviceTimeoutSeconds: 2, tlsCAFile: ca.certificate))
+        let started = Date()
+        #expect(throws: CaptureError.self) { try source.open() }
+        // Generous: the deadline is 2 s; the old bridge restarted its clock at every byte.
+        #expect(Date().timeIntervalSince(started) < 15, "the open took \(Date().timeIntervalSince(started)) s")
+
+        mkfifo(dir.path + "/fifo.pem", 0o600)
+        for bad in ["/dev/zero", dir.path, dir.path + "/fifo.pem"] {
+            let source = VideoSource(spec: spec, options: SourceOptions(deviceTimeoutSeconds: 2, tlsCAFile: bad))
+            #expect {
+                try source.open()
+            } throws: { error in
+                guard case CaptureError.cannotOpen(_, let reason) = error else { return false }
+                return reason.contains("a PEM file of at most 1 MiB")
+            }
+        }
+    }
 }

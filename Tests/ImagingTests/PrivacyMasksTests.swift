@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import SightlineCore
 import Testing
@@ -79,5 +80,46 @@ import Testing
         // A quarter of the size: the square is 10...19, blacked out with its margin.
         #expect((9...20).allSatisfy { quarter.gray.pixels[15 * 40 + $0] == 0 })
         #expect(quarter.gray.pixels[15 * 40 + 7] == 200 && quarter.gray.pixels[15 * 40 + 22] == 200)
+    }
+
+    /// Outlines that cross themselves hide all they enclose (nonzero winding), and a spike thinner than a row
+    /// is still covered (the attack review's findings 4 and 5).
+    @Test func selfCrossingOutlinesAndThinSpikesAreCovered() {
+        func masked(_ polygon: [SIMD2<Double>]) -> Image {
+            var masker = PrivacyMasker(PrivacyMasks([polygon]))
+            return masker.apply(Self.frame(width: 100, height: 60, sourceWidth: 100, color: false)).gray
+        }
+        // A square traced twice: even-odd would call its inside outside.
+        let twice: [SIMD2<Double>] = [[20, 10], [60, 10], [60, 50], [20, 50], [20, 10], [60, 10], [60, 50], [20, 50]]
+        let square = masked(twice)
+        #expect((11..<50).allSatisfy { y in (21..<60).allSatisfy { square.pixels[y * 100 + $0] == 0 } })
+        // A five-pointed star drawn in one stroke: its centre pentagon is wound twice.
+        let star: [SIMD2<Double>] = (0..<5).map { k in
+            let angle = Double(k * 2) * 2 * Double.pi / 5 - Double.pi / 2
+            return [50 + 25 * cos(angle), 30 + 25 * sin(angle)]
+        }
+        let starred = masked(star)
+        #expect((27...33).allSatisfy { y in (47...53).allSatisfy { starred.pixels[y * 100 + $0] == 0 } })
+        // A spike 0.3 px tall lying between the sample lines of row 20.
+        let spike = masked([[10, 20.1], [60, 20.25], [10, 20.4]])
+        #expect((10...60).allSatisfy { spike.pixels[20 * 100 + $0] == 0 })
+        #expect(spike.pixels[40 * 100 + 30] == 200)
+    }
+
+    @Test func manyLongOutlinesRasteriseOnceAndMatchTheirArea() {
+        // 64 polygons of 1024 points (the configuration's limits): circles, rasterised at two sizes.
+        let circles: [[SIMD2<Double>]] = (0..<64).map { n in
+            let cx = Double(40 + (n % 8) * 75), cy = Double(40 + (n / 8) * 55)
+            return (0..<1024).map { k in
+                let angle = Double(k) * 2 * Double.pi / 1024
+                return [cx + 20 * cos(angle), cy + 20 * sin(angle)]
+            }
+        }
+        let masks = PrivacyMasks(circles)
+        let spans = masks.spans(width: 640, height: 480, scale: 1)
+        let black = spans.reduce(0) { $0 + $1.end - $1.start }
+        // 64 discs of radius 20 (about 1257 px each), each grown by a pixel: between the area and that of r = 22.
+        #expect(black > 64 * 1257 && black < 64 * 1521, "\(black)")
+        #expect(masks.spans(width: 320, height: 240, scale: 2).count > 0)
     }
 }

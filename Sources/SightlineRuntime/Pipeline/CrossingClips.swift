@@ -12,6 +12,8 @@ struct ClipSettings: Sendable, Equatable {
     var fps: Double = 10
     /// A clip that would grow past this is cut short (the collector takes blobs up to 8 MiB).
     var maxBytes: Int = 6 << 20
+    /// Clips made at once; a crossing beyond them keeps its stills only (and the log says so).
+    var maxOpen: Int = 8
 }
 
 /// A stage that wraps the traffic stage and adds a short clip to each crossing's evidence: the frames of the
@@ -20,9 +22,11 @@ struct ClipSettings: Sendable, Equatable {
 /// stream (`video/x-motion-jpeg`, the format `mjpeg:` sources read). The crossing's event waits for its clip:
 /// its pending evidence is replaced by one this stage fulfils with the stills followed by the clip.
 ///
-/// Frames waiting to become a clip stay in process memory, like the stills; a frame is redacted while the face
-/// stage's tracks of it are fresh, and only once a crossing wants it, so nothing is redacted or encoded for
-/// frames no evidence uses. When the run ends (`finish`), unfinished clips are delivered as they are.
+/// Frames waiting to become a clip stay in process memory, like the stills (at most `before` × `fps` frames); a
+/// frame is redacted with the boxes the face stage tracked for it (the redactor is asked to keep them that long)
+/// and only once a crossing wants it, so nothing is redacted or encoded for frames no evidence uses, and each
+/// frame is encoded once however many clips share it. At most `maxOpen` clips are made at once. When the run
+/// ends (`finish`), unfinished clips are delivered as they are.
 final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     private final class Job {
         let outer: PendingEvidence
@@ -50,6 +54,9 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     /// Frames of the last `before` seconds, at most `fps` a second: what a new crossing's clip starts with.
     private var recent: [Frame] = []
     private var jobs: [Job] = []
+    /// JPEGs of frames already redacted for a clip, by frame: the clips open at once share them.
+    private var encoded: [UInt64: [UInt8]] = [:]
+    private var refusedLogged = false
     /// Stills delivered by the wrapped stage, by the job they belong to (set from its fulfil, on this thread).
     private let stills = Mutex<[ObjectIdentifier: [[UInt8]]]>([:])
 
@@ -59,6 +66,8 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         self.redactor = redactor
         self.settings = settings
         self.logger = logger
+        // Face boxes of every frame a clip may reach back to, even from a 120 frames/s camera.
+        redactor.retainHistory(frames: Int(((settings.before + 1) * 120).rounded(.up)))
     }
 
     func process(_ frame: Frame) throws -> [Detection] {
@@ -68,6 +77,14 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         let slot = (frame.pts * settings.fps + 1e-6).rounded(.down)
         let keep = recent.last.map { slot != ($0.pts * settings.fps + 1e-6).rounded(.down) } ?? true
         for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
+            guard jobs.count < settings.maxOpen else {
+                if !refusedLogged {
+                    logger.warning("too many crossings at once: this one keeps its stills without a clip",
+                                   metadata: ["open_clips": "\(jobs.count)"])
+                    refusedLogged = true
+                }
+                continue
+            }
             let outer = PendingEvidence()
             var innerEvidence: PendingEvidence?
             if case .pending(let evidence) = detections[index].evidence { innerEvidence = evidence }
@@ -99,6 +116,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         for job in jobs { deliver(job) }
         jobs = []
         recent = []
+        encoded = [:]
     }
 
     /// Adds `frame` to the open clips that want it, and delivers those that are complete.
@@ -120,6 +138,13 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
             }
         }
         jobs = open
+        if jobs.isEmpty {
+            encoded = [:]
+        } else if encoded.count > 4 * Int((settings.before + settings.after) * settings.fps + 2) {
+            // Keep only what the open clips might still share: frames of the recent window and after.
+            let oldest = recent.first?.seq ?? frame.seq
+            encoded = encoded.filter { $0.key >= oldest }
+        }
     }
 
     private func collectStills(_ job: Job) {
@@ -130,7 +155,8 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     private func add(_ frame: Frame, to job: Job) {
         guard !job.truncated else { return }
         do {
-            let jpeg = try JPEGEncoder.encode(redactor.redact(frame), quality: 80)
+            let jpeg = try encoded[frame.seq] ?? JPEGEncoder.encode(redactor.redact(frame), quality: 80)
+            encoded[frame.seq] = jpeg
             guard job.bytes + jpeg.count <= settings.maxBytes else {
                 job.truncated = true
                 logger.warning("evidence clip cut short: it would exceed its size cap",
