@@ -31,7 +31,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let password: String
     /// A file holding `password` and a newline, as an operator's `password_file`.
     public let passwordFile: String
-    private var process: Process?
+    private var pid: pid_t?
 
     /// Writes the configuration, the password file and (with `tls`) the certificates; does not start.
     public init(tls: Bool = false) throws {
@@ -86,35 +86,56 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Starts the broker and waits (at most 10 s) until its plain port accepts connections.
+    ///
+    /// Spawned with an empty signal mask: a test process's threads block SIGTERM, a child started with
+    /// Foundation's `Process` inherits that, and then cannot be stopped gracefully.
     public func start() throws {
         stop()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["-c", directory + "/mosquitto.conf"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        let arguments = [Self.executable, "-c", directory + "/mosquitto.conf"]
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGINT)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, Self.executable, &actions, &attributes, &argv, environ)
+        guard rc == 0 else { throw Failure(description: "cannot start mosquitto: \(String(cString: strerror(rc)))") }
+        self.pid = pid
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if Self.accepts(port: port) { return }
-            guard process.isRunning else { break }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                self.pid = nil
+                break
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        let log = (try? String(contentsOfFile: directory + "/broker.log", encoding: .utf8)) ?? ""
         stop()
         throw Failure(description: "mosquitto did not start: \(log.suffix(600))")
     }
 
     /// Stops the broker (SIGTERM: it saves sessions and retained messages) and waits for it to end.
     public func stop() {
-        guard let process, process.isRunning else {
-            self.process = nil
-            return
-        }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        self.process = nil
+        guard let pid else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        self.pid = nil
     }
 
     /// What the broker logged so far.

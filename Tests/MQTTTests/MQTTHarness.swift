@@ -34,7 +34,9 @@ struct MQTTHarness {
                           passwordFile: broker.passwordFile, types: types)
     }
 
-    func publisher(_ configuration: MQTTConfiguration, cameras: [String] = ["door"]) throws -> MQTTPublisher {
+    func publisher(_ configuration: MQTTConfiguration, cameras: [String] = ["door"]) throws(MQTTError)
+        -> MQTTPublisher
+    {
         try MQTTPublisher(configuration: configuration, spool: log.spool, device: key.deviceID, cameras: cameras,
                           logger: Self.quiet, pollSeconds: 0.05)
     }

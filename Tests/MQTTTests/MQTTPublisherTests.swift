@@ -46,7 +46,7 @@ import Testing
 
         // A subscriber arriving later gets the retained states, availability and discovery.
         let late = try await Subscriber(broker)
-        #expect(await late.wait(seconds: 5) { m in m.filter(\.retained).count >= 11 })
+        #expect(await late.wait(seconds: 5) { m in m.filter(\.retained).count >= 10 })
         #expect(late.last("\(prefix)/availability") == "online")
         #expect(late.last("\(prefix)/door/state/crossings_today") == "3")
         #expect(late.last("\(prefix)/door/state/signal") == "red")
