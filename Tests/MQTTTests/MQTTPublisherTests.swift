@@ -124,7 +124,10 @@ import Testing
         #expect(try device.log.spool.readerPosition(MQTTPublisher.readerName).seq == 5)
         let live = try await Subscriber(broker, pattern: "sightline/+/+/event/#")
         for n in 6...8 { try device.crossing(n: n) }
-        try await device.publisher(MQTTHarness.configuration(broker)).finish(timeoutSeconds: 10)
+        var qos0 = MQTTHarness.configuration(broker)  // QoS 0 over MQTT 5: "acknowledged" once written
+        qos0.qos = 0
+        qos0.protocolV5 = true
+        try await device.publisher(qos0).finish(timeoutSeconds: 10)
         #expect(await live.wait(seconds: 5) { _ in live.eventSeqs().count >= 3 })
         #expect(live.eventSeqs() == [6, 7, 8])
     }
@@ -145,6 +148,18 @@ import Testing
             #expect(error == .notAuthorized(broker: "mqtt://127.0.0.1:\(broker.port)",
                                             reason: "Connection Refused: not authorised."))
             #expect("\(error)".contains("127.0.0.1:\(broker.port)") && !"\(error)".contains(secret))
+        }
+        // MQTT 5 says it with a reason code (0x86 or 0x87): the same error.
+        configuration.protocolV5 = true
+        do throws(MQTTError) {
+            try await device.publisher(configuration).finish(timeoutSeconds: 10)
+            Issue.record("a wrong password was accepted over MQTT 5")
+        } catch {
+            guard case .notAuthorized(let name, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(name == "mqtt://127.0.0.1:\(broker.port)" && !"\(error)".contains(secret))
         }
     }
 
