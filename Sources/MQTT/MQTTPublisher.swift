@@ -21,8 +21,10 @@ public final class MQTTPublisher: Sendable {
     public let configuration: MQTTConfiguration
     public let topics: MQTTTopics
     public let discovery: HomeAssistantDiscovery
-    /// The configured cameras (discovery devices and state topics).
-    public let cameras: [String]
+    /// The configured cameras (discovery devices and state topics); `update(cameras:)` replaces them.
+    public var cameras: [String] { cameraList.withLock { $0.cameras } }
+    /// The cameras, and whether they changed since the last announcement.
+    private let cameraList: Mutex<(cameras: [String], changed: Bool)>
     let spool: EventSpool
     let client: MQTTClient
     let logger: Logger
@@ -49,7 +51,7 @@ public final class MQTTPublisher: Sendable {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         self.configuration = configuration
         self.spool = spool
-        self.cameras = cameras
+        cameraList = Mutex((cameras, false))
         self.logger = logger
         self.pollSeconds = pollSeconds
         self.batchSize = batchSize
@@ -221,18 +223,35 @@ public final class MQTTPublisher: Sendable {
             throw MQTTError.unreachable(broker: broker, detail: detail.isEmpty ? "connecting" : detail)
         }
         connectedGauge.record(1)
-        if generation != session.generation {
+        let camerasChanged = cameraList.withLock { list in
+            defer { list.changed = false }
+            return list.changed
+        }
+        if generation != session.generation || camerasChanged {
             session.sentStates = [:]
-            try await announce(&session, generation: generation)
+            do { try await announce(&session, generation: generation) } catch {
+                if camerasChanged { cameraList.withLock { $0.changed = true } }
+                throw error
+            }
             session.generation = generation
             logger.info("MQTT connected", metadata: ["broker": "\(broker)", "from_seq": "\(session.position.seq + 1)"])
         }
         return try await publishBatch(&session, generation: generation)
     }
 
+    /// Replaces the cameras (a configuration reload): the next round announces the new ones and removes the
+    /// entities of those gone.
+    public func update(cameras: [String]) {
+        cameraList.withLock { list in
+            guard list.cameras != cameras else { return }
+            list = (cameras, true)
+        }
+    }
+
     /// `online`, the discovery configs of the configured cameras, and empty configs for cameras announced before
     /// and configured no more; saves the cameras announced.
     private func announce(_ session: inout Session, generation: UInt64) async throws {
+        let cameras = self.cameras
         var tickets = [try publish(topics.availability, "online", retain: true)]
         let wanted = configuration.discovery ? cameras : []
         if configuration.discovery {
@@ -319,6 +338,7 @@ public final class MQTTPublisher: Sendable {
         throws -> [MQTTClient.Ticket]
     {
         states.roll(to: CameraStates.day(wallNanos: nowNanos, timeZone: timeZone))
+        let cameras = self.cameras
         var tickets: [MQTTClient.Ticket] = []
         for camera in cameras {
             var values: [(CameraStateTopic, String)] = [

@@ -189,6 +189,24 @@ import Testing
         }
     }
 
+    @Test func aReloadAnnouncesNewCamerasAndRemovesOldOnes() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let device = try MQTTHarness()
+        let watcher = try await Subscriber(broker, pattern: "homeassistant/#")
+        let publisher = try device.publisher(MQTTHarness.configuration(broker), cameras: ["door"])
+        let running = Task { await publisher.run() }
+        #expect(await watcher.wait(seconds: 5) { m in m.filter { $0.topic.contains("/door_") }.count == 5 })
+        publisher.update(cameras: ["yard"])
+        #expect(await watcher.wait(seconds: 5) { m in
+            m.filter { $0.topic.contains("/yard_") && !$0.payload.isEmpty }.count == 5
+                && m.filter { $0.topic.contains("/door_") && $0.payload.isEmpty }.count == 5
+        })
+        running.cancel()
+        await running.value
+        try await publisher.finish(timeoutSeconds: 5)
+    }
+
     @Test func aRemovedCameraLosesItsEntities() async throws {
         let broker = try MosquittoBroker()
         try broker.start()

@@ -67,6 +67,8 @@ struct MQTTService: Service {
 struct EventWiring {
     let log: EventLog
     let sink: EventSink
+    /// The MQTT publisher when `mqtt:` is set; a reload hands it the new cameras.
+    let publisher: MQTTPublisher?
     /// In the order the `ServiceGroup` must start them (forwarder first, so it stops last).
     let services: [any Service]
 
@@ -85,13 +87,16 @@ struct EventWiring {
             let forwarder = try Forwarder(configuration: collector, spool: log.spool, key: key, logger: logger)
             services.append(ForwarderService(forwarder: forwarder, drainSeconds: 10, logger: logger))
         }
+        var publisher: MQTTPublisher?
         if let mqtt {
-            let publisher = try MQTTPublisher(configuration: mqtt, spool: log.spool, device: key.deviceID,
+            let made = try MQTTPublisher(configuration: mqtt, spool: log.spool, device: key.deviceID,
                                               cameras: cameras.filter(\.enabled).map(\.id), logger: logger)
-            services.append(MQTTService(publisher: publisher, drainSeconds: 5, logger: logger))
+            services.append(MQTTService(publisher: made, drainSeconds: 5, logger: logger))
             logger.info("MQTT publishing on", metadata: ["broker": "\(mqtt.brokerDescription)",
-                                                        "topics": "\(publisher.topics.prefix)/\(key.deviceID)/…"])
+                                                        "topics": "\(made.topics.prefix)/\(key.deviceID)/…"])
+            publisher = made
         }
+        self.publisher = publisher
         services.append(EventLogService(log: log, sink: sink, logger: logger))
         self.services = services
         logger.info("signed events on", metadata: ["device": "\(key.deviceID)",
