@@ -171,6 +171,7 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Queues a message for the broker. Throws when not connected (the caller retries after reconnection).
     public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool) throws(MQTTError) -> Ticket {
+        guard Int32(exactly: payload.count) != nil else { throw .library("publish: payload of \(payload.count) bytes") }
         let clock = CMosquitto_ack_clock(client)
         var mid: Int32 = 0
         let rc = payload.withUnsafeBytes {

@@ -38,6 +38,7 @@ public final class MQTTPublisher: Sendable {
     private let connectedGauge = Gauge(label: "sightline_mqtt_connected")
     private let failures = Counter(label: "sightline_mqtt_failures_total")
     private let purged = Counter(label: "sightline_mqtt_events_purged_unpublished_total")
+    private let skipped = Counter(label: "sightline_mqtt_events_skipped_total")
     /// The session `run` ended with, for `finish`.
     private let lastSession = Mutex<Session?>(nil)
     private let started = Mutex(false)
@@ -306,6 +307,14 @@ public final class MQTTPublisher: Sendable {
             }
             let eventNanos = Timestamp.nanos(rfc3339: event.time) ?? now
             states.apply(event, wallNanos: eventNanos, timeZone: timeZone)
+            // A camera name that cannot be a topic level (an event written by a tool, not the daemon) would make
+            // every retry fail: such an event is left out, said, and counted.
+            guard MQTTTopics.isValidLevel(event.camera), MQTTTopics.isValidLevel(event.type) else {
+                skipped.increment()
+                logger.error("MQTT: event with a camera or type that cannot be a topic level, not published",
+                             metadata: ["seq": "\(spooled.seq)"])
+                continue
+            }
             if configuration.types.contains(where: { $0.rawValue == event.type }) {
                 tickets.append(try publish(topics.event(camera: event.camera, type: event.type), spooled.line,
                                            retain: false))

@@ -14,6 +14,12 @@ public struct MQTTTopics: Sendable, Equatable {
     /// `online` / `offline`, retained; `offline` is also the last will.
     public var availability: String { "\(prefix)/\(device)/availability" }
 
+    /// Whether `level` can stand as one topic level: not empty, no `/`, no wildcard, no NUL, at most 256 bytes.
+    public static func isValidLevel(_ level: String) -> Bool {
+        !level.isEmpty && level.utf8.count <= 256
+            && !level.contains { $0 == "/" || $0 == "+" || $0 == "#" || $0 == "\0" }
+    }
+
     /// Where each event goes: the signed envelope, exactly as spooled.
     public func event(camera: String, type: String) -> String { "\(prefix)/\(device)/\(camera)/event/\(type)" }
 

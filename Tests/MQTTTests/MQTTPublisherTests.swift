@@ -83,6 +83,21 @@ import Testing
         })
     }
 
+    @Test func anEventWhoseCameraCannotBeATopicLevelIsSkippedNotRetriedForever() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let device = try MQTTHarness()
+        let live = try await Subscriber(broker, pattern: "sightline/#")
+        try device.log.emit(camera: "bad/#", type: "system.test", body: ["n": .int(1), "of": .int(1)])
+        try device.crossing(n: 1)
+        var configuration = MQTTHarness.configuration(broker)
+        configuration.types = [.systemTest, .trafficRedLightCrossing]
+        try await device.publisher(configuration).finish(timeoutSeconds: 10)
+        #expect(await live.wait(seconds: 5) { _ in live.eventSeqs() == [2] })
+        #expect(try device.log.spool.readerPosition(MQTTPublisher.readerName).seq == 2)
+        #expect(!live.collect().contains { $0.topic.contains("bad") })
+    }
+
     @Test func everyEventArrivesInOrderThroughABrokerOutage() async throws {
         let broker = try MosquittoBroker()
         try broker.start()
