@@ -7,8 +7,8 @@ import SightlineConfig
 import SightlineCore
 import SightlineTestKit
 
-/// A device with a real event log in a temporary directory, and a subscriber on a real broker.
-struct MQTTHarness {
+/// A device with a real event log in a temporary directory (removed with the harness).
+final class MQTTHarness: @unchecked Sendable {
     let key = DeviceKey.generate()
     let log: EventLog
     let directory: String
@@ -19,6 +19,8 @@ struct MQTTHarness {
         log = try EventLog(configuration: EventLogConfiguration(stateDirectory: directory, checkpointEvery: 1_000_000),
                            key: key, logger: Self.quiet)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     static var quiet: Logger {
         var logger = Logger(label: "test.mqtt")
