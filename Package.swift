@@ -68,6 +68,8 @@ let package = Package(
         .target(name: "CJPEG", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // Debian's libmosquitto (libmosquitto-dev): the MQTT client under the `MQTT` publisher.
+        .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
         // Debian's FFmpeg 5.1 (libavformat-dev, libavcodec-dev, libavutil-dev, libswscale-dev); headers in the
         // default include path, as `pkg-config --cflags libavformat` says.
         .target(
@@ -192,13 +194,23 @@ let package = Package(
             name: "SightlineConfig",
             dependencies: ["Traffic", "Imaging", "EventLog", "Forwarder", .product(name: "Yams", package: "Yams")]
         ),
+        // Publishing events to an MQTT broker, with Home Assistant discovery. Only the daemon and the CLI use it.
+        .target(
+            name: "MQTT",
+            dependencies: [
+                "CMosquitto", "EventLog", "SightlineConfig", "SightlineCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            exclude: ["README.md"]
+        ),
         // The daemon's domain logic: pipelines, stages, event sink, recognition, reload, metrics, systemd.
         // `sightlined` runs it; `sightline replay` and `eval` run its pipelines over footage.
         .target(
             name: "SightlineRuntime",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "Traffic", "EventLog", "Forwarder",
-                "SightlineConfig",
+                "SightlineConfig", "MQTT",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -227,7 +239,7 @@ let package = Package(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes", "SightlineConfig", "SightlineRuntime", "SightlineTools",
+                "TrafficScenes", "SightlineConfig", "SightlineRuntime", "SightlineTools", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -299,13 +311,21 @@ let package = Package(
                 // The executable only so that `sightlined` is built for the process tests; they import the library.
                 "SightlineDaemon", "SightlineRuntime", "SightlineConfig", "SightlineTestKit", "FaceKit", "Matcher",
                 "Traffic", "EventLog", "Imaging",
-                "Forwarder",
+                "Forwarder", "MQTT",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: [
+                "MQTT", "EventLog", "SightlineConfig", "SightlineCore", "SightlineTestKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

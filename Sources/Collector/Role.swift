@@ -8,14 +8,15 @@ public enum Role: String, Sendable, CaseIterable, Equatable {
     case admin
     /// Reads every event, export, checkpoint, proof and evidence blob.
     case reviewer
-    /// Reads traffic and system events and their evidence only: never a face event, its evidence or a name.
+    /// Reads traffic, camera status and system events and their evidence only: never a face event, its evidence or
+    /// a name.
     case traffic
 
     /// Event types this role may read, as type prefixes; nil for every type.
     public var visibleTypePrefixes: [String]? {
         switch self {
         case .admin, .reviewer: nil
-        case .traffic: ["traffic.", "system.", "log.", "frame."]
+        case .traffic: ["traffic.", "system.", "log.", "frame.", "camera."]
         }
     }
 

@@ -79,6 +79,8 @@ public final class EventSpool: Sendable {
                     id INTEGER PRIMARY KEY CHECK (id = 1), device TEXT NOT NULL, last_seq INTEGER NOT NULL,
                     last_hash TEXT NOT NULL, frontier BLOB NOT NULL, checkpoint_seq INTEGER NOT NULL,
                     checkpoint_ns INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS readers (
+                    name TEXT PRIMARY KEY, seq INTEGER NOT NULL, state BLOB);
                 """)
     }
 
@@ -208,7 +210,7 @@ public final class EventSpool: Sendable {
         try events(sql: "SELECT seq, line, acked_ns FROM events ORDER BY seq", arguments: [])
     }
 
-    private func events(sql: String, arguments: StatementArguments) throws(SpoolError) -> [SpooledEvent] {
+    func events(sql: String, arguments: StatementArguments) throws(SpoolError) -> [SpooledEvent] {
         do {
             return try db.read { d in
                 let rows = try Row.fetchAll(d, sql: sql, arguments: arguments)

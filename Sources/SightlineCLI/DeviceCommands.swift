@@ -140,10 +140,18 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Fail when an event's evidence blob is neither in the export nor in --evidence-dir.")
     var requireEvidence = false
 
+    @Flag(help: ArgumentHelp(
+        "Check each line on its own: an event of this device with a valid signature (events received one by one, "
+            + "as over MQTT); no chain, order or completeness."))
+    var each = false
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
     func validate() throws {
+        if each && (expectSize != nil || checkpoint != nil || requireEvidence) {
+            throw ValidationError("--each checks signatures only: no --expect-size, --checkpoint or --require-evidence")
+        }
         if expectSize == 0 { throw ValidationError("--expect-size is a seq, counted from 1 (0 would check nothing)") }
     }
 
@@ -199,6 +207,31 @@ struct VerifyCommand: ParsableCommand {
             data = FileManager.default.contents(atPath: export)
         }
         guard let data else { throw ValidationError("cannot read \(export)") }
+        if each {
+            let device = DeviceKey.deviceID(publicKey: [UInt8](key.rawRepresentation))
+            var count = 0
+            for (index, line) in [UInt8](data).split(separator: 0x0A).enumerated() {
+                let problem: String?
+                do {
+                    let event = try Event(json: JSONParser.parse(Array(line)))
+                    if event.device != device {
+                        problem = "event of \(event.device), key is \(device)"
+                    } else if !event.verifySignature(canonical: try event.canonicalBytes(), publicKey: key) {
+                        problem = "seq \(event.seq): the signature does not verify"
+                    } else {
+                        problem = nil
+                    }
+                } catch { problem = "\(error)" }
+                if let problem { try fail(Report.Problem(code: "bad_event", message: problem, line: index + 1)) }
+                count += 1
+            }
+            if json {
+                print(try Self.encode(Report(ok: true, export: export, events: count, problems: [])))
+            } else {
+                print("ok: \(count) event(s), each signed by \(device)")
+            }
+            return
+        }
         let s: ExportVerifier.Summary
         do {
             s = try ExportVerifier.verify(

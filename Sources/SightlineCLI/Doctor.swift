@@ -37,7 +37,8 @@ struct DoctorCheck: Codable, Sendable, Equatable {
 
 /// Checks that a box can run `sightlined` with a given configuration, as the service user: the
 /// configuration loads, the cameras and footage are there and usable, the models match their checksums,
-/// the state directory and device key are right, the collector answers and knows the device, the clock
+/// the state directory and device key are right, the collector answers and knows the device, the MQTT broker
+/// takes the configured credentials and a message, the clock
 /// is sane. Read-only: it creates nothing and changes nothing.
 struct Doctor {
     struct Settings {
@@ -82,6 +83,7 @@ struct Doctor {
         checks += models(configuration, identity: identity)
         checks += state(configuration, identity: identity)
         checks += collector(configuration)
+        checks += mqtt(configuration)
         checks.append(clock())
         return checks
     }

@@ -182,7 +182,8 @@ struct SightlineCollector: AsyncParsableCommand {
             func validate() throws { try checkDisplayName(name, of: "token") }
 
             @Option(help: ArgumentHelp("admin (devices, tokens, incidents), reviewer (all events and evidence) or "
-                                       + "traffic (traffic and system events and their evidence, never a face match)."))
+                                       + "traffic (traffic, camera status and system events and their evidence, "
+                                       + "never a face match)."))
             var role: String
 
             @Option(help: "sqlite:PATH (default) or postgres://...")

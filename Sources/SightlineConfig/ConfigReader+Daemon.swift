@@ -2,7 +2,7 @@ import Yams
 
 extension ConfigReader {
     /// Keys of the top level that this build reads.
-    static let topLevelKeys = ["state_dir", "log_level", "metrics", "events", "collector", "cameras"]
+    static let topLevelKeys = ["state_dir", "log_level", "metrics", "events", "collector", "mqtt", "cameras"]
     /// Top-level sections later builds fill (face gallery, traffic defaults).
     static let reservedTopLevelKeys = ["traffic", "faces"]
     /// Keys of `metrics:`.
@@ -32,6 +32,7 @@ extension ConfigReader {
             configuration.metrics = readMetrics(metrics, path: fields.path("metrics"))
         }
         configuration.events = readEvents(fields, stateDirectory: configuration.stateDirectory)
+        configuration.mqtt = readMQTT(fields, hasEvents: configuration.events != nil)
         configuration.reservedSections = readReserved(fields, Self.reservedTopLevelKeys)
         guard let cameraList = fields["cameras"] else {
             require(fields, "cameras", "; list at least one camera")

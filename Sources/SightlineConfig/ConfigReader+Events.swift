@@ -94,6 +94,15 @@ extension ConfigReader {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
+    /// Reports entry `index` of `fields.types` as not one of `known`, with the closest as a suggestion.
+    mutating func reportUnknownType(_ entry: Node, index: Int, in fields: MappingFields, known: [String]) {
+        var message = "must be one of " + known.joined(separator: ", ") + ", got \(Self.describe(entry))"
+        if case .scalar(let scalar) = entry, let guess = Suggestion.closest(to: scalar.string, among: known) {
+            message += "; did you mean '\(guess)'?"
+        }
+        report("\(fields.path("types"))[\(index)]", at: entry.mark, message)
+    }
+
     /// Reads a camera's `events:`.
     mutating func readCameraEvents(_ node: Node, path: String) -> CameraEventsConfiguration {
         var configuration = CameraEventsConfiguration()
@@ -112,11 +121,7 @@ extension ConfigReader {
                 types.insert(type)
                 continue
             }
-            var message = "must be one of " + known.joined(separator: ", ") + ", got \(Self.describe(entry))"
-            if case .scalar(let scalar) = entry, let guess = Suggestion.closest(to: scalar.string, among: known) {
-                message += "; did you mean '\(guess)'?"
-            }
-            report("\(fields.path("types"))[\(index)]", at: entry.mark, message)
+            reportUnknownType(entry, index: index, in: fields, known: known)
         }
         configuration.types = types
         return configuration

@@ -52,6 +52,9 @@ public enum ConfigReference {
                       meaning: "Signed, hash-chained events in a local spool. Without it, detections are not kept."),
                 Entry(key: "collector", type: "mapping", defaultValue: "none (spool only)",
                       meaning: "Where events are delivered; needs `events`."),
+                Entry(key: "mqtt", type: "mapping", defaultValue: "none (no MQTT)",
+                      meaning: "Publishes the signed events to an MQTT broker, with Home Assistant discovery; "
+                        + "needs `events`."),
                 Entry(key: "cameras", type: "list of mappings", defaultValue: "required",
                       meaning: "At least one camera; ids unique."),
                 Entry(key: "traffic", type: "mapping", defaultValue: "none",
@@ -98,6 +101,7 @@ public enum ConfigReference {
                       meaning: "Longest wait between retries (the wait doubles per failure from "
                         + "\(number(forwarder.initialBackoffSeconds)) s)."),
             ], acceptedKeys: ConfigReader.collectorKeys),
+            mqttSection,
             Section(path: "cameras[]", summary: "One camera, or recorded footage standing in for one.", entries: [
                 Entry(key: "id", type: "`[A-Za-z0-9_-]{1,64}`", defaultValue: "required",
                       meaning: "Name used in metric labels, events and paths."),

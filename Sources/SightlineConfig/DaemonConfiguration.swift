@@ -11,6 +11,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var metrics: MetricsConfiguration
     /// Signed events and their delivery (keys `events` and `collector`); nil when events are off.
     public var events: EventsConfiguration?
+    /// Publishing the events to an MQTT broker (key `mqtt`); nil when absent. Needs `events`.
+    public var mqtt: MQTTConfiguration?
     /// The cameras, in file order; at least one, ids unique. Key `cameras`.
     public var cameras: [CameraConfiguration]
     /// Key paths of sections this build recognises but does not implement yet (`cameras[0].traffic`,
@@ -28,6 +30,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         logLevel: String = "info",
         metrics: MetricsConfiguration = MetricsConfiguration(),
         events: EventsConfiguration? = nil,
+        mqtt: MQTTConfiguration? = nil,
         cameras: [CameraConfiguration] = [],
         reservedSections: [String] = []
     ) {
@@ -35,6 +38,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         self.logLevel = logLevel
         self.metrics = metrics
         self.events = events
+        self.mqtt = mqtt
         self.cameras = cameras
         self.reservedSections = reservedSections
     }

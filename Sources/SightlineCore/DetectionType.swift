@@ -20,10 +20,12 @@ public enum DetectionType: String, Sendable, Hashable, CaseIterable, Codable, Cu
     case logCheckpoint = "log.checkpoint"
     /// A test event written by `sightline events test` / `emit-test`.
     case systemTest = "system.test"
+    /// A camera went online or offline (written by the daemon when the state changes, not by a stage).
+    case cameraStatus = "camera.status"
 
-    /// The part before the dot: `frame`, `face`, `traffic`, `log`, `system`.
+    /// The part before the dot: `frame`, `face`, `traffic`, `log`, `system`, `camera`.
     public enum Family: String, Sendable {
-        case frame, face, traffic, log, system
+        case frame, face, traffic, log, system, camera
     }
 
     public var family: Family {
@@ -33,6 +35,7 @@ public enum DetectionType: String, Sendable, Hashable, CaseIterable, Codable, Cu
         case .trafficSignalState, .trafficRedLightCrossing: return .traffic
         case .logCheckpoint: return .log
         case .systemTest: return .system
+        case .cameraStatus: return .camera
         }
     }
 
@@ -40,7 +43,7 @@ public enum DetectionType: String, Sendable, Hashable, CaseIterable, Codable, Cu
     public var isCameraDetection: Bool {
         switch family {
         case .frame, .face, .traffic: return true
-        case .log, .system: return false
+        case .log, .system, .camera: return false
         }
     }
 

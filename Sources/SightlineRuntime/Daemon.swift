@@ -67,7 +67,7 @@ public struct Daemon {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let sink = try DetectionSink(path: detectionsPath, logger: logger)
         let events = try configuration.events.map {
-            try EventWiring(configuration: $0, cameras: configuration.cameras, logger: logger)
+            try EventWiring(configuration: $0, mqtt: configuration.mqtt, cameras: configuration.cameras, logger: logger)
         }
         let builder = PipelineBuilder(detections: sink, events: events, logger: logger)
         let first = try builder.build(configuration)

@@ -16,6 +16,10 @@ extension ForwarderService: CustomStringConvertible {
     var description: String { "ForwarderService" }
 }
 
+extension MQTTService: CustomStringConvertible {
+    var description: String { "MQTTService" }
+}
+
 extension WatchdogService: CustomStringConvertible {
     var description: String { "WatchdogService" }
 }

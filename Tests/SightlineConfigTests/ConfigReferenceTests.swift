@@ -20,7 +20,7 @@ import Testing
 
     @Test func referenceCoversEveryMappingTheLoaderReads() {
         let paths = Set(ConfigReference.sections.map(\.path))
-        #expect(paths == ["(top level)", "metrics", "events", "collector", "cameras[]", "cameras[].events",
+        #expect(paths == ["(top level)", "metrics", "events", "collector", "mqtt", "cameras[]", "cameras[].events",
                           "cameras[].faces", "cameras[].faces.recognize", "cameras[].traffic",
                           "cameras[].traffic.signal", "cameras[].traffic.tuning"])
     }

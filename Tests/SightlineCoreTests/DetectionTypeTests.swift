@@ -17,5 +17,6 @@ import Testing
             == [.frameStats, .faceDetected, .faceMatch, .trafficSignalState, .trafficRedLightCrossing])
         #expect(!DetectionType.logCheckpoint.isCameraDetection)
         #expect(!DetectionType.systemTest.isCameraDetection)
+        #expect(!DetectionType.cameraStatus.isCameraDetection)
     }
 }

@@ -112,7 +112,7 @@ struct PrivacyEndToEndTests {
         let run = try PrivacyRun.shared.get()
         let truth = try FacesClipTruth()
         let known: Set<String> = ["frame.stats", "face.detected", "face.match", "traffic.signal_state",
-                                  "traffic.red_light_crossing", "log.checkpoint"]
+                                  "traffic.red_light_crossing", "log.checkpoint", "camera.status"]
         #expect(Set(run.events.map(\.type)).isSubset(of: known))
         // Every event that names a subject is a face.match, and every face.match names the enrolled subject.
         #expect(run.events.filter { $0.line.contains("\"subject\"") }.allSatisfy { $0.type == "face.match" })

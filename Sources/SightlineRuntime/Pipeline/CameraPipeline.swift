@@ -37,9 +37,15 @@ final class CameraPipeline: @unchecked Sendable {
     private let queue: BoundedQueue<CapturedFrame>
     private let stopping = StopFlag()
     private let metrics: PipelineMetrics
+    /// Told each change of the camera's state (online, reason); the daemon signs it as `camera.status`.
+    private let status: (@Sendable (_ online: Bool, _ reason: String) -> Void)?
+    /// The state last told to `status` (nil before the first).
+    private let reportedOnline = Mutex<Bool?>(nil)
 
     init(settings: Settings, source: FrameSource, stages: [Stage], logger: Logger,
+         status: (@Sendable (_ online: Bool, _ reason: String) -> Void)? = nil,
          sink: @escaping @Sendable (Detection) -> Void) {
+        self.status = status
         self.settings = settings
         self.source = source
         self.stages = stages
@@ -156,11 +162,12 @@ final class CameraPipeline: @unchecked Sendable {
         } catch {
             logger.error("cannot start camera", metadata: ["source": "\(source.description)", "error": "\(error)"])
             captureFailure.withLock { $0 = CaptureFailure(description: "\(error)") }
+            report(online: false, reason: "failed")
             return
         }
         // A reconnecting source reports its own state (it may open while the camera is absent).
         if !(source is ReconnectingSource) {
-            setOnline(true)
+            setOnline(true, reason: "started")
             logger.info("camera online", metadata: ["source": "\(source.description)"])
         }
         var lastCorrupt: UInt64 = 0
@@ -203,13 +210,14 @@ final class CameraPipeline: @unchecked Sendable {
             }
         }
         source.close()
-        setOnline(false)
+        let failed = captureFailure.withLock { $0 != nil }
+        setOnline(false, reason: stopping.isSet ? "stopped" : failed ? "failed" : "ended")
     }
 
     /// Called by a reconnecting source when the camera goes away or comes back.
     func sourceStateChanged(online: Bool, reason: String?) {
         let wasOffline = counters.snapshot.offlineSince != nil
-        setOnline(online)
+        setOnline(online, reason: online ? (wasOffline ? "reconnected" : "started") : "lost")
         if online {
             counters.update { $0.offlineSince = nil }
             if wasOffline {
@@ -224,9 +232,22 @@ final class CameraPipeline: @unchecked Sendable {
         }
     }
 
-    private func setOnline(_ online: Bool) {
+    /// `reason` is one word (started, reconnected, lost, ended, stopped, failed), never an error text: a
+    /// source's error can quote its URL, and this goes into a signed event.
+    private func setOnline(_ online: Bool, reason: String) {
         counters.update { $0.online = online }
         metrics.online.record(online ? 1 : 0)
+        report(online: online, reason: reason)
+    }
+
+    /// Tells `status` when the state differs from the one told last.
+    private func report(online: Bool, reason: String) {
+        guard let status else { return }
+        let changed = reportedOnline.withLock { last in
+            defer { last = online }
+            return last != online
+        }
+        if changed { status(online, reason) }
     }
 
     // MARK: processing side

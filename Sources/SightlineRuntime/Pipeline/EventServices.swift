@@ -1,6 +1,7 @@
 import EventLog
 import Forwarder
 import Logging
+import MQTT
 import ServiceLifecycle
 import SightlineConfig
 
@@ -44,14 +45,35 @@ struct ForwarderService: Service {
     }
 }
 
+/// Publishing to an MQTT broker as a service. On shutdown (after the pipelines and the event log's last events)
+/// it publishes what is left for at most `drainSeconds`, then `offline`; the rest waits in the spool.
+struct MQTTService: Service {
+    let publisher: MQTTPublisher
+    let drainSeconds: Double
+    let logger: Logger
+
+    func run() async throws {
+        let publisher = self.publisher
+        await cancelWhenGracefulShutdown { await publisher.run() }
+        do {
+            try await publisher.finish(timeoutSeconds: drainSeconds)
+        } catch {
+            logger.notice("MQTT: events left in the spool for the next start", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
 /// The event log, its sink and its services, built when the configuration has `events:`.
 struct EventWiring {
     let log: EventLog
     let sink: EventSink
+    /// The MQTT publisher when `mqtt:` is set; a reload hands it the new cameras.
+    let publisher: MQTTPublisher?
     /// In the order the `ServiceGroup` must start them (forwarder first, so it stops last).
     let services: [any Service]
 
-    init(configuration: EventsConfiguration, cameras: [CameraConfiguration], logger: Logger) throws {
+    init(configuration: EventsConfiguration, mqtt: MQTTConfiguration? = nil, cameras: [CameraConfiguration],
+         logger: Logger) throws {
         let (key, created) = try DeviceKey.loadOrCreate(stateDirectory: configuration.log.stateDirectory)
         if created {
             logger.notice("device key created; register it at the collector (sightline device show)",
@@ -65,6 +87,16 @@ struct EventWiring {
             let forwarder = try Forwarder(configuration: collector, spool: log.spool, key: key, logger: logger)
             services.append(ForwarderService(forwarder: forwarder, drainSeconds: 10, logger: logger))
         }
+        var publisher: MQTTPublisher?
+        if let mqtt {
+            let made = try MQTTPublisher(configuration: mqtt, spool: log.spool, device: key.deviceID,
+                                              cameras: cameras.filter(\.enabled).map(\.id), logger: logger)
+            services.append(MQTTService(publisher: made, drainSeconds: 5, logger: logger))
+            logger.info("MQTT publishing on", metadata: ["broker": "\(mqtt.brokerDescription)",
+                                                        "topics": "\(made.topics.prefix)/\(key.deviceID)/…"])
+            publisher = made
+        }
+        self.publisher = publisher
         services.append(EventLogService(log: log, sink: sink, logger: logger))
         self.services = services
         logger.info("signed events on", metadata: ["device": "\(key.deviceID)",

@@ -90,6 +90,17 @@ final class EventSink: Sendable {
         }
     }
 
+    /// Signs a camera's change of state as `camera.status` (`online`/`offline` and why): past the type filter and
+    /// the rate limit, since an outage must be seen whatever a camera's `events.types` say.
+    func status(camera: String, online: Bool, reason: String) {
+        do {
+            try log.emit(camera: camera, type: DetectionType.cameraStatus.rawValue,
+                         body: ["state": .string(online ? "online" : "offline"), "reason": .string(reason)])
+        } catch {
+            logger.error("camera status not recorded", metadata: ["camera": "\(camera)", "error": "\(error)"])
+        }
+    }
+
     /// A pending evidence came: emits its detection with the pictures (none when they could not be made).
     private func complete(_ evidence: PendingEvidence, _ images: [[UInt8]]) {
         let waiting = state.withLock { $0.waiting.removeValue(forKey: ObjectIdentifier(evidence)) }

@@ -73,7 +73,13 @@ struct PipelineBuilder {
             + trafficStages(for: camera, redactor: faces.redactor, events: events, rules: rules, logger: logger)
         let source = try makeSource(for: camera, color: stages.contains { $0.needsColor }, relay: relay,
                                     logger: logger)
-        let pipeline = CameraPipeline(settings: settings, source: source, stages: stages, logger: logger, sink: sink)
+        var status: (@Sendable (Bool, String) -> Void)?
+        if let events {
+            let id = camera.id
+            status = { online, reason in events.status(camera: id, online: online, reason: reason) }
+        }
+        let pipeline = CameraPipeline(settings: settings, source: source, stages: stages, logger: logger,
+                                      status: status, sink: sink)
         relay.pipeline = pipeline
         return pipeline
     }

@@ -95,6 +95,7 @@ struct ConfigReloader: Service {
             logger.notice("configuration section not handled by this build: ignored",
                           metadata: ["section": "\(section)"])
         }
+        builder.events?.publisher?.update(cameras: generation.cameras)
         logger.notice("configuration reloaded", metadata: ["cameras": "\(generation.cameras)"])
         return (.applied, candidate)
     }

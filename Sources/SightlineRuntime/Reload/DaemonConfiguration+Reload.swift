@@ -8,7 +8,7 @@ extension DaemonConfiguration {
     /// event rules (`events.max_per_minute`, each camera's `events`). What needs a restart: the state
     /// directory (the device key and the spool live there), the log level (loggers are made at start),
     /// the metrics listener, turning signed events on or off, the event log's checkpoint and retention
-    /// settings, and the collector (the forwarder keeps delivering what is queued without interruption).
+    /// settings, the collector (the forwarder keeps delivering what is queued without interruption) and `mqtt`.
     func changesNeedingRestart(from running: DaemonConfiguration) -> [String] {
         var changes: [String] = []
         if stateDirectory != running.stateDirectory { changes.append("state_dir") }
@@ -28,6 +28,8 @@ extension DaemonConfiguration {
             }
             if old.collector != new.collector { changes.append("collector") }
         }
+        // The broker and topics are set at start; the cameras follow a reload (`MQTTPublisher.update(cameras:)`).
+        if mqtt != running.mqtt { changes.append("mqtt") }
         return changes
     }
 }
