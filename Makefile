@@ -18,16 +18,21 @@ MODEL_PACKAGES := python3 python3-venv
 # cross-compiles the matcher's C kernels for aarch64 and runs them under qemu-user. The video tests encode their
 # files with ffmpeg and stream RTSP from GStreamer's server (Tools/rtsp-test-server: python3-gi, the RTSP
 # server's typelib, videotestsrc from -base, x264enc from -ugly, rtph264pay from -good). The MQTT tests start
-# Debian's mosquitto broker on loopback.
+# Debian's mosquitto broker on loopback. Tools/test-deb --stub builds a package from stand-in programs and lints
+# it (dpkg-dev, lintian, help2man).
 TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver gcc gcc-aarch64-linux-gnu \
 	libc6-dev-arm64-cross qemu-user python3-gi gir1.2-gst-rtsp-server-1.0 \
-	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly mosquitto
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly mosquitto dpkg-dev lintian \
+	help2man
+# make deb: Tools/build-deb (dpkg-dev, help2man, binutils) and Tools/test-deb (lintian, qemu-user for the CPU
+# check, mmdebstrap for the install test in a clean Debian 12 root).
+DEB_PACKAGES := dpkg-dev help2man binutils lintian qemu-user gcc python3 mmdebstrap
 BENCH_PACKAGES := gcc python3 python3-venv ffmpeg
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
 CONFIG_DIR ?= /etc/sightline
 
-.PHONY: all deps build models demo test bench install install-models uninstall clean help
+.PHONY: all deps build models demo test bench install install-models uninstall deb clean help
 
 all: build
 
@@ -37,6 +42,7 @@ help:
 	@echo "make bench    benchmarks beside their peers (release build)"
 	@echo "make fuzz     fuzz the container parsers, decoders and model readers for FUZZ_SECONDS each (default 60)"
 	@echo "make install  install the programs, systemd unit, model files, docs and an example config"
+	@echo "make deb      build sightline_VERSION_amd64.deb (x86-64-v3), lint it and test it in a clean Debian 12 root"
 
 deps:
 	@Tools/ensure-packages $(BUILD_PACKAGES)
@@ -60,6 +66,7 @@ test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
 	@Tools/test-kernels
 	@Models/fetch
+	@Tools/test-deb --stub
 	$(SWIFT) build --build-tests
 	@# The collector tests run on SQLite and on a throwaway PostgreSQL server (Tools/test-postgres).
 	@pg="$$(mktemp -d /tmp/sightline-pg.XXXXXX)"; trap 'Tools/test-postgres stop "$$pg"' EXIT; \
@@ -101,6 +108,12 @@ install-models: models
 	install -m 0644 Models/manifest.json $(DESTDIR)$(PREFIX)/share/sightline/models/
 	install -m 0644 $$(sed -n 's/.*"name": "\([^"]*\)".*/Models\/files\/\1/p' Models/manifest.json) \
 	  $(DESTDIR)$(PREFIX)/share/sightline/models/
+
+# The Debian package, built with SIGHTLINE_MARCH=x86-64-v3 and the Swift runtime linked in (a long release build),
+# then lintian, the start-up CPU check under qemu and an install test in a clean Debian 12 root from Debian's mirror.
+deb: deps models
+	@Tools/ensure-packages $(DEB_PACKAGES)
+	@deb="$$(Tools/build-deb)" && Tools/test-deb "$$deb"
 
 uninstall:
 	-@[ -n "$(DESTDIR)" ] || systemctl disable --now sightlined sightline-collector 2>/dev/null || true

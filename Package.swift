@@ -30,6 +30,20 @@ let kernelCFlags: [CSetting] = {
     #endif
 }()
 
+// The start-up CPU check (Sources/CCPUCheck) is compiled without the flags above, so that it runs on any x86-64: a
+// program built for x86-64-v2/v3/v4 refuses an older CPU with a clear message instead of dying on an illegal
+// instruction later. baseline runs anywhere, and native or a named CPU is built where it runs: no check.
+let cpuCheckCSettings: [CSetting] = {
+    switch march {
+    case "x86-64-v2": return [.define("CCPUCheck_LEVEL", to: "2")]
+    case "x86-64-v3": return [.define("CCPUCheck_LEVEL", to: "3")]
+    case "x86-64-v4": return [.define("CCPUCheck_LEVEL", to: "4")]
+    default: return []
+    }
+}()
+// Each program keeps the check's object whatever the linker drops (its constructor is otherwise never referenced).
+let cpuCheckLinked: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--undefined=CCPUCheck_required_level"])]
+
 let package = Package(
     name: "Sightline",
     platforms: [.macOS(.v14)],
@@ -82,6 +96,7 @@ let package = Package(
             ]
         ),
         .target(name: "CNeuralTarget"),
+        .target(name: "CCPUCheck", cSettings: cpuCheckCSettings),
         // Matcher's int8 dot-product kernels (AVX-512 VNNI, AVX-VNNI, AVX2, NEON dot product, portable), chosen at
         // run time under the SIGHTLINE_ISA cap.
         .target(
@@ -169,10 +184,11 @@ let package = Package(
         .executableTarget(
             name: "SightlineCollector",
             dependencies: [
-                "Collector", "EventLog", "SightlineCore",
+                "Collector", "EventLog", "SightlineCore", "CCPUCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: cpuCheckLinked
         ),
         .target(
             name: "Traffic",
@@ -223,9 +239,10 @@ let package = Package(
         .executableTarget(
             name: "SightlineDaemon",
             dependencies: [
-                "SightlineRuntime", "SightlineConfig",
+                "SightlineRuntime", "SightlineConfig", "SightlineCore", "CCPUCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: cpuCheckLinked
         ),
         // What `sightline` and `sightline-bench` share: the model options, image loading, errors, async bridging.
         .target(
@@ -239,12 +256,13 @@ let package = Package(
             name: "SightlineCLI",
             dependencies: [
                 "SightlineCore", "Imaging", "Capture", "FaceKit", "Matcher", "EventLog", "Forwarder", "Traffic",
-                "TrafficScenes", "SightlineConfig", "SightlineRuntime", "SightlineTools", "MQTT",
+                "TrafficScenes", "SightlineConfig", "SightlineRuntime", "SightlineTools", "MQTT", "CCPUCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: cpuCheckLinked
         ),
         .executableTarget(
             name: "SightlineBench",

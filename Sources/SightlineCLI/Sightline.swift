@@ -1,4 +1,5 @@
 import ArgumentParser
+import SightlineCore
 
 /// `sightline`: the operator's and developer's tool beside the daemon.
 @main
@@ -6,7 +7,7 @@ struct Sightline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sightline",
         abstract: "Sightline edge vision tools: read cameras and footage, inspect.",
-        version: "0.1.0",
+        version: SightlineVersion.string,
         subcommands: [
             FramesCommand.self,
             ProbeCommand.self,

@@ -12,7 +12,7 @@ struct SightlineCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sightline-collector",
         abstract: "Collect, verify and serve signed Sightline events.",
-        version: "0.1.0",
+        version: SightlineVersion.string,
         subcommands: [Serve.self, Devices.self, Tokens.self])
 
     static let defaultDatabase = "sqlite:sightline-collector.sqlite"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SightlineConfig
+import SightlineCore
 import SightlineRuntime
 
 /// `sightlined`: the Sightline daemon's command line. What it runs — one pipeline per configured camera,
@@ -74,8 +75,4 @@ struct Sightlined: AsyncParsableCommand {
             throw ExitCode(78)
         }
     }
-}
-
-enum SightlineVersion {
-    static let string = "0.1.0"
 }
