@@ -20,8 +20,8 @@ MODEL_PACKAGES := python3 python3-venv
 # server's typelib, videotestsrc from -base, x264enc from -ugly, rtph264pay from -good).
 TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver gcc gcc-aarch64-linux-gnu \
 	libc6-dev-arm64-cross qemu-user python3-gi gir1.2-gst-rtsp-server-1.0 \
-	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
-BENCH_PACKAGES := gcc python3 python3-venv ffmpeg
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly opencv-doc
+BENCH_PACKAGES := gcc python3 python3-venv ffmpeg opencv-doc
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
 CONFIG_DIR ?= /etc/sightline
