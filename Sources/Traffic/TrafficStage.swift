@@ -80,7 +80,8 @@ public final class TrafficStage: Stage {
         tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
         let names = configuration.signalGroups.map(\.name)
         rules = configuration.laneRules.map { lane in
-            (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction, lanes: configuration.lanes),
+            (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
+                                lanes: configuration.lanes),
              names.firstIndex(of: lane.signal))
         }
     }
@@ -129,6 +130,8 @@ public final class TrafficStage: Stage {
             let expected = (track.velocity.dot(track.velocity)).squareRoot() * frames
             let step = point - last.point
             guard step.dot(step).squareRoot() <= 2.5 * expected + 0.3 * track.box.height + 8 else { continue }
+            // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
+            guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else { continue }
             crossed.insert(track.id)
             if let violation = judge(track, lane: hit.lane, from: last, fraction: hit.fraction,
                                      now: (index, frame.pts)) {

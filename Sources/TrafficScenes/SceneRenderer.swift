@@ -103,7 +103,8 @@ public struct SceneRenderer {
                 }
             }
         }
-        // Vehicles are lit by the street at night: dark bodies.
+        // At night, cross traffic and cyclists are dark; vehicles on the approach are lit by the street lights
+        // where they are, like the road (dark bodies, the road's contrast).
         let bodyLight = nightLight == nil ? ambient : ambient * 0.3
         let shadows = sim.spec.nuisances.shadows && nightLight == nil
         if nightLight != nil {
@@ -133,7 +134,9 @@ public struct SceneRenderer {
             fill(c.left + c.length * 0.2, c.top + 3, c.left + c.length * 0.35, c.top + c.height - 3,
                  RGB(40, 44, 52).scaled(bodyLight))
         }
-        for v in sim.vehicles { drawVehicle(v, bodyLight, night: nightLight != nil) }
+        for v in sim.vehicles {
+            drawVehicle(v, streetLight(at: v.centreX, v.bottom, ambient: ambient), night: nightLight != nil)
+        }
         for c in sim.cyclists {
             let colour = c.clothing.scaled(bodyLight)
             if c.bike { fill(c.x - 1.5, c.y - c.length, c.x + 1.5, c.y, RGB(25, 25, 28).scaled(bodyLight)) }
@@ -148,7 +151,9 @@ public struct SceneRenderer {
         }
         if !cloudShadows.isEmpty { drawCloudShadows(dt: 1 / sim.spec.fps) }
         drawLamps(state: sim.phase(at: t).state, ambient: ambient, exposure: light.exposure)
-        if layout == .lanes { drawArrow(state: sim.arrowPhase(at: t).state, ambient: ambient, exposure: light.exposure) }
+        if layout == .lanes {
+            drawArrow(state: sim.arrowPhase(at: t).state, ambient: ambient, exposure: light.exposure)
+        }
         if nuisances.rain { drawRain() }
         if nuisances.snow { drawSnow() }
         return crop(offset: sim.shakeOffset, noisy: sim.spec.nuisances.noise)
@@ -188,6 +193,14 @@ public struct SceneRenderer {
             let colour = on ? lit[index].scaled(exposure) : lit[index].scaled(ambient / 7)
             disc(cx, cy, SceneLayout.lampRadius - 1, colour)
         }
+    }
+
+    /// The light falling at scene point (x, y): the ambient level by day, the street lights' at night.
+    private func streetLight(at x: Double, _ y: Double, ambient: Double) -> Double {
+        guard let nightLight else { return ambient }
+        let cx = min(max(Int(x) + Self.margin, 0), canvasWidth - 1)
+        let cy = min(max(Int(y) + Self.margin, 0), canvasHeight - 1)
+        return ambient * Double(nightLight[cy * canvasWidth + cx]) / 256
     }
 
     /// The turn arrow's head: a red ball and a green left arrow.

@@ -196,7 +196,8 @@ public struct SceneSimulator {
     private mutating func spawnVehicles(t: Double) {
         for lane in SceneLayout.lanes.indices where t >= nextArrival[lane] {
             let entry = Double(SceneLayout.height) + 4
-            let blocked = vehicles.contains { $0.lane == lane && $0.bottom > entry - (spec.nuisances.closeFollowing ? 6 : 20) }
+            let spacing = spec.nuisances.closeFollowing ? 6.0 : 20.0
+            let blocked = vehicles.contains { $0.lane == lane && $0.bottom > entry - spacing }
             if blocked { continue }
             let styleRoll = random.uniform(0...1)
             let style: Vehicle.Style = styleRoll < 0.62 ? .car : styleRoll < 0.8 ? .van : styleRoll < 0.92 ? .truck
