@@ -23,11 +23,11 @@ MODEL_PACKAGES := python3 python3-venv
 TEST_PACKAGES := python3 python3-venv openssl ffmpeg chromium chromium-driver gcc gcc-aarch64-linux-gnu \
 	libc6-dev-arm64-cross qemu-user python3-gi gir1.2-gst-rtsp-server-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly mosquitto dpkg-dev lintian \
-	help2man
+	help2man opencv-doc
 # make deb: Tools/build-deb (dpkg-dev, help2man, binutils) and Tools/test-deb (lintian, qemu-user for the CPU
 # check, mmdebstrap for the install test in a clean Debian 12 root).
 DEB_PACKAGES := dpkg-dev help2man binutils lintian qemu-user gcc python3 mmdebstrap
-BENCH_PACKAGES := gcc python3 python3-venv ffmpeg
+BENCH_PACKAGES := gcc python3 python3-venv ffmpeg opencv-doc
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= /etc/systemd/system
 CONFIG_DIR ?= /etc/sightline

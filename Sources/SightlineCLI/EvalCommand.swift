@@ -16,7 +16,9 @@ struct EvalCommand: ParsableCommand {
             discussion: """
                 A detection matches a truth crossing on red when it is the same vehicle (its point lies in the \
                 vehicle's box) and its frame is within ±3 frames; crossings within 3 frames of the grace \
-                boundary count neither way. Each DIR is a scene or holds scenes in subdirectories.
+                boundary count neither way. Each DIR is a scene or holds scenes in subdirectories. Besides the \
+                total, scores are given per nuisance (a scene counts under each nuisance it features, under \
+                `lanes` for the lanes layout, or under `plain`).
                 """)
 
         @Argument(help: "Scene directories, or directories of scene directories.")
@@ -38,6 +40,7 @@ struct EvalCommand: ParsableCommand {
             let scenes = SceneFiles.sceneDirectories(directories)
             guard !scenes.isEmpty else { throw ValidationError("no scene (a directory with truth.json) found") }
             var total = TrafficScore()
+            var byCategory: [String: TrafficScore] = [:]
             var stageNanos: UInt64 = 0, totalNanos: UInt64 = 0, frames = 0
             var quietFailures: [String] = []
             for dir in scenes {
@@ -59,12 +62,14 @@ struct EvalCommand: ParsableCommand {
                 }
                 let (score, unmatched, missed) = TrafficScore.score(reported, truth: truth)
                 total = total + score
+                for category in truth.categories { byCategory[category, default: TrafficScore()] += score }
                 stageNanos += result.stageNanos["traffic"] ?? 0
                 totalNanos += result.decodeNanos + result.stageNanos.values.reduce(0, +)
                 frames += result.frames
                 if truth.kind != "mixed" && !reported.isEmpty { quietFailures.append(dir) }
                 if json {
                     print(Self.json(["scene": .string(dir), "kind": .string(truth.kind), "score": Self.json(score),
+                                     "nuisances": .array(truth.categories.map { .string($0) }),
                                      "reported": .int(Int64(reported.count)),
                                      "stage_fps": .double(result.fps(of: "traffic").rounded())]))
                 } else {
@@ -85,6 +90,7 @@ struct EvalCommand: ParsableCommand {
             let totalFPS = Double(frames) / max(Double(totalNanos) / 1e9, 1e-9)
             if json {
                 print(Self.json(["total": Self.json(total), "scenes": .int(Int64(scenes.count)),
+                                 "by_nuisance": .object(byCategory.mapValues { Self.json($0) }),
                                  "frames": .int(Int64(frames)),
                                  "stage_fps": .double(stageFPS.rounded()), "total_fps": .double(totalFPS.rounded()),
                                  "quiet_scene_failures": .int(Int64(quietFailures.count))]))
@@ -94,6 +100,12 @@ struct EvalCommand: ParsableCommand {
                     + "%d ambiguous)  traffic stage %.0f fps, decode+stage %.0f fps", scenes.count, frames,
                     total.precision, total.recall, total.f1, total.truePositives, total.falsePositives,
                     total.falseNegatives, total.ambiguous, stageFPS, totalFPS))
+                for (name, score) in byCategory.sorted(by: { $0.key < $1.key }) {
+                    print(String(format: "  %@ precision %.4f  recall %.4f  (tp %d fp %d fn %d)",
+                                 name.padding(toLength: 16, withPad: " ", startingAt: 0),
+                                 score.precision, score.recall, score.truePositives, score.falsePositives,
+                                 score.falseNegatives))
+                }
                 if !quietFailures.isEmpty {
                     print("detections on all-green/all-stop scenes: " + quietFailures.joined(separator: ", "))
                 }

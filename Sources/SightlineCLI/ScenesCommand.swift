@@ -13,8 +13,11 @@ struct ScenesCommand: ParsableCommand {
             discussion: """
                 Vehicles of varied size, speed and colour in three lanes; some stop at red, some run it, some \
                 cross on amber or green; queues; pedestrians; cross traffic; light drift and passing clouds; \
-                sensor noise; shadows; camera shake. Deterministic for a seed. With --count N, scenes \
-                seed, seed+1, … go into OUTDIR/scene-SEED.
+                sensor noise; shadows; camera shake. --layout lanes gives three lanes with their own signals (a \
+                left lane under a turn arrow without amber, straight on, a right-turn lane where turning on red \
+                is lawful) and writes the lanes form of the camera file. --with adds featured nuisances: \
+                side-by-side, close-following, night, rain, snow, cloud-shadows, exposure-jumps, cyclists (or \
+                all). Deterministic for a seed. With --count N, scenes seed, seed+1, … go into OUTDIR/scene-SEED.
                 """)
 
         @Argument(help: "Output directory.")
@@ -35,6 +38,12 @@ struct ScenesCommand: ParsableCommand {
         @Option(help: "Nuisances to switch off, comma-separated: noise, light, shadows, shake, pedestrians, cross.")
         var without = ""
 
+        @Option(name: .customLong("with"), help: "Featured nuisances to add, comma-separated, or all.")
+        var with = ""
+
+        @Option(help: "single (one signal head) or lanes (per-lane signals with a turn arrow).")
+        var layout = "single"
+
         func run() throws {
             guard let kind = SceneSpec.Kind(rawValue: kind) else {
                 throw ValidationError("--kind must be mixed, all-green or all-stop")
@@ -51,8 +60,23 @@ struct ScenesCommand: ParsableCommand {
                 default: throw ValidationError("unknown nuisance '\(name)'")
                 }
             }
+            for name in with.split(separator: ",") {
+                if name == "all" {
+                    for featured in SceneSpec.Nuisances.featuredNames { _ = nuisances.feature(featured) }
+                } else if !nuisances.feature(String(name)) {
+                    throw ValidationError("unknown nuisance '\(name)'; known: "
+                        + SceneSpec.Nuisances.featuredNames.joined(separator: ", ") + ", all")
+                }
+            }
+            guard let layout = SceneSpec.Layout(rawValue: layout) else {
+                throw ValidationError("--layout must be single or lanes")
+            }
+            guard seconds > 0, seconds <= 3600, count >= 1, count <= 10_000 else {
+                throw ValidationError("--seconds must be in (0, 3600] and --count in 1…10000")
+            }
             for n in 0..<count {
-                let spec = SceneSpec(seed: seed + UInt64(n), seconds: seconds, kind: kind, nuisances: nuisances)
+                let spec = SceneSpec(seed: seed &+ UInt64(n), seconds: seconds, kind: kind, nuisances: nuisances,
+                                     layout: layout)
                 let dir = count == 1 ? outdir : "\(outdir)/scene-\(spec.seed)"
                 let truth = try SceneFiles.write(spec, to: dir)
                 print("\(dir): \(truth.frames) frames, \(truth.vehicles) vehicles, \(truth.crossings.count) crossings, "

@@ -1,36 +1,57 @@
+import SightlineCore
 import Traffic
 import Yams
 
 extension ConfigReader {
     /// Keys of `traffic:`.
-    static let trafficKeys = ["signal", "stop_line", "direction", "grace_seconds", "min_area", "lanes", "region",
-                              "tuning"]
-    /// Keys of `traffic.signal:`.
+    static let trafficKeys = ["signal", "signals", "stop_line", "direction", "grace_seconds", "min_area", "lanes",
+                              "region", "tuning"]
+    /// Keys of `traffic.signal:` and of each `traffic.signals:` group.
     static let trafficSignalKeys = ["red", "amber", "green"]
+    /// Keys of each `traffic.lanes:` entry in the lanes form.
+    static let trafficLaneKeys = ["name", "stop_line", "signal", "turn_on_red", "area"]
     /// Keys of `traffic.tuning:`.
     static let trafficTuningKeys = ["lock_frames", "dark_seconds", "lamp_contrast", "model_width", "threshold",
                                     "learning_rate", "confirm_hits", "coast_frames"]
+    /// At most this many lanes and signal groups per camera.
+    static let trafficMaxLanes = 16
 
     /// Reads a camera's `traffic:` section (the CLI's camera file reads the same) into a `TrafficConfiguration`.
     /// Returns nil when a required part is missing or wrong, after reporting why. Merge keys work here as
     /// everywhere else in the file.
+    ///
+    /// Two forms: `signal` + `stop_line` (+ optional lane polygons under `lanes`) is one lane under one
+    /// signal head; `lanes` entries that are mappings (name, stop_line, signal, turn_on_red, area) with the
+    /// groups they name under `signals` is the lanes form.
     mutating func readTraffic(_ node: Node, path: String) -> TrafficConfiguration? {
         guard let fields = fields(of: node, path: path, known: Self.trafficKeys) else { return nil }
-        for key in ["signal", "stop_line", "direction"] where fields[key] == nil {
-            report(path, at: fields.mark, "required key '\(key)' is missing")
+        var laneForm = false
+        var mixed = false
+        if case .sequence(let entries)? = fields["lanes"], let first = entries.first, case .mapping = first {
+            laneForm = true
         }
-        let signal = fields["signal"].flatMap { readTrafficSignal($0, path: fields.path("signal")) }
-        let stopLine = fields["stop_line"].flatMap { node -> TrafficSegment? in
-            guard let points = points(node, path: fields.path("stop_line"), count: 2...2, what: "a segment") else {
-                return nil
+        if laneForm {
+            for key in ["signals", "direction"] where fields[key] == nil {
+                report(path, at: fields.mark, "required key '\(key)' is missing")
             }
-            guard points[0] != points[1] else {
-                report(fields.path("stop_line"), at: node.mark, "the two ends of the stop line are the same point")
-                return nil
+            for key in ["signal", "stop_line"] where fields[key] != nil {
+                mixed = true
+                report(fields, key, "belongs to the single-lane form; with lanes: entries, each lane has its own "
+                    + "stop_line and names its group of signals:")
             }
-            return TrafficSegment(points[0], points[1])
+        } else {
+            for key in ["signal", "stop_line", "direction"] where fields[key] == nil {
+                report(path, at: fields.mark, "required key '\(key)' is missing")
+            }
+            if fields["signals"] != nil {
+                mixed = true
+                report(fields, "signals", "belongs to the lanes form: give lanes: as entries with name, stop_line "
+                    + "and signal (or use signal: for one head)")
+            }
         }
-        var direction = fields["direction"].flatMap { node -> TrafficPoint? in
+        let signal = laneForm ? nil : fields["signal"].flatMap { readTrafficSignal($0, path: fields.path("signal")) }
+        let stopLine = laneForm ? nil : fields["stop_line"].flatMap { segment($0, path: fields.path("stop_line")) }
+        let direction = fields["direction"].flatMap { node -> TrafficPoint? in
             guard let point = point(node, path: fields.path("direction")) else { return nil }
             guard point.x != 0 || point.y != 0 else {
                 report(fields.path("direction"), at: node.mark, "must not be [0, 0]; use [0, -1] for 'up the image'")
@@ -38,32 +59,169 @@ extension ConfigReader {
             }
             return point
         }
-        if let line = stopLine, let d = direction, let node = fields["direction"] {
-            let along = line.end - line.start
-            if abs(along.cross(d)) < 1e-6 * line.length * d.dot(d).squareRoot() {
-                report(fields.path("direction"), at: node.mark, "is parallel to the stop line, so nothing can cross it")
-                direction = nil
+        let groups = laneForm ? fields["signals"].flatMap { readSignalGroups($0, path: fields.path("signals")) } : nil
+        var areas: [TrafficPolygon] = []
+        var laneRules: [TrafficLane]?
+        if laneForm, let node = fields["lanes"] {
+            laneRules = readLanes(node, path: fields.path("lanes"), groups: groups, areas: &areas)
+        } else if let node = fields["lanes"] {
+            if case .sequence(let entries) = node, !entries.isEmpty {
+                for (index, entry) in entries.enumerated() {
+                    if let lane = polygon(entry, path: "\(fields.path("lanes"))[\(index)]") { areas.append(lane) }
+                }
+            } else {
+                report(fields, "lanes", "must be a list of lane polygons, or of lanes (name, stop_line, signal), "
+                    + "got \(Self.describe(node))")
+            }
+        }
+        var parallel = false
+        if let d = direction, let node = fields["direction"] {
+            let lines = laneRules.map { $0.map(\.stopLine) } ?? stopLine.map { [$0] } ?? []
+            for line in lines {
+                let along = line.end - line.start
+                if abs(along.cross(d)) < 1e-6 * line.length * d.dot(d).squareRoot() {
+                    report(fields.path("direction"), at: node.mark,
+                           "is parallel to the stop line, so nothing can cross it")
+                    parallel = true
+                    break
+                }
             }
         }
         let grace = number(fields, "grace_seconds", in: 0...60, "a number of seconds from 0 to 60")
         let minArea = number(fields, "min_area", in: 1...10_000_000, "an area in px² from 1 to 10000000")
-        var lanes: [TrafficPolygon] = []
-        if let node = fields["lanes"] {
-            if case .sequence(let entries) = node, !entries.isEmpty {
-                for (index, entry) in entries.enumerated() {
-                    if let lane = polygon(entry, path: "\(fields.path("lanes"))[\(index)]") { lanes.append(lane) }
-                }
-            } else {
-                report(fields, "lanes", "must be a list of lane polygons, got \(Self.describe(node))")
-            }
-        }
         let region = fields["region"].flatMap { polygon($0, path: fields.path("region")) }
         let tuning = fields["tuning"].map { readTrafficTuning($0, path: fields.path("tuning")) } ?? TrafficTuning()
-        guard let signal, let stopLine, let direction else { return nil }
+        guard let direction, !parallel, !mixed else { return nil }
+        if laneForm {
+            guard let groups, let laneRules else { return nil }
+            return TrafficConfiguration(laneRules: laneRules, signalGroups: groups, direction: direction,
+                                        graceSeconds: grace ?? 0.5, minArea: minArea ?? 400, lanes: areas,
+                                        region: region, tuning: tuning)
+        }
+        guard let signal, let stopLine else { return nil }
         let defaults = TrafficConfiguration(signal: signal, stopLine: stopLine, direction: direction)
         return TrafficConfiguration(
             signal: signal, stopLine: stopLine, direction: direction, graceSeconds: grace ?? defaults.graceSeconds,
-            minArea: minArea ?? defaults.minArea, lanes: lanes, region: region, tuning: tuning)
+            minArea: minArea ?? defaults.minArea, lanes: areas, region: region, tuning: tuning)
+    }
+
+    /// A stop line: two distinct points at least 2 px apart.
+    private mutating func segment(_ node: Node, path: String) -> TrafficSegment? {
+        guard let points = points(node, path: path, count: 2...2, what: "a segment") else { return nil }
+        guard points[0] != points[1] else {
+            report(path, at: node.mark, "the two ends of the stop line are the same point")
+            return nil
+        }
+        let line = TrafficSegment(points[0], points[1])
+        guard line.length >= 2 else {
+            report(path, at: node.mark, "is shorter than 2 px, so no vehicle can be seen crossing it")
+            return nil
+        }
+        return line
+    }
+
+    /// `signals:`: a mapping of group name to lamps (a group may lack amber).
+    private mutating func readSignalGroups(_ node: Node, path: String) -> [SignalGroup]? {
+        guard case .mapping(let mapping) = node, !mapping.isEmpty else {
+            report(path, at: node.mark, "must be a mapping of signal group names to their lamps "
+                + "({red: polygon, amber: polygon, green: polygon}), got \(Self.describe(node))")
+            return nil
+        }
+        var groups: [SignalGroup] = []
+        var valid = true
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode, !Self.isNull(keyNode), let name = laneName(key.string) else {
+                report(path, at: keyNode.mark, "a signal group's name must be 1–64 letters, digits, '-', '_' or '.', "
+                    + "got \(Self.describe(keyNode))")
+                valid = false
+                continue
+            }
+            if let lamps = readTrafficSignal(value, path: "\(path).\(name)") {
+                groups.append(SignalGroup(name: name, lamps: lamps))
+            } else {
+                valid = false
+            }
+        }
+        if mapping.count > Self.trafficMaxLanes {
+            report(path, at: node.mark, "has \(mapping.count) signal groups; at most \(Self.trafficMaxLanes)")
+            return nil
+        }
+        return valid ? groups : nil
+    }
+
+    /// The lanes form's `lanes:` entries; each names a group of `groups` (nil: the groups were wrong, so
+    /// only the names' shape is checked).
+    private mutating func readLanes(_ node: Node, path: String, groups: [SignalGroup]?, areas: inout [TrafficPolygon])
+        -> [TrafficLane]?
+    {
+        guard case .sequence(let entries) = node else { return nil }
+        guard entries.count <= Self.trafficMaxLanes else {
+            report(path, at: node.mark, "has \(entries.count) lanes; at most \(Self.trafficMaxLanes)")
+            return nil
+        }
+        var lanes: [TrafficLane] = []
+        var valid = true
+        var seen: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            let lanePath = "\(path)[\(index)]"
+            guard case .mapping = entry else {
+                report(lanePath, at: entry.mark, "must be a lane (name, stop_line, signal) like the lanes before it, "
+                    + "got \(Self.describe(entry))")
+                valid = false
+                continue
+            }
+            guard let fields = fields(of: entry, path: lanePath, known: Self.trafficLaneKeys) else {
+                valid = false
+                continue
+            }
+            for key in ["name", "stop_line", "signal"] { require(fields, key) }
+            var name = text(fields, "name")
+            if let raw = name {
+                name = laneName(raw)
+                if name == nil {
+                    report(fields, "name", "must be 1–64 letters, digits, '-', '_' or '.', got '\(raw)'")
+                } else if let line = seen[raw] {
+                    report(fields, "name", "'\(raw)' names two lanes (the other at line \(line)); lane names "
+                        + "must be unique")
+                    name = nil
+                } else {
+                    seen[raw] = fields["name"]?.mark?.line ?? 0
+                }
+            }
+            let stopLine = fields["stop_line"].flatMap { segment($0, path: fields.path("stop_line")) }
+            var signal = text(fields, "signal")
+            if let raw = signal, let groups, !groups.contains(where: { $0.name == raw }) {
+                let known = groups.map(\.name)
+                var message = "names the signal group '\(raw)', which signals: does not define"
+                if let guess = Suggestion.closest(to: raw, among: known) {
+                    message += "; did you mean '\(guess)'?"
+                } else {
+                    message += "; defined: " + known.joined(separator: ", ")
+                }
+                report(fields, "signal", message)
+                signal = nil
+            }
+            let turnOnRed = flag(fields, "turn_on_red")
+            let area = fields["area"].flatMap { polygon($0, path: fields.path("area")) }
+            if fields["area"] != nil && area == nil { valid = false }
+            if fields["turn_on_red"] != nil && turnOnRed == nil { valid = false }
+            guard let name, let stopLine, let signal else {
+                valid = false
+                continue
+            }
+            if let area { areas.append(area) }
+            lanes.append(TrafficLane(name: name, stopLine: stopLine, signal: signal, turnOnRed: turnOnRed ?? false))
+        }
+        return valid && groups != nil ? lanes : nil
+    }
+
+    /// A lane or signal group name as events carry it, or nil when it is not one.
+    private func laneName(_ raw: String) -> String? {
+        guard (1...64).contains(raw.count),
+              raw.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
+                  || "-_.".unicodeScalars.contains($0)) })
+        else { return nil }
+        return raw
     }
 
     private mutating func readTrafficSignal(_ node: Node, path: String) -> SignalLamps? {

@@ -225,9 +225,13 @@ public enum ConfigReference {
             Section(path: "cameras[].traffic",
                     summary: "The red-light stage. Coordinates are source-image pixels; polygons are lists of "
                         + "`[x, y]` points.", entries: [
-                Entry(key: "signal", type: "mapping", defaultValue: "required",
+                Entry(key: "signal", type: "mapping", defaultValue: "required (single-lane form)",
                       meaning: "Polygons around the lamps of the signal head that governs the stop line."),
-                Entry(key: "stop_line", type: "[[x, y], [x, y]]", defaultValue: "required",
+                Entry(key: "signals", type: "mapping of name to lamps", defaultValue: "required (lanes form)",
+                      meaning: "The signal groups, each `{red: polygon, amber: polygon, green: polygon}` (amber "
+                        + "optional, as in `traffic.signal`); lanes name the group that governs them. With several "
+                        + "groups, `traffic.signal_state` names its `group`."),
+                Entry(key: "stop_line", type: "[[x, y], [x, y]]", defaultValue: "required (single-lane form)",
                       meaning: "The segment a vehicle's reference point must cross."),
                 Entry(key: "direction", type: "[dx, dy]", defaultValue: "required",
                       meaning: "Direction of travel that counts as crossing (`[0, -1]` is up the image); not "
@@ -236,8 +240,10 @@ public enum ConfigReference {
                       meaning: "Crossings this soon after red onset are not reported."),
                 Entry(key: "min_area", type: "px² 1–10000000", defaultValue: "400",
                       meaning: "Smallest moving object counted."),
-                Entry(key: "lanes", type: "list of polygons", defaultValue: "none",
-                      meaning: "Blobs are split along lane borders; only crossings inside a lane count."),
+                Entry(key: "lanes", type: "list of polygons, or of lanes", defaultValue: "none",
+                      meaning: "Polygons (single-lane form): blobs are split along lane borders; only crossings "
+                        + "inside a lane count. Lanes (mappings, see `lanes[]`): each vehicle is judged against its "
+                        + "own lane's stop line and signal group; crossings name their `lane`."),
                 Entry(key: "region", type: "polygon", defaultValue: "whole frame",
                       meaning: "Only motion inside it is considered."),
                 Entry(key: "tuning", type: "mapping", defaultValue: "see `tuning`",
@@ -248,6 +254,20 @@ public enum ConfigReference {
                 Entry(key: "amber", type: "polygon", defaultValue: "none", meaning: "The amber lamp, if the head has one."),
                 Entry(key: "green", type: "polygon", defaultValue: "required", meaning: "The green lamp."),
             ], acceptedKeys: ConfigReader.trafficSignalKeys),
+            Section(path: "cameras[].traffic.lanes[]",
+                    summary: "The lanes form (instead of `signal` and `stop_line`): up to 16 lanes.", entries: [
+                Entry(key: "name", type: "text, 1–64 of A–Z a–z 0–9 - _ .", defaultValue: "required",
+                      meaning: "Unique; a crossing names it (`lane`)."),
+                Entry(key: "stop_line", type: "[[x, y], [x, y]]", defaultValue: "required",
+                      meaning: "This lane's stop-line segment, at least 2 px long."),
+                Entry(key: "signal", type: "text", defaultValue: "required",
+                      meaning: "The `signals:` group that governs this lane."),
+                Entry(key: "turn_on_red", type: "bool", defaultValue: "false",
+                      meaning: "A turn lane where turning on red is lawful: no crossing is reported here on red."),
+                Entry(key: "area", type: "polygon", defaultValue: "none",
+                      meaning: "The lane's area: blobs are split along its border, and crossings count only inside "
+                        + "a lane area (when any lane has one)."),
+            ], acceptedKeys: ConfigReader.trafficLaneKeys),
             Section(path: "cameras[].traffic.tuning", summary: "Every key optional.", entries: [
                 Entry(key: "lock_frames", type: "integer 1–100", defaultValue: "\(tuning.lockFrames)",
                       meaning: "Consecutive agreeing frames before a signal state is locked."),

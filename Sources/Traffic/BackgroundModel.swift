@@ -3,7 +3,8 @@
 /// The frame is box-reduced by an integer factor to about `modelWidth` pixels across, which averages
 /// sensor noise away. Camera shake is measured each frame as the sub-pixel shift that best lays the
 /// frame's edges (lane marks, kerbs) onto the background's, and the frame is resampled back before it is
-/// compared. A model pixel is foreground when it differs by more than `threshold` from the background
+/// compared. A model pixel is foreground when it differs by more than `threshold` (in the dark, 30 % of the
+/// background's level above black, but at least 40 % of `threshold`) from the background
 /// and a residual shake of a third of a pixel towards a neighbour does not explain it. A global gain,
 /// measured each frame on the background pixels, follows exposure and light changes before the comparison.
 /// Background pixels adapt at `learningRate`; foreground ones at a fortieth of
@@ -196,6 +197,9 @@ public struct BackgroundModel: Sendable {
                             let i = y &* w &+ x
                             let v = c[i]
                             let here = b[i] * g
+                            // In the dark (night, deep shade) contrast shrinks with the light: the threshold
+                            // follows the background's level above black, down to 40 % of `threshold`.
+                            let t = min(t, max(0.4 * t, 0.3 * (here - 16)))
                             var foreground = abs(v - here) > t
                             if foreground {
                                 search: for ny in max(y - 1, 0)...min(y + 1, h - 1) {

@@ -2,12 +2,14 @@ import Imaging
 import Logging
 import SightlineCore
 
-/// The traffic stage: signal state, moving objects and the stop-line rule for one camera.
+/// The traffic stage: signal states, moving objects and the stop-line rule for one camera.
 ///
-/// Emits `traffic.signal_state` when the locked signal state changes and
-/// `traffic.red_light_crossing` when a confirmed track's reference point (bottom centre) crosses the
-/// stop-line segment in the configured direction while the signal has been locked red for at least
-/// `grace_seconds`; at most one crossing per track. Detections carry no identity of any kind.
+/// Emits `traffic.signal_state` when a signal group's locked state changes (naming the group, `group`,
+/// when there are several) and `traffic.red_light_crossing` when a confirmed track's reference point
+/// (bottom centre) crosses a lane's stop-line segment in the configured direction while that lane's signal
+/// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
+/// crossing per track. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
+/// of any kind.
 ///
 /// Evidence (three frames: before, at, after the crossing) is kept only when an `EvidenceRedactor`
 /// is given: a crossing then carries `.pending` evidence, which the stage fulfils on the next frame with the
@@ -20,13 +22,12 @@ public final class TrafficStage: Stage {
     private let redactor: (any EvidenceRedactor)?
     private let logger: Logger
 
-    private var signal: SignalClassifier
-    private var debouncer: SignalDebouncer
+    /// One classifier, debouncer and recent history per signal group.
+    private var groups: [GroupState]
     private var tracker: BlobTracker
-    private let rule: CrossingRule
+    /// One rule per lane, and the index of the group governing it (nil: unknown group, never red).
+    private let rules: [(lane: TrafficLane, rule: CrossingRule, group: Int?)]
     private var geometry: Geometry?
-    /// Locked state per recent frame, to judge crossings interpolated between observations.
-    private var history: [(frame: Int, pts: Double, state: SignalState, onset: Double?)] = []
     /// Tracks whose reference point has crossed already (whatever the signal showed).
     private var crossed: Set<Int> = []
     /// Measured frames each track spent before the line.
@@ -44,9 +45,19 @@ public final class TrafficStage: Stage {
         let minCells: Int
     }
 
+    /// A signal group's reading of the lamps, and its locked state per recent frame (to judge crossings
+    /// interpolated between observations).
+    struct GroupState {
+        let name: String
+        var classifier: SignalClassifier
+        var debouncer: SignalDebouncer
+        var history: [(frame: Int, pts: Double, state: SignalState, onset: Double?)] = []
+    }
+
     /// A crossing on red, waiting to be reported.
     struct Violation {
         var track: Int
+        var lane: Int
         var frame: Int
         var pts: Double
         var point: TrafficPoint
@@ -62,30 +73,43 @@ public final class TrafficStage: Stage {
         self.redactor = redactor
         self.logger = logger
         let tuning = configuration.tuning
-        signal = SignalClassifier(lamps: configuration.signal, lampContrast: tuning.lampContrast)
-        debouncer = SignalDebouncer(lockFrames: tuning.lockFrames, darkSeconds: tuning.darkSeconds)
+        groups = configuration.signalGroups.map {
+            GroupState(name: $0.name, classifier: SignalClassifier(lamps: $0.lamps, lampContrast: tuning.lampContrast),
+                       debouncer: SignalDebouncer(lockFrames: tuning.lockFrames, darkSeconds: tuning.darkSeconds))
+        }
         tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
-        rule = CrossingRule(stopLine: configuration.stopLine, direction: configuration.direction,
-                            lanes: configuration.lanes)
+        let names = configuration.signalGroups.map(\.name)
+        rules = configuration.laneRules.map { lane in
+            (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
+                                lanes: configuration.lanes),
+             names.firstIndex(of: lane.signal))
+        }
     }
 
     /// Called once per frame with a one-line account of the signal and the tracks (`replay --trace`).
     public var trace: ((String) -> Void)?
 
-    /// The signal state as locked now.
-    public var signalState: SignalState { debouncer.state }
+    /// The first signal group's state as locked now (the only one in the single-lane form).
+    public var signalState: SignalState { groups[0].debouncer.state }
+    /// Every signal group's locked state, by name.
+    public var signalStates: [String: SignalState] {
+        Dictionary(groups.map { ($0.name, $0.debouncer.state) }, uniquingKeysWith: { a, _ in a })
+    }
     /// The live tracks (for diagnostics and tests).
     public var tracks: [Track] { tracker.tracks }
 
     public func process(_ frame: Frame) throws -> [Detection] {
         let index = Int(frame.seq) - 1
         var detections: [Detection] = []
-        let observation = signal.observe(frame)
-        if let change = debouncer.observe(observation, frame: index, pts: frame.pts) {
-            detections.append(signalDetection(change, frame))
+        for g in groups.indices {
+            let observation = groups[g].classifier.observe(frame)
+            if let change = groups[g].debouncer.observe(observation, frame: index, pts: frame.pts) {
+                detections.append(signalDetection(change, group: g, frame))
+            }
+            let debouncer = groups[g].debouncer
+            groups[g].history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS))
+            if groups[g].history.count > 64 { groups[g].history.removeFirst(groups[g].history.count - 64) }
         }
-        history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS))
-        if history.count > 64 { history.removeFirst(history.count - 64) }
 
         let boxes = moving(frame)
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight))
@@ -96,9 +120,9 @@ public final class TrafficStage: Stage {
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
-            if rule.isBefore(point) { approach[track.id] = approached + 1 }
+            if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id), approached >= configuration.tuning.confirmHits,
-                  let last = track.lastReference, let fraction = rule.crossing(from: last.point, to: point)
+                  let last = track.lastReference, let hit = crossing(from: last.point, to: point)
             else { continue }
             // A reference point that leaps (a vehicle's rear lost against paint of its own colour) is no
             // evidence of crossing: judge only steps the track's own motion explains.
@@ -106,8 +130,11 @@ public final class TrafficStage: Stage {
             let expected = (track.velocity.dot(track.velocity)).squareRoot() * frames
             let step = point - last.point
             guard step.dot(step).squareRoot() <= 2.5 * expected + 0.3 * track.box.height + 8 else { continue }
+            // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
+            guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else { continue }
             crossed.insert(track.id)
-            if let violation = judge(track, from: last, fraction: fraction, now: (index, frame.pts)) {
+            if let violation = judge(track, lane: hit.lane, from: last, fraction: hit.fraction,
+                                     now: (index, frame.pts)) {
                 reported.append(violation)
             }
         }
@@ -117,7 +144,11 @@ public final class TrafficStage: Stage {
                     + [t.box.left, t.box.top, t.box.right, t.box.bottom].map { String(Int($0)) }
                     .joined(separator: ",") + "]"
             }
-            trace("frame \(index) signal \(debouncer.state.rawValue) lit \(signal.litLamps.map(\.rawValue)) "
+            let signals = groups.map {
+                (groups.count > 1 ? "\($0.name):" : "") + "\($0.debouncer.state.rawValue) lit "
+                    + "\($0.classifier.litLamps.map(\.rawValue))"
+            }
+            trace("frame \(index) signal \(signals.joined(separator: " ")) "
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
                 + tracks.joined(separator: " "))
         }
@@ -149,8 +180,9 @@ public final class TrafficStage: Stage {
                                         threshold: configuration.tuning.threshold,
                                         learningRate: configuration.tuning.learningRate)
             let scale = Double(model.factor) * frame.scaleToSource
+            let areas = configuration.lanes.isEmpty ? Self.laneBands(configuration) : configuration.lanes
             let extractor = BlobExtractor(width: model.width, height: model.height,
-                                          lanes: configuration.lanes.map { $0.scaled(by: 1 / scale) },
+                                          lanes: areas.map { $0.scaled(by: 1 / scale) },
                                           region: configuration.region?.scaled(by: 1 / scale))
             let minCells = max(1, Int((configuration.minArea / (scale * scale)).rounded(.up)))
             geometry = Geometry(model: model, extractor: extractor, imageWidth: gray.width, imageHeight: gray.height,
@@ -165,35 +197,78 @@ public final class TrafficStage: Stage {
         }
     }
 
-    /// The violation if the crossing happened on a red that had lasted `grace_seconds`.
-    private func judge(_ track: Track, from last: (point: TrafficPoint, frame: Int), fraction: Double,
+    /// The lane whose stop line the motion `from` → `to` crosses (the earliest along the motion when it
+    /// crosses several), with the fraction along the motion.
+    private func crossing(from: TrafficPoint, to: TrafficPoint) -> (lane: Int, fraction: Double)? {
+        var best: (lane: Int, fraction: Double)?
+        for (index, entry) in rules.enumerated() {
+            if let fraction = entry.rule.crossing(from: from, to: to), fraction < best?.fraction ?? .infinity {
+                best = (index, fraction)
+            }
+        }
+        return best
+    }
+
+    /// Without lane areas, several lanes still keep their vehicles apart: each lane's stop line swept along
+    /// the direction of travel is a band, bands meeting halfway between neighbouring stop lines, so that two
+    /// vehicles side by side in adjacent lanes never merge into one blob. Empty for a single lane.
+    public static func laneBands(_ configuration: TrafficConfiguration) -> [TrafficPolygon] {
+        guard configuration.laneRules.count > 1 else { return [] }
+        let d = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
+        let across = TrafficPoint(-d.y, d.x)
+        var extents = configuration.laneRules.map { lane -> (lo: Double, hi: Double) in
+            let a = lane.stopLine.start.dot(across), b = lane.stopLine.end.dot(across)
+            return (min(a, b), max(a, b))
+        }
+        extents.sort { $0.lo + $0.hi < $1.lo + $1.hi }
+        let far = 1e5
+        var bands: [TrafficPolygon] = []
+        for (i, extent) in extents.enumerated() {
+            let lo = i == 0 ? -far : (extents[i - 1].hi + extent.lo) / 2
+            let hi = i == extents.count - 1 ? far : (extent.hi + extents[i + 1].lo) / 2
+            guard hi > lo else { continue }
+            bands.append(TrafficPolygon([across * lo + d * -far, across * hi + d * -far, across * hi + d * far,
+                                         across * lo + d * far]))
+        }
+        return bands
+    }
+
+    /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
+    /// `grace_seconds`; never in a lane where turning on red is lawful.
+    private func judge(_ track: Track, lane: Int, from last: (point: TrafficPoint, frame: Int), fraction: Double,
                        now: (frame: Int, pts: Double)) -> Violation? {
+        guard !rules[lane].lane.turnOnRed, let group = rules[lane].group else { return nil }
         // The frame in which the point was first on or past the line, interpolated over coasting gaps.
         let span = Double(now.frame - last.frame)
         let frame = min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
-        guard let entry = history.last(where: { $0.frame <= frame }) else { return nil }
+        guard let entry = groups[group].history.last(where: { $0.frame <= frame }) else { return nil }
         guard entry.state == .red, let onset = entry.onset else { return nil }
         let redFor = entry.pts - onset
         guard redFor >= configuration.graceSeconds else { return nil }
-        return Violation(track: track.id, frame: entry.frame, pts: entry.pts, point: track.box.bottomCentre,
-                         redFor: redFor, box: track.box)
+        return Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
+                         point: track.box.bottomCentre, redFor: redFor, box: track.box)
     }
 
-    private func signalDetection(_ change: SignalDebouncer.Change, _ frame: Frame) -> Detection {
-        Detection(.trafficSignalState, of: frame,
-                  body: ["state": .string(change.state.rawValue), "previous": .string(change.previous.rawValue),
-                         "frame": .int(Int64(change.onsetFrame)), "pts": .double(Self.round(change.onsetPTS, 3))])
+    private func signalDetection(_ change: SignalDebouncer.Change, group: Int, _ frame: Frame) -> Detection {
+        var body: [String: JSONValue] = [
+            "state": .string(change.state.rawValue), "previous": .string(change.previous.rawValue),
+            "frame": .int(Int64(change.onsetFrame)), "pts": .double(Self.round(change.onsetPTS, 3)),
+        ]
+        if groups.count > 1 { body["group"] = .string(groups[group].name) }
+        return Detection(.trafficSignalState, of: frame, body: body)
     }
 
     private func crossingDetection(_ v: Violation, _ frame: Frame) -> Detection {
         let box: [JSONValue] = [v.box.left, v.box.top, v.box.right, v.box.bottom].map { .double(Self.round($0, 1)) }
-        return Detection(
-            .trafficRedLightCrossing, of: frame,
-            body: ["track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
-                   "point": .array([.double(Self.round(v.point.x, 1)), .double(Self.round(v.point.y, 1))]),
-                   "signal": .object(["state": .string("red"), "red_for": .double(Self.round(v.redFor, 3))]),
-                   "box": .array(box), "stop_line": Self.json(rule.stopLine),
-                   "source_size": .array([.int(Int64(frame.sourceWidth)), .int(Int64(frame.sourceHeight))])])
+        var body: [String: JSONValue] = [
+            "track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
+            "point": .array([.double(Self.round(v.point.x, 1)), .double(Self.round(v.point.y, 1))]),
+            "signal": .object(["state": .string("red"), "red_for": .double(Self.round(v.redFor, 3))]),
+            "box": .array(box), "stop_line": Self.json(rules[v.lane].lane.stopLine),
+            "source_size": .array([.int(Int64(frame.sourceWidth)), .int(Int64(frame.sourceHeight))]),
+        ]
+        if configuration.isMultiLane { body["lane"] = .string(rules[v.lane].lane.name) }
+        return Detection(.trafficRedLightCrossing, of: frame, body: body)
     }
 
     /// The stop line as `[[x1, y1], [x2, y2]]`, source pixels (what a reviewer draws over the evidence).

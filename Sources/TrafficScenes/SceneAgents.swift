@@ -20,7 +20,7 @@ struct Vehicle {
 
     let id: Int
     let lane: Int
-    let centreX: Double
+    var centreX: Double
     let width: Double
     let length: Double
     let style: Style
@@ -33,6 +33,8 @@ struct Vehicle {
     /// For the current amber/red: nil undecided, true stopping, false going.
     var stopping: Bool?
     var crossed = false
+    /// Turns right after the stop line (the lanes layout's right lane).
+    var turning = false
 
     var bottom: Double { top + length }
     var left: Double { centreX - width / 2 }
@@ -58,4 +60,16 @@ struct CrossVehicle {
     let body: RGB
     var left: Double
     let vx: Double
+}
+
+/// A cyclist or a pedestrian going up a lane, across the stop line whatever the signal: `x` is the centre,
+/// `y` the bottom.
+struct Cyclist {
+    let clothing: RGB
+    let bike: Bool
+    var x: Double
+    var y: Double
+    let vy: Double
+    var width: Double { bike ? 8 : 10 }
+    var length: Double { bike ? 30 : 22 }
 }

@@ -21,7 +21,10 @@ public enum SceneFiles {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truth).write(to: URL(fileURLWithPath: "\(directory)/\(Self.truth)"))
-        try Data(SceneLayout.cameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds).utf8)
+        let yaml = spec.layout == .lanes
+            ? SceneLayout.lanesCameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds)
+            : SceneLayout.cameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds)
+        try Data(yaml.utf8)
             .write(to: URL(fileURLWithPath: "\(directory)/\(camera)"))
         return truth
     }

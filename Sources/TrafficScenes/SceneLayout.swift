@@ -23,6 +23,11 @@ public enum SceneLayout {
     /// Lamp centres (red, amber, green) and radius.
     public static let lampCentres: [(Double, Double)] = [(570, 25), (570, 53), (570, 81)]
     public static let lampRadius = 10.0
+    /// The lanes layout's second head, the left lane's turn arrow: housing, and red and green lamp centres.
+    public static let arrowHousing = (left: 524.0, top: 10.0, right: 548.0, bottom: 96.0)
+    public static let arrowLampCentres: [(Double, Double)] = [(536, 25), (536, 81)]
+    /// The lanes layout's lane names, left to right: the left-arrow lane, straight on, and the right-turn lane.
+    public static let laneNames = ["left", "straight", "right"]
 
     /// y of the stop line's upper edge at `x`.
     public static func stopLineY(at x: Double) -> Double {
@@ -44,6 +49,84 @@ public enum SceneLayout {
         let r = lampRadius
         return TrafficPolygon([TrafficPoint(cx - r, cy - r), TrafficPoint(cx + r, cy - r),
                                TrafficPoint(cx + r, cy + r), TrafficPoint(cx - r, cy + r)])
+    }
+
+    /// The square polygon around the turn arrow's lamp `index` (0 red, 1 green).
+    public static func arrowLampPolygon(_ index: Int) -> TrafficPolygon {
+        let (cx, cy) = arrowLampCentres[index]
+        let r = lampRadius
+        return TrafficPolygon([TrafficPoint(cx - r, cy - r), TrafficPoint(cx + r, cy - r),
+                               TrafficPoint(cx + r, cy + r), TrafficPoint(cx - r, cy + r)])
+    }
+
+    /// Each lane's part of the stop line (its x range).
+    public static func laneStopLine(_ lane: Int) -> TrafficSegment {
+        let (lo, hi) = lanes[lane]
+        return TrafficSegment(TrafficPoint(lo, stopLineY(at: lo)), TrafficPoint(hi, stopLineY(at: hi)))
+    }
+
+    /// The traffic configuration of the lanes layout, as its camera file describes it (no lane areas: the
+    /// stop lines keep the lanes apart).
+    public static func lanesConfiguration(graceSeconds: Double) -> TrafficConfiguration {
+        TrafficConfiguration(
+            laneRules: lanes.indices.map {
+                TrafficLane(name: laneNames[$0], stopLine: laneStopLine($0), signal: $0 == 0 ? "left-arrow" : "main",
+                            turnOnRed: $0 == 2)
+            },
+            signalGroups: [
+                SignalGroup(name: "main", lamps: SignalLamps(red: lampPolygon(0), amber: lampPolygon(1),
+                                                             green: lampPolygon(2))),
+                SignalGroup(name: "left-arrow", lamps: SignalLamps(red: arrowLampPolygon(0), amber: nil,
+                                                                   green: arrowLampPolygon(1))),
+            ],
+            direction: TrafficPoint(0, -1), graceSeconds: graceSeconds, minArea: 400)
+    }
+
+    /// The traffic configuration a scene's camera file describes.
+    public static func configuration(for spec: SceneSpec) -> TrafficConfiguration {
+        if spec.layout == .lanes { return lanesConfiguration(graceSeconds: spec.graceSeconds) }
+        var configuration = TrafficConfiguration(
+            signal: SignalLamps(red: lampPolygon(0), amber: lampPolygon(1), green: lampPolygon(2)),
+            stopLine: stopLine, direction: TrafficPoint(0, -1), graceSeconds: spec.graceSeconds, minArea: 400)
+        configuration.lanes = lanePolygons
+        return configuration
+    }
+
+    /// The camera file of the lanes layout.
+    public static func lanesCameraYAML(source: String, graceSeconds: Double) -> String {
+        func polygon(_ p: TrafficPolygon) -> String {
+            "[" + p.vertices.map { "[\(Int($0.x)), \(Int($0.y))]" }.joined(separator: ", ") + "]"
+        }
+        func point(_ p: TrafficPoint) -> String { "[\(p.x), \(p.y)]" }
+        let lanes = lanesConfiguration(graceSeconds: graceSeconds).laneRules.map { lane in
+            """
+                - name: \(lane.name)
+                  stop_line: [\(point(lane.stopLine.start)), \(point(lane.stopLine.end))]
+                  signal: \(lane.signal)
+                  turn_on_red: \(lane.turnOnRed)
+            """
+        }
+        return """
+            # Camera of a synthetic intersection with per-lane signals (sightline scenes synth --layout lanes).
+            id: synthetic
+            source: \(source)
+            processing_width: 640
+            traffic:
+              lanes:
+            \(lanes.joined(separator: "\n"))
+              signals:
+                main:
+                  red:   \(polygon(lampPolygon(0)))
+                  amber: \(polygon(lampPolygon(1)))
+                  green: \(polygon(lampPolygon(2)))
+                left-arrow:
+                  red:   \(polygon(arrowLampPolygon(0)))
+                  green: \(polygon(arrowLampPolygon(1)))
+              direction: [0, -1]
+              grace_seconds: \(graceSeconds)
+              min_area: 400
+
+            """
     }
 
     /// The camera configuration (the `traffic:` keys of a camera file) that matches this layout.

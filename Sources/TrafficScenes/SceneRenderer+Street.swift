@@ -2,7 +2,7 @@ extension SceneRenderer {
     /// The empty intersection (no agents), RGB at canvas size: verges, sidewalks, asphalt with lane
     /// marks, the stop bar, a zebra crossing, the cross street, buildings, a static tree shadow and the
     /// signal head's housing and pole.
-    static func paintStreet(canvasWidth: Int, canvasHeight: Int, seed: UInt64) -> [UInt8] {
+    static func paintStreet(canvasWidth: Int, canvasHeight: Int, seed: UInt64, arrowHead: Bool = false) -> [UInt8] {
         var texture = SceneRandom(seed: seed ^ 0x57_4EE7)
         var pixels = [UInt8](repeating: 0, count: canvasWidth * canvasHeight * 3)
         let m = margin
@@ -10,6 +10,10 @@ extension SceneRenderer {
             for cx in 0..<canvasWidth {
                 let x = Double(cx - m) + 0.5, y = Double(cy - m) + 0.5
                 var colour = streetColour(x, y)
+                let arrow = SceneLayout.arrowHousing
+                if arrowHead && x >= arrow.left && x < arrow.right && y >= arrow.top && y < arrow.bottom {
+                    colour = RGB(30, 30, 32)
+                }
                 let grain = texture.uniform(-1...1)
                 let amplitude = y < SceneLayout.crossStreet.top ? 6.0 : 4.0
                 colour = RGB(colour.r + grain * amplitude, colour.g + grain * amplitude, colour.b + grain * amplitude)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Paints the simulation's state into RGB pixels: a static street, shadows, vehicles, pedestrians,
 /// cross traffic and the signal lamps, under drifting light, then crops with camera shake and adds
 /// sensor noise. Deterministic: pixels depend only on the scene's seed.
@@ -11,12 +17,68 @@ public struct SceneRenderer {
     private let street: [UInt8]
     private var canvas: [UInt8]
     private var noise: SceneRandom
+    /// Rain, snow and cloud shadows draw from their own generator, so the other nuisances stay as they were.
+    private var weather: SceneRandom
+    private let nuisances: SceneSpec.Nuisances
+    private let layout: SceneSpec.Layout
+    /// At night, the light reaching each canvas pixel (×256): a dark street with pools under the lamps.
+    private let nightLight: [Int32]?
+    /// Snowflakes: position and fall speed, px and px per frame.
+    private var flakes: [(x: Double, y: Double, vx: Double, vy: Double, size: Int)] = []
+    /// Cloud shadows: centre x (moves), centre y, radii, speed px/s, depth.
+    private var cloudShadows: [(x: Double, y: Double, rx: Double, ry: Double, vx: Double, depth: Double)] = []
 
     public init(seed: UInt64) {
+        self.init(spec: SceneSpec(seed: seed))
+    }
+
+    public init(spec: SceneSpec) {
+        let seed = spec.seed
         noise = SceneRandom(seed: seed ^ 0x5EED_0F_2015)
-        street = Self.paintStreet(canvasWidth: SceneLayout.width + 2 * Self.margin,
-                                  canvasHeight: SceneLayout.height + 2 * Self.margin, seed: seed)
+        weather = SceneRandom(seed: seed ^ 0x0057_0A11)
+        nuisances = spec.nuisances
+        layout = spec.layout
+        let (cw, ch) = (SceneLayout.width + 2 * Self.margin, SceneLayout.height + 2 * Self.margin)
+        street = Self.paintStreet(canvasWidth: cw, canvasHeight: ch, seed: seed, arrowHead: spec.layout == .lanes)
         canvas = street
+        nightLight = spec.nuisances.night ? Self.nightLightMap(canvasWidth: cw, canvasHeight: ch) : nil
+        if spec.nuisances.snow {
+            for _ in 0..<260 {
+                let near = weather.chance(0.25)
+                flakes.append((weather.uniform(0...Double(cw)), weather.uniform(0...Double(ch)),
+                               weather.uniform(-0.6...0.6), near ? weather.uniform(3...5) : weather.uniform(1...2.5),
+                               near ? 3 : 2))
+            }
+        }
+        if spec.nuisances.cloudShadows {
+            for _ in 0..<3 { cloudShadows.append(Self.newCloud(&weather, anywhere: true)) }
+        }
+    }
+
+    static func newCloud(_ random: inout SceneRandom, anywhere: Bool)
+        -> (x: Double, y: Double, rx: Double, ry: Double, vx: Double, depth: Double)
+    {
+        let rx = random.uniform(90...170)
+        return (anywhere ? random.uniform(-200...840) : -rx - 10, random.uniform(120...340), rx,
+                random.uniform(50...90), random.uniform(25...60), random.uniform(0.25...0.45))
+    }
+
+    /// Street lights at night: a base of 22 % with pools of light along both sidewalks.
+    static func nightLightMap(canvasWidth: Int, canvasHeight: Int) -> [Int32] {
+        let lamps: [(Double, Double)] = [(130, 250), (510, 330), (130, 120), (510, 160), (320, 140)]
+        var map = [Int32](repeating: 0, count: canvasWidth * canvasHeight)
+        for cy in 0..<canvasHeight {
+            for cx in 0..<canvasWidth {
+                let x = Double(cx - margin), y = Double(cy - margin)
+                var light = 0.22
+                for (lx, ly) in lamps {
+                    let d2 = ((x - lx) * (x - lx) + (y - ly) * (y - ly)) / (110 * 110)
+                    light += 0.55 * exp(-d2)
+                }
+                map[cy * canvasWidth + cx] = Int32((min(light, 1.1) * 256).rounded())
+            }
+        }
+        return map
     }
 
     /// Renders the simulator's current frame: RGB (640 × 360 × 3) and limited-range BT.601 luma.
@@ -25,12 +87,36 @@ public struct SceneRenderer {
         let light = sim.light(at: t)
         let ambient = light.illumination * light.exposure
         let k = Int32((ambient * 256).rounded())
-        street.withUnsafeBufferPointer { src in
-            canvas.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = UInt8(clamping: (Int32(src[i]) &* k) >> 8) }
+        if let nightLight {
+            street.withUnsafeBufferPointer { src in
+                canvas.withUnsafeMutableBufferPointer { dst in
+                    for p in 0..<nightLight.count {
+                        let kp = (nightLight[p] &* k) >> 8
+                        for c in 0..<3 { dst[3 * p + c] = UInt8(clamping: (Int32(src[3 * p + c]) &* kp) >> 8) }
+                    }
+                }
+            }
+        } else {
+            street.withUnsafeBufferPointer { src in
+                canvas.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<src.count { dst[i] = UInt8(clamping: (Int32(src[i]) &* k) >> 8) }
+                }
             }
         }
-        let shadows = sim.spec.nuisances.shadows
+        // At night, cross traffic and cyclists are dark; vehicles on the approach are lit by the street lights
+        // where they are, like the road (dark bodies, the road's contrast).
+        let bodyLight = nightLight == nil ? ambient : ambient * 0.3
+        let shadows = sim.spec.nuisances.shadows && nightLight == nil
+        if nightLight != nil {
+            // Headlight beams and their glare on the road ahead of each vehicle.
+            for v in sim.vehicles {
+                beam(left: v.left, right: v.right, front: v.top, ahead: -1, ambient: ambient)
+            }
+            for c in sim.crossVehicles {
+                let front = c.vx > 0 ? c.left + c.length : c.left
+                sideBeam(front: front, top: c.top, bottom: c.top + c.height, ahead: c.vx > 0 ? 1 : -1)
+            }
+        }
         if shadows {
             for v in sim.vehicles {
                 shade(left: v.left + 12, top: v.top + 5, right: v.right + 12, bottom: v.bottom + 5, factor: 0.6)
@@ -44,25 +130,39 @@ public struct SceneRenderer {
             }
         }
         for c in sim.crossVehicles {
-            fill(c.left, c.top, c.left + c.length, c.top + c.height, c.body.scaled(ambient))
+            fill(c.left, c.top, c.left + c.length, c.top + c.height, c.body.scaled(bodyLight))
             fill(c.left + c.length * 0.2, c.top + 3, c.left + c.length * 0.35, c.top + c.height - 3,
-                 RGB(40, 44, 52).scaled(ambient))
+                 RGB(40, 44, 52).scaled(bodyLight))
         }
-        for v in sim.vehicles { drawVehicle(v, ambient) }
+        for v in sim.vehicles {
+            drawVehicle(v, streetLight(at: v.centreX, v.bottom, ambient: ambient), night: nightLight != nil)
+        }
+        for c in sim.cyclists {
+            let colour = c.clothing.scaled(bodyLight)
+            if c.bike { fill(c.x - 1.5, c.y - c.length, c.x + 1.5, c.y, RGB(25, 25, 28).scaled(bodyLight)) }
+            fill(c.x - c.width / 2, c.y - c.length * 0.75, c.x + c.width / 2, c.y - c.length * 0.3, colour)
+            fill(c.x - 3, c.y - c.length * 0.62, c.x + 3, c.y - c.length * 0.45, RGB(200, 160, 130).scaled(bodyLight))
+        }
         for p in sim.pedestrians {
             fill(p.x - Pedestrian.width / 2, p.y - Pedestrian.height + 6, p.x + Pedestrian.width / 2, p.y,
                  p.clothing.scaled(ambient))
             fill(p.x - 3, p.y - Pedestrian.height, p.x + 3, p.y - Pedestrian.height + 6,
                  RGB(200, 160, 130).scaled(ambient))
         }
+        if !cloudShadows.isEmpty { drawCloudShadows(dt: 1 / sim.spec.fps) }
         drawLamps(state: sim.phase(at: t).state, ambient: ambient, exposure: light.exposure)
+        if layout == .lanes {
+            drawArrow(state: sim.arrowPhase(at: t).state, ambient: ambient, exposure: light.exposure)
+        }
+        if nuisances.rain { drawRain() }
+        if nuisances.snow { drawSnow() }
         return crop(offset: sim.shakeOffset, noisy: sim.spec.nuisances.noise)
     }
 
-    private mutating func drawVehicle(_ v: Vehicle, _ ambient: Double) {
+    private mutating func drawVehicle(_ v: Vehicle, _ ambient: Double, night: Bool = false) {
         let body = v.body.scaled(ambient)
         let glass = RGB(38, 42, 50).scaled(ambient)
-        let lamp = RGB(170, 20, 20).scaled(ambient)
+        let lamp = night ? RGB(255, 50, 40) : RGB(170, 20, 20).scaled(ambient)
         let (l, t, r, b, len) = (v.left, v.top, v.right, v.bottom, v.length)
         switch v.style {
         case .motorbike:
@@ -92,6 +192,128 @@ public struct SceneRenderer {
             let on = names[index] == state
             let colour = on ? lit[index].scaled(exposure) : lit[index].scaled(ambient / 7)
             disc(cx, cy, SceneLayout.lampRadius - 1, colour)
+        }
+    }
+
+    /// The light falling at scene point (x, y): the ambient level by day, the street lights' at night.
+    private func streetLight(at x: Double, _ y: Double, ambient: Double) -> Double {
+        guard let nightLight else { return ambient }
+        let cx = min(max(Int(x) + Self.margin, 0), canvasWidth - 1)
+        let cy = min(max(Int(y) + Self.margin, 0), canvasHeight - 1)
+        return ambient * Double(nightLight[cy * canvasWidth + cx]) / 256
+    }
+
+    /// The turn arrow's head: a red ball and a green left arrow.
+    private mutating func drawArrow(state: String, ambient: Double, exposure: Double) {
+        let red = RGB(255, 45, 30), green = RGB(40, 235, 120)
+        let (rx, ry) = SceneLayout.arrowLampCentres[0]
+        disc(rx, ry, SceneLayout.lampRadius - 1, state == "red" ? red.scaled(exposure) : red.scaled(ambient / 7))
+        let (gx, gy) = SceneLayout.arrowLampCentres[1]
+        let colour = state == "green" ? green.scaled(exposure) : green.scaled(ambient / 7)
+        fill(gx - 1, gy - 3, gx + 9, gy + 3, colour)
+        for dx in 0..<9 {
+            let half = Double(dx) + 0.5
+            fill(gx - 9 + Double(dx), gy - half, gx - 8 + Double(dx), gy + half, colour)
+        }
+    }
+
+    /// Headlights: a beam widening ahead of a vehicle moving up (`ahead` -1), brightest near the vehicle.
+    private mutating func beam(left: Double, right: Double, front: Double, ahead: Double, ambient: Double) {
+        let length = 80.0
+        let steps = 16
+        for s in 0..<steps {
+            let u = Double(s) / Double(steps)
+            let spread = (right - left) * 0.25 * u
+            let y0 = front + ahead * length * u, y1 = front + ahead * length * (u + 1 / Double(steps))
+            brighten(left - spread, min(y0, y1), right + spread, max(y0, y1), add: 90 * (1 - u) * ambient)
+        }
+    }
+
+    /// Headlights of cross traffic: a beam ahead along the cross street.
+    private mutating func sideBeam(front: Double, top: Double, bottom: Double, ahead: Double) {
+        let steps = 12
+        for s in 0..<steps {
+            let u = Double(s) / Double(steps)
+            let x0 = front + ahead * 70 * u, x1 = front + ahead * 70 * (u + 1 / Double(steps))
+            brighten(min(x0, x1), top - 4 * u, max(x0, x1), bottom + 4 * u, add: 80 * (1 - u))
+        }
+    }
+
+    private mutating func brighten(_ left: Double, _ top: Double, _ right: Double, _ bottom: Double, add: Double) {
+        let m = Double(Self.margin)
+        let x0 = max(0, Int((left + m).rounded())), x1 = min(canvasWidth, Int((right + m).rounded()))
+        let y0 = max(0, Int((top + m).rounded())), y1 = min(canvasHeight, Int((bottom + m).rounded()))
+        guard x0 < x1, y0 < y1 else { return }
+        let a = Int32(add)
+        canvas.withUnsafeMutableBufferPointer { c in
+            for y in y0..<y1 {
+                let row = y * canvasWidth * 3
+                for i in (row + x0 * 3)..<(row + x1 * 3) { c[i] = UInt8(clamping: Int32(c[i]) &+ a) }
+            }
+        }
+    }
+
+    /// Soft-edged cloud shadows drifting across the picture.
+    private mutating func drawCloudShadows(dt: Double) {
+        for index in cloudShadows.indices {
+            cloudShadows[index].x += cloudShadows[index].vx * dt
+            if cloudShadows[index].x - cloudShadows[index].rx > Double(width) + 20 {
+                cloudShadows[index] = Self.newCloud(&weather, anywhere: false)
+            }
+            let c = cloudShadows[index]
+            let m = Double(Self.margin)
+            let x0 = max(0, Int(c.x - c.rx + m)), x1 = min(canvasWidth, Int(c.x + c.rx + m) + 1)
+            let y0 = max(0, Int(c.y - c.ry + m)), y1 = min(canvasHeight, Int(c.y + c.ry + m) + 1)
+            guard x0 < x1, y0 < y1 else { continue }
+            let cw = canvasWidth
+            canvas.withUnsafeMutableBufferPointer { px in
+                for y in y0..<y1 {
+                    let dy = (Double(y) - m - c.y) / c.ry
+                    for x in x0..<x1 {
+                        let dx = (Double(x) - m - c.x) / c.rx
+                        let r = dx * dx + dy * dy
+                        guard r < 1 else { continue }
+                        // Full depth inside 40 % of the radius, fading to nothing at the rim.
+                        let edge = min(1, (1 - r) / 0.6)
+                        let k = Int32((1 - c.depth * edge) * 256)
+                        let i = (y * cw + x) * 3
+                        for ch in 0..<3 { px[i + ch] = UInt8((Int32(px[i + ch]) &* k) >> 8) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rain: a few hundred short bright streaks, new every frame.
+    private mutating func drawRain() {
+        let cw = canvasWidth, ch = canvasHeight
+        canvas.withUnsafeMutableBufferPointer { px in
+            for _ in 0..<350 {
+                let x = Int(weather.next() % UInt64(cw)), y = Int(weather.next() % UInt64(ch))
+                let length = 6 + Int(weather.next() % 7)
+                let add = Int32(25 + weather.next() % 30)
+                for s in 0..<length {
+                    let yy = y + s, xx = x + s / 4
+                    guard yy < ch, xx < cw else { break }
+                    let i = (yy * cw + xx) * 3
+                    for c in 0..<3 { px[i + c] = UInt8(clamping: Int32(px[i + c]) &+ add) }
+                }
+            }
+        }
+    }
+
+    /// Snow: flakes falling and drifting, 2–3 px, nearly white.
+    private mutating func drawSnow() {
+        let cw = Double(canvasWidth), ch = Double(canvasHeight)
+        for index in flakes.indices {
+            var f = flakes[index]
+            f.x += f.vx + weather.uniform(-0.3...0.3)
+            f.y += f.vy
+            if f.y >= ch { f.y -= ch }
+            if f.x < 0 { f.x += cw } else if f.x >= cw { f.x -= cw }
+            flakes[index] = f
+            let m = Double(Self.margin)
+            fill(f.x - m, f.y - m, f.x - m + Double(f.size), f.y - m + Double(f.size), RGB(232, 234, 238))
         }
     }
 

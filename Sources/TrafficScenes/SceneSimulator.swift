@@ -16,8 +16,16 @@ public struct SceneSimulator {
     private(set) var vehicles: [Vehicle] = []
     private(set) var pedestrians: [Pedestrian] = []
     private(set) var crossVehicles: [CrossVehicle] = []
+    private(set) var cyclists: [Cyclist] = []
     /// (start time, state) of each phase, in order.
     private var schedule: [(start: Double, state: String)] = []
+    /// The left lane's turn arrow in the lanes layout: red and green, no amber.
+    private var arrowSchedule: [(start: Double, state: String)] = []
+    private var lastArrowPhase: String?
+    private var nextCyclist = 0.0
+    private var cyclistCount = 0
+    /// Exposure jumps: (time, relative step) of each.
+    private var exposureSteps: [(start: Double, step: Double)] = []
     private var nextArrival: [Double]
     private var nextPedestrian = 0.0
     private var nextCross = 0.0
@@ -33,20 +41,34 @@ public struct SceneSimulator {
 
     static let maxDeceleration = 180.0   // px/s², comfortable braking (IDM b)
     static let acceleration = 110.0      // px/s² (IDM a)
-    static let headway = 0.9             // s (IDM T)
-    static let jamGap = 12.0             // px (IDM s0)
+    /// IDM T (s) and s0 (px): 0.9 s and 12 px, or 0.35 s and 5 px when following closely.
+    let headway: Double
+    let jamGap: Double
 
     public init(spec: SceneSpec) {
         self.spec = spec
         random = SceneRandom(seed: spec.seed)
         truth = SceneTruth(seed: spec.seed, kind: spec.kind.rawValue, width: SceneLayout.width,
                            height: SceneLayout.height, fps: spec.fps, frames: spec.frameCount,
-                           graceSeconds: spec.graceSeconds, vehicles: 0, pedestrians: 0, phases: [], crossings: [])
+                           graceSeconds: spec.graceSeconds, vehicles: 0, pedestrians: 0, phases: [], crossings: [],
+                           layout: spec.layout.rawValue, nuisances: spec.nuisances.featured,
+                           arrowPhases: spec.layout == .lanes ? [] : nil, cyclists: spec.nuisances.cyclists ? 0 : nil)
+        (headway, jamGap) = spec.nuisances.closeFollowing ? (0.35, 5) : (0.9, 12)
         nextArrival = []
         driftPhase = 0
         driftPhase = random.uniform(0...6.28)
         for _ in SceneLayout.lanes { nextArrival.append(random.uniform(0...3)) }
         buildSchedule()
+        // Drawn after the main schedule so that the single layout's scenes stay as they were.
+        if spec.layout == .lanes { buildArrowSchedule() }
+        if spec.nuisances.exposureJumps {
+            var t = random.uniform(3...8)
+            while t < spec.seconds {
+                let size = random.uniform(0.15...0.3)
+                exposureSteps.append((t, random.chance(0.5) ? size : -size))
+                t += random.uniform(6...14)
+            }
+        }
         if spec.nuisances.lightDrift {
             var t = random.uniform(5...20)
             while t < spec.seconds {
@@ -72,6 +94,20 @@ public struct SceneSimulator {
         }
     }
 
+    private mutating func buildArrowSchedule() {
+        guard spec.kind != .allGreen else {
+            arrowSchedule = [(0, "green")]
+            return
+        }
+        var green = random.chance(0.5)
+        var t = -random.uniform(0...6)
+        while t < spec.seconds + 1 {
+            arrowSchedule.append((t, green ? "green" : "red"))
+            t += green ? random.uniform(7...12) : random.uniform(12...20)
+            green.toggle()
+        }
+    }
+
     /// The phase shown at time `t`, and when it began.
     func phase(at t: Double) -> (state: String, start: Double) {
         var current = schedule[0]
@@ -79,15 +115,34 @@ public struct SceneSimulator {
         return (current.state, current.start)
     }
 
+    /// The turn arrow's phase at time `t` (lanes layout only).
+    func arrowPhase(at t: Double) -> (state: String, start: Double) {
+        var current = arrowSchedule[0]
+        for entry in arrowSchedule where entry.start <= t { current = entry }
+        return (current.state, current.start)
+    }
+
+    /// The phase that governs `lane` at time `t`.
+    func phase(at t: Double, lane: Int) -> (state: String, start: Double) {
+        spec.layout == .lanes && lane == 0 ? arrowPhase(at: t) : phase(at: t)
+    }
+
+    /// Whether `lane` is the lanes layout's right-turn lane, where turning on red is lawful.
+    func isTurnLane(_ lane: Int) -> Bool { spec.layout == .lanes && lane == 2 }
+
     /// Illumination (scene light) and exposure (camera) factors at time `t`.
     func light(at t: Double) -> (illumination: Double, exposure: Double) {
-        guard spec.nuisances.lightDrift else { return (1, 1) }
+        guard spec.nuisances.lightDrift || spec.nuisances.exposureJumps else { return (1, 1) }
         var illumination = 1 + 0.12 * sin(2 * Double.pi * t / 47 + driftPhase)
         for cloud in clouds {
             let u = t - cloud.start
             if u > 0, u < 6 { illumination *= 1 - cloud.depth * sin(Double.pi * u / 6) }
         }
-        let exposure = 1 + 0.05 * sin(2 * Double.pi * t / 29 + 1.3 * driftPhase)
+        var exposure = 1 + 0.05 * sin(2 * Double.pi * t / 29 + 1.3 * driftPhase)
+        // Auto exposure: a jump, settling back over about two seconds.
+        for step in exposureSteps where step.start <= t && t - step.start < 8 {
+            exposure *= 1 + step.step * exp(-(t - step.start) / 2)
+        }
         return (illumination, exposure)
     }
 
@@ -107,12 +162,23 @@ public struct SceneSimulator {
             }
             lastPhase = state
         }
+        if spec.layout == .lanes {
+            let arrow = arrowPhase(at: t).state
+            if arrow != lastArrowPhase {
+                truth.arrowPhases?.append(.init(frame: frame, pts: t, state: arrow))
+                for i in vehicles.indices where vehicles[i].lane == 0 { vehicles[i].stopping = nil }
+                lastArrowPhase = arrow
+            }
+        }
         if frame > 0 {
-            moveVehicles(dt: dt, state: state)
+            moveVehicles(dt: dt, t: t)
             movePedestrians(dt: dt)
             moveCrossTraffic(dt: dt)
+            for i in cyclists.indices { cyclists[i].y += cyclists[i].vy * dt }
+            cyclists.removeAll { $0.y < -40 }
         }
         spawnVehicles(t: t)
+        if spec.nuisances.cyclists { spawnCyclists(t: t) }
         if spec.nuisances.pedestrians { spawnPedestrians(t: t, state: state) }
         if spec.nuisances.crossTraffic && state == "red" { spawnCrossTraffic(t: t) }
         if spec.nuisances.shake {
@@ -120,7 +186,8 @@ public struct SceneSimulator {
             shake.y = max(-2, min(2, 0.85 * shake.y + random.uniform(-0.6...0.6)))
             if random.chance(0.01) { shake = (random.uniform(-2...2), random.uniform(-2...2)) }
         }
-        recordCrossings(t: t, state: state, redStart: start)
+        _ = start
+        recordCrossings(t: t)
         frame += 1
     }
 
@@ -129,7 +196,8 @@ public struct SceneSimulator {
     private mutating func spawnVehicles(t: Double) {
         for lane in SceneLayout.lanes.indices where t >= nextArrival[lane] {
             let entry = Double(SceneLayout.height) + 4
-            let blocked = vehicles.contains { $0.lane == lane && $0.bottom > entry - 20 }
+            let spacing = spec.nuisances.closeFollowing ? 6.0 : 20.0
+            let blocked = vehicles.contains { $0.lane == lane && $0.bottom > entry - spacing }
             if blocked { continue }
             let styleRoll = random.uniform(0...1)
             let style: Vehicle.Style = styleRoll < 0.62 ? .car : styleRoll < 0.8 ? .van : styleRoll < 0.92 ? .truck
@@ -149,7 +217,9 @@ public struct SceneSimulator {
             }
             // Red-light runners are those who meet an empty lane at red: make them common enough to count.
             let laneEmpty = !vehicles.contains { $0.lane == lane && !$0.crossed }
-            if spec.kind == .mixed, phase(at: t).state == "red", laneEmpty, random.chance(0.6) { behaviour = .runner }
+            if spec.kind == .mixed, phase(at: t, lane: lane).state == "red", laneEmpty, random.chance(0.6) {
+                behaviour = .runner
+            }
             let (lo, hi) = SceneLayout.lanes[lane]
             let centre = (lo + hi) / 2 + random.uniform(-7...7)
             let cruise = style == .truck ? random.uniform(80...130) : random.uniform(100...190)
@@ -159,13 +229,42 @@ public struct SceneSimulator {
                 let gap = entry - ahead.bottom
                 if gap < 150 { speed = min(speed, ahead.speed + gap / 3) }
             }
-            vehicles.append(Vehicle(id: vehicleCount, lane: lane, centreX: centre, width: width, length: length,
-                                    style: style, behaviour: behaviour, body: Self.paint(&random),
-                                    accent: Self.paint(&random), top: entry, speed: max(speed, 20), cruise: cruise))
+            var vehicle = Vehicle(id: vehicleCount, lane: lane, centreX: centre, width: width, length: length,
+                                  style: style, behaviour: behaviour, body: Self.paint(&random),
+                                  accent: Self.paint(&random), top: entry, speed: max(speed, 20), cruise: cruise)
+            vehicle.turning = isTurnLane(lane)
+            vehicles.append(vehicle)
             vehicleCount += 1
             truth.vehicles = vehicleCount
-            nextArrival[lane] = t + max(1.0, random.exponential(mean: spec.kind == .allGreen ? 4.5 : 5.5))
+            let mean = (spec.kind == .allGreen ? 4.5 : 5.5) * (spec.nuisances.closeFollowing ? 0.6 : 1)
+            nextArrival[lane] = t + max(spec.nuisances.closeFollowing ? 0.6 : 1.0, random.exponential(mean: mean))
+            if spec.nuisances.sideBySide, random.chance(0.6) { spawnTwin(of: vehicle, t: t) }
         }
+    }
+
+    /// A second car beside `leader` in an adjacent lane, a few frames behind it at the same speed and with
+    /// the same intent: the pair crosses the line 0–8 frames apart.
+    private mutating func spawnTwin(of leader: Vehicle, t: Double) {
+        let neighbours = [leader.lane - 1, leader.lane + 1].filter { SceneLayout.lanes.indices.contains($0) }
+        guard !neighbours.isEmpty else { return }
+        let lane = random.pick(neighbours)
+        let lag = leader.speed * random.uniform(0...0.55)
+        let entry = leader.top + lag
+        guard !vehicles.contains(where: { $0.lane == lane && $0.bottom > entry - 20 }) else { return }
+        let (lo, hi) = SceneLayout.lanes[lane]
+        // Hugging the shared lane line: the two bodies a few pixels apart.
+        let width = random.uniform(52...62)
+        let towards = lane > leader.lane ? -1.0 : 1.0
+        let centre = (lo + hi) / 2 + towards * ((hi - lo) / 2 - width / 2 - random.uniform(1...4))
+        var twin = Vehicle(id: vehicleCount, lane: lane, centreX: centre, width: width,
+                           length: random.uniform(78...96), style: .car, behaviour: leader.behaviour,
+                           body: Self.paint(&random), accent: Self.paint(&random), top: entry, speed: leader.speed,
+                           cruise: leader.cruise)
+        twin.turning = isTurnLane(lane)
+        vehicles.append(twin)
+        vehicleCount += 1
+        truth.vehicles = vehicleCount
+        nextArrival[lane] = max(nextArrival[lane], t + 1.5)
     }
 
     /// Vehicle colours: many greys and whites, some dark cars close to the road's grey, some bright.
@@ -180,13 +279,14 @@ public struct SceneSimulator {
         return base.scaled(k)
     }
 
-    private mutating func moveVehicles(dt: Double, state: String) {
+    private mutating func moveVehicles(dt: Double, t: Double) {
         let order = vehicles.indices.sorted { vehicles[$0].top < vehicles[$1].top }
         var leaderOfLane: [Int: Int] = [:]
         for i in order {
             var v = vehicles[i]
             let lineY = SceneLayout.stopLineY(at: v.centreX)
             let beforeLine = v.top > lineY + 1
+            let state = phase(at: t, lane: v.lane).state
             var obstacle: (gap: Double, speed: Double)?
             if let leader = leaderOfLane[v.lane] {
                 let l = vehicles[leader]
@@ -197,6 +297,7 @@ public struct SceneSimulator {
                     let distance = v.top - lineY - 3
                     let needed = v.speed * v.speed / (2 * max(distance, 0.1))
                     switch v.behaviour {
+                    case _ where v.turning && state == "red": v.stopping = false
                     case .runner: v.stopping = false
                     case .gambler: v.stopping = state == "red" && needed < Self.maxDeceleration * 0.8
                     case .obey: v.stopping = needed < Self.maxDeceleration * 1.3 || state == "red" && distance > 30
@@ -207,34 +308,42 @@ public struct SceneSimulator {
                     if obstacle == nil || gap < obstacle!.gap { obstacle = (gap, 0) }
                 }
             }
-            let acceleration = Self.idm(speed: v.speed, cruise: v.cruise, obstacle: obstacle)
+            let acceleration = idm(speed: v.speed, cruise: v.cruise, obstacle: obstacle)
             v.speed = max(0, v.speed + acceleration * dt)
-            v.top -= v.speed * dt
+            if v.turning && v.crossed {
+                // Through the crosswalk into the cross street's eastbound lane, heading right.
+                v.centreX += v.speed * dt * 0.9
+                v.top -= v.speed * dt * 0.45
+            } else {
+                v.top -= v.speed * dt
+            }
             vehicles[i] = v
             leaderOfLane[v.lane] = i
         }
-        vehicles.removeAll { $0.bottom < -30 }
+        vehicles.removeAll { $0.bottom < -30 || $0.left > Double(SceneLayout.width) + 20 }
     }
 
     /// IDM acceleration towards `cruise` behind an obstacle at `gap` px moving at `speed`.
-    static func idm(speed: Double, cruise: Double, obstacle: (gap: Double, speed: Double)?) -> Double {
-        var a = acceleration * (1 - pow(speed / cruise, 4))
+    func idm(speed: Double, cruise: Double, obstacle: (gap: Double, speed: Double)?) -> Double {
+        var a = Self.acceleration * (1 - pow(speed / cruise, 4))
         if let obstacle {
             let closing = speed - obstacle.speed
-            let desired = jamGap + max(0, speed * headway + speed * closing / (2 * (acceleration * maxDeceleration)
-                .squareRoot()))
+            let braking = (Self.acceleration * Self.maxDeceleration).squareRoot()
+            let desired = jamGap + max(0, speed * headway + speed * closing / (2 * braking))
             let gap = max(obstacle.gap, 0.5)
-            a -= acceleration * (desired / gap) * (desired / gap)
+            a -= Self.acceleration * (desired / gap) * (desired / gap)
         }
-        return max(a, -4 * maxDeceleration)
+        return max(a, -4 * Self.maxDeceleration)
     }
 
-    private mutating func recordCrossings(t: Double, state: String, redStart: Double) {
+    private mutating func recordCrossings(t: Double) {
         for i in vehicles.indices where !vehicles[i].crossed {
             let v = vehicles[i]
             guard v.bottom <= SceneLayout.stopLineY(at: v.centreX) else { continue }
             vehicles[i].crossed = true
-            let redFor = state == "red" ? t - redStart : nil
+            let (state, redStart) = phase(at: t, lane: v.lane)
+            // A right turn on red is lawful in the turn lane: not red for the rule.
+            let redFor = state == "red" && !v.turning ? t - redStart : nil
             let tolerance = 3 / spec.fps
             let violation = redFor.map { $0 >= spec.graceSeconds } ?? false
             let ambiguous = redFor.map { abs($0 - spec.graceSeconds) <= tolerance + 1e-9 } ?? false
@@ -245,6 +354,18 @@ public struct SceneSimulator {
     }
 
     // MARK: pedestrians and cross traffic
+
+    private mutating func spawnCyclists(t: Double) {
+        guard t >= nextCyclist else { return }
+        nextCyclist = t + random.exponential(mean: 3.5)
+        let lane = SceneLayout.lanes[Int(random.next() % UInt64(SceneLayout.lanes.count))]
+        let bike = random.chance(0.65)
+        let x = random.chance(0.5) ? lane.0 + random.uniform(8...14) : lane.1 - random.uniform(8...14)
+        cyclists.append(Cyclist(clothing: Self.paint(&random), bike: bike, x: x, y: Double(SceneLayout.height) + 34,
+                                vy: bike ? -random.uniform(55...90) : -random.uniform(28...42)))
+        cyclistCount += 1
+        truth.cyclists = cyclistCount
+    }
 
     private mutating func spawnPedestrians(t: Double, state: String) {
         guard t >= nextPedestrian else { return }

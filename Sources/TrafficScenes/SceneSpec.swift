@@ -9,7 +9,15 @@ public struct SceneSpec: Sendable, Equatable {
         case allStop = "all-stop"
     }
 
-    /// The nuisances, each of which can be switched off to measure what it costs.
+    /// The street: today's three lanes under one head, or three lanes with their own signals (a left lane
+    /// under a turn arrow without amber, a straight lane and a right-turn lane where turning on red is lawful).
+    public enum Layout: String, Sendable, CaseIterable {
+        case single
+        case lanes
+    }
+
+    /// The nuisances, each of which can be switched off to measure what it costs. The first six are on by
+    /// default; the rest are featured one at a time (or all at once) so the evaluation can score each.
     public struct Nuisances: Sendable, Equatable {
         public var noise = true
         public var lightDrift = true
@@ -17,8 +25,50 @@ public struct SceneSpec: Sendable, Equatable {
         public var shake = true
         public var pedestrians = true
         public var crossTraffic = true
+        /// Vehicles arriving side by side in adjacent lanes, crossing 0–8 frames apart.
+        public var sideBySide = false
+        /// Short headways: vehicles following closely, queues touching.
+        public var closeFollowing = false
+        /// Dusk to night: dark bodies, tail lamps, headlight beams and their glare on the road.
+        public var night = false
+        /// Rain streaks over the picture.
+        public var rain = false
+        /// Snowflakes drifting over the picture.
+        public var snow = false
+        /// Soft cloud shadows passing over the road.
+        public var cloudShadows = false
+        /// The camera's auto exposure jumping by ±15–30 % and settling back.
+        public var exposureJumps = false
+        /// Cyclists and pedestrians going up the lanes across the stop line (never a crossing).
+        public var cyclists = false
 
         public init() {}
+
+        /// The featured nuisances by name (`scenes synth --with`, truth.json's `nuisances`).
+        public static let featuredNames = ["side-by-side", "close-following", "night", "rain", "snow",
+                                           "cloud-shadows", "exposure-jumps", "cyclists"]
+
+        /// Switches a featured nuisance on by name; false when there is none of that name.
+        public mutating func feature(_ name: String) -> Bool {
+            switch name {
+            case "side-by-side": sideBySide = true
+            case "close-following": closeFollowing = true
+            case "night": night = true
+            case "rain": rain = true
+            case "snow": snow = true
+            case "cloud-shadows": cloudShadows = true
+            case "exposure-jumps": exposureJumps = true
+            case "cyclists": cyclists = true
+            default: return false
+            }
+            return true
+        }
+
+        /// The featured nuisances that are on, by name.
+        public var featured: [String] {
+            let on = [sideBySide, closeFollowing, night, rain, snow, cloudShadows, exposureJumps, cyclists]
+            return zip(Self.featuredNames, on).filter(\.1).map(\.0)
+        }
 
         /// Every nuisance off.
         public static var none: Nuisances {
@@ -35,9 +85,11 @@ public struct SceneSpec: Sendable, Equatable {
     public var kind: Kind
     public var graceSeconds: Double
     public var nuisances: Nuisances
+    public var layout: Layout
 
     public init(seed: UInt64, seconds: Double = 60, fps: Double = 15, kind: Kind = .mixed, graceSeconds: Double = 0.5,
-                nuisances: Nuisances = Nuisances()) {
+                nuisances: Nuisances = Nuisances(), layout: Layout = .single) {
+        self.layout = layout
         self.seed = seed
         self.seconds = seconds
         self.fps = fps

@@ -40,10 +40,25 @@ public struct SceneTruth: Codable, Sendable, Equatable {
     public var pedestrians: Int
     public var phases: [Phase]
     public var crossings: [Crossing]
+    /// `single` or `lanes` (nil in scenes written before lanes existed: single).
+    public var layout: String?
+    /// The featured nuisances of the scene (`side-by-side`, `night`, …), for per-nuisance scores.
+    public var nuisances: [String]?
+    /// In the lanes layout, the phases of the left lane's turn arrow (red and green only).
+    public var arrowPhases: [Phase]?
+    /// Cyclists and pedestrians that went up the lanes across the stop line (never crossings).
+    public var cyclists: Int?
 
     enum CodingKeys: String, CodingKey {
         case seed, kind, width, height, fps, frames, graceSeconds = "grace_seconds", vehicles, pedestrians, phases,
-             crossings
+             crossings, layout, nuisances, arrowPhases = "arrow_phases", cyclists
+    }
+
+    /// What the scene is scored under besides the total: its featured nuisances, `lanes` for the lanes layout,
+    /// or `plain` for a scene with neither (the default nuisances only).
+    public var categories: [String] {
+        let names = (nuisances ?? []) + (layout == "lanes" ? ["lanes"] : [])
+        return names.isEmpty ? ["plain"] : names
     }
 
     /// The crossings the rule must report.

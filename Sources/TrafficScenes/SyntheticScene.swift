@@ -29,7 +29,7 @@ public struct SyntheticScene {
     public init(spec: SceneSpec) {
         self.spec = spec
         simulator = SceneSimulator(spec: spec)
-        renderer = SceneRenderer(seed: spec.seed)
+        renderer = SceneRenderer(spec: spec)
     }
 
     /// The truth so far; complete once `next()` has returned nil.

@@ -23,6 +23,8 @@ public struct TrafficScore: Sendable, Equatable {
         precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
     }
 
+    public static func += (a: inout TrafficScore, b: TrafficScore) { a = a + b }
+
     public static func + (a: TrafficScore, b: TrafficScore) -> TrafficScore {
         var s = a
         s.truePositives += b.truePositives

@@ -22,7 +22,7 @@ import Testing
         let paths = Set(ConfigReference.sections.map(\.path))
         #expect(paths == ["(top level)", "metrics", "events", "collector", "mqtt", "cameras[]", "cameras[].events",
                           "cameras[].faces", "cameras[].faces.recognize", "cameras[].traffic",
-                          "cameras[].traffic.signal", "cameras[].traffic.tuning"])
+                          "cameras[].traffic.signal", "cameras[].traffic.lanes[]", "cameras[].traffic.tuning"])
     }
 
     @Test func defaultsInTheReferenceLoadAsTheStructDefaults() throws {

@@ -91,10 +91,11 @@ struct PrivacyEndToEndTests {
     @Test func trafficEventsCarryNoIdentity() throws {
         let run = try PrivacyRun.shared.get()
         let allowed: [String: Set<String>] = [
-            // stop_line and source_size describe the camera's picture, not anyone in it.
-            "traffic.red_light_crossing": ["box", "frame", "frame_seq", "point", "pts", "signal", "source_size",
-                                           "stop_line", "track"],
-            "traffic.signal_state": ["frame", "frame_seq", "previous", "pts", "state"],
+            // stop_line and source_size describe the camera's picture, not anyone in it; lane and group name
+            // the camera's own lanes and signal groups.
+            "traffic.red_light_crossing": ["box", "frame", "frame_seq", "lane", "point", "pts", "signal",
+                                           "source_size", "stop_line", "track"],
+            "traffic.signal_state": ["frame", "frame_seq", "group", "previous", "pts", "state"],
         ]
         let traffic = run.events.filter { $0.type.hasPrefix("traffic.") }
         #expect(Set(traffic.map(\.type)) == Set(allowed.keys))

@@ -8,11 +8,7 @@ import TrafficScenes
     /// Runs the stage configured as `scenes synth` writes it over a scene; returns the reported crossings.
     static func evaluate(_ spec: SceneSpec) throws -> (score: TrafficScore, truth: SceneTruth, reported: Int) {
         var scene = SyntheticScene(spec: spec)
-        var configuration = TrafficConfiguration(
-            signal: SignalLamps(red: SceneLayout.lampPolygon(0), amber: SceneLayout.lampPolygon(1),
-                                green: SceneLayout.lampPolygon(2)),
-            stopLine: SceneLayout.stopLine, direction: TrafficPoint(0, -1), graceSeconds: spec.graceSeconds)
-        configuration.lanes = SceneLayout.lanePolygons
+        let configuration = SceneLayout.configuration(for: spec)
         let stage = TrafficStage(configuration: configuration)
         var reported: [TrafficScore.Reported] = []
         while let rendered = scene.next() {
@@ -31,6 +27,89 @@ import TrafficScenes
         #expect(!truth.violations.isEmpty, "the scene should contain red-light runners")
         #expect(score.falsePositives == 0, "\(score)")
         #expect(score.falseNegatives == 0, "\(score)")
+    }
+
+    /// Featured nuisances in combination (the bench scores each alone): per-lane signals with a turn arrow and
+    /// cars side by side following closely; night with rain (one crossing in the scene's last frame cannot be
+    /// reported).
+    @Test(arguments: [
+        (31, "lanes", ["side-by-side", "close-following"], 0),
+        (32, "single", ["night", "rain"], 1),
+    ] as [(UInt64, String, [String], Int)])
+    func featuredNuisancesMeetTheTargets(seed: UInt64, layout: String, featured: [String], misses: Int) throws {
+        let (score, truth) = try Self.evaluate(featured: featured, seed: seed, layout: layout)
+        #expect(!truth.violations.isEmpty)
+        #expect(score.falsePositives == 0, "\(score)")
+        #expect(score.falseNegatives <= misses, "\(score)")
+    }
+
+    /// What still fails (Sources/Traffic/README.md): a cyclist riding past a stopped queue joins its blob and
+    /// drags the vehicle's box over the line; snow, cloud shadows and exposure jumps together cost a crossing and
+    /// add one. When these pass, the known issue is no longer recorded and this test fails: move the cases up.
+    @Test(arguments: [
+        (33, "lanes", ["snow", "cloud-shadows", "exposure-jumps"]),
+        (34, "single", ["cyclists"]),
+    ] as [(UInt64, String, [String])])
+    func nuisancesThatStillCostCrossings(seed: UInt64, layout: String, featured: [String]) throws {
+        let (score, _) = try Self.evaluate(featured: featured, seed: seed, layout: layout)
+        withKnownIssue("\(featured) still give false and missed crossings") {
+            #expect(score.falsePositives == 0 && score.falseNegatives == 0, "\(score)")
+        }
+    }
+
+    static func evaluate(featured: [String], seed: UInt64, layout: String) throws
+        -> (score: TrafficScore, truth: SceneTruth)
+    {
+        var nuisances = SceneSpec.Nuisances()
+        for name in featured {
+            let known = nuisances.feature(name)
+            #expect(known)
+        }
+        let spec = SceneSpec(seed: seed, seconds: 24, nuisances: nuisances,
+                             layout: SceneSpec.Layout(rawValue: layout)!)
+        let (score, truth, _) = try evaluate(spec)
+        #expect(truth.nuisances == featured)
+        return (score, truth)
+    }
+
+    /// The lanes layout's truth: the turn lane never holds a violation, the left lane follows its arrow, and
+    /// side by side gives pairs of crossings in adjacent lanes a few frames apart.
+    @Test func theLanesLayoutsTruthFollowsEachLanesSignal() throws {
+        var nuisances = SceneSpec.Nuisances()
+        _ = nuisances.feature("side-by-side")
+        var scene = SyntheticScene(spec: SceneSpec(seed: 41, seconds: 40, nuisances: nuisances, layout: .lanes))
+        while scene.next() != nil {}
+        let truth = scene.truth
+        let arrow = try #require(truth.arrowPhases)
+        #expect(Set(arrow.map(\.state)) == ["red", "green"])
+        #expect(truth.crossings.contains { $0.lane == 2 && $0.signal == "red" }, "right turns on red happen")
+        #expect(truth.crossings.allSatisfy { $0.lane != 2 || !$0.violation })
+        for crossing in truth.crossings where crossing.lane == 0 {
+            let phase = arrow.last { $0.frame <= crossing.frame }
+            #expect(phase?.state == crossing.signal)
+        }
+        let pairs = truth.crossings.filter { a in
+            truth.crossings.contains { b in abs(a.lane - b.lane) == 1 && abs(a.frame - b.frame) <= 8 }
+        }
+        #expect(pairs.count >= 4)
+    }
+
+    /// A lawful lanes scene (signal always green) with every featured nuisance but cyclists gives nothing; with
+    /// the signal cycling and everyone stopping, queues under snow, clouds and cyclists still give false crossings.
+    @Test(arguments: [SceneSpec.Kind.allGreen, .allStop])
+    func lawfulLanesScenesWithEveryNuisanceGiveNoDetection(kind: SceneSpec.Kind) throws {
+        var nuisances = SceneSpec.Nuisances()
+        for name in SceneSpec.Nuisances.featuredNames where kind == .allStop || name != "cyclists" {
+            _ = nuisances.feature(name)
+        }
+        let (_, truth, reported) = try Self.evaluate(SceneSpec(seed: 22, seconds: 24, kind: kind,
+                                                               nuisances: nuisances, layout: .lanes))
+        #expect(truth.violations.isEmpty && !truth.crossings.isEmpty)
+        if kind == .allGreen {
+            #expect(reported == 0)
+        } else {
+            withKnownIssue("stopped queues under snow, cloud shadows and passing cyclists") { #expect(reported == 0) }
+        }
     }
 
     @Test(arguments: [SceneSpec.Kind.allGreen, .allStop])

@@ -22,13 +22,19 @@ enum TestScene {
             tuning: TrafficTuning(modelWidth: 80))
     }
 
-    /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom).
+    /// A second head without amber (a turn arrow) left of the first: red at y 10, green at y 58.
+    static let arrowLamps = SignalLamps(red: square(260, 10), amber: nil, green: square(260, 58))
+
+    /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom);
+    /// with `arrow`, the second head shows it.
     static func frame(_ index: Int, signal: SignalState, boxes: [(Double, Double, Double, Double)] = [],
-                      brightness: Double = 1) -> Frame {
+                      brightness: Double = 1, arrow: SignalState? = nil) -> Frame {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         func paint(_ l: Double, _ t: Double, _ r: Double, _ b: Double, _ colour: (Double, Double, Double)) {
-            for y in max(0, Int(t))..<min(height, Int(b)) {
-                for x in max(0, Int(l))..<min(width, Int(r)) {
+            let (y0, y1, x0, x1) = (max(0, Int(t)), min(height, Int(b)), max(0, Int(l)), min(width, Int(r)))
+            guard y0 < y1, x0 < x1 else { return }
+            for y in y0..<y1 {
+                for x in x0..<x1 {
                     let i = (y * width + x) * 3
                     rgb[i] = UInt8(min(255, colour.0 * brightness))
                     rgb[i + 1] = UInt8(min(255, colour.1 * brightness))
@@ -44,6 +50,13 @@ enum TestScene {
         for (state, y, colour) in lit {
             let on = state == signal
             paint(292, y + 2, 308, y + 18, on ? colour : (colour.0 / 6, colour.1 / 6, colour.2 / 6))
+        }
+        if let arrow {
+            paint(256, 6, 284, 82, (25, 25, 25))
+            for (state, y, colour) in lit where state != .amber {
+                let on = state == arrow
+                paint(262, y + 2, 278, y + 18, on ? colour : (colour.0 / 6, colour.1 / 6, colour.2 / 6))
+            }
         }
         for box in boxes { paint(box.0, box.1, box.2, box.3, (220, 215, 60)) }
         let image = Image(width: width, height: height, channels: 3, pixels: rgb)
