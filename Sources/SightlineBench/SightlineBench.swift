@@ -10,6 +10,6 @@ struct SightlineBench: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Decode.self, BenchMatcher.self, Embed.self, FacesBench.self, EventsBenchEmit.self, EventsBenchIngest.self,
-            VideoBench.self,
+            VideoBench.self, FleetBench.self,
         ])
 }
