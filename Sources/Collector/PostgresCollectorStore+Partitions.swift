@@ -42,6 +42,14 @@ extension PostgresCollectorStore {
                     EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, 'legacy_' || r.indexname);
                 END LOOP; END $$
                 """,
+                // The parent's primary key is (id, received_ns); a partition cannot keep another one.
+                """
+                DO $$ DECLARE r record; BEGIN
+                FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = 'events_legacy'::regclass AND contype = 'p'
+                LOOP
+                    EXECUTE format('ALTER TABLE events_legacy DROP CONSTRAINT %I', r.conname);
+                END LOOP; END $$
+                """,
                 "DROP TRIGGER IF EXISTS console_count_insert ON events_legacy",
                 "ALTER SEQUENCE events_id_seq OWNED BY NONE",
                 Self.createEvents,

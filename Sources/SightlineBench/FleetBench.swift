@@ -156,8 +156,10 @@ struct FleetBench: ParsableCommand {
                     let evidence =
                         evidenceEvery > 0 && i % evidenceEvery == 0
                         ? [SimulatedDevice.jpeg("device \(d) frame \(i) " + String(repeating: "x", count: 200))] : []
+                    // Each box names its own camera (a site's cameras have distinct names).
                     for e in try device.emit(
-                        body: ["frame_seq": .int(Int64(i)), "luma_mean": .double(1.5)], evidence: evidence)
+                        camera: "cam-\(d)", body: ["frame_seq": .int(Int64(i)), "luma_mean": .double(1.5)],
+                        evidence: evidence)
                     {
                         lines.append(e.line)
                         blobs += e.evidence
