@@ -17,6 +17,10 @@ extension CollectorRouter {
         }
     }
 
+    /// Most events parsed at once and ingested together (one transaction per device within them): a batch of
+    /// up to this many costs its parsed events on top of its bytes.
+    static let ingestChunk = 1000
+
     private func ingestBatch(_ bytes: [UInt8], _ context: CollectorRequestContext) async throws -> Response {
         let batch: EventBatch
         do { batch = try EventBatch(bytes) } catch {
@@ -48,22 +52,35 @@ extension CollectorRouter {
             return Self.tooMany(wait, "this device")
         }
         let now = Clocks.wallNanos()
-        for k in batch.elements.indices {
-            let value: JSONValue
-            if k == 0, let first = next {
-                value = first
-            } else {
-                do { value = try batch.element(k) } catch { return malformed(error) }
+        // Up to `Ingest.chunk` events are parsed at a time and handed to ingest together: their signatures are
+        // checked in parallel and each device's run is one transaction.
+        var k = 0
+        while k < batch.elements.count {
+            var values: [JSONValue] = []
+            var broken: JSONParseError?
+            let end = min(batch.elements.count, k + Self.ingestChunk)
+            while k < end {
+                if k == 0, let first = next {
+                    values.append(first)
+                } else {
+                    do { values.append(try batch.element(k)) } catch {
+                        broken = error
+                        break
+                    }
+                }
+                k += 1
             }
-            do {
-                let r = try await ingest.submit(value, nowNanos: now)
-                results.append(.object(["seq": Self.number(r.seq), "status": .string(r.outcome.rawValue)]))
-            } catch let e as IngestError {
+            let r = try await ingest.submit(batch: values, nowNanos: now)
+            for o in r.outcomes {
+                results.append(.object(["seq": Self.number(o.seq), "status": .string(o.outcome.rawValue)]))
+            }
+            if let e = r.refusal {
                 var err: [String: JSONValue] = ["code": .string(e.code.rawValue), "message": .string(e.message)]
                 if let s = e.seq { err["seq"] = Self.number(s) }
                 if let n = e.nextSeq { err["next_seq"] = Self.number(n) }
                 return Self.json(.object(["error": .object(err), "results": .array(results)]), status: e.status)
             }
+            if let broken { return malformed(broken) }
         }
         return Self.json(.object(["results": .array(results)]))
     }

@@ -74,8 +74,8 @@ public struct CollectorRouter: Sendable {
             logger: logger)
     }
 
-    /// Deletes unreferenced evidence older than `evidenceGraceSeconds`, every hour (or grace period, when
-    /// shorter), until cancelled.
+    /// Deletes unreferenced evidence older than `evidenceGraceSeconds` (and, over PostgreSQL, makes the coming
+    /// months' event partitions), every hour (or grace period, when shorter), until cancelled.
     public func purgeUnreferencedEvidence() async {
         let grace = configuration.evidenceGraceSeconds
         let interval = Double(min(grace, 3600))
@@ -84,6 +84,8 @@ public struct CollectorRouter: Sendable {
                 let cutoff = Clocks.wallNanos() - grace * 1_000_000_000
                 let n = try await store.purgeUnreferencedEvidence(receivedBefore: cutoff)
                 if n > 0 { logger.info("purged unreferenced evidence", metadata: ["blobs": "\(n)"]) }
+                // The next months' event partitions exist before their first event arrives.
+                if let postgres = store as? PostgresCollectorStore { try await postgres.ensureEventPartitions() }
             } catch {
                 logger.error("purging unreferenced evidence failed", metadata: ["error": "\(error)"])
             }

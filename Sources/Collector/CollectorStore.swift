@@ -117,16 +117,10 @@ public struct TokenRecord: Sendable, Equatable {
     }
 }
 
-/// Outcome of inserting an event.
-public enum InsertOutcome: Sendable, Equatable {
-    case inserted
-    /// A row with this (device, seq) exists; its hash.
-    case exists(hash: String)
-}
-
 /// The collector's storage: SQLite (embedded, default) or PostgreSQL. Rows are immutable once
-/// written; uniqueness of (device, seq) is what keeps several collectors over one PostgreSQL
-/// consistent, so implementations need no other locking.
+/// written. Events are appended only through `appendChain`, which holds the device's lock (a row lock on the
+/// device in PostgreSQL, the single writer in SQLite) from reading its chain head to committing: that is what
+/// keeps several collectors over one PostgreSQL from breaking a chain or storing an event twice.
 public protocol CollectorStore: Sendable {
     func migrate() async throws
     func addDevice(_ device: DeviceRecord) async throws
@@ -136,8 +130,15 @@ public protocol CollectorStore: Sendable {
     func eventHash(device: String, seq: UInt64) async throws -> String?
     /// Highest stored seq of a device (0 when none).
     func lastSeq(device: String) async throws -> UInt64
-    /// Inserts unless (device, seq) exists.
-    func insert(_ event: StoredEvent) async throws -> InsertOutcome
+    /// In one transaction holding the device's lock: reads its chain head (deriving it from the stored events
+    /// the first time), reads the stored hashes of those `seqs` at or below the head, lets `decide` plan the
+    /// append, inserts the plan's rows (with their evidence references), stores its head and checkpoint frontier,
+    /// and commits. Returns the plan. Another collector appending to the same device waits for the lock.
+    func appendChain(
+        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend
+    /// Which of `shas` name a stored evidence blob.
+    func presentEvidence(_ shas: [String]) async throws -> Set<String>
     func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws
     func evidence(sha256: String) async throws -> (mediaType: String, data: [UInt8])?
     func hasEvidence(sha256: String) async throws -> Bool

@@ -1,5 +1,6 @@
 import Crypto
 import EventLog
+import Foundation
 import Logging
 import SightlineCore
 
@@ -14,112 +15,198 @@ public struct Ingest: Sendable {
     let metrics: CollectorMetrics
     let logger: Logger
 
+    public init(store: any CollectorStore, metrics: CollectorMetrics, logger: Logger) {
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// What a batch came to: an outcome per event acknowledged, in order, and the refusal that stopped it.
+    public struct BatchResult: Sendable {
+        public var outcomes: [(seq: UInt64, outcome: Outcome)] = []
+        public var refusal: IngestError?
+    }
+
     /// Verifies and stores one envelope. Refusals are recorded as incidents and thrown.
     public func submit(_ value: JSONValue, nowNanos: Int64) async throws -> (seq: UInt64, outcome: Outcome) {
-        do {
-            let r = try await check(value, nowNanos: nowNanos)
-            metrics.ingested(r.outcome)
-            return (r.seq, r.outcome)
-        } catch let e as IngestError {
-            metrics.refused(e.code)
-            var device = "?"
-            if case .object(let o) = value, case .string(let d)? = o["device"] { device = Incident.truncated(device: d) }
-            logger.warning(
-                "event refused",
-                metadata: [
-                    "code": "\(e.code.rawValue)", "device": "\(LogText.escaped(device))",
-                    "seq": "\(e.seq.map(String.init) ?? "-")",
-                ])
-            try await store.recordIncident(
-                Incident(
-                    device: device, seq: e.seq, code: e.code.rawValue,
-                    message: e.message, receivedNanos: nowNanos))
-            throw e
-        }
+        let r = try await submit(batch: [value], nowNanos: nowNanos)
+        if let refusal = r.refusal { throw refusal }
+        guard let first = r.outcomes.first else { throw IngestError(.internalError, "no outcome") }
+        return first
     }
 
-    private func check(_ value: JSONValue, nowNanos: Int64) async throws -> (seq: UInt64, outcome: Outcome) {
+    /// Verifies and stores envelopes in order, stopping at the first refusal (recorded as an incident). The
+    /// signatures are checked in parallel before any lock is taken; then each run of one device's events is
+    /// appended in one transaction under that device's lock (`CollectorStore.appendChain`).
+    public func submit(batch values: [JSONValue], nowNanos: Int64) async throws -> BatchResult {
+        var result = BatchResult()
+        let (verified, refusal) = try await verify(values, nowNanos: nowNanos)
+        var stop = refusal
+        var start = 0
+        while start < verified.count {
+            let (key, device) = (verified[start].key, verified[start].event.event.device)
+            var end = start + 1
+            while end < verified.count, verified[end].event.event.device == device { end += 1 }
+            let run = verified[start..<end].map(\.event)
+            let plan = try await store.appendChain(device: device, seqs: run.map(\.event.seq)) { head, stored in
+                ChainAppend.decide(head: head, stored: stored, events: run, key: key)
+            }
+            for o in plan.outcomes { metrics.ingested(o.outcome) }
+            result.outcomes += plan.outcomes
+            try await flagMissingEvidence(plan.rows, nowNanos: nowNanos)
+            if let r = plan.refusal {
+                stop = Refusal(error: r, device: device)
+                break
+            }
+            start = end
+        }
+        if let stop {
+            try await refuse(stop.error, device: stop.device ?? "?", nowNanos: nowNanos)
+            result.refusal = stop.error
+        }
+        return result
+    }
+
+    /// A refusal with the device it names (as sent, before truncation).
+    private struct Refusal: Error {
+        var error: IngestError
+        var device: String?
+    }
+
+    /// The events of `values` up to the first that does not parse, names no usable device, or does not verify,
+    /// and that refusal. Signatures are checked on all cores.
+    private func verify(
+        _ values: [JSONValue], nowNanos: Int64
+    ) async throws -> ([(event: VerifiedEvent, key: DevicePublicKey)], Refusal?) {
+        var parsed: [(event: Event, key: DevicePublicKey)] = []
+        var refusal: Refusal?
+        var devices: [String: DeviceRecord?] = [:]
+        for value in values {
+            do {
+                parsed.append(try await parse(value, devices: &devices))
+            } catch let r as Refusal {
+                refusal = r
+                break
+            }
+        }
+        let checked = await Self.verifySignatures(parsed, receivedNanos: nowNanos)
+        var out: [(event: VerifiedEvent, key: DevicePublicKey)] = []
+        out.reserveCapacity(checked.count)
+        for (k, c) in checked.enumerated() {
+            switch c {
+            case .success(let v): out.append((v, parsed[k].key))
+            case .failure(let e): return (out, Refusal(error: e, device: parsed[k].event.device))
+            }
+        }
+        return (out, refusal)
+    }
+
+    /// The envelope and its device's key, or the refusal (malformed, unknown, revoked).
+    private func parse(
+        _ value: JSONValue, devices: inout [String: DeviceRecord?]
+    ) async throws -> (event: Event, key: DevicePublicKey) {
+        var sender: String?
+        if case .object(let o) = value, case .string(let d)? = o["device"] { sender = d }
         let event: Event
-        do { event = try Event(json: value) } catch { throw IngestError(.malformedEvent, error.reason) }
+        do { event = try Event(json: value) } catch {
+            throw Refusal(error: IngestError(.malformedEvent, error.reason), device: sender)
+        }
         let seq = event.seq
         let named = Incident.truncated(device: event.device)
-        guard let device = try await store.device(id: event.device) else {
-            throw IngestError(.unknownDevice, "device \(named) is not registered", seq: seq)
+        let record: DeviceRecord?
+        if let cached = devices[event.device] {
+            record = cached
+        } else {
+            record = try await store.device(id: event.device)
+            devices[event.device] = record
+        }
+        guard let device = record else {
+            throw Refusal(error: IngestError(.unknownDevice, "device \(named) is not registered", seq: seq), device: sender)
         }
         if device.revokedNanos != nil {
-            throw IngestError(.revokedDevice, "device \(named) was revoked; register a new key to send again", seq: seq)
+            throw Refusal(
+                error: IngestError(
+                    .revokedDevice, "device \(named) was revoked; register a new key to send again", seq: seq),
+                device: sender)
         }
-        guard let key = try? DeviceKey.publicKey(base64: device.publicKey) else {
-            throw IngestError(.unknownDevice, "device \(event.device) has an unusable key", seq: seq)
+        guard let raw = try? DeviceKey.publicKey(base64: device.publicKey) else {
+            throw Refusal(
+                error: IngestError(.unknownDevice, "device \(named) has an unusable key", seq: seq), device: sender)
         }
+        return (event, DevicePublicKey(key: raw))
+    }
+
+    /// Canonical bytes, signature, hashes and stored line of each event, on all cores (a bounded group of tasks,
+    /// one slice each); a failure stands in its event's place.
+    static func verifySignatures(
+        _ events: [(event: Event, key: DevicePublicKey)], receivedNanos: Int64
+    ) async -> [Result<VerifiedEvent, IngestError>] {
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / 8))
+        if lanes == 1 { return events.map { verifyOne($0.event, key: $0.key, receivedNanos: receivedNanos) } }
+        return await withTaskGroup(of: (Int, [Result<VerifiedEvent, IngestError>]).self) { group in
+            for lane in 0..<lanes {
+                let slice = events.count * lane / lanes..<events.count * (lane + 1) / lanes
+                group.addTask {
+                    (lane, events[slice].map { verifyOne($0.event, key: $0.key, receivedNanos: receivedNanos) })
+                }
+            }
+            var parts = [[Result<VerifiedEvent, IngestError>]](repeating: [], count: lanes)
+            for await (lane, part) in group { parts[lane] = part }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    private static func verifyOne(
+        _ event: Event, key: DevicePublicKey, receivedNanos: Int64
+    ) -> Result<VerifiedEvent, IngestError> {
+        let seq = event.seq
         let canonical: [UInt8]
-        do { canonical = try event.canonicalBytes() } catch {
-            throw IngestError(.malformedEvent, "no canonical form: \(error)", seq: seq)
+        let line: [UInt8]
+        do {
+            canonical = try event.canonicalBytes()
+            line = try event.line()
+        } catch {
+            return .failure(IngestError(.malformedEvent, "no canonical form: \(error)", seq: seq))
         }
-        guard event.verifySignature(canonical: canonical, publicKey: key) else {
-            throw IngestError(.forgedSignature, "signature does not verify with the key of \(event.device)", seq: seq)
+        guard event.verifySignature(canonical: canonical, publicKey: key.key) else {
+            return .failure(
+                IngestError(.forgedSignature, "signature does not verify with the key of \(event.device)", seq: seq))
         }
-        let hash = Event.hash(canonical: canonical)
-        if let stored = try await store.eventHash(device: event.device, seq: seq) {
-            return (seq, try duplicate(stored: stored, hash: hash, seq: seq))
-        }
-        if seq == 1 {
-            guard event.prev == Event.genesisPrev else {
-                throw IngestError(.brokenChain, "seq 1 must have zero prev", seq: 1)
+        let row = StoredEvent(
+            device: event.device, seq: seq, hash: Event.hash(canonical: canonical),
+            leafHash: MerkleTree.leafHash(canonical), timeNanos: Timestamp.nanos(rfc3339: event.time) ?? 0,
+            camera: event.camera, type: event.type, line: line, receivedNanos: receivedNanos,
+            evidence: event.evidence.map(\.sha256))
+        return .success(VerifiedEvent(event: event, row: row))
+    }
+
+    /// Records an `evidence_missing` incident for each stored event naming a blob that was not uploaded: the
+    /// event is accepted (the device may have dropped the blob under its disk budget) but flagged.
+    private func flagMissingEvidence(_ rows: [StoredEvent], nowNanos: Int64) async throws {
+        let named = Array(Set(rows.flatMap(\.evidence)))
+        guard !named.isEmpty else { return }
+        let present = try await store.presentEvidence(named)
+        for row in rows {
+            for sha in row.evidence where !present.contains(sha) {
+                try await store.recordIncident(
+                    Incident(
+                        device: row.device, seq: row.seq, code: RefusalCode.evidenceMissing.rawValue,
+                        message: "evidence \(sha) was not uploaded", receivedNanos: nowNanos))
             }
-        } else {
-            guard let previous = try await store.eventHash(device: event.device, seq: seq - 1) else {
-                let next = try await store.lastSeq(device: event.device) + 1
-                throw IngestError(.sequenceGap, "seq \(seq) submitted, expected \(next)", seq: seq, nextSeq: next)
-            }
-            guard previous == event.prev else {
-                throw IngestError(.brokenChain, "prev of seq \(seq) does not match the stored seq \(seq - 1)", seq: seq)
-            }
-        }
-        if event.type == Checkpoint.eventType { try await checkCheckpoint(event, key: key) }
-        for ref in event.evidence where !(try await store.hasEvidence(sha256: ref.sha256)) {
-            // Accepted (the device may have dropped it under its disk budget) but flagged.
-            try await store.recordIncident(
-                Incident(
-                    device: event.device, seq: seq, code: RefusalCode.evidenceMissing.rawValue,
-                    message: "evidence \(ref.sha256) was not uploaded",
-                    receivedNanos: nowNanos))
-        }
-        let stored = StoredEvent(
-            device: event.device, seq: seq, hash: hash, leafHash: MerkleTree.leafHash(canonical),
-            timeNanos: Timestamp.nanos(rfc3339: event.time) ?? 0, camera: event.camera,
-            type: event.type, line: try event.line(), receivedNanos: nowNanos, evidence: event.evidence.map(\.sha256))
-        switch try await store.insert(stored) {
-        case .inserted: return (seq, .stored)
-        case .exists(let other): return (seq, try duplicate(stored: other, hash: hash, seq: seq))
         }
     }
 
-    private func duplicate(stored: String, hash: String, seq: UInt64) throws -> Outcome {
-        guard stored == hash else {
-            throw IngestError(.conflictingDuplicate, "seq \(seq) is stored with different content", seq: seq)
-        }
-        return .duplicate
-    }
-
-    private func checkCheckpoint(_ event: Event, key: Curve25519.Signing.PublicKey) async throws {
-        guard case .string(let note)? = event.body["note"], let cp = Checkpoint.verify(note: note, publicKey: key),
-            cp.origin == Checkpoint.origin(device: event.device), cp.size == event.seq - 1,
-            event.body == cp.eventBody(note: note)
-        else {
-            throw IngestError(.badCheckpoint, "checkpoint note does not verify", seq: event.seq)
-        }
-        // The tree grows from the frontier the previous verified checkpoint left, so each checkpoint reads only
-        // the leaves since then (not the whole log). A frontier past this checkpoint (a resubmitted old one)
-        // cannot be rewound: the tree is then rebuilt from the first leaf.
-        var frontier = try await store.checkpointFrontier(device: event.device)
-            .flatMap(MerkleFrontier.init(serialized:)) ?? MerkleFrontier()
-        if frontier.size > cp.size { frontier = MerkleFrontier() }
-        let leaves = try await store.leafHashes(device: event.device, after: frontier.size, through: cp.size)
-        for leaf in leaves { frontier.append(leafHash: leaf) }
-        guard frontier.size == cp.size, frontier.root == cp.root else {
-            throw IngestError(.badCheckpoint, "checkpoint root differs from the stored events", seq: event.seq)
-        }
-        try await store.saveCheckpointFrontier(device: event.device, size: frontier.size, frontier: frontier.serialized)
+    /// Counts, logs and records a refusal as an incident.
+    private func refuse(_ e: IngestError, device sent: String, nowNanos: Int64) async throws {
+        metrics.refused(e.code)
+        let device = Incident.truncated(device: sent)
+        logger.warning(
+            "event refused",
+            metadata: [
+                "code": "\(e.code.rawValue)", "device": "\(LogText.escaped(device))",
+                "seq": "\(e.seq.map(String.init) ?? "-")",
+            ])
+        try await store.recordIncident(
+            Incident(device: device, seq: e.seq, code: e.code.rawValue, message: e.message, receivedNanos: nowNanos))
     }
 }

@@ -5,11 +5,12 @@ import PostgresNIO
 import SightlineCore
 
 /// The store for sites that outgrow one machine: PostgreSQL through postgres-nio. Collectors are
-/// stateless over it, so several can run behind a load balancer; `UNIQUE (device, seq)` settles races.
+/// stateless over it, so several can run behind a load balancer; appends to one device are serialised by a row
+/// lock on the device (`appendChain`), and the events table is partitioned by month for retention.
 public final class PostgresCollectorStore: CollectorStore {
     let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
 
     /// Connects to `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=PEM]`; TLS as
     /// `PostgresTLS` describes (off unless `sslmode` asks for it).
@@ -40,14 +41,6 @@ public final class PostgresCollectorStore: CollectorStore {
             CREATE TABLE IF NOT EXISTS devices (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, added_ns BIGINT NOT NULL)
             """,
-            """
-            CREATE TABLE IF NOT EXISTS events (
-                id BIGSERIAL PRIMARY KEY, device TEXT NOT NULL, seq BIGINT NOT NULL, hash TEXT NOT NULL,
-                leaf_hash BYTEA NOT NULL, time_ns BIGINT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,
-                line BYTEA NOT NULL, received_ns BIGINT NOT NULL, UNIQUE (device, seq))
-            """,
-            "CREATE INDEX IF NOT EXISTS events_time ON events(time_ns)",
-            "CREATE INDEX IF NOT EXISTS events_type ON events(type, id)",
             """
             CREATE TABLE IF NOT EXISTS evidence (
                 sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, data BYTEA NOT NULL, received_ns BIGINT NOT NULL)
@@ -80,12 +73,22 @@ public final class PostgresCollectorStore: CollectorStore {
             """,
             "ALTER TABLE devices ADD COLUMN IF NOT EXISTS revoked_ns BIGINT",
             "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS count BIGINT NOT NULL DEFAULT 1",
+            // The chain head each append reads and advances under the device's row lock (NULL: derive it from the
+            // events, as for devices from before heads were kept).
+            "ALTER TABLE devices ADD COLUMN IF NOT EXISTS head_seq BIGINT",
+            "ALTER TABLE devices ADD COLUMN IF NOT EXISTS head_hash TEXT",
+            "ALTER TABLE devices ADD COLUMN IF NOT EXISTS head_frontier BYTEA",
         ] {
             // Concurrent collectors may race on CREATE ... IF NOT EXISTS; a lock keeps start-up serial.
             try await client.withTransaction(logger: logger) { c in
                 try await c.query("SELECT pg_advisory_xact_lock(8470)", logger: logger)
                 try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
+        }
+        // The events table, partitioned by month (PostgresCollectorStore+Partitions.swift).
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(8470)", logger: logger)
+            try await self.migrateEvents(c, nowNanos: Clocks.wallNanos())
         }
     }
 
@@ -239,28 +242,131 @@ public final class PostgresCollectorStore: CollectorStore {
         return 0
     }
 
-    public func insert(_ e: StoredEvent) async throws -> InsertOutcome {
-        let rows = try await client.query(
-            """
-            INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
-            VALUES (\(e.device), \(Int64(clamping: e.seq)), \(e.hash), \(ByteBuffer(bytes: e.leafHash)), \(e.timeNanos),
-                    \(e.camera), \(e.type), \(ByteBuffer(bytes: e.line)), \(e.receivedNanos))
-            ON CONFLICT (device, seq) DO NOTHING RETURNING id
-            """, logger: logger)
-        var inserted = false
-        for try await _ in rows { inserted = true }
-        if inserted {
-            // After the event row: a crash between the two leaves the blob unreadable to the traffic role, not open.
-            for sha in Set(e.evidence) {
-                try await client.query(
+    public func appendChain(
+        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { c in
+            // The row lock serialises every collector appending to this device until commit.
+            let locked = try await c.query(
+                "SELECT head_seq, head_hash, head_frontier FROM devices WHERE id = \(device) FOR UPDATE",
+                logger: logger)
+            var found = false
+            var head: ChainHead?
+            for try await (seq, hash, frontier) in locked.decode((Int64?, String?, ByteBuffer?).self) {
+                found = true
+                if let seq, let hash, let frontier, let f = MerkleFrontier(serialized: Array(frontier.readableBytesView)),
+                    f.size == UInt64(clamping: seq)
+                {
+                    head = ChainHead(seq: f.size, hash: hash, frontier: f)
+                }
+            }
+            guard found else { throw StoreError.database("device \(Incident.truncated(device: device)) is not registered") }
+            let start: ChainHead
+            if let head { start = head } else { start = try await Self.rebuildHead(c, device: device, logger: logger) }
+            var stored: [UInt64: String] = [:]
+            let below = seqs.filter { $0 <= start.seq }.map { Int64(clamping: $0) }
+            if !below.isEmpty {
+                let rows = try await c.query(
+                    "SELECT seq, hash FROM events WHERE device = \(device) AND seq = ANY(\(below))", logger: logger)
+                for try await (seq, hash) in rows.decode((Int64, String).self) { stored[UInt64(clamping: seq)] = hash }
+            }
+            let plan = decide(start, stored)
+            // A head derived from the events is stored even when nothing is appended.
+            guard !plan.rows.isEmpty || head == nil else { return plan }
+            try await Self.insertRows(plan.rows, c, logger: logger)
+            let next = plan.head
+            try await c.query(
+                """
+                UPDATE devices SET head_seq = \(Int64(clamping: next.seq)), head_hash = \(next.hash),
+                head_frontier = \(ByteBuffer(bytes: next.frontier.serialized)) WHERE id = \(device)
+                """, logger: logger)
+            if let cp = plan.checkpoint {
+                try await c.query(
                     """
-                    INSERT INTO event_evidence (sha256, device, seq, type)
-                    VALUES (\(sha), \(e.device), \(Int64(clamping: e.seq)), \(e.type)) ON CONFLICT DO NOTHING
+                    INSERT INTO checkpoint_frontiers (device, size, frontier)
+                    VALUES (\(device), \(Int64(clamping: cp.size)), \(ByteBuffer(bytes: cp.serialized)))
+                    ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier
+                    WHERE EXCLUDED.size > checkpoint_frontiers.size
                     """, logger: logger)
             }
-            return .inserted
+            return plan
         }
-        return .exists(hash: try await eventHash(device: e.device, seq: e.seq) ?? "")
+    }
+
+    /// The head of a device whose head was never stored (events from before heads were kept, or none), from its
+    /// stored events.
+    static func rebuildHead(_ c: PostgresConnection, device: String, logger: Logger) async throws -> ChainHead {
+        let rows = try await c.query(
+            "SELECT seq, hash, leaf_hash FROM events WHERE device = \(device) ORDER BY seq", logger: logger)
+        var leaves: [[UInt8]] = []
+        var last: String?
+        for try await (seq, hash, leaf) in rows.decode((Int64, String, ByteBuffer).self) {
+            guard seq == Int64(leaves.count) + 1 else {
+                throw StoreError.database("stored events of \(Incident.truncated(device: device)) have a gap before \(seq)")
+            }
+            leaves.append(Array(leaf.readableBytesView))
+            last = hash
+        }
+        return ChainHead.rebuilt(leaves: leaves, lastHash: last)
+    }
+
+    /// Multi-row INSERTs of the events and their evidence references, at most `rowsPerStatement` rows each.
+    static func insertRows(_ rows: [StoredEvent], _ c: PostgresConnection, logger: Logger) async throws {
+        guard !rows.isEmpty else { return }
+        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+            let part = rows[start..<min(rows.count, start + rowsPerStatement)]
+            var binds = PostgresBindings(capacity: part.count * 9)
+            var values: [String] = []
+            values.reserveCapacity(part.count)
+            for e in part {
+                let n = binds.count
+                binds.append(e.device)
+                binds.append(Int64(clamping: e.seq))
+                binds.append(e.hash)
+                binds.append(ByteBuffer(bytes: e.leafHash))
+                binds.append(e.timeNanos)
+                binds.append(e.camera)
+                binds.append(e.type)
+                binds.append(ByteBuffer(bytes: e.line))
+                binds.append(e.receivedNanos)
+                values.append("(" + (n + 1...n + 9).map { "$\($0)" }.joined(separator: ",") + ")")
+            }
+            try await c.query(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
+                        + "VALUES " + values.joined(separator: ","), binds: binds), logger: logger)
+            var refs = PostgresBindings()
+            var refValues: [String] = []
+            for e in part {
+                for sha in Set(e.evidence) {
+                    let n = refs.count
+                    refs.append(sha)
+                    refs.append(e.device)
+                    refs.append(Int64(clamping: e.seq))
+                    refs.append(e.type)
+                    refValues.append("($\(n + 1),$\(n + 2),$\(n + 3),$\(n + 4))")
+                }
+            }
+            if !refValues.isEmpty {
+                try await c.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO event_evidence (sha256, device, seq, type) VALUES "
+                            + refValues.joined(separator: ",") + " ON CONFLICT DO NOTHING", binds: refs),
+                    logger: logger)
+            }
+        }
+    }
+
+    /// Rows per multi-row INSERT: 9 parameters each, well under PostgreSQL's 65,535.
+    static let rowsPerStatement = 1000
+
+    public func presentEvidence(_ shas: [String]) async throws -> Set<String> {
+        guard !shas.isEmpty else { return [] }
+        let rows = try await client.query("SELECT sha256 FROM evidence WHERE sha256 = ANY(\(shas))", logger: logger)
+        var out: Set<String> = []
+        for try await sha in rows.decode(String.self) { out.insert(sha) }
+        return out
     }
 
     public func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws {

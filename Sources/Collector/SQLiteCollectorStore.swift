@@ -94,6 +94,9 @@ public final class SQLiteCollectorStore: CollectorStore {
             // Columns added after the first release.
             for (table, column, type) in [
                 ("devices", "revoked_ns", "INTEGER"), ("incidents", "count", "INTEGER NOT NULL DEFAULT 1"),
+                // The chain head each append reads and advances inside its write transaction (NULL: derive it from
+                // the events, as for devices from before heads were kept).
+                ("devices", "head_seq", "INTEGER"), ("devices", "head_hash", "TEXT"), ("devices", "head_frontier", "BLOB"),
             ] where !(try d.columns(in: table).contains { $0.name == column }) {
                 try d.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(type)")
             }
@@ -235,30 +238,100 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
-    public func insert(_ e: StoredEvent) async throws -> InsertOutcome {
-        try await write { d in
+    public func appendChain(
+        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        do {
+            // BEGIN IMMEDIATE: the write lock is taken before the head is read, so a second process on the same
+            // file (or this pool's other writers) waits rather than deciding from a stale head.
+            return try await db.writeWithoutTransaction { d in
+                var plan: ChainAppend?
+                try d.inTransaction(.immediate) {
+                    plan = try Self.append(d, device: device, seqs: seqs, decide)
+                    return .commit
+                }
+                return plan!
+            }
+        } catch let e as StoreError { throw e } catch { throw StoreError.database("\(error)") }
+    }
+
+    private static func append(
+        _ d: Database, device: String, seqs: [UInt64], _ decide: (ChainHead, [UInt64: String]) -> ChainAppend
+    ) throws -> ChainAppend {
+        guard
+            let row = try Row.fetchOne(
+                d, sql: "SELECT head_seq, head_hash, head_frontier FROM devices WHERE id = ?", arguments: [device])
+        else { throw StoreError.database("device \(Incident.truncated(device: device)) is not registered") }
+        var start: ChainHead?
+        if let seq = row["head_seq"] as Int64?, let hash = row["head_hash"] as String?,
+            let data = row["head_frontier"] as Data?, let f = MerkleFrontier(serialized: [UInt8](data)),
+            f.size == UInt64(clamping: seq)
+        {
+            start = ChainHead(seq: f.size, hash: hash, frontier: f)
+        }
+        let rebuilt = start == nil
+        let head = try start ?? rebuildHead(d, device: device)
+        var stored: [UInt64: String] = [:]
+        let lookup = try d.cachedStatement(sql: "SELECT hash FROM events WHERE device = ? AND seq = ?")
+        for seq in Set(seqs) where seq <= head.seq {
+            if let h = try String.fetchOne(lookup, arguments: [device, Int64(clamping: seq)]) { stored[seq] = h }
+        }
+        let plan = decide(head, stored)
+        // A head derived from the events is stored even when nothing is appended.
+        guard !plan.rows.isEmpty || rebuilt else { return plan }
+        let insert = try d.cachedStatement(
+            sql: """
+                INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let reference = try d.cachedStatement(
+            sql: "INSERT OR IGNORE INTO event_evidence (sha256, device, seq, type) VALUES (?, ?, ?, ?)")
+        for e in plan.rows {
+            try insert.execute(arguments: [
+                e.device, Int64(clamping: e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
+                Data(e.line), e.receivedNanos,
+            ])
+            for sha in Set(e.evidence) {
+                try reference.execute(arguments: [sha, e.device, Int64(clamping: e.seq), e.type])
+            }
+        }
+        try d.execute(
+            sql: "UPDATE devices SET head_seq = ?, head_hash = ?, head_frontier = ? WHERE id = ?",
+            arguments: [Int64(clamping: plan.head.seq), plan.head.hash, Data(plan.head.frontier.serialized), device])
+        if let cp = plan.checkpoint {
             try d.execute(
                 sql: """
-                    INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING
-                    """,
-                arguments: [
-                    e.device, Int64(clamping: e.seq), e.hash, Data(e.leafHash), e.timeNanos, e.camera, e.type,
-                    Data(e.line), e.receivedNanos,
-                ])
-            if d.changesCount == 1 {
-                for sha in Set(e.evidence) {
-                    try d.execute(
-                        sql: "INSERT OR IGNORE INTO event_evidence (sha256, device, seq, type) VALUES (?, ?, ?, ?)",
-                        arguments: [sha, e.device, Int64(clamping: e.seq), e.type])
-                }
-                return .inserted
+                    INSERT INTO checkpoint_frontiers (device, size, frontier) VALUES (?, ?, ?)
+                    ON CONFLICT (device) DO UPDATE SET size = excluded.size, frontier = excluded.frontier
+                    WHERE excluded.size > checkpoint_frontiers.size
+                    """, arguments: [device, Int64(clamping: cp.size), Data(cp.serialized)])
+        }
+        return plan
+    }
+
+    /// The head of a device whose head was never stored, from its stored events.
+    private static func rebuildHead(_ d: Database, device: String) throws -> ChainHead {
+        var leaves: [[UInt8]] = []
+        var last: String?
+        let rows = try Row.fetchCursor(
+            d, sql: "SELECT seq, hash, leaf_hash FROM events WHERE device = ? ORDER BY seq", arguments: [device])
+        while let r = try rows.next() {
+            let seq = r["seq"] as Int64
+            guard seq == Int64(leaves.count) + 1 else {
+                throw StoreError.database("stored events of \(Incident.truncated(device: device)) have a gap before \(seq)")
             }
-            let h =
-                try String.fetchOne(
-                    d, sql: "SELECT hash FROM events WHERE device = ? AND seq = ?",
-                    arguments: [e.device, Int64(clamping: e.seq)]) ?? ""
-            return .exists(hash: h)
+            leaves.append([UInt8](r["leaf_hash"] as Data))
+            last = r["hash"]
+        }
+        return ChainHead.rebuilt(leaves: leaves, lastHash: last)
+    }
+
+    public func presentEvidence(_ shas: [String]) async throws -> Set<String> {
+        try await read { d in
+            var out: Set<String> = []
+            let statement = try d.cachedStatement(sql: "SELECT 1 FROM evidence WHERE sha256 = ?")
+            for sha in shas where try Row.fetchOne(statement, arguments: [sha]) != nil { out.insert(sha) }
+            return out
         }
     }
 

@@ -13,7 +13,7 @@ struct SightlineCollector: AsyncParsableCommand {
         commandName: "sightline-collector",
         abstract: "Collect, verify and serve signed Sightline events.",
         version: SightlineVersion.string,
-        subcommands: [Serve.self, Devices.self, Tokens.self])
+        subcommands: [Serve.self, Devices.self, Tokens.self, Retention.self])
 
     static let defaultDatabase = "sqlite:sightline-collector.sqlite"
 
@@ -100,6 +100,32 @@ struct SightlineCollector: AsyncParsableCommand {
             defer { purge.cancel() }
             try await app.runService()
             try await store.close()
+        }
+    }
+
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the months of events (PostgreSQL partitions) received before the last N months.")
+
+        @Option(help: "Whole months of events kept besides the current one.")
+        var keepMonths: Int
+
+        @Option(help: "postgres://... (SQLite keeps every event)")
+        var database: String
+
+        func validate() throws {
+            guard (1...1200).contains(keepMonths) else { throw ValidationError("--keep-months must be 1...1200") }
+        }
+
+        func run() async throws {
+            guard let store = try openStore(database: database, logger: Logger(label: "sightline.collector"))
+                as? PostgresCollectorStore
+            else { throw ValidationError("retention drops PostgreSQL partitions; --database must be postgres://") }
+            try await store.migrate()
+            let cutoff = PostgresCollectorStore.monthStart(nowNanos: Clocks.wallNanos(), offset: -keepMonths)
+            let dropped = try await store.dropEventPartitions(receivedBefore: cutoff)
+            try await store.close()
+            writeLine(dropped.isEmpty ? "nothing to drop" : "dropped \(dropped.joined(separator: ", "))")
         }
     }
 

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SightlineCore
+import SightlineTestKit
 
 /// The storage backends the collector tests run on. PostgreSQL joins when `SIGHTLINE_TEST_POSTGRES`
 /// names a server (`make test` starts a throwaway one: Tools/test-postgres).
@@ -18,10 +19,18 @@ enum Backend: String, CustomStringConvertible, Sendable {
     static var postgresURL: String? { ProcessInfo.processInfo.environment["SIGHTLINE_TEST_POSTGRES"] }
     var description: String { rawValue }
 
-    func makeStore() throws -> any CollectorStore {
+    func makeStore() throws -> any CollectorStore { try makeStores(1)[0] }
+
+    /// `count` stores over one database, each with its own connections (as separate collector processes have).
+    func makeStores(_ count: Int) throws -> [any CollectorStore] {
         switch self {
-        case .sqlite: try SQLiteCollectorStore(path: temporaryDirectory("collector") + "/collector.sqlite")
-        case .postgres: try PostgresCollectorStore(url: Backend.postgresURL!, logger: Logger(label: "test.pg"))
+        case .sqlite:
+            let path = temporaryDirectory("collector") + "/collector.sqlite"
+            return try (0..<count).map { _ in try SQLiteCollectorStore(path: path) }
+        case .postgres:
+            return try (0..<count).map { _ in
+                try PostgresCollectorStore(url: Backend.postgresURL!, logger: Logger(label: "test.pg"))
+            }
         }
     }
 }
@@ -53,11 +62,12 @@ final class LiveCollector: @unchecked Sendable {
     }
 
     /// Rate limits are off unless `configure` sets them (loopback tests send far faster than a device).
+    /// `store` (default: a fresh one of `backend`) lets two collectors share one database.
     init(
-        backend: Backend, tlsCertificate: String? = nil, tlsKey: String? = nil,
-        configure: (inout CollectorConfiguration) -> Void = { _ in }
+        backend: Backend, store shared: (any CollectorStore)? = nil, tlsCertificate: String? = nil,
+        tlsKey: String? = nil, configure: (inout CollectorConfiguration) -> Void = { _ in }
     ) async throws {
-        store = try backend.makeStore()
+        store = try shared ?? backend.makeStore()
         try await store.migrate()
         var logger = Logger(label: "test.collector")
         logger.logLevel = .error
@@ -174,11 +184,7 @@ func makeLog(key: DeviceKey, checkpointEvery: Int = 1000) throws -> EventLog {
 }
 
 /// A minimal JPEG (SOI, a comment segment holding `text`, EOI): what the collector accepts as evidence.
-func fakeJPEG(_ text: String) -> [UInt8] {
-    let payload = Array(text.utf8.prefix(60000))
-    let length = payload.count + 2
-    return [0xFF, 0xD8, 0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + [0xFF, 0xD9]
-}
+func fakeJPEG(_ text: String) -> [UInt8] { SimulatedDevice.jpeg(text) }
 
 func batch(_ lines: [[UInt8]]) -> [UInt8] {
     Array("{\"events\":[".utf8) + Array(lines.joined(separator: Array(",".utf8))) + Array("]}".utf8)
