@@ -128,7 +128,7 @@ extension Console {
             \(ConsoleHTML.csrfField(user.session.csrf))
             <label for="name">Name<input id="name" name="name" required maxlength="64"></label>
             <label for="role">Role<select id="role" name="role">
-            <option value="traffic">traffic: traffic and system events, never a face match</option>
+            <option value="traffic">traffic: traffic, camera and system events, never a face match</option>
             <option value="reviewer">reviewer: every event and its evidence</option>
             <option value="admin">admin: also devices and tokens</option>
             </select></label>
