@@ -61,8 +61,7 @@ import Testing
         let log = try makeLog(key: key)
         for i in 0..<120 { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
         let first = try Self.forwarder(collector.url, log, batch: 50)
-        #expect(try await first.deliverBatch() == 50)
-        await first.shutdown()
+        #expect(try await first.deliverBatchThenShutdown().get() == 50)
         #expect(try log.spool.pendingCount() == 70)
         #expect(try log.spool.allEvents().count == 120)  // delivered events stay until retention purges them
         let second = try Self.forwarder(collector.url, log, batch: 50)
@@ -129,5 +128,13 @@ extension Forwarder {
         } catch { drained = .failure(error) }
         await shutdown()
         try drained.get()
+    }
+
+    /// One batch, then the client shut down whatever happened (see `drainThenShutdown`).
+    func deliverBatchThenShutdown() async -> Result<Int, ForwarderError> {
+        let result: Result<Int, ForwarderError>
+        do throws(ForwarderError) { result = .success(try await deliverBatch()) } catch { result = .failure(error) }
+        await shutdown()
+        return result
     }
 }

@@ -74,10 +74,13 @@ final class Subscriber: @unchecked Sendable {
         return messages
     }
 
-    /// Collects until `done` holds or `seconds` passed; returns whether it held.
+    /// Collects until `done` holds, polling every 20 ms for `seconds` worth of polls; returns whether it held.
+    /// The budget is counted in polls, not on the clock: in the full suite, tests that keep the cooperative
+    /// threads busy can hold back this task and the publisher under test alike for minutes, and a clock deadline
+    /// would expire before the publisher ever ran. A wall-clock cap of 30 times `seconds` still ends a hung wait.
     func wait(seconds: Double, until done: ([MQTTClient.Message]) -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let cap = Date().addingTimeInterval(seconds * 30)
+        for _ in 0..<max(1, Int(seconds / 0.02)) where Date() < cap {
             if done(collect()) { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }

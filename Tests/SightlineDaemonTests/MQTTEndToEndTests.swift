@@ -66,6 +66,7 @@ import Testing
             if messages.contains(where: { $0.topic == "\(prefix)/availability" && $0.payload == offline }) { break }
             try await Task.sleep(for: .milliseconds(20))
         }
+        while let m = subscriber.nextMessage() { messages.append(m) }  // what came during the last sleep
 
         // The spool's crossings, each published once or more, exactly as signed.
         let spool = try EventSpool(path: state + "/" + EventSpool.fileName, logger: .init(label: "test"))
