@@ -209,6 +209,10 @@ public final class MQTTPublisher: Sendable {
     /// One round: on a new connection announces the device, then publishes one batch. Returns whether it
     /// published events (false: the spool had nothing new).
     func step(_ session: inout Session) async throws -> Bool {
+        // The backlog is known with or without a broker: while it is down is when it grows.
+        if let head = try? spool.state().lastSeq {
+            backlog.record(Int64(clamping: head) - Int64(clamping: session.position.seq))
+        }
         let generation: UInt64
         switch client.status {
         case .connected(let g): generation = g
@@ -307,6 +311,10 @@ public final class MQTTPublisher: Sendable {
             }
             let eventNanos = Timestamp.nanos(rfc3339: event.time) ?? now
             states.apply(event, wallNanos: eventNanos, timeZone: timeZone)
+            // Checkpoints (no camera) and other types not chosen are not published: nothing to check.
+            let chosen = configuration.types.contains(where: { $0.rawValue == event.type })
+            let crossing = event.type == DetectionType.trafficRedLightCrossing.rawValue
+            guard chosen || crossing else { continue }
             // A camera name that cannot be a topic level (an event written by a tool, not the daemon) would make
             // every retry fail: such an event is left out, said, and counted.
             guard MQTTTopics.isValidLevel(event.camera), MQTTTopics.isValidLevel(event.type) else {
@@ -315,12 +323,12 @@ public final class MQTTPublisher: Sendable {
                              metadata: ["seq": "\(spooled.seq)"])
                 continue
             }
-            if configuration.types.contains(where: { $0.rawValue == event.type }) {
+            if chosen {
                 tickets.append(try publish(topics.event(camera: event.camera, type: event.type), spooled.line,
                                            retain: false))
                 published += 1
             }
-            if event.type == DetectionType.trafficRedLightCrossing.rawValue,
+            if crossing,
                now - eventNanos < Int64(configuration.crossingOnSeconds) * 1_000_000_000
             {
                 tickets.append(try publish(topics.state(camera: event.camera, .crossing), "ON", retain: false))

@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct AccessTests {
     /// Forwards everything `log` holds to `collector`, shutting the forwarder down before any error is thrown.
     static func deliver(_ log: EventLog, to collector: LiveCollector) async throws {
-        try await ForwarderTests.forwarder(collector.url, log).drainThenShutdown(timeoutSeconds: 20)
+        try await ForwarderTests.forwarder(collector.url, log).drainThenShutdown(timeoutSeconds: ForwarderTests.drainSeconds)
     }
 
     /// A device with a traffic crossing and a face match, each with its evidence, delivered by the forwarder.

@@ -17,7 +17,7 @@ import Testing
                 evidence: i == 2 ? [EvidenceBlob(data: fakeJPEG(String(repeating: "x", count: 64)))] : [])
         }
         let forwarder = try ForwarderTests.forwarder(collector.url, log)
-        try await forwarder.drainThenShutdown(timeoutSeconds: 30)
+        try await forwarder.drainThenShutdown(timeoutSeconds: ForwarderTests.drainSeconds)
         let export = try await collector.request(.GET, "/v1/export?device=\(key.deviceID)&evidence=true").body
         await collector.stop()
         try await collector.store.close()

@@ -28,7 +28,7 @@ import Testing
                              evidence: i % 10 == 0 ? [EvidenceBlob(data: fakeJPEG("frame \(i)"))] : [])
         }
         let toFirst = try ForwarderTests.forwarder(first.url, log, batch: 10)
-        try await toFirst.drainThenShutdown(timeoutSeconds: 30)
+        try await toFirst.drainThenShutdown(timeoutSeconds: ForwarderTests.drainSeconds)
         #expect(try log.spool.pendingCount() == 0)
         await first.stop()
 
@@ -37,7 +37,7 @@ import Testing
         for i in 25..<30 { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
         let toSecond = try ForwarderTests.forwarder(second.url, log, batch: 10)
         var failure: ForwarderError?
-        do { try await toSecond.drain(timeoutSeconds: 30) } catch { failure = error }
+        do { try await toSecond.drain(timeoutSeconds: ForwarderTests.drainSeconds) } catch { failure = error }
         await toSecond.shutdown()  // before any expectation: a client not shut down traps on release
         #expect(failure == nil)
         let export = try await second.request(.GET, "/v1/export?device=\(key.deviceID)&evidence=true")
@@ -57,7 +57,7 @@ import Testing
         let log = try makeLog(key: key)
         for i in 0..<20 { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
         let toFirst = try ForwarderTests.forwarder(first.url, log, batch: 50)
-        try await toFirst.drainThenShutdown(timeoutSeconds: 30)
+        try await toFirst.drainThenShutdown(timeoutSeconds: ForwarderTests.drainSeconds)
         await first.stop()
         // Retention purges the delivered events (all but the newest, which keeps the head visible).
         let purge = try log.spool.enforceRetention(nowNanos: Clocks.wallNanos() + 1_000_000_000,

@@ -10,6 +10,10 @@ import Testing
 
 /// Delivery through the real spool and forwarder to a live collector.
 @Suite(.serialized) struct ForwarderTests {
+    /// Long request and drain deadlines in these tests: in the full suite on two cores the in-process collector can
+    /// wait minutes for a cooperative thread, and a drain that gives up then proves nothing.
+    static let drainSeconds: Double = 300
+
     static func forwarder(_ url: String, _ log: EventLog, batch: Int = 50) throws -> Forwarder {
         var logger = Logger(label: "test.forwarder")
         logger.logLevel = .critical
@@ -17,7 +21,7 @@ import Testing
             configuration: ForwarderConfiguration(
                 collectorURL: url, batchSize: batch,
                 initialBackoffSeconds: 0.05, maxBackoffSeconds: 0.4,
-                pollSeconds: 0.05, requestTimeoutSeconds: 10),
+                pollSeconds: 0.05, requestTimeoutSeconds: 60),
             spool: log.spool, key: log.key, logger: logger)
     }
 
@@ -65,7 +69,7 @@ import Testing
         #expect(try log.spool.pendingCount() == 70)
         #expect(try log.spool.allEvents().count == 120)  // delivered events stay until retention purges them
         let second = try Self.forwarder(collector.url, log, batch: 50)
-        try await second.drainThenShutdown(timeoutSeconds: 30)
+        try await second.drainThenShutdown(timeoutSeconds: ForwarderTests.drainSeconds)
         let export = try await collector.request(.GET, "/v1/export?device=\(key.deviceID)")
         #expect(try ExportVerifier.verify(export: export.body, publicKey: key.privateKey.publicKey).events == 120)
         await collector.stop()
