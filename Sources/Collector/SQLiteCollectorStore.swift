@@ -17,7 +17,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badDatabaseURL(let u): "unsupported --database '\(u)': use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+        case .badDatabaseURL(let u):
+            "unsupported --database '\(CredentialRedaction.redact(u))': use sqlite:PATH or postgres://USER@HOST:PORT/DB"
         case .badDatabaseOption(let m): "--database: \(m)"
         case .database(let m): "database error: \(m)"
         case .duplicateDevice(let d): "device \(d) is already registered"

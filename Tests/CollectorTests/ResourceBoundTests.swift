@@ -308,3 +308,11 @@ import Glibc
         #expect(throws: JSONParseError.self) { try EventBatch(Array(deep.utf8)) }
     }
 }
+
+/// A malformed database URL is refused without echoing its password (second attack run).
+@Suite struct DatabaseURLErrorTests {
+    @Test func aBadDatabaseURLIsNotEchoedWithItsPassword() {
+        let text = "\(StoreError.badDatabaseURL("postgres://u:SECRETPW@[::1/db"))"
+        #expect(!text.contains("SECRETPW") && text.contains("unsupported --database"), "\(text)")
+    }
+}
