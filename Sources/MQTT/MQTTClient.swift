@@ -200,7 +200,8 @@ public final class MQTTClient: @unchecked Sendable {
             free(topic)
             free(payload)
         }
-        let bytes = payload.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(length))) } ?? []
+        // The shim never queues a negative length; a count below zero would still trap here, so it reads as empty.
+        let bytes = payload.map { Array(UnsafeRawBufferPointer(start: $0, count: max(0, Int(length)))) } ?? []
         return Message(topic: topic.map { String(cString: $0) } ?? "", payload: bytes, retained: retain != 0)
     }
 
