@@ -548,6 +548,40 @@ static struct SwsContext *cffmpeg_scaler(struct SwsContext *cached, const AVFram
     return scaler;
 }
 
+// Whether `format` keeps 8-bit luma, one byte a sample, alone in plane 0 (planar and semi-planar YUV, grey):
+// then that plane is the luma picture itself.
+static int cffmpeg_luma_plane_first(int format) {
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get((enum AVPixelFormat)format);
+    if (!desc || desc->nb_components < 1) return 0;
+    if (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL |
+                       AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_BAYER)) return 0;
+    const AVComponentDescriptor *y = &desc->comp[0];
+    if (y->plane != 0 || y->depth != 8 || y->step != 1 || y->shift != 0 || y->offset != 0) return 0;
+    for (int i = 1; i < desc->nb_components; i++) {
+        if (desc->comp[i].plane == 0) return 0;  // packed: luma shares its plane
+    }
+    return 1;
+}
+
+// The scaler of a frame's luma plane, read as grey, into full-range grey `width` × `height`.
+static struct SwsContext *cffmpeg_luma_scaler(struct SwsContext *cached, const AVFrame *frame, int width,
+                                              int height) {
+    int full_range = frame->color_range == AVCOL_RANGE_JPEG;
+    switch (frame->format) {
+    case AV_PIX_FMT_YUVJ420P: case AV_PIX_FMT_YUVJ422P: case AV_PIX_FMT_YUVJ444P: case AV_PIX_FMT_YUVJ440P:
+    case AV_PIX_FMT_YUVJ411P:
+        full_range = 1;
+        break;
+    default: break;
+    }
+    struct SwsContext *scaler = sws_getCachedContext(cached, frame->width, frame->height, AV_PIX_FMT_GRAY8, width,
+                                                     height, AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
+    if (!scaler) return NULL;
+    const int *table = sws_getCoefficients(SWS_CS_DEFAULT);
+    sws_setColorspaceDetails(scaler, table, full_range, table, 1, 0, 1 << 16, 1 << 16);
+    return scaler;
+}
+
 // Rotates a `width` × `height` picture of `channels` bytes per pixel clockwise by `degrees` into `out`.
 static void cffmpeg_rotate(const uint8_t *in, int width, int height, int channels, int degrees, uint8_t *out) {
     for (int y = 0; y < height; y++) {
@@ -582,12 +616,25 @@ static int cffmpeg_scale_into(CFFmpeg_Reader *r, struct SwsContext **cache, enum
         }
         into = r->rotate_buffer;
     }
-    *cache = cffmpeg_scaler(*cache, r->current, sw, sh, format);
-    if (!*cache) return cffmpeg_fail(r, CFFMPEG_NO_MEMORY, "cannot create the scaler", 0);
+    const AVFrame *frame = r->current;
     uint8_t *planes[4] = {into, NULL, NULL, NULL};
     int strides[4] = {sw * channels, 0, 0, 0};
-    int rows = sws_scale(*cache, (const uint8_t *const *)r->current->data, r->current->linesize, 0,
-                         r->current->height, planes, strides);
+    int rows;
+    int resized = sw != frame->width || sh != frame->height;
+    if (format == AV_PIX_FMT_GRAY8 && resized && cffmpeg_luma_plane_first(frame->format)) {
+        // Luma alone: the Y plane is scaled as a grey picture, so no chroma sample is read. (swscale's
+        // unscaled grey-to-grey copy would skip the range expansion: same size goes the whole way.)
+        *cache = cffmpeg_luma_scaler(*cache, frame, sw, sh);
+        if (!*cache) return cffmpeg_fail(r, CFFMPEG_NO_MEMORY, "cannot create the scaler", 0);
+        const uint8_t *luma[4] = {frame->data[0], NULL, NULL, NULL};
+        int luma_stride[4] = {frame->linesize[0], 0, 0, 0};
+        rows = sws_scale(*cache, luma, luma_stride, 0, frame->height, planes, strides);
+    } else {
+        *cache = cffmpeg_scaler(*cache, frame, sw, sh, format);
+        if (!*cache) return cffmpeg_fail(r, CFFMPEG_NO_MEMORY, "cannot create the scaler", 0);
+        rows = sws_scale(*cache, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, planes,
+                         strides);
+    }
     if (rows != sh) return cffmpeg_fail(r, CFFMPEG_MISUSE, "the scaler produced a short picture", 0);
     if (rotated) cffmpeg_rotate(into, sw, sh, channels, r->rotation, target);
     return CFFMPEG_OK;

@@ -128,6 +128,11 @@ struct VideoSourceTests {
             #expect(picture.rgb?.width == 320 && picture.rgb?.height == 180 && picture.rgb?.channels == 3)
             #expect(picture.sourceWidth == 642 && picture.sourceHeight == 362)
         }
+        // The scaled luma is ffmpeg's own: its bilinear scaler, full range (the source scales the Y plane alone).
+        let luma = try VideoFixtures.grayFrames(of: "odd.mp4", filters: ["-vf", "scale=320:180:flags=bilinear"],
+                                                in: dir.path)
+        let same = luma == pictures.flatMap(\.gray.pixels)
+        #expect(same, "\(luma.count) bytes of luma from ffmpeg")
         #expect(VideoSource.outputSize(width: 1920, height: 1080, processingWidth: 640) == (640, 360))
         #expect(VideoSource.outputSize(width: 320, height: 240, processingWidth: 640) == (320, 240))
         #expect(VideoSource.outputSize(width: 320, height: 240, processingWidth: 0) == (320, 240))
