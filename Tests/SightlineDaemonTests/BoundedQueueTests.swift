@@ -87,4 +87,15 @@ import Testing
         #expect(queue.pop() == 1)
         #expect(queue.pop() == nil)
     }
+
+    @Test func aTimedPopTellsQuietFromFinished() {
+        let queue = BoundedQueue<Int>(capacity: 2)
+        guard case .idle = queue.pop(waitingAtMost: 0.05) else { Issue.record("an empty open queue is quiet"); return }
+        queue.push(7)
+        guard case .element(7) = queue.pop(waitingAtMost: 0.05) else { Issue.record("the element"); return }
+        queue.push(8)
+        queue.finish()
+        guard case .element(8) = queue.pop(waitingAtMost: 0.05) else { Issue.record("drained first"); return }
+        guard case .finished = queue.pop(waitingAtMost: 0.05) else { Issue.record("then finished"); return }
+    }
 }

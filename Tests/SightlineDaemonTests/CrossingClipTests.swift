@@ -1,7 +1,9 @@
+import Dispatch
 import Imaging
 import Logging
 import SightlineCore
 @testable import SightlineRuntime
+import SightlineTestKit
 import Synchronization
 import Testing
 
@@ -109,5 +111,81 @@ import Testing
         // The recent frames were redacted when the crossing came (before its event was judged); nothing after.
         #expect(redactor.asked.withLock { $0.count } <= 21)
         #expect(Self.images(evidence[0]) == nil)
+    }
+}
+
+/// A clip is not held while its camera is quiet: the pipeline tells the clip stage after
+/// `CameraPipeline.quietSeconds` without a frame, and a source whose clock restarts ends the clip too.
+@Suite struct QuietCameraClipTests {
+    /// Plays its frames, then blocks (a camera gone quiet, not ended) until `release()`.
+    final class StallingSource: FrameSource, @unchecked Sendable {
+        let description = "stalling"
+        var stats: SourceStats { replay.stats }
+        private let replay: ReplaySource
+        private let gate = DispatchSemaphore(value: 0)
+        let stalled = Atomic(false)
+        init(_ replay: ReplaySource) { self.replay = replay }
+        func open() throws { try replay.open() }
+        func next() throws -> CapturedFrame? {
+            if let frame = try replay.next() { return frame }
+            stalled.store(true, ordering: .releasing)
+            gate.wait()
+            return nil
+        }
+        func close() { replay.close() }
+        func release() { gate.signal() }
+    }
+
+    @Test func aQuietCameraDeliversItsOpenClip() async throws {
+        // 125 frames at 25 fps, a crossing at 4.0 s, then the camera goes quiet with the clip 1 s short.
+        let frames = SyntheticFootage.jpegFrames(count: 125, width: 64, height: 48)
+        let source = StallingSource(ReplaySource(payloads: frames.map { .jpeg($0) }))
+        let stage = CrossingClipStage(wrapping: CrossingClipTests.FakeTraffic(crossingsAt: [4.0]),
+                                      redactor: CrossingClipTests.MarkingRedactor(),
+                                      settings: ClipSettings(before: 2, after: 2), logger: Logger(label: "test"))
+        let delivered = Mutex<[[UInt8]]?>(nil)
+        let pipeline = CameraPipeline(settings: .init(camera: "junction", queueDepth: 256, overflow: .wait),
+                                      source: source, stages: [stage], logger: Logger(label: "test"),
+                                      sink: { detection in
+                                          if case .pending(let pending) = detection.evidence {
+                                              pending.whenReady { images in delivered.withLock { $0 = images } }
+                                          }
+                                      })
+        let run = Task { await pipeline.run() }
+        var images: [[UInt8]]?
+        // Polls, counted rather than timed against a clock: the clip must come while the source is still quiet.
+        for _ in 0..<240 where images == nil {
+            try await Task.sleep(for: .milliseconds(250))
+            images = delivered.withLock { $0 }
+        }
+        let stillQuiet = source.stalled.load(ordering: .acquiring)
+        source.release()
+        await run.value
+        let clipped = try #require(images, "the clip waited for frames that never came")
+        #expect(stillQuiet)
+        #expect(clipped.count == 4 && Array(clipped.prefix(3)) == [[1], [2], [3]])
+        let clip = try #require(MotionJPEG.frames(clipped[3]))
+        #expect(clip.count == 30)  // 2.0 s … 4.9 s
+    }
+
+    @Test func aClockThatRestartsEndsTheOpenClip() throws {
+        let stage = CrossingClipStage(wrapping: CrossingClipTests.FakeTraffic(crossingsAt: [4.0]),
+                                      redactor: CrossingClipTests.MarkingRedactor(),
+                                      settings: ClipSettings(before: 2, after: 2), logger: Logger(label: "test"))
+        var pending: PendingEvidence?
+        for seq in UInt64(1)...125 {
+            for detection in try stage.process(CrossingClipTests.frame(seq)) {
+                if case .pending(let evidence) = detection.evidence { pending = evidence }
+            }
+        }
+        let evidence = try #require(pending)
+        let delivered = Mutex<[[UInt8]]?>(nil)
+        evidence.whenReady { images in delivered.withLock { $0 = images } }
+        #expect(delivered.withLock { $0 } == nil)  // still open: 4.96 s of 6.0 s
+        // The camera reopened and counts from zero again (seq goes on).
+        _ = try stage.process(CrossingClipTests.frame(126, fps: 1e9))
+        let images = try #require(delivered.withLock { $0 })
+        let clip = try #require(MotionJPEG.frames(images[3]))
+        #expect(images.count == 4 && clip.count == 30)
     }
 }

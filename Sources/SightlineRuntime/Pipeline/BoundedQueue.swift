@@ -67,6 +67,31 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return element
     }
 
+    /// What `pop(waitingAtMost:)` found.
+    enum Pop {
+        case element(Element)
+        /// Nothing arrived within the wait (the queue is still open).
+        case idle
+        /// `finish()` was called and the queue is drained.
+        case finished
+    }
+
+    /// As `pop()`, but gives up after `seconds` without an element.
+    func pop(waitingAtMost seconds: Double) -> Pop {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while count == 0 && !finished {
+            if !condition.wait(until: deadline) && count == 0 && !finished { return .idle }
+        }
+        guard count > 0, let element = buffer[head] else { return .finished }
+        buffer[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+        condition.broadcast()
+        return .element(element)
+    }
+
     /// No more elements will come: wakes the consumer, which drains what is left and then gets nil,
     /// and a producer waiting for room, whose element is discarded.
     func finish() {

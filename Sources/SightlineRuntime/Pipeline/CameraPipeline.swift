@@ -260,7 +260,8 @@ final class CameraPipeline: @unchecked Sendable {
         var corruptLogged = 0
         let began = Clocks.monotonicNanos()
         defer { counters.update { $0.processingWallNanos = Clocks.monotonicNanos() - began } }
-        while let captured = queue.pop() {
+        let finishing = stages.compactMap { $0 as? any FinishingStage }
+        while let captured = nextFrame(telling: finishing) {
             let start = Clocks.monotonicNanos()
             counters.update { $0.lastProcessedMonotonic = start }
             let frame: Frame
@@ -316,7 +317,23 @@ final class CameraPipeline: @unchecked Sendable {
             }
         }
         // The run ended: stages with work in flight (evidence clips) deliver what they have.
-        for case let stage as any FinishingStage in stages { stage.finish() }
+        for stage in finishing { stage.finish() }
+    }
+
+    /// Seconds without a frame after which stages with work in flight are told the source went quiet.
+    static let quietSeconds = 3.0
+
+    /// The next frame, nil once the run ended. While none comes for `quietSeconds` (a camera offline, a stalled
+    /// stream), the stages in `finishing` deliver what they hold rather than keep it until frames come back.
+    private func nextFrame(telling finishing: [any FinishingStage]) -> CapturedFrame? {
+        guard !finishing.isEmpty else { return queue.pop() }
+        while true {
+            switch queue.pop(waitingAtMost: Self.quietSeconds) {
+            case .element(let frame): return frame
+            case .finished: return nil
+            case .idle: for stage in finishing { stage.sourceWentQuiet() }
+            }
+        }
     }
 }
 

@@ -26,7 +26,8 @@ struct ClipSettings: Sendable, Equatable {
 /// frame is redacted with the boxes the face stage tracked for it (the redactor is asked to keep them that long)
 /// and only once a crossing wants it, so nothing is redacted or encoded for frames no evidence uses, and each
 /// frame is encoded once however many clips share it. At most `maxOpen` clips are made at once. When the run
-/// ends (`finish`), unfinished clips are delivered as they are.
+/// ends (`finish`), the source goes quiet (`sourceWentQuiet`) or its clock restarts, unfinished clips are
+/// delivered as they are.
 final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     private final class Job {
         let outer: PendingEvidence
@@ -119,6 +120,17 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         encoded = [:]
     }
 
+    /// No frame came for a while: open clips are delivered as they are (frames after a camera comes back belong
+    /// to a later moment), and the frames kept for the next clip's start are let go.
+    func sourceWentQuiet() {
+        guard !jobs.isEmpty || !recent.isEmpty else { return }
+        if !jobs.isEmpty {
+            logger.info("camera quiet: evidence clips delivered with the frames they have",
+                        metadata: ["clips": "\(jobs.count)"])
+        }
+        finish()
+    }
+
     /// Adds `frame` to the open clips that want it, and delivers those that are complete.
     private func advance(_ frame: Frame, keep: Bool) {
         var open: [Job] = []
@@ -130,8 +142,10 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
                 continue
             }
             if keep, frame.pts > job.lastPTS, frame.pts <= job.until { add(frame, to: job) }
-            // Complete once past its end with the stills in (the wrapped stage delivers them a frame later).
-            if frame.pts >= job.until, job.stills != nil {
+            // Complete once past its end with the stills in (the wrapped stage delivers them a frame later), or
+            // when the source's clock went back (a camera that reopened restarts its timestamps).
+            let restarted = frame.pts < job.lastPTS - 1
+            if restarted || (frame.pts >= job.until && job.stills != nil) {
                 deliver(job)
             } else {
                 open.append(job)
@@ -182,7 +196,9 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     }
 }
 
-/// A stage with work left when its run ends (the pipeline calls `finish` after the last frame).
+/// A stage with work left when its run ends (the pipeline calls `finish` after the last frame), or while its
+/// source is quiet (`sourceWentQuiet`, after `CameraPipeline.quietSeconds` without a frame; the run goes on).
 protocol FinishingStage: Stage {
     func finish()
+    func sourceWentQuiet()
 }
