@@ -383,13 +383,16 @@ public final class MQTTPublisher: Sendable {
     }
 
     /// Waits until the broker acknowledged every ticket; throws when the connection changed meanwhile (what was
-    /// not acknowledged may be lost) or after `ackTimeoutSeconds`.
+    /// not acknowledged may be lost) or when `ackTimeoutSeconds` pass without any acknowledgement. The wait is
+    /// for progress, not for the whole batch: a slow broker (a long round trip, with only so many messages in
+    /// flight at once) still finishes every batch, where a deadline on the batch resent it for ever.
     private func waitAcknowledged(_ tickets: [MQTTClient.Ticket], generation: UInt64) async throws {
-        let deadline = Date().addingTimeInterval(ackTimeoutSeconds)
+        var deadline = Date().addingTimeInterval(ackTimeoutSeconds)
         var remaining = tickets[...]
         while let next = remaining.first {
             if client.isAcknowledged(next) {
                 remaining = remaining.dropFirst()
+                deadline = Date().addingTimeInterval(ackTimeoutSeconds)
                 continue
             }
             guard case .connected(let g) = client.status, g == generation, !Task.isCancelled else {

@@ -151,6 +151,25 @@ import Testing
         await running.value
     }
 
+    /// A broker far away (a 0.6 s round trip; libmosquitto keeps 20 messages in flight) takes longer than the
+    /// acknowledgement timeout for a batch of 100 events, but acknowledges steadily: every batch still completes
+    /// (the second attack run's finding: a batch deadline resent it unchanged for ever).
+    @Test func aSlowBrokerStillTakesEveryBatch() async throws {
+        let broker = try MosquittoBroker()
+        try broker.start()
+        let proxy = try LatencyProxy(upstreamPort: broker.port, delay: .milliseconds(300))
+        defer { proxy.close() }
+        let device = try MQTTHarness()
+        for n in 1...100 { try device.crossing(n: n) }
+        var configuration = MQTTHarness.configuration(broker)
+        configuration.port = proxy.port
+        let publisher = try MQTTPublisher(configuration: configuration, spool: device.log.spool,
+                                          device: device.key.deviceID, cameras: ["door"], logger: MQTTHarness.quiet,
+                                          pollSeconds: 0.05, batchSize: 100, ackTimeoutSeconds: 1.5)
+        try await publisher.finish(timeoutSeconds: 60)
+        #expect(try device.log.spool.readerPosition(MQTTPublisher.readerName).seq == 100)
+    }
+
     @Test func aRestartGoesOnFromThePositionSaved() async throws {
         let broker = try MosquittoBroker()
         try broker.start()
