@@ -148,7 +148,7 @@ public struct PrivacyMasker: Sendable {
     }
 
     /// `frame` with every mask blacked out of its luma and colour planes.
-    public mutating func apply(_ frame: Frame) -> Frame {
+    public mutating func apply(_ frame: consuming Frame) -> Frame {
         guard !masks.isEmpty else { return frame }
         let size = Size(width: frame.gray.width, height: frame.gray.height, sourceWidth: frame.sourceWidth)
         let spans: [PrivacyMasks.Span]
@@ -159,7 +159,7 @@ public struct PrivacyMasker: Sendable {
             if cache.count == Self.cachedSizes { cache.removeFirst() }
             cache.append((size, spans))
         }
-        var frame = frame
+        // The frame is the caller's to give up (`consuming`): its planes are blacked out in place, not copied.
         PrivacyMasks.blackOut(&frame.gray, spans: spans)
         if frame.rgb != nil { PrivacyMasks.blackOut(&frame.rgb!, spans: spans) }
         return frame

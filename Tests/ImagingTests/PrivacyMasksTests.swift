@@ -122,4 +122,15 @@ import Testing
         #expect(black > 64 * 1257 && black < 64 * 1521, "\(black)")
         #expect(masks.spans(width: 320, height: 240, scale: 2).count > 0)
     }
+
+    @Test func planesAreBlackedOutInPlace() {
+        var masker = PrivacyMasker(PrivacyMasks([[[10, 10], [50, 10], [50, 40], [10, 40]]]))
+        let frame = Self.frame(width: 100, height: 60, sourceWidth: 100, color: true)
+        let gray = frame.gray.pixels.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        let rgb = frame.rgb!.pixels.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        let masked = masker.apply(consume frame)
+        #expect(masked.gray.pixels[20 * 100 + 20] == 0)
+        #expect(masked.gray.pixels.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } == gray)
+        #expect(masked.rgb!.pixels.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } == rgb)
+    }
 }
