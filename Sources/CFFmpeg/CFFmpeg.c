@@ -245,8 +245,16 @@ static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_
     }
     r->format = format;
     if (options->headers_only) return CFFMPEG_OK;
+    // Finding the stream info decodes a few frames of each stream: its decoders get the picture cap too, so a
+    // stream that declares a huge picture is refused before anything that size is allocated.
+    unsigned streams = r->format->nb_streams;
+    AVDictionary **codec_options = streams ? calloc(streams, sizeof(AVDictionary *)) : NULL;
+    if (streams && !codec_options) return cffmpeg_fail(r, CFFMPEG_NO_MEMORY, "cannot allocate stream options", 0);
+    for (unsigned i = 0; i < streams; i++) av_dict_set_int(&codec_options[i], "max_pixels", r->max_pixels, 0);
     cffmpeg_arm(r);
-    err = avformat_find_stream_info(r->format, NULL);
+    err = avformat_find_stream_info(r->format, codec_options);
+    for (unsigned i = 0; i < streams; i++) av_dict_free(&codec_options[i]);
+    free(codec_options);
     if (err < 0) {
         int status = cffmpeg_blocking_status(r, CFFMPEG_NOT_VIDEO);
         return cffmpeg_fail(r, status, "cannot read the stream headers", status == CFFMPEG_TIMEOUT ? 0 : err);

@@ -49,6 +49,9 @@ public final class ReconnectingSource: InterruptibleSource, @unchecked Sendable 
     /// Guards `inner`, which `cancel()` reads from another thread.
     private let innerLock = Mutex<Void>(())
     private var inner: (any FrameSource)?
+    /// A source being opened (guarded by `innerLock`): `cancel()` interrupts it too, so a stop does not wait for
+    /// an open's deadline (an unanswering camera, a dripping TLS handshake).
+    private var opening: (any FrameSource)?
     private var isOpen = false
     private var nextDelay: Duration
     private var mustResetDelay = false
@@ -132,13 +135,14 @@ public final class ReconnectingSource: InterruptibleSource, @unchecked Sendable 
 
     /// Stops reconnecting and interrupts a blocked `next()`. Thread-safe.
     public func cancel() {
-        cancelled.store(true, ordering: .relaxed)
-        if let interruptible = currentSource() as? InterruptibleSource { interruptible.interrupt() }
+        cancelled.store(true, ordering: .sequentiallyConsistent)
+        let sources = innerLock.withLock { _ in [inner, opening] }
+        for case let interruptible as InterruptibleSource in sources { interruptible.interrupt() }
     }
 
     public func interrupt() { cancel() }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    public var isCancelled: Bool { cancelled.load(ordering: .sequentiallyConsistent) }
 
     /// Closes the inner source. Safe to call more than once.
     public func close() {
@@ -147,7 +151,11 @@ public final class ReconnectingSource: InterruptibleSource, @unchecked Sendable 
     }
 
     private func install(_ source: any FrameSource) throws {
+        innerLock.withLock { _ in opening = source }
+        defer { innerLock.withLock { _ in opening = nil } }
         do {
+            // A cancel that came first: not opened at all (one that comes during the open interrupts it).
+            if isCancelled { throw CaptureError.deviceLost(path: description, reason: "interrupted") }
             try source.open()
         } catch {
             source.close()

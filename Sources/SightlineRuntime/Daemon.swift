@@ -108,5 +108,17 @@ public struct Daemon {
                                 wallSeconds: Double(Clocks.monotonicNanos() - started) / 1e9)
         report.log(to: logger)
         if let summaryPath { try report.write(to: summaryPath) }
+        // A camera that failed for good (refused its stream, an unsupported format) ends its pipeline; when that
+        // ended the run, exit with an error so that a supervisor (systemd's Restart=on-failure) sees it.
+        let failed = pipelinesService.failedCameras
+        if !failed.isEmpty {
+            throw CameraFailedError(description: failed.map { "camera \($0.camera) failed: \($0.failure)" }
+                .joined(separator: "; "))
+        }
     }
+}
+
+/// The run ended because cameras failed for good (the daemon exits with status 1).
+public struct CameraFailedError: Error, CustomStringConvertible {
+    public let description: String
 }

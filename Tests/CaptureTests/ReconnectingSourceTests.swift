@@ -1,3 +1,4 @@
+import Dispatch
 @testable import Capture
 import Glibc
 import SightlineCore
@@ -186,6 +187,36 @@ private let lost = CaptureError.deviceLost(path: "/dev/video0", reason: "VIDIOC_
         #expect(try source.next() == nil)
         canceller.join()
         #expect(source.isCancelled)
+    }
+}
+
+/// A camera whose open blocks (no answer, a dripping handshake) until interrupted or 30 s pass.
+private final class HangingOpenSource: InterruptibleSource, @unchecked Sendable {
+    let description = "hanging"
+    var stats = SourceStats()
+    private let gate = DispatchSemaphore(value: 0)
+    private(set) var ended: String?
+    func open() throws {
+        let interrupted = gate.wait(timeout: .now() + 30) == .success
+        ended = interrupted ? "interrupted" : "timed out"
+        throw CaptureError.deviceLost(path: "hanging", reason: ended!)
+    }
+    func next() throws -> CapturedFrame? { nil }
+    func close() {}
+    func interrupt() { gate.signal() }
+}
+
+extension ReconnectingSourceTests {
+    /// A stop while the camera is being opened interrupts that open (the attack run: SIGTERM waited for the open's
+    /// deadline, 27 s with `device_timeout: 30`, past systemd's stop timeout).
+    @Test func cancelInterruptsAnOpenInProgress() throws {
+        let hanging = HangingOpenSource()
+        let source = ReconnectingSource(description: "x") { hanging }
+        let canceller = Thread { usleep(100_000); source.cancel() }
+        try source.open()  // the open failed (offline): not thrown
+        canceller.join()
+        #expect(hanging.ended == "interrupted")
+        #expect(try source.next() == nil)
     }
 }
 

@@ -92,6 +92,35 @@ import Glibc
         #expect((cameras.first?["decoded"] as? Int ?? 0) > 0)
     }
 
+    /// A camera that fails for good (here footage that is not video) ends its pipeline; when that ends the run the
+    /// daemon exits with an error, not 0, so that systemd's `Restart=on-failure` sees it (the attack run: a camera
+    /// refused for a too-large picture left a daemon that exited 0 and was never restarted).
+    @Test func aCameraThatFailsForGoodIsAnErrorExit() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junk = dir.appendingPathComponent("junk.mp4")
+        try Data(repeating: 0x42, count: 4096).write(to: junk)
+        let config = dir.appendingPathComponent("sightlined.yaml")
+        try """
+        state_dir: \(dir.path)
+        metrics:
+          enabled: false
+        cameras:
+          - id: door
+            source: video:\(junk.path)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.daemon
+        process.arguments = ["--config", config.path]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(log)")
+        #expect(log.contains("camera door failed"), "\(log)")
+    }
+
     /// A metrics address that cannot be bound is a configuration error (78, EX_CONFIG), which systemd's
     /// `RestartPreventExitStatus=78` does not restart in a loop.
     @Test func aMetricsPortInUseExitsWithEXConfig() throws {

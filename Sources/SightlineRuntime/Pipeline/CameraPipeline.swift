@@ -129,6 +129,9 @@ final class CameraPipeline: @unchecked Sendable {
     }
 
     private let captureFailure = Mutex<CaptureFailure?>(nil)
+    /// Why the camera could not be opened or failed for good (an error retrying would not mend), nil while it
+    /// runs or when it ended normally or was stopped.
+    var failure: CaptureFailure? { captureFailure.withLock { $0 } }
 
     /// False when frames wait in the queue but processing has finished none for 30 s: the
     /// processing thread is wedged and the watchdog should let systemd restart the daemon.

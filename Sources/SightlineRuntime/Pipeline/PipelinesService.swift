@@ -126,4 +126,13 @@ final class PipelinesService: Service, Sendable {
 
     /// Every pipeline that ran, in the order started.
     var runs: [Run] { state.withLock { $0.history } }
+
+    /// The cameras of the last configuration whose capture failed for good, when the daemon was not asked to
+    /// stop: their pipelines ended on their own, so the daemon must not exit as if its footage had ended.
+    var failedCameras: [(camera: String, failure: CameraPipeline.CaptureFailure)] {
+        state.withLock { state in
+            guard !state.shuttingDown else { return [] }
+            return state.current.compactMap { pipeline in pipeline.failure.map { (pipeline.settings.camera, $0) } }
+        }
+    }
 }
