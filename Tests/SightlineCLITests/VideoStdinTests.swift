@@ -56,4 +56,43 @@ import Testing
         #expect(broken.status == 1, "\(broken.stderr)")
         #expect(broken.stderr.contains("is not readable"), "\(broken.stderr)")
     }
+
+    /// A tiny H.264 stream that declares a 16000×16000 picture is refused before anything that size is allocated:
+    /// FFmpeg's stream probe decodes under the same picture cap (the attack re-run: 2.3 GB and 12 s first). The
+    /// peak memory of the `sightline frames` process is read by python's `getrusage` on its one child.
+    @Test(.enabled(if: RequiredFixtures.programs(VideoFixtures.ffprobePath != nil), "ffmpeg is not installed"))
+    func aStreamDeclaringAHugePictureIsRefusedCheaply() throws {
+        let dir = NSTemporaryDirectory() + "sightline-huge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-t", "1", "-c:v", "libx264",
+                                  "-profile:v", "baseline", "-pix_fmt", "yuv420p", "small.h264"], in: dir)
+        let top = CLIFixtures.top.path
+        let patch = Process()
+        patch.executableURL = URL(fileURLWithPath: top + "/Tools/h264-declare-size")
+        patch.arguments = [dir + "/small.h264", "16000", "16000", dir + "/huge.h264"]
+        try patch.run()
+        patch.waitUntilExit()
+        #expect(patch.terminationStatus == 0)
+        let measure = """
+        import resource, subprocess, sys
+        run = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+        print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        print(run.stderr)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", measure, GalleryCommandTests.binary.path, "frames", "video:" + dir + "/huge.h264",
+                             "--count", "1"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let first = output.split(separator: "\n").first?.split(separator: " ").compactMap { Int($0) } ?? []
+        #expect(first.count == 2 && first[0] != 0, "\(output)")
+        #expect(output.contains("declares a picture larger than allowed"), "\(output)")
+        let peakKB = first.count == 2 ? first[1] : Int.max
+        #expect(peakKB < 600_000, "peak \(peakKB) KB")
+    }
 }
