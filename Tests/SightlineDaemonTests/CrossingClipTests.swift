@@ -48,11 +48,11 @@ import Testing
     }
 
     /// Runs `count` frames at 25 fps through the clip stage around `traffic`; returns the crossings' evidence.
-    static func run(_ traffic: FakeTraffic, redactor: MarkingRedactor, count: UInt64, cancel: Bool = false)
-        -> [PendingEvidence]
+    static func run(_ traffic: FakeTraffic, redactor: MarkingRedactor, count: UInt64, cancel: Bool = false,
+                    settings: ClipSettings = ClipSettings(before: 2, after: 2)) -> [PendingEvidence]
     {
-        let stage = CrossingClipStage(wrapping: traffic, redactor: redactor,
-                                      settings: ClipSettings(before: 2, after: 2), logger: Logger(label: "test"))
+        let stage = CrossingClipStage(wrapping: traffic, redactor: redactor, settings: settings,
+                                      logger: Logger(label: "test"))
         var evidence: [PendingEvidence] = []
         for seq in 1...count {
             for detection in try! stage.process(frame(seq)) {
@@ -102,6 +102,37 @@ import Testing
         #expect(images.count == 4 && Array(images.prefix(3)) == [[1], [2], [3]])
         let frames = try #require(MotionJPEG.frames(images[3]))
         #expect(frames.count == 30, "\(frames.count) frames")  // 2.0 s … 4.9 s
+    }
+
+    /// A clip that reaches its size cap keeps every other frame and goes on at half the rate: it still runs to its
+    /// end (the attack run: 4K clips were cut after 26 frames, all before the crossing).
+    @Test func aClipAtItsSizeCapIsThinnedNotCut() throws {
+        let redactor = MarkingRedactor()
+        let one = try JPEGEncoder.encode(Self.frame(1).gray, quality: 80).count
+        var settings = ClipSettings(before: 2, after: 2)
+        settings.maxBytes = 12 * one + one / 2
+        let evidence = Self.run(FakeTraffic(crossingsAt: [4.0]), redactor: redactor, count: 200, settings: settings)
+        let first = try #require(evidence.first)
+        let images = try #require(Self.images(first))
+        let clip = try #require(MotionJPEG.frames(images[3]))
+        #expect(images[3].count <= settings.maxBytes)
+        #expect(clip.count >= 6 && clip.count <= 12, "\(clip.count) frames")
+        // It ran to the end: frames up to 6.0 s (frame 151) were still taken after the thinning.
+        let asked = redactor.asked.withLock { $0 }
+        #expect(asked.first! <= 51 && asked.last! >= 146, "\(asked.first!)…\(asked.last!)")
+    }
+
+    /// Very large pictures: the decoded frames kept for the seconds before a crossing stay within their memory
+    /// budget, kept at a lower rate, still reaching back over those seconds.
+    @Test func theFramesBeforeACrossingStayWithinTheirMemoryBudget() throws {
+        let redactor = MarkingRedactor()
+        var settings = ClipSettings(before: 2, after: 2)
+        settings.maxRecentBytes = 32 * 24 * 6  // six of these frames
+        let evidence = Self.run(FakeTraffic(crossingsAt: [4.0]), redactor: redactor, count: 101, settings: settings)
+        #expect(evidence.count == 1)
+        let before = redactor.asked.withLock { $0 }.filter { $0 < 101 }
+        #expect(before.count >= 3 && before.count <= 6, "\(before)")
+        #expect(before.first! <= 66, "\(before)")  // reaching back at least 1.4 s of the 2
     }
 
     @Test func aCrossingNobodyWantsMakesNothing() {

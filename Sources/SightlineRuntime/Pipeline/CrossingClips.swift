@@ -10,8 +10,12 @@ struct ClipSettings: Sendable, Equatable {
     /// Frames per second of source time kept in a clip: enough to follow a vehicle through the junction, few
     /// enough that a clip stays a small blob (about 35 KB a frame at 640 wide).
     var fps: Double = 10
-    /// A clip that would grow past this is cut short (the collector takes blobs up to 8 MiB).
+    /// A clip that would grow past this keeps every other frame and goes on at half the rate, so that it still
+    /// spans its seconds (the collector takes blobs up to 8 MiB).
     var maxBytes: Int = 6 << 20
+    /// Decoded frames kept for the seconds before a crossing take at most this much memory: large pictures are
+    /// kept at a lower rate instead (a 4K colour frame is about 33 MB).
+    var maxRecentBytes: Int = 192 << 20
     /// Clips made at once; a crossing beyond them keeps its stills only (and the log says so).
     var maxOpen: Int = 8
 }
@@ -34,9 +38,12 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         let inner: PendingEvidence?
         let until: Double
         var stills: [[UInt8]]?
-        var jpegs: [[UInt8]] = []
+        var jpegs: [(pts: Double, jpeg: [UInt8])] = []
         var bytes = 0
         var lastPTS = -Double.infinity
+        /// Least seconds between the frames the clip keeps: 0 (every frame of its rate) until the clip first
+        /// reaches its size cap, then doubled each time.
+        var gap = 0.0
         var truncated = false
 
         init(outer: PendingEvidence, inner: PendingEvidence?, until: Double) {
@@ -58,6 +65,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     /// JPEGs of frames already redacted for a clip, by frame: the clips open at once share them.
     private var encoded: [UInt64: [UInt8]] = [:]
     private var refusedLogged = false
+    private var thinnedLogged = false
     /// Stills delivered by the wrapped stage, by the job they belong to (set from its fulfil, on this thread).
     private let stills = Mutex<[ObjectIdentifier: [[UInt8]]]>([:])
 
@@ -108,6 +116,12 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         if keep {
             recent.append(frame)
             recent.removeAll { $0.pts < frame.pts - settings.before || $0.pts > frame.pts }
+            // Over the memory budget (very large pictures): every other older frame goes, the newest stays.
+            let frameBytes = frame.gray.pixels.count + (frame.rgb?.pixels.count ?? 0)
+            while recent.count > 2, recent.count * frameBytes > settings.maxRecentBytes {
+                let newest = recent.removeLast()
+                recent = recent.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element) + [newest]
+            }
         }
         return detections
     }
@@ -167,17 +181,29 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     }
 
     private func add(_ frame: Frame, to job: Job) {
-        guard !job.truncated else { return }
+        // A thinned clip takes a frame only once its gap passed (half a slot of slack for uneven camera rates).
+        guard !job.truncated, frame.pts - job.lastPTS >= job.gap - 0.5 / settings.fps else { return }
         do {
             let jpeg = try encoded[frame.seq] ?? JPEGEncoder.encode(redactor.redact(frame), quality: 80)
             encoded[frame.seq] = jpeg
+            // Over the cap: every other frame goes and the clip goes on at half the rate (it keeps its span).
+            while job.bytes + jpeg.count > settings.maxBytes, job.jpegs.count >= 2 {
+                job.jpegs = job.jpegs.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element)
+                job.bytes = job.jpegs.reduce(0) { $0 + $1.jpeg.count }
+                job.gap = max(job.gap * 2, 2 / settings.fps)
+                if !thinnedLogged {
+                    logger.info("evidence clip thinned to stay under its size cap",
+                                metadata: ["max_bytes": "\(settings.maxBytes)", "seconds_between_frames": "\(job.gap)"])
+                    thinnedLogged = true
+                }
+            }
             guard job.bytes + jpeg.count <= settings.maxBytes else {
                 job.truncated = true
-                logger.warning("evidence clip cut short: it would exceed its size cap",
+                logger.warning("evidence clip cut short: one frame exceeds its size cap",
                                metadata: ["max_bytes": "\(settings.maxBytes)", "frames": "\(job.jpegs.count)"])
                 return
             }
-            job.jpegs.append(jpeg)
+            job.jpegs.append((frame.pts, jpeg))
             job.bytes += jpeg.count
             job.lastPTS = frame.pts
         } catch {
@@ -191,7 +217,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         if job.stills == nil { job.inner?.cancel() }
         guard job.outer.isWanted else { return }
         var evidence = job.stills ?? []
-        if !job.jpegs.isEmpty { evidence.append(job.jpegs.flatMap { $0 }) }
+        if !job.jpegs.isEmpty { evidence.append(job.jpegs.flatMap(\.jpeg)) }
         job.outer.fulfil(evidence)
     }
 }
