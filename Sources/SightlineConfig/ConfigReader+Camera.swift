@@ -1,6 +1,10 @@
 import SightlineCore
 import Yams
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension ConfigReader {
     /// Keys of one `cameras:` entry that this build reads.
     static let cameraKeys = [
@@ -100,6 +104,11 @@ extension ConfigReader {
         if fields["ca"] != nil, !isRTSPS {
             report(fields, "ca", "'ca' applies to rtsps:// cameras only (the certificates that vouch for the camera)")
         }
+        // Checked here as well as at the camera's open, so that --check-config says it: a device, a FIFO or a
+        // directory is never a certificate file.
+        if isRTSPS, let ca = camera.tlsCAFile, let problem = Self.certificateFileProblem(ca) {
+            report(fields, "ca", problem)
+        }
         if isRTSPS, camera.transport == .udp {
             report(fields, "transport", "an rtsps:// camera carries its video inside the TLS connection; "
                 + "'transport: udp' would send it in the clear: remove it")
@@ -171,5 +180,19 @@ extension ConfigReader {
             report(fields, "source", error.description)
             return nil
         }
+    }
+}
+
+extension ConfigReader {
+    /// Why `path` cannot be a PEM certificate file (not a regular file, or over 1 MiB); nil when it may be, or
+    /// when it does not exist yet (the camera's open says so then).
+    static func certificateFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return "\(path) is not a regular file (a PEM file of at most 1 MiB)"
+        }
+        guard info.st_size <= 1 << 20 else { return "\(path) is larger than 1 MiB (a PEM file of at most 1 MiB)" }
+        return nil
     }
 }

@@ -259,7 +259,7 @@ extension ConfigReader {
         guard case .sequence(let items) = node, items.count == 2,
               let x = Self.numeric(items[0]), let y = Self.numeric(items[1])
         else {
-            report(path, at: node.mark, "must be a point [x, y] of two numbers, got \(Self.describe(node))")
+            report(path, at: node.mark, "must be a point [x, y] of two finite numbers, got \(Self.describe(node))")
             return nil
         }
         return TrafficPoint(x, y)
@@ -269,7 +269,8 @@ extension ConfigReader {
     private mutating func points(_ node: Node, path: String, count: ClosedRange<Int>, what: String)
         -> [TrafficPoint]?
     {
-        let shape = count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "at least \(count.lowerBound)"
+        let shape = count.lowerBound == count.upperBound
+            ? "\(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
         guard case .sequence(let items) = node, count.contains(items.count) else {
             report(path, at: node.mark,
                    "must be \(what): a list of \(shape) points [[x, y], …], got \(Self.describe(node))")
@@ -293,7 +294,8 @@ extension ConfigReader {
         guard let vertices = points(node, path: path, count: 3...1024, what: "a polygon") else { return nil }
         let polygon = TrafficPolygon(vertices)
         guard abs(polygon.doubleSignedArea) >= 2 else {
-            report(path, at: node.mark, "encloses no area (its points are on one line)")
+            report(path, at: node.mark, "encloses no area: its points are on one line, or its outline crosses "
+                + "itself so that the parts cancel (list the points once around the outline)")
             return nil
         }
         return polygon

@@ -119,6 +119,15 @@ import Testing
                 source: rtsps://cam/live
                 transport: udp
             """, path: "cameras[0].transport", line: 4, "in the clear")
+        // A device, a directory or a FIFO is refused by --check-config, not only when the camera opens.
+        for special in ["/dev/zero", "/tmp"] {
+            expectSingleIssue("""
+                cameras:
+                  - id: a
+                    source: rtsps://cam/live
+                    ca: \(special)
+                """, path: "cameras[0].ca", line: 4, "not a regular file")
+        }
     }
 
     @Test func sourceIssuesNeverQuoteCredentials() {

@@ -44,7 +44,7 @@ import Yams
         #expect(found == ["2 traffic.signal.red", "4 traffic.stop_line", "5 traffic.direction",
                           "6 traffic.min_area", "7 traffic.lanes[0]", "8 traffic.region", "9 traffic.tunning"])
         #expect(sorted.last?.message.contains("did you mean 'tuning'?") == true)
-        #expect(sorted.first?.message.contains("at least 3 points") == true)
+        #expect(sorted.first?.message.contains("3 to 1024 points") == true)
     }
 
     /// `<<:` inside `traffic:` (and inside its `signal:` and `tuning:`): keys written in the mapping win over
