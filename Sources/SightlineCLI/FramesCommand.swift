@@ -59,6 +59,10 @@ struct FramesCommand: ParsableCommand {
         if size != nil, parsedSize == nil { throw ValidationError("--size must look like 640x480") }
         if minWidth < 0 { throw ValidationError("--min-width must not be negative") }
         if RTSPTransport(rawValue: transport) == nil { throw ValidationError("--transport must be tcp or udp") }
+        if transport == "udp", source.lowercased().hasPrefix("rtsps://") {
+            throw ValidationError("an rtsps:// camera carries its video inside the TLS connection: --transport udp "
+                + "would send it in the clear")
+        }
         if HardwareDecoding(rawValue: hwaccel) == nil {
             throw ValidationError("--hwaccel must be none, auto or vaapi")
         }

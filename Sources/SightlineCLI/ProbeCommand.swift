@@ -36,6 +36,10 @@ struct ProbeCommand: ParsableCommand {
 
     func validate() throws {
         if RTSPTransport(rawValue: transport) == nil { throw ValidationError("--transport must be tcp or udp") }
+        if transport == "udp", source.lowercased().hasPrefix("rtsps://") {
+            throw ValidationError("an rtsps:// camera carries its video inside the TLS connection: --transport udp "
+                + "would send it in the clear")
+        }
         if !(timeout > 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
     }
 

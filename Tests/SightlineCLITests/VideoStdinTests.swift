@@ -95,4 +95,13 @@ import Testing
         let peakKB = first.count == 2 ? first[1] : Int.max
         #expect(peakKB < 600_000, "peak \(peakKB) KB")
     }
+
+    /// `--transport udp` on an rtsps:// URL is refused as the camera file refuses it (it was silently ignored).
+    @Test func udpIsRefusedForAnRTSPSCamera() throws {
+        for command in ["frames", "probe"] {
+            let run = try GalleryCommandTests.sightline([command, "rtsps://127.0.0.1:9/live", "--transport", "udp"])
+            #expect(run.status == 64, "\(command): \(run.stderr)")
+            #expect(run.stderr.contains("in the clear"), "\(command): \(run.stderr)")
+        }
+    }
 }
