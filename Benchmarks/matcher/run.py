@@ -46,6 +46,8 @@ def timed(fn, min_seconds, min_runs=1):
 SIGHTLINE_CAPS = {"portable": "NONE", "avx2": "AVX2", "neon": None, "avx-vnni": "AVX2", "avx512": "AVX512"}
 OPENBLAS_CORES = {"AVX2": "Haswell", "AVX512": "SkylakeX"}
 CAP_RANKS = {"portable": 0, "avx2": 1, "neon": 1, "avx-vnni": 2, "avx512": 3}
+# The float kernels' width a level requires (Swift SIMD code, fixed by SIGHTLINE_MARCH at build time).
+FLOAT_BITS = {"avx2": 256, "avx-vnni": 256, "avx512": 512}
 KERNEL_RANKS = {"portable": 0, "avx2": 1, "neon-dotprod": 1, "avx-vnni": 2, "avx512-vnni": 3}
 
 
@@ -140,6 +142,11 @@ def main():
              "--data", data_path, "--query-data", query_path, "--answers", answers, "--json"],
             check=True, capture_output=True, text=True)
         ours = json.loads(proc.stdout.strip().splitlines()[-1])
+        bits = FLOAT_BITS.get(isa)
+        if bits and ours.get("float_simd_bits") != bits:
+            sys.exit(f"run.py: SIGHTLINE_ISA={isa} but sightline-bench's float kernels are "
+                     f"{ours.get('float_simd_bits')}-bit: build it with SIGHTLINE_MARCH="
+                     f"{'x86-64-v3' if bits == 256 else 'native'} (the float scans' width is fixed at build time)")
         our_ids = np.fromfile(answers, dtype=np.int64)
 
         if batch == 1:
