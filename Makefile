@@ -4,6 +4,9 @@ SHELL := /bin/bash
 # (AVX-512) or baseline (any x86-64). Read by Package.swift.
 SIGHTLINE_MARCH ?= native
 export SIGHTLINE_MARCH
+# A release build for another level than native keeps its own scratch directory (.build-x86-64-v3, ...), so
+# `make bench SIGHTLINE_MARCH=x86-64-v3 SIGHTLINE_ISA=avx2` never rebuilds the native build in .build.
+SCRATCH := $(if $(filter native,$(SIGHTLINE_MARCH)),,--scratch-path .build-$(SIGHTLINE_MARCH))
 SWIFT ?= swift
 # FFmpeg's libraries (Debian's 5.1) for video: and rtsp:// sources; pkg-config to find them; GnuTLS for the
 # verified TLS connection of rtsps:// cameras (FFmpeg's own does not verify the camera's certificate).
@@ -48,10 +51,10 @@ deps:
 	@Tools/ensure-packages $(BUILD_PACKAGES)
 
 build: deps
-	$(SWIFT) build -c release --product sightlined
-	$(SWIFT) build -c release --product sightline
-	$(SWIFT) build -c release --product sightline-collector
-	$(SWIFT) build -c release --product sightline-bench
+	$(SWIFT) build -c release $(SCRATCH) --product sightlined
+	$(SWIFT) build -c release $(SCRATCH) --product sightline
+	$(SWIFT) build -c release $(SCRATCH) --product sightline-collector
+	$(SWIFT) build -c release $(SCRATCH) --product sightline-bench
 
 # dlib's model files into Models/files, each checked against Models/manifest.json (quiet when in place).
 models:
@@ -60,7 +63,7 @@ models:
 
 demo: build models
 	@Tools/ensure-packages $(DEMO_PACKAGES)
-	@Tools/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
+	@Tools/demo.sh "$$($(SWIFT) build -c release $(SCRATCH) --show-bin-path)"
 
 test: deps
 	@Tools/ensure-packages $(TEST_PACKAGES)
@@ -79,14 +82,14 @@ BENCH_PYTHON_PACKAGES := numpy pillow
 
 bench: build
 	@Tools/ensure-packages $(BENCH_PACKAGES)
-	@export BIN="$$($(SWIFT) build -c release --show-bin-path)" PY="$$(Tools/python-env $(BENCH_PYTHON_PACKAGES))"; \
+	@export BIN="$$($(SWIFT) build -c release $(SCRATCH) --show-bin-path)" PY="$$(Tools/python-env $(BENCH_PYTHON_PACKAGES))"; \
 	  for b in $(BENCH); do Benchmarks/$$b/bench || exit 1; echo; done
 
 install: build install-models
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(CONFIG_DIR)
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightlined" $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline" $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/sightline-collector" $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 "$$($(SWIFT) build -c release $(SCRATCH) --show-bin-path)/sightlined" $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 "$$($(SWIFT) build -c release $(SCRATCH) --show-bin-path)/sightline" $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 "$$($(SWIFT) build -c release $(SCRATCH) --show-bin-path)/sightline-collector" $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/sightline
 	install -m 0644 README.md docs/CONFIGURATION.md docs/OPERATIONS.md $(DESTDIR)$(PREFIX)/share/doc/sightline/
 	sed 's#@BINDIR@#$(PREFIX)/bin#g; s#@CONFIGDIR@#$(CONFIG_DIR)#g' Systemd/sightlined.service \

@@ -6,7 +6,7 @@
 // dlib's CPU code is single-threaded apart from BLAS; run.py sets OPENBLAS_NUM_THREADS=1.
 //
 //   dlib_peer MODEL.dat [--reps N] [--xml FILE] CHIP.ppm...
-//   dlib_peer --blas          (prints {"blas": OpenBLAS's configuration, naming the core kernels in use})
+//   dlib_peer --blas          (prints {"blas": OpenBLAS's configuration, "core": the core kernels in use})
 //
 // Prints one JSON object: the runtime, the BLAS in use, per repetition the wall and process-CPU
 // milliseconds of "batch 1" (16 calls of one chip, the chips cycled) and "batch 16" (one call of the
@@ -29,6 +29,7 @@
 extern "C" {
 // Present when the BLAS behind libblas.so is OpenBLAS; null otherwise (weak references).
 char* openblas_get_config(void) __attribute__((weak));
+char* openblas_get_corename(void) __attribute__((weak));
 int openblas_get_num_threads(void) __attribute__((weak));
 }
 
@@ -163,6 +164,10 @@ std::string blas_description() {
     return description;
 }
 
+// The core kernels OpenBLAS dispatches to ("Haswell", "SkylakeX", "Prescott"...): OPENBLAS_CORETYPE names them,
+// and this is how a run checks that it was honoured. Empty when the BLAS is not OpenBLAS.
+std::string blas_core() { return openblas_get_corename ? openblas_get_corename() : ""; }
+
 struct samples {
     std::vector<double> wall, cpu;
     template <typename F> void measure(F&& work) {
@@ -178,7 +183,8 @@ struct samples {
 
 int run(int argc, char** argv) {
     if (argc == 2 && std::string(argv[1]) == "--blas") {  // which BLAS, before anything is timed
-        std::printf("{\"blas\":%s}\n", json_string(blas_description()).c_str());
+        std::printf("{\"blas\":%s,\"core\":%s}\n", json_string(blas_description()).c_str(),
+                    json_string(blas_core()).c_str());
         return 0;
     }
     std::string model, xml;
@@ -242,9 +248,10 @@ int run(int argc, char** argv) {
     const std::string blas = blas_description();
     const std::string runtime = "dlib " + std::to_string(DLIB_MAJOR_VERSION) + "." +
                                 std::to_string(DLIB_MINOR_VERSION) + "." + std::to_string(DLIB_PATCH_VERSION) + " C++";
-    std::printf("{\"runtime\":%s,\"blas\":%s,\"faces_per_rep\":16,\"batch1\":%s,\"batch16\":%s,"
+    std::printf("{\"runtime\":%s,\"blas\":%s,\"core\":%s,\"faces_per_rep\":16,\"batch1\":%s,\"batch16\":%s,"
                 "\"descriptors\":%s,\"descriptors_batched\":%s}\n",
-                json_string(runtime).c_str(), json_string(blas).c_str(), one.json().c_str(), many.json().c_str(),
+                json_string(runtime).c_str(), json_string(blas).c_str(), json_string(blas_core()).c_str(),
+                one.json().c_str(), many.json().c_str(),
                 json_descriptors(alone).c_str(), json_descriptors(batched).c_str());
     return 0;
 }

@@ -15,6 +15,12 @@ Parity: every runtime's descriptors of the six chips (alone and, for the peers, 
 1e-5 (Euclidean) of dlib-bin's; otherwise its timings measure a different computation, and the run says so
 and exits with status 1.
 
+Levels (Benchmarks/levels.py): with SIGHTLINE_ISA set (avx2: `make bench SIGHTLINE_MARCH=x86-64-v3
+SIGHTLINE_ISA=avx2`) the run refuses a sightline-bench whose kernels were built for another width, builds
+dlib_peer with the matching -march (x86-64-v3) and holds its OpenBLAS to the matching core kernels
+(OPENBLAS_CORETYPE=Haswell), checked through openblas_get_corename. dlib-bin and ONNX Runtime have no switch:
+the run names the level they run at.
+
 Usage: run.py SIGHTLINE_BIN SIGHTLINE_BENCH_BIN WORKDIR [--reps N] [--json]
 """
 import argparse
@@ -29,11 +35,15 @@ import time
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import levels  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL = os.path.join(TOP, "Models", "files", "dlib_face_recognition_resnet_model_v1.dat")
 GFLOP = 2 * 270854144 / 1e9
 PARITY_LIMIT = 1e-5
+SCRIPT = "Benchmarks/embed/run.py"
 
 
 class PeerError(Exception):
@@ -66,11 +76,15 @@ def stale(target, *sources):
     return not os.path.isfile(target) or any(os.path.getmtime(target) < os.path.getmtime(s) for s in sources)
 
 
-def sightline(binary, pngs, batch, reps):
+def sightline(binary, pngs, batch, reps, held, notes):
     command = [binary, "embed", "--batch", str(batch), "--json", "--seconds", "3"]
     for png in pngs:
         command += ["--chip", png]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+    target = result.get("target", "unknown")
+    levels.check_sightline_target(SCRIPT, held, target)
+    if batch == 1:
+        notes.append(f"Sightline's kernels: {target} (SIGHTLINE_MARCH at build)")
     return result["best_ms_per_face"], result["best_cpu_ms_per_face"]
 
 
@@ -101,10 +115,11 @@ def run_json(command, env=None):
     return json.loads(run.stdout.splitlines()[-1])
 
 
-def build_dlib_peer(work):
-    """Compiles dlib_peer.cpp against Debian's dlib (and the BLAS libblas.so points to) when out of date."""
+def build_dlib_peer(work, march):
+    """Compiles dlib_peer.cpp for `march` against Debian's dlib (and the BLAS libblas.so points to) when out of
+    date; dlib's templates (the layers around the BLAS calls) are compiled here, so -march holds them too."""
     source = os.path.join(HERE, "dlib_peer.cpp")
-    binary = os.path.join(work, "dlib_peer")
+    binary = os.path.join(work, "dlib_peer" if march == "native" else f"dlib_peer-{march}")
     if not shutil.which("g++") or not shutil.which("pkg-config") or \
             subprocess.run(["pkg-config", "--exists", "dlib-1"]).returncode != 0:
         raise PeerError("the dlib C++ peer needs Debian packages: Tools/ensure-packages g++ pkg-config libdlib-dev "
@@ -113,7 +128,7 @@ def build_dlib_peer(work):
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "dlib-1"], check=True, capture_output=True,
                                text=True).stdout.split()
         print("building Benchmarks/embed/dlib_peer.cpp (about a minute)", file=sys.stderr)
-        build = subprocess.run(["g++", "-std=c++17", "-O3", "-march=native", "-DNDEBUG", source,
+        build = subprocess.run(["g++", "-std=c++17", "-O3", f"-march={march}", "-DNDEBUG", source,
                                 "-o", binary + ".partial"] + flags, capture_output=True, text=True)
         if build.returncode != 0:
             raise PeerError(f"g++ dlib_peer.cpp failed: {build.stderr.strip()[-1500:]}")
@@ -132,16 +147,25 @@ def cpu_flags():
     return set()
 
 
-def openblas_env(binary, notes):
-    """One BLAS thread, and OpenBLAS's best kernels even on a CPU it does not know.
+def openblas_env(binary, notes, held):
+    """One BLAS thread, and OpenBLAS's best kernels even on a CPU it does not know, or those of the held level.
 
     OpenBLAS (Debian builds it with DYNAMIC_ARCH) picks its kernels from the CPU model and falls back to the
     SSE3 "Prescott" kernels for a model it does not know (0.3.21 on Emerald Rapids, for one), which makes dlib
     about three times slower; the peer would then not be the strongest dlib. In that case the kernels the
-    CPU's instruction set supports are named through OPENBLAS_CORETYPE."""
+    CPU's instruction set supports are named through OPENBLAS_CORETYPE. When the run holds a level, its core is
+    named whatever the CPU, and openblas_get_corename must report it."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     env["OPENBLAS_NUM_THREADS"] = "1"
     env["OMP_NUM_THREADS"] = "1"
+    if held:
+        env["OPENBLAS_CORETYPE"] = held["core"]
+        core = run_json([binary, "--blas"], env).get("core", "")
+        if core.lower() != held["core"].lower():
+            raise PeerError(f"OPENBLAS_CORETYPE={held['core']} was not honoured: OpenBLAS reports core '{core}'")
+        notes.append(f"the dlib C++ peer is held to SIGHTLINE_ISA={held['isa']}: built with -march={held['march']}, "
+                     f"OPENBLAS_CORETYPE={held['core']} (openblas_get_corename: {core})")
+        return env
     blas = run_json([binary, "--blas"], env)["blas"]
     if " Prescott " in f" {blas} ":
         flags = cpu_flags()
@@ -154,11 +178,11 @@ def openblas_env(binary, notes):
     return env
 
 
-def dlib_cpp(work, chips, reps, notes):
+def dlib_cpp(work, chips, reps, notes, held):
     """Builds and runs dlib_peer; when the ONNX graph is out of date, the run also writes dlib's XML dump of the
     network for onnx_export.py. Returns the peer's result and the ONNX graph's path."""
-    binary = build_dlib_peer(work)
-    env = openblas_env(binary, notes)
+    binary = build_dlib_peer(work, held["march"] if held else "native")
+    env = openblas_env(binary, notes, held)
     onnx_model = os.path.join(work, "dlib_face_recognition_resnet_model_v1.onnx")
     exporter = os.path.join(HERE, "onnx_export.py")
     command = [binary, MODEL, "--reps", str(reps)]
@@ -166,6 +190,8 @@ def dlib_cpp(work, chips, reps, notes):
     if stale(onnx_model, MODEL, binary, exporter):
         command += ["--xml", xml]
     result = run_json(command + chips, env)
+    if held and result.get("core", "").lower() != held["core"].lower():
+        raise PeerError(f"the timed dlib C++ run used OpenBLAS core '{result.get('core')}', not {held['core']}")
     notes.append(f"dlib C++ peer: {result['blas']}")
     if os.path.isfile(xml):   # 90 MB of text: kept only until the graph is built
         export = subprocess.run([sys.executable, exporter, xml, onnx_model], capture_output=True, text=True)
@@ -179,6 +205,11 @@ def onnx_runtime(onnx_model, chips, reps):
     return run_json([sys.executable, os.path.join(HERE, "onnx_peer.py"), onnx_model, "--reps", str(reps)] + chips)
 
 
+def best_of(rows, more):
+    """Per batch, the lower wall and the lower CPU time of two rounds."""
+    return {b: (min(rows[b][0], more[b][0]), min(rows[b][1], more[b][1])) for b in rows}
+
+
 def peer_rows(result):
     return {b: (best(result[f"batch{b}"]["wall_ms"]), best(result[f"batch{b}"]["cpu_ms"])) for b in (1, 16)}
 
@@ -190,7 +221,10 @@ def main():
     parser.add_argument("work")
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of Sightline then dlib C++, each side's best kept (the box's load moves)")
     args = parser.parse_args()
+    held = levels.held_level(SCRIPT)
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
 
@@ -206,17 +240,26 @@ def main():
     descriptors = {}    # runtime -> the six chips' descriptors (alone and, for the peers, batched)
     try:
         descriptors["Sightline"] = [sightline_descriptors(args.sightline, pngs)]
-        rows["Sightline"] = {b: sightline(args.sightline_bench, pngs, b, args.reps) for b in (1, 16)}
+        rows["Sightline"] = {b: sightline(args.sightline_bench, pngs, b, args.reps, held, notes) for b in (1, 16)}
         dlib_rows, reference, dlib_version = dlib_bin(faces, len(real), max(2, args.reps // 3))
         rows[f"dlib-bin {dlib_version} (no BLAS)"] = dlib_rows
-        cpp, onnx_model = dlib_cpp(work, paths, args.reps, notes)
+        import _dlib_pybind11
+        notes.append(f"dlib-bin {dlib_version}: {levels.widest_simd(_dlib_pybind11.__file__)}, compiled in")
+        cpp, onnx_model = dlib_cpp(work, paths, args.reps, notes, held)
         blas = cpp["blas"].split()
         cpp_name = cpp["runtime"] + (f" + OpenBLAS {blas[1]}" if blas[:1] == ["OpenBLAS"] else " + BLAS")
         rows[cpp_name] = peer_rows(cpp)
         descriptors[cpp_name] = [cpp["descriptors"], cpp["descriptors_batched"]]
         ort = onnx_runtime(onnx_model, paths, args.reps)
         rows[ort["runtime"]] = peer_rows(ort)
+        if held:
+            notes.append(f"{ort['runtime']} is not held to {held['isa']}: its MLAS kernels follow CPUID (no switch)")
         descriptors[ort["runtime"]] = [ort["descriptors"], ort["descriptors_batched"]]
+        # Further rounds of the two sides the held target compares, alternating, each side's best kept.
+        for _ in range(1, max(1, args.rounds)):
+            again = {b: sightline(args.sightline_bench, pngs, b, args.reps, held, []) for b in (1, 16)}
+            rows["Sightline"] = best_of(rows["Sightline"], again)
+            rows[cpp_name] = best_of(rows[cpp_name], peer_rows(dlib_cpp(work, paths, args.reps, [], held)[0]))
     except (PeerError, subprocess.CalledProcessError) as error:
         detail = error.stderr.strip()[-500:] if isinstance(error, subprocess.CalledProcessError) else str(error)
         print(f"Benchmarks/embed: {detail or error}", file=sys.stderr)
@@ -234,9 +277,10 @@ def main():
     ms = {name: {b: (wall / 16 if name != "Sightline" else wall, cpu / 16 if name != "Sightline" else cpu)
                  for b, (wall, cpu) in per.items()} for name, per in rows.items()}
     if args.json:
-        print(json.dumps({"ms_per_face": ms, "parity_max_l2": parity, "notes": notes}))
+        print(json.dumps({"ms_per_face": ms, "parity_max_l2": parity, "notes": notes,
+                          "sightline_isa": held["isa"] if held else None}))
     else:
-        report(ms, notes, args.reps)
+        report(ms, notes, args.reps, held, max(1, args.rounds))
     if disagreeing:
         bar = "!" * 100
         print(f"\n{bar}\nPARITY FAILURE: these runtimes' descriptors are not dlib's (max L2 to dlib-bin must be "
@@ -247,8 +291,9 @@ def main():
         sys.exit(1)
 
 
-def report(ms, notes, reps):
-    print(f"one thread, best of {reps} repetitions of 16 faces; load {os.getloadavg()[0]:.2f}")
+def report(ms, notes, reps, held, rounds):
+    print(f"one thread, best of {reps} repetitions of 16 faces (Sightline and dlib C++: best of {rounds} alternating "
+          f"rounds); load {os.getloadavg()[0]:.2f}")
     print(f"{'runtime':34s} {'batch':>5s} {'ms/face':>8s} {'cpu ms':>7s} {'faces/s':>8s} {'GFLOP/s':>8s}"
           f" {'Sightline speed-up (wall, cpu)':>31s}")
     for name, per in ms.items():
@@ -269,6 +314,12 @@ def report(ms, notes, reps):
               f"{ms['Sightline'][16][1] / o[16][1]:.2f}x)")
     else:
         print()
+    cpp_name = [n for n in ms if " C++" in n]
+    if held and cpp_name:
+        c = ms[cpp_name[0]]
+        ratios = [c[b][1] / ms["Sightline"][b][1] for b in (1, 16)]
+        print(f"target, held to {held['isa']}: >= 2x dlib C++ with OpenBLAS {held['core']} (CPU time): batch 1 "
+              f"{ratios[0]:.2f}x, batch 16 {ratios[1]:.2f}x ({'met' if min(ratios) >= 2 else 'MISSED'})")
 
 
 if __name__ == "__main__":

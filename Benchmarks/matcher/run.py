@@ -13,6 +13,8 @@ set, FAISS is held to the matching level (avx2 and avx-vnni: AVX2), and the Open
 searches) to the matching core (OPENBLAS_CORETYPE Haswell or SkylakeX) unless OPENBLAS_CORETYPE is set. Sightline's
 float kernels are Swift SIMD code compiled for SIGHTLINE_MARCH at build time (x86-64-v3: AVX2): the level each side
 actually used is printed.
+Beside the f32 rows the run prints the streaming floor (stream_floor.c, built here with the level's -march): the
+CPU time of one core merely reading the same N x 128 floats once. A single-query f32 scan cannot go below it.
 Usage: run.py SIGHTLINE_BIN WORKDIR [--quick] [--json] [--sizes N,N] [--formats F,F] [--no-usearch]
 """
 import argparse
@@ -46,6 +48,8 @@ def timed(fn, min_seconds, min_runs=1):
 SIGHTLINE_CAPS = {"portable": "NONE", "avx2": "AVX2", "neon": None, "avx-vnni": "AVX2", "avx512": "AVX512"}
 OPENBLAS_CORES = {"AVX2": "Haswell", "AVX512": "SkylakeX"}
 CAP_RANKS = {"portable": 0, "avx2": 1, "neon": 1, "avx-vnni": 2, "avx512": 3}
+# The float kernels' width a level requires (Swift SIMD code, fixed by SIGHTLINE_MARCH at build time).
+FLOAT_BITS = {"avx2": 256, "avx-vnni": 256, "avx512": 512}
 KERNEL_RANKS = {"portable": 0, "avx2": 1, "neon-dotprod": 1, "avx-vnni": 2, "avx512-vnni": 3}
 
 
@@ -61,6 +65,22 @@ def hold_levels():
     level = os.environ.get("FAISS_SIMD_LEVEL")
     if level in OPENBLAS_CORES and "OPENBLAS_CORETYPE" not in os.environ:
         os.environ["OPENBLAS_CORETYPE"] = OPENBLAS_CORES[level]
+
+
+def stream_floor(workdir, isa, n, dim, seconds):
+    """Min and median CPU µs of one pass reading n x dim floats (stream_floor.c), or None without a C compiler."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stream_floor.c")
+    march = "x86-64-v3" if FLOAT_BITS.get(isa) == 256 else "native"
+    binary = os.path.join(workdir, f"stream_floor-{march}")
+    if not os.path.isfile(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+        build = subprocess.run(["gcc", "-std=c11", "-O2", f"-march={march}", source, "-o", binary],
+                               capture_output=True, text=True)
+        if build.returncode != 0:
+            print(f"run.py: no streaming floor (gcc failed: {build.stderr.strip()[-300:]})", file=sys.stderr)
+            return None
+    result = json.loads(subprocess.run([binary, str(n), str(dim), str(seconds)], check=True, capture_output=True,
+                                       text=True).stdout)
+    return result["min_us"], result["median_us"]
 
 
 def faiss_levels(faiss):
@@ -140,6 +160,11 @@ def main():
              "--data", data_path, "--query-data", query_path, "--answers", answers, "--json"],
             check=True, capture_output=True, text=True)
         ours = json.loads(proc.stdout.strip().splitlines()[-1])
+        bits = FLOAT_BITS.get(isa)
+        if bits and ours.get("float_simd_bits") != bits:
+            sys.exit(f"run.py: SIGHTLINE_ISA={isa} but sightline-bench's float kernels are "
+                     f"{ours.get('float_simd_bits')}-bit: build it with SIGHTLINE_MARCH="
+                     f"{'x86-64-v3' if bits == 256 else 'native'} (the float scans' width is fixed at build time)")
         our_ids = np.fromfile(answers, dtype=np.int64)
 
         if batch == 1:
@@ -169,6 +194,8 @@ def main():
             "int8_kernel": ours.get("int8_kernel", "?"), "float_simd_bits": ours.get("float_simd_bits", "?"),
             "sightline_isa": isa, "faiss_simd_level": faiss_level, "faiss_openblas_core": blas_core,
             "target": targets.get((n, fmt, batch)),
+            "stream_floor_us": stream_floor(args.workdir, isa, n, dim, seconds) if fmt == "f32" and batch == 1
+            else None,
         })
 
     if args.json:
@@ -188,6 +215,11 @@ def main():
         print(f"{r['n']:>9} {r['format']:>4} {r['batch']:>5} | {r['sightline_us']:>9.1f}µs {r['faiss_f32_us']:>9.1f}µs "
               f"{r['usearch_f32_us']:>9.1f}µs | {r['faiss_over_sightline']:>7.2f}x {r['usearch_over_sightline']:>9.2f}x | "
               f"{r['recall_at_1']:.3f}    {r['top1_agreement_with_faiss']:.3f} | {mark}")
+    floors = [r for r in rows if r["stream_floor_us"]]
+    if floors:
+        print("streaming floor, one core reading the same float32 vectors once (stream_floor.c), min / median µs: "
+              + ", ".join(f"N={r['n']} {r['stream_floor_us'][0]:.1f} / {r['stream_floor_us'][1]:.1f}" for r in floors))
+    print(f"load average {os.getloadavg()[0]:.2f}")
     print("µs = CPU time per query, one core; ratios are peer time / Sightline time (higher: Sightline faster).")
     print("fmt = Sightline's storage (FAISS is float32 in every row). f32 scans float32 exactly; f16/i8 screen the")
     print("compact copy and re-rank candidates exactly in float32 (same answer as f32).")

@@ -58,7 +58,8 @@ struct FacesBench: ParsableCommand {
         if json {
             print("{\"image\":\(jsonString(image)),\"width\":\(picture.width),\"height\":\(picture.height),"
                   + "\"upsample\":\(upsample),\"faces\":\(faces.count),\"runs\":\(runs),\"detect_ms\":\(detectMs),"
-                  + "\"best_ms\":\(Double(best) / 1e6),\"landmarks_us\":\(landmarkUs),\"chip_us\":\(chipUs)}")
+                  + "\"best_ms\":\(Double(best) / 1e6),\"landmarks_us\":\(landmarkUs),\"chip_us\":\(chipUs),"
+                  + "\"target\":\"\(FaceEmbedder.kernelTarget)\"}")
         } else {
             print(String(format: "%@: %dx%d upsample %d: %d face(s); detector %.2f ms (best %.2f, %d runs); "
                          + "landmarks %.1f µs/face; chip %.1f µs/face (thread CPU time)", image, picture.width,
