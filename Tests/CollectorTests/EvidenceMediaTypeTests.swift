@@ -15,7 +15,8 @@ import Testing
         #expect(CollectorRouter.evidenceMediaType(frames[0]) == "image/jpeg")
         #expect(CollectorRouter.evidenceMediaType(frames[0] + frames[1]) == "video/x-motion-jpeg")
         // A still followed by anything that is not a whole JPEG is no clip.
-        #expect(CollectorRouter.evidenceMediaType(frames[0] + [0xFF, 0xD8, 0xFF, 0xD9]) == "image/jpeg")
+        #expect(CollectorRouter.evidenceMediaType(frames[0] + [0xFF, 0xD8, 0xFF, 0xE0, 0x00]) == "image/jpeg")
+        #expect(CollectorRouter.evidenceMediaType(frames[0] + Array(frames[1].dropLast())) == "image/jpeg")
         #expect(CollectorRouter.evidenceMediaType(fakeJPEG("minimal")) == "image/jpeg")
     }
 
@@ -48,6 +49,8 @@ import Testing
                 #expect(page.status == 200)
                 #expect(page.headers.first(name: "Content-Type") == ref.mediaType)
                 #expect(page.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                // Never kept by the browser: the next person to sign in there may have another role.
+                #expect(page.headers.first(name: "Cache-Control") == "no-store")
             }
         }
         // The export names each blob by the same type.

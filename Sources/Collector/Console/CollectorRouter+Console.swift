@@ -154,7 +154,9 @@ extension Console {
         guard Encoding.isSHA256Hex(sha), try await mayView(evidence: sha, role: user.role) else { return notFound }
         guard let e = try await store.evidence(sha256: sha) else { return notFound }
         var headers = CollectorRouter.evidenceHeaders(e.data, sha: sha)
-        headers[.cacheControl] = "private, max-age=3600"
+        // Not kept by the browser: a cached face frame would be handed to whoever signs in next in the same
+        // browser, whatever their role (the role is checked here, not in the browser's cache).
+        headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
     }
 
