@@ -160,6 +160,44 @@ import Testing
         }
     }
 
+    /// The event page caches the subtree roots of a verified proof and later proofs use them instead of the leaves:
+    /// after a first view, another event's stored leaf hash changed in the database no longer enters this event's
+    /// proof (still verified), while that event's own page shows the changed row.
+    @Test(arguments: Backend.all)
+    func theEventPageCachesVerifiedSubtreesAndUsesThem(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let key = try await collector.registerDevice("proof-box")
+        let log = try makeLog(key: key, checkpointEvery: 150)
+        for i in 0..<150 { _ = try log.emit(camera: "north", type: "frame.stats", body: ["i": .int(Int64(i))]) }
+        try await AccessTests.deliver(log, to: collector)
+        let console = try #require(collector.store as? any CollectorStore & ConsoleStore)
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        let id = ConsoleHTML.urlComponent(key.deviceID)
+        #expect(try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...1).isEmpty)
+        #expect(try await browser.request(.GET, "/events/\(id)/5").text.contains("Verified: signed, chained"))
+        // Leaf 4 (seq 5) needs the roots of leaves 64..<128 (level 6, index 1) and of 128..<150 among others.
+        let cached = try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...1)
+        #expect(cached.keys.sorted() == [1])
+        let leaves = try await collector.store.leafHashes(device: key.deviceID, through: 150)
+        #expect(cached[1] == MerkleTree.root(leaves[64..<128]))
+        guard backend == .sqlite, let store = collector.store as? SQLiteCollectorStore else {
+            try await collector.store.close()
+            return
+        }
+        try await store.db.write { d in
+            try d.execute(
+                sql: "UPDATE events SET leaf_hash = zeroblob(32) WHERE device = ? AND seq = 100",
+                arguments: [key.deviceID])
+        }
+        #expect(try await browser.request(.GET, "/events/\(id)/5").text.contains("Verified: signed, chained"))
+        let changed = try await browser.request(.GET, "/events/\(id)/100").text
+        #expect(changed.contains("Not verified") && changed.contains("columns differ from the event"))
+        try await collector.store.close()
+    }
+
     /// The cache in the real stores: entries saved are read back by list and by range, and an entry is never
     /// replaced.
     @Test(arguments: Backend.all)

@@ -151,7 +151,11 @@ extension Console {
                 + "\(ConsoleHTML.esc(event.camera)), faces blurred\""
             if let size { html += " width=\"\(size.width)\" height=\"\(size.height)\"" }
             html += ">"
-            if let size { html += Self.overlay(event.body, width: size.width, height: size.height) }
+            if let size {
+                html += Self.overlay(
+                    event.body, width: size.width, height: size.height,
+                    boxLabel: event.type.hasPrefix("face.") ? "matched face" : "vehicle")
+            }
             html += "</div><figcaption>Frame \(n + 1) of \(event.evidence.count) · <code>\(ref.sha256.prefix(16))…</code>"
                 + "</figcaption></figure>"
         }
@@ -164,8 +168,9 @@ extension Console {
         return html + "</section>"
     }
 
-    /// The overlay: stop line (red), vehicle box (yellow) and crossing point (cyan), scaled with the image.
-    static func overlay(_ body: [String: JSONValue], width: Int, height: Int) -> String {
+    /// The overlay: stop line (red), the vehicle's (or matched face's) box (yellow) and crossing point (cyan),
+    /// scaled with the image.
+    static func overlay(_ body: [String: JSONValue], width: Int, height: Int, boxLabel: String = "vehicle") -> String {
         func point(_ v: JSONValue?) -> (Double, Double)? {
             guard case .array(let p)? = v, p.count == 2, let x = number(p[0]), let y = number(p[1]) else { return nil }
             return (x, y)
@@ -191,7 +196,7 @@ extension Console {
             let v = box.compactMap { number($0) }
             if v.count == 4, v[2] >= v[0], v[3] >= v[1] {
                 svg += "<rect x=\"\(f(v[0]))\" y=\"\(f(v[1]))\" width=\"\(f(v[2] - v[0]))\" height=\"\(f(v[3] - v[1]))\" "
-                    + "fill=\"none\" stroke=\"#ffd400\" stroke-width=\"\(f(stroke))\"><title>vehicle</title></rect>"
+                    + "fill=\"none\" stroke=\"#ffd400\" stroke-width=\"\(f(stroke))\"><title>\(boxLabel)</title></rect>"
             }
         }
         if let p = point(body["point"]) {
