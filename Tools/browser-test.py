@@ -109,7 +109,8 @@ def main():
         # A reviewer sees the face match of the enrolled subject (the traffic checks below need one to exist).
         driver.get(a.url + face_path)
         wait.until(lambda d: d.find_elements(By.ID, "proof-verdict"))
-        check(a.subject in driver.page_source and driver.find_element(By.ID, "proof-verdict").text.startswith("Verified"),
+        verdict = driver.find_element(By.ID, "proof-verdict").text
+        check(a.subject in driver.page_source and verdict.startswith("Verified"),
               "reviewer sees the verified face match of " + a.subject)
         shot("event-face-match")
         driver.get(event_url)

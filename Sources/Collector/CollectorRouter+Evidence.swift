@@ -86,7 +86,8 @@ extension CollectorRouter {
         }
         guard let e = try await store.evidence(sha256: sha) else { return notFound }
         return Response(
-            status: .ok, headers: Self.evidenceHeaders(e.data, sha: sha), body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
+            status: .ok, headers: Self.evidenceHeaders(e.data, sha: sha),
+            body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
     }
 
     /// `GET /v1/devices/{id}`: whether a device is registered (for `sightline doctor`), to any token or to

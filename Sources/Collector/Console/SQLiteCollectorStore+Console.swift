@@ -238,7 +238,8 @@ extension SQLiteCollectorStore: ConsoleStore {
         return try await consoleRead { d in
             var out: [UInt64: [UInt8]] = [:]
             for r in try Row.fetchAll(
-                d, sql: "SELECT idx, hash FROM console_merkle_nodes WHERE device = ? AND level = ? AND idx BETWEEN ? AND ?",
+                d,
+                sql: "SELECT idx, hash FROM console_merkle_nodes WHERE device = ? AND level = ? AND idx BETWEEN ? AND ?",
                 arguments: arguments)
             where (r["idx"] as Int64) >= 0 {
                 out[UInt64(r["idx"] as Int64)] = [UInt8](r["hash"] as Data)
