@@ -198,6 +198,37 @@ import Testing
         try await collector.store.close()
     }
 
+    /// The background chain check caches the subtree roots under each checkpoint it verifies: the first event page
+    /// already finds them.
+    @Test(arguments: Backend.all)
+    func theChainCheckCachesSubtreesUnderVerifiedCheckpoints(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let key = try await collector.registerDevice("chain-box")
+        let log = try makeLog(key: key, checkpointEvery: 150)
+        for i in 0..<170 { _ = try log.emit(camera: "north", type: "frame.stats", body: ["i": .int(Int64(i))]) }
+        try await AccessTests.deliver(log, to: collector)
+        let console = try #require(collector.store as? any CollectorStore & ConsoleStore)
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        _ = try await browser.request(.GET, "/")  // starts the background check
+        var cached: [UInt64: [UInt8]] = [:]
+        for _ in 0..<300 where cached.count < 2 {
+            cached = try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...2)
+            if cached.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let leaves = try await collector.store.leafHashes(device: key.deviceID, through: 171)
+        // Under the checkpoint over 150 events: leaves 0..<64 and 64..<128, and their parent; 128..<192 is not
+        // complete under any verified checkpoint.
+        #expect(cached == [0: MerkleTree.root(leaves[0..<64]), 1: MerkleTree.root(leaves[64..<128])])
+        #expect(try await console.merkleNodes(device: key.deviceID, level: 7, indices: 0...1)
+            == [0: MerkleTree.root(leaves[0..<128])])
+        #expect(try await browser.request(.GET, "/events/\(ConsoleHTML.urlComponent(key.deviceID))/5").text
+            .contains("Verified: signed, chained"))
+        try await collector.store.close()
+    }
+
     /// The cache in the real stores: entries saved are read back by list and by range, and an entry is never
     /// replaced.
     @Test(arguments: Backend.all)

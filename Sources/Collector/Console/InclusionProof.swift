@@ -37,6 +37,8 @@ protocol MerkleNodeSource: Sendable {
 /// once the proof has verified against a signed checkpoint: a hash that took part in a verified proof is the true
 /// subtree root (else SHA-256 collides), so the cache never holds a wrong value, whatever the stored rows hold.
 struct InclusionProofBuilder {
+    /// The console's `blockLevel`: subtrees of 64 leaves and more are cached.
+    static let cachedLevel = 6
     /// Subtrees of 2^blockLevel leaves and more are cached; smaller ones are hashed from their leaves.
     let blockLevel: Int
     let source: any MerkleNodeSource
@@ -53,7 +55,7 @@ struct InclusionProofBuilder {
         case budgetExceeded
     }
 
-    init(source: any MerkleNodeSource, leafBudget: UInt64, blockLevel: Int = 6) {
+    init(source: any MerkleNodeSource, leafBudget: UInt64, blockLevel: Int = cachedLevel) {
         precondition(blockLevel >= 0 && blockLevel < 32, "blockLevel out of range")
         self.source = source
         self.leafBudget = leafBudget
