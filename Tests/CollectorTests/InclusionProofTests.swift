@@ -160,6 +160,20 @@ import Testing
         }
     }
 
+    /// A device that sent `count` frame.stats with a checkpoint after the 150th, delivered; a reviewer signed in.
+    static func device(_ collector: LiveCollector, events count: Int) async throws
+        -> (key: DeviceKey, console: any CollectorStore & ConsoleStore, browser: ConsoleClient)
+    {
+        let key = try await collector.registerDevice("proof-box")
+        let log = try makeLog(key: key, checkpointEvery: 150)
+        for i in 0..<count { _ = try log.emit(camera: "north", type: "frame.stats", body: ["i": .int(Int64(i))]) }
+        try await AccessTests.deliver(log, to: collector)
+        let console = try #require(collector.store as? any CollectorStore & ConsoleStore)
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        return (key, console, browser)
+    }
+
     /// The event page caches the subtree roots of a verified proof and later proofs use them instead of the leaves:
     /// after a first view, another event's stored leaf hash changed in the database no longer enters this event's
     /// proof (still verified), while that event's own page shows the changed row.
@@ -168,13 +182,7 @@ import Testing
         let collector = try await LiveCollector(backend: backend)
         try await collector.start()
         defer { Task { await collector.stop() } }
-        let key = try await collector.registerDevice("proof-box")
-        let log = try makeLog(key: key, checkpointEvery: 150)
-        for i in 0..<150 { _ = try log.emit(camera: "north", type: "frame.stats", body: ["i": .int(Int64(i))]) }
-        try await AccessTests.deliver(log, to: collector)
-        let console = try #require(collector.store as? any CollectorStore & ConsoleStore)
-        let browser = ConsoleClient(collector)
-        try await browser.signIn(collector.reviewerToken)
+        let (key, console, browser) = try await Self.device(collector, events: 150)
         let id = ConsoleHTML.urlComponent(key.deviceID)
         #expect(try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...1).isEmpty)
         #expect(try await browser.request(.GET, "/events/\(id)/5").text.contains("Verified: signed, chained"))
@@ -205,13 +213,7 @@ import Testing
         let collector = try await LiveCollector(backend: backend)
         try await collector.start()
         defer { Task { await collector.stop() } }
-        let key = try await collector.registerDevice("chain-box")
-        let log = try makeLog(key: key, checkpointEvery: 150)
-        for i in 0..<170 { _ = try log.emit(camera: "north", type: "frame.stats", body: ["i": .int(Int64(i))]) }
-        try await AccessTests.deliver(log, to: collector)
-        let console = try #require(collector.store as? any CollectorStore & ConsoleStore)
-        let browser = ConsoleClient(collector)
-        try await browser.signIn(collector.reviewerToken)
+        let (key, console, browser) = try await Self.device(collector, events: 170)
         _ = try await browser.request(.GET, "/")  // starts the background check
         var cached: [UInt64: [UInt8]] = [:]
         for _ in 0..<300 where cached.count < 2 {
