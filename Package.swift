@@ -169,6 +169,7 @@ let package = Package(
             name: "Collector",
             dependencies: [
                 "EventLog",
+                "Imaging",  // MotionJPEG.isClip: the media type of a crossing's clip
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

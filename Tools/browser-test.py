@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives the operator console in a real headless Chromium (Debian's chromium + chromium-driver) through
-Selenium, against a running collector. Run by Tests/CollectorTests/ConsoleBrowserTests.swift, which fills the
-collector and passes its URL, tokens and SQLite file. Writes a screenshot of each page to --out.
+Selenium, against a running collector. Run by Tests/CollectorTests/ConsoleBrowserTests.swift, which has the real
+sightlined fill the collector (both samples, --subject enrolled) and passes its URL, tokens and SQLite file. Writes a
+screenshot of each page to --out.
 Exits 0 when every check holds; prints each failed check and exits 1 otherwise."""
 import argparse
 import os
@@ -27,9 +28,16 @@ def check(ok, what):
 
 def main():
     p = argparse.ArgumentParser()
-    for name in ("url", "admin-token", "reviewer-token", "traffic-token", "db", "out"):
+    for name in ("url", "admin-token", "reviewer-token", "traffic-token", "db", "out", "subject"):
         p.add_argument("--" + name, required=True)
     a = p.parse_args()
+    # The face match the daemon sent, and its evidence: what a traffic token must never reach.
+    db = sqlite3.connect(a.db, timeout=30)
+    face = db.execute("SELECT device, seq FROM events WHERE type = 'face.match' ORDER BY seq LIMIT 1").fetchone()
+    face_blobs = [r[0] for r in db.execute("SELECT sha256 FROM event_evidence WHERE type = 'face.match'")]
+    db.close()
+    check(face is not None and len(face_blobs) > 0, "the collector holds a face match with evidence")
+    face_path = "/events/%s/%d" % (urllib.parse.quote(face[0], safe=""), face[1]) if face else "/events/x/1"
     os.makedirs(a.out, exist_ok=True)
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -88,6 +96,24 @@ def main():
         check(len(times) > 0 and all(t.get_attribute("title").endswith("UTC") for t in times),
               "times carry their UTC value on hover")
         shot("event")
+        # The crossing's clip is offered as a download of its own media type.
+        clips = driver.find_elements(By.CSS_SELECTOR, "a[download$='.mjpeg']")
+        check(len(clips) > 0, "the crossing's clip is offered")
+        if clips:
+            kind = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch(arguments[0]).then(r => done(r.status + ' ' + r.headers.get('content-type')))"
+                ".catch(e => done(String(e)))", clips[0].get_attribute("href"))
+            check(kind == "200 video/x-motion-jpeg", "the clip is served as video/x-motion-jpeg: " + kind)
+
+        # A reviewer sees the face match of the enrolled subject (the traffic checks below need one to exist).
+        driver.get(a.url + face_path)
+        wait.until(lambda d: d.find_elements(By.ID, "proof-verdict"))
+        verdict = driver.find_element(By.ID, "proof-verdict").text
+        check(a.subject in driver.page_source and verdict.startswith("Verified"),
+              "reviewer sees the verified face match of " + a.subject)
+        shot("event-face-match")
+        driver.get(event_url)
 
         # A form posted without its CSRF token is refused, and changes nothing.
         driver.execute_script("document.querySelector('form.signout input[name=csrf]').remove()")
@@ -136,11 +162,32 @@ def main():
 
         # A traffic token never sees a face match: not in lists, filters, counts or charts.
         sign_in(a.traffic_token)
-        for path in ("/", "/events", "/events?type=face.match", "/events?camera=door"):
+        for path in ("/", "/events", "/events?type=face.match", "/events?camera=faces", face_path):
             driver.get(a.url + path)
             source = driver.page_source
-            check("face.match" not in source and "alice" not in source, "traffic sees no face match on " + path)
+            check("face.match" not in source and a.subject not in source
+                  and not any(sha in source for sha in face_blobs), "traffic sees no face match on " + path)
+        # Nor its evidence, fetched by name, nor the live stream's first answer.
         driver.get(a.url + "/events")
+        statuses = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "Promise.all(arguments[0].map(s => fetch('/evidence/' + s, {redirect: 'manual'})"
+            ".then(r => r.status + ' ' + r.type + ' ' + r.url + ' ' + r.headers.get('content-type'))))"
+            ".then(done)"
+            ".catch(e => done(String(e)))", face_blobs)
+        # (Even though the reviewer's browser loaded it before: evidence is never kept in the browser's cache.)
+        check(isinstance(statuses, list) and len(statuses) > 0 and all(s.startswith("404 ") for s in statuses),
+              "traffic cannot fetch face evidence: %s" % statuses)
+        live = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "const c = new AbortController(); setTimeout(() => c.abort(), 3000);"
+            "fetch('/events/live', {signal: c.signal, headers: {'Last-Event-ID': '0'}}).then(async r => {"
+            "  const reader = r.body.getReader(); let text = '';"
+            "  try { while (text.length < 200000) { const x = await reader.read(); if (x.done) break;"
+            "    text += new TextDecoder().decode(x.value); } } catch (e) {}"
+            "  done(text); }).catch(e => done(''))")
+        check("traffic.red_light_crossing" in live and "face.match" not in live and a.subject not in live,
+              "traffic's live stream (replayed from the first event) holds crossings and no face match")
         shot("events-traffic")
         sign_out()
 

@@ -3,13 +3,33 @@ import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import Imaging
 import Logging
 import NIOCore
 import SightlineCore
 
 /// Evidence blobs and devices.
 extension CollectorRouter {
-    /// `PUT /v1/evidence/{sha256}`: a JPEG from a registered device, signed by it (`RequestSignature`).
+    /// The media type evidence is served and exported under, from its bytes: `video/x-motion-jpeg` for a crossing's
+    /// clip (more than one whole JPEG back to back, `MotionJPEG.isClip`, the test the daemon labels it by),
+    /// `image/jpeg` otherwise. Never a type a device names: a blob is only ever one of these two.
+    static func evidenceMediaType(_ bytes: [UInt8]) -> String {
+        MotionJPEG.isClip(bytes) ? MotionJPEG.mediaType : "image/jpeg"
+    }
+
+    /// The headers of an evidence blob's body: its media type (`evidenceMediaType`), never sniffed, never run as
+    /// a page, and a file name of the right extension.
+    static func evidenceHeaders(_ bytes: [UInt8], sha: String) -> HTTPFields {
+        let type = evidenceMediaType(bytes)
+        return [
+            .contentType: type, .xContentTypeOptions: "nosniff",
+            .contentSecurityPolicy: "default-src 'none'; sandbox",
+            .contentDisposition: "inline; filename=\"\(sha).\(type == MotionJPEG.mediaType ? "mjpeg" : "jpg")\"",
+        ]
+    }
+
+    /// `PUT /v1/evidence/{sha256}`: a JPEG, or a clip of JPEGs, from a registered device, signed by it
+    /// (`RequestSignature`).
     func putEvidence(_ request: Request, sha: String) async throws -> Response {
         guard Encoding.isSHA256Hex(sha) else {
             return Self.error(.badRequest, "evidence is named by the lowercase hex SHA-256 of its bytes")
@@ -41,13 +61,14 @@ extension CollectorRouter {
             metrics.refused(.badEvidence)
             return Self.error(.badEvidence, "evidence must be a JPEG image (SOI ... EOI)")
         }
-        try await store.putEvidence(sha256: sha, mediaType: "image/jpeg", data: bytes, receivedNanos: Clocks.wallNanos())
+        try await store.putEvidence(
+            sha256: sha, mediaType: Self.evidenceMediaType(bytes), data: bytes, receivedNanos: Clocks.wallNanos())
         metrics.evidenceStored()
         return Self.json(.object(["sha256": .string(sha), "status": .string("stored")]))
     }
 
     /// `GET /v1/evidence/{sha256}`: reviewer and admin any blob; traffic only blobs that traffic or system events
-    /// name and no face event does. Always `image/jpeg`, never sniffed, never run as a page.
+    /// name and no face event does. `image/jpeg`, or `video/x-motion-jpeg` for a clip (`evidenceHeaders`).
     func getEvidence(_ request: Request, sha: String) async throws -> Response {
         let role: Role
         switch try await authorize(request, [.admin, .reviewer, .traffic]) {
@@ -65,12 +86,7 @@ extension CollectorRouter {
         }
         guard let e = try await store.evidence(sha256: sha) else { return notFound }
         return Response(
-            status: .ok,
-            headers: [
-                .contentType: "image/jpeg", .xContentTypeOptions: "nosniff",
-                .contentSecurityPolicy: "default-src 'none'; sandbox",
-                .contentDisposition: "inline; filename=\"\(sha).jpg\"",
-            ],
+            status: .ok, headers: Self.evidenceHeaders(e.data, sha: sha),
             body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
     }
 

@@ -12,9 +12,14 @@ final class ConsoleClient: @unchecked Sendable {
     static let client = HTTPClient(
         eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     let base: String
+    let http: HTTPClient
     var cookies: [String: String] = [:]
 
-    init(_ collector: LiveCollector) { base = collector.url }
+    /// `http` defaults to a plain client; a collector served over TLS needs one that trusts its certificate.
+    init(_ collector: LiveCollector, http: HTTPClient = ConsoleClient.client) {
+        base = collector.url
+        self.http = http
+    }
 
     struct Reply {
         var status: Int
@@ -35,7 +40,7 @@ final class ConsoleClient: @unchecked Sendable {
             let body = form.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
             r.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await Self.client.execute(r, timeout: .seconds(30))
+        let response = try await http.execute(r, timeout: .seconds(30))
         var buffer = try await response.body.collect(upTo: 64 << 20)
         for header in response.headers[canonicalForm: "Set-Cookie"] {
             let pair = header.split(separator: ";")[0]

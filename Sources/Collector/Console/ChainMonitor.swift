@@ -5,6 +5,10 @@ import Logging
 /// Re-verifies each device's stored chain in the background, from seq 1, with the device's key: signatures,
 /// `prev` links, checkpoint notes and roots (`ChainVerifier`) and the stored hash column. The overview shows how
 /// far it got and the first problem. A device with a problem is not checked further until `restart`.
+///
+/// On the way it caches the roots of the perfect subtrees of 2^`InclusionProofBuilder.cachedLevel` leaves and more
+/// (`console_merkle_nodes`), each once a signed checkpoint's root over it has verified, so that the event page's
+/// first proof already reads O(log n).
 actor ChainMonitor {
     /// What the monitor knows of one device's chain.
     struct Status: Sendable {
@@ -15,17 +19,18 @@ actor ChainMonitor {
     private struct Progress {
         var verifier: ChainVerifier
         var status = Status()
+        var subtrees = SubtreeCollector()
     }
 
     /// Events read and verified per step of one device.
     static let batch = 500
 
-    private let store: any CollectorStore
+    private let store: any CollectorStore & ConsoleStore
     private let logger: Logger
     private var progress: [String: Progress] = [:]
     private var runner: Task<Void, Never>?
 
-    init(store: any CollectorStore, logger: Logger) {
+    init(store: any CollectorStore & ConsoleStore, logger: Logger) {
         self.store = store
         self.logger = logger
     }
@@ -79,7 +84,15 @@ actor ChainMonitor {
             }
             for row in rows {
                 do {
-                    _ = try p.verifier.check(line: row.line)
+                    let verifiedBefore = p.verifier.checkpointsVerified
+                    let event = try p.verifier.check(line: row.line)
+                    if p.verifier.checkpointsVerified > verifiedBefore {
+                        // A signed root over every leaf so far verified: the subtrees under it are its true ones.
+                        await save(p.subtrees.take(), device: device.id)
+                    }
+                    if let canonical = try? event.canonicalBytes() {
+                        p.subtrees.append(leafHash: MerkleTree.leafHash(canonical))
+                    }
                     if row.seq != p.verifier.lastSeq {
                         p.status.problem = "seq \(row.seq): the row's seq column differs from its event"
                     } else if p.verifier.lastHash != row.hash {
@@ -97,5 +110,42 @@ actor ChainMonitor {
             progress[device.id] = p
         }
         return busy
+    }
+
+    private func save(_ nodes: [MerkleNodeID: [UInt8]], device: String) async {
+        do { try await store.saveMerkleNodes(device: device, nodes) } catch {
+            logger.warning("chain check: caching subtree roots failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The perfect subtrees a growing tree completes, as `MerkleFrontier` merges them, kept from `cachedLevel` up
+/// until `take`.
+struct SubtreeCollector {
+    private var stack: [[UInt8]] = []
+    private(set) var size: UInt64 = 0
+    private var completed: [MerkleNodeID: [UInt8]] = [:]
+
+    mutating func append(leafHash: [UInt8]) {
+        var hash = leafHash
+        var level = 0
+        var s = size
+        // Every trailing one bit of the old size is a perfect subtree the new leaf completes.
+        while s & 1 == 1 {
+            hash = MerkleTree.nodeHash(stack.removeLast(), hash)
+            level += 1
+            s >>= 1
+            if level >= InclusionProofBuilder.cachedLevel {
+                completed[MerkleNodeID(level: level, index: ((size + 1) >> UInt64(level)) - 1)] = hash
+            }
+        }
+        stack.append(hash)
+        size += 1
+    }
+
+    /// The subtrees completed since the last call.
+    mutating func take() -> [MerkleNodeID: [UInt8]] {
+        defer { completed = [:] }
+        return completed
     }
 }

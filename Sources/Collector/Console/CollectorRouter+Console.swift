@@ -153,13 +153,11 @@ extension Console {
         let notFound = Response(status: .notFound, headers: ConsoleHTML.securityHeaders)
         guard Encoding.isSHA256Hex(sha), try await mayView(evidence: sha, role: user.role) else { return notFound }
         guard let e = try await store.evidence(sha256: sha) else { return notFound }
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "image/jpeg", .xContentTypeOptions: "nosniff",
-                .contentSecurityPolicy: "default-src 'none'; sandbox", .cacheControl: "private, max-age=3600",
-            ],
-            body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
+        var headers = CollectorRouter.evidenceHeaders(e.data, sha: sha)
+        // Not kept by the browser: a cached face frame would be handed to whoever signs in next in the same
+        // browser, whatever their role (the role is checked here, not in the browser's cache).
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: e.data)))
     }
 
     /// Whether `role` may see the blob: named by one of its event types and by no other type.

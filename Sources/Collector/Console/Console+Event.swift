@@ -151,7 +151,11 @@ extension Console {
                 + "\(ConsoleHTML.esc(event.camera)), faces blurred\""
             if let size { html += " width=\"\(size.width)\" height=\"\(size.height)\"" }
             html += ">"
-            if let size { html += Self.overlay(event.body, width: size.width, height: size.height) }
+            if let size {
+                html += Self.overlay(
+                    event.body, width: size.width, height: size.height,
+                    boxLabel: event.type.hasPrefix("face.") ? "matched face" : "vehicle")
+            }
             html += "</div><figcaption>Frame \(n + 1) of \(event.evidence.count) · <code>\(ref.sha256.prefix(16))…</code>"
                 + "</figcaption></figure>"
         }
@@ -164,8 +168,9 @@ extension Console {
         return html + "</section>"
     }
 
-    /// The overlay: stop line (red), vehicle box (yellow) and crossing point (cyan), scaled with the image.
-    static func overlay(_ body: [String: JSONValue], width: Int, height: Int) -> String {
+    /// The overlay: stop line (red), the vehicle's (or matched face's) box (yellow) and crossing point (cyan),
+    /// scaled with the image.
+    static func overlay(_ body: [String: JSONValue], width: Int, height: Int, boxLabel: String = "vehicle") -> String {
         func point(_ v: JSONValue?) -> (Double, Double)? {
             guard case .array(let p)? = v, p.count == 2, let x = number(p[0]), let y = number(p[1]) else { return nil }
             return (x, y)
@@ -191,7 +196,7 @@ extension Console {
             let v = box.compactMap { number($0) }
             if v.count == 4, v[2] >= v[0], v[3] >= v[1] {
                 svg += "<rect x=\"\(f(v[0]))\" y=\"\(f(v[1]))\" width=\"\(f(v[2] - v[0]))\" height=\"\(f(v[3] - v[1]))\" "
-                    + "fill=\"none\" stroke=\"#ffd400\" stroke-width=\"\(f(stroke))\"><title>vehicle</title></rect>"
+                    + "fill=\"none\" stroke=\"#ffd400\" stroke-width=\"\(f(stroke))\"><title>\(boxLabel)</title></rect>"
             }
         }
         if let p = point(body["point"]) {
@@ -248,23 +253,37 @@ extension Console {
         }
         checks.append(ProofCheck(ok: true, text: "Checkpoint at seq \(cp.seq) signed by the device: tree size "
             + "\(checkpoint.size), root \(Encoding.base64(checkpoint.root).prefix(16))…"))
-        guard checkpoint.size <= configuration.maxProofLeaves else {
+        // O(log n) reads once the subtrees are cached (InclusionProofBuilder); the first proof over a tree reads
+        // its uncached part, at most `maxProofLeaves` leaves.
+        var builder = InclusionProofBuilder(
+            source: StoreMerkleNodes(store: store, device: record.id), leafBudget: configuration.maxProofLeaves)
+        let path: [[UInt8]]
+        guard event.seq >= 1, event.seq <= checkpoint.size else {
+            checks.append(ProofCheck(ok: false, text: "The event's seq is outside the checkpoint's tree."))
+            return (checks, cp.seq)
+        }
+        do {
+            path = try await builder.proof(index: event.seq - 1, size: checkpoint.size)
+        } catch InclusionProofBuilder.Failure.budgetExceeded {
             checks.append(ProofCheck(ok: false, text: "The tree (\(checkpoint.size) leaves) is beyond the "
                 + "\(configuration.maxProofLeaves) leaves a proof here may read."))
             return (checks, cp.seq)
-        }
-        let leaves = try await store.leafHashes(device: record.id, through: checkpoint.size)
-        guard leaves.count == Int(checkpoint.size), let index = Int(exactly: event.seq - 1) else {
+        } catch InclusionProofBuilder.Failure.missingLeaves {
             checks.append(ProofCheck(ok: false, text: "Events of the checkpoint's tree are missing from the store."))
             return (checks, cp.seq)
         }
-        let path = MerkleTree.inclusionProof(index: index, leaves)
         let included = MerkleTree.verifyInclusion(
-            index: UInt64(index), treeSize: checkpoint.size, leafHash: MerkleTree.leafHash(canonical), proof: path,
+            index: event.seq - 1, treeSize: checkpoint.size, leafHash: MerkleTree.leafHash(canonical), proof: path,
             root: checkpoint.root)
         checks.append(ProofCheck(ok: included, text: included
             ? "Inclusion proof (\(path.count) hashes) verified against the signed checkpoint's root."
             : "The inclusion proof does not reach the signed checkpoint's root."))
+        // Only hashes of a verified proof are cached: each is then the true subtree root.
+        if included {
+            do { try await store.saveMerkleNodes(device: record.id, builder.computed) } catch {
+                logger.warning("console: caching proof hashes failed", metadata: ["error": "\(error)"])
+            }
+        }
         return (checks, cp.seq)
     }
 

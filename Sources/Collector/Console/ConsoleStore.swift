@@ -120,4 +120,11 @@ public protocol ConsoleStore: Sendable {
     func consoleCheckpoint(device: String, after seq: UInt64) async throws -> (seq: UInt64, line: [UInt8])?
     /// The row id of an event (for links), nil when absent.
     func consoleEvent(device: String, seq: UInt64) async throws -> StoredEvent?
+    /// Cached roots of perfect subtrees of the device's Merkle tree (`InclusionProofBuilder`): those among `nodes`.
+    func merkleNodes(device: String, _ nodes: [MerkleNodeID]) async throws -> [MerkleNodeID: [UInt8]]
+    /// Cached roots at `level` with an index in `indices`, by index.
+    func merkleNodes(device: String, level: Int, indices: ClosedRange<UInt64>) async throws -> [UInt64: [UInt8]]
+    /// Caches subtree roots (`console_merkle_nodes`); only roots that took part in a proof verified against a
+    /// signed checkpoint, so a wrong value is never cached. An existing entry is kept.
+    func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws
 }

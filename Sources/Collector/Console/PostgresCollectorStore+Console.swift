@@ -23,6 +23,11 @@ extension PostgresCollectorStore: ConsoleStore {
                 "CREATE INDEX IF NOT EXISTS console_events_camera ON events(camera, time_ns, id)",
                 "CREATE INDEX IF NOT EXISTS console_events_type ON events(type, time_ns, id)",
                 "CREATE INDEX IF NOT EXISTS console_events_device_type ON events(device, type, seq)",
+                """
+                CREATE TABLE IF NOT EXISTS console_merkle_nodes (
+                    device TEXT NOT NULL, level BIGINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,
+                    PRIMARY KEY (device, level, idx))
+                """,
             ] {
                 try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -240,5 +245,49 @@ extension PostgresCollectorStore: ConsoleStore {
 
     public func consoleEvent(device: String, seq: UInt64) async throws -> StoredEvent? {
         try await events(device: device, seqFrom: seq, limit: 1).first { $0.seq == seq }
+    }
+
+    public func merkleNodes(device: String, _ nodes: [MerkleNodeID]) async throws -> [MerkleNodeID: [UInt8]] {
+        guard !nodes.isEmpty else { return [:] }
+        let levels = nodes.map { Int64($0.level) }, indices = nodes.map { Int64(clamping: $0.index) }
+        let rows = try await client.query(
+            """
+            SELECT level, idx, hash FROM console_merkle_nodes WHERE device = \(device)
+            AND (level, idx) IN (SELECT * FROM unnest(\(levels)::bigint[], \(indices)::bigint[]))
+            """, logger: consoleLogger)
+        var out: [MerkleNodeID: [UInt8]] = [:]
+        for try await (level, index, hash) in rows.decode((Int64, Int64, ByteBuffer).self) {
+            guard let level = Int(exactly: level), index >= 0 else { continue }
+            out[MerkleNodeID(level: level, index: UInt64(index))] = Array(hash.readableBytesView)
+        }
+        return out
+    }
+
+    public func merkleNodes(device: String, level: Int, indices: ClosedRange<UInt64>) async throws
+        -> [UInt64: [UInt8]]
+    {
+        let rows = try await client.query(
+            """
+            SELECT idx, hash FROM console_merkle_nodes WHERE device = \(device) AND level = \(Int64(level))
+            AND idx BETWEEN \(Int64(clamping: indices.lowerBound)) AND \(Int64(clamping: indices.upperBound))
+            """, logger: consoleLogger)
+        var out: [UInt64: [UInt8]] = [:]
+        for try await (index, hash) in rows.decode((Int64, ByteBuffer).self) where index >= 0 {
+            out[UInt64(index)] = Array(hash.readableBytesView)
+        }
+        return out
+    }
+
+    public func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws {
+        guard !nodes.isEmpty else { return }
+        let levels = nodes.keys.map { Int64($0.level) }, indices = nodes.keys.map { Int64(clamping: $0.index) }
+        let hashes = nodes.keys.map { Encoding.hex(nodes[$0]!) }
+        try await client.query(
+            """
+            INSERT INTO console_merkle_nodes (device, level, idx, hash)
+            SELECT \(device), l, i, decode(h, 'hex')
+            FROM unnest(\(levels)::bigint[], \(indices)::bigint[], \(hashes)::text[]) AS t(l, i, h)
+            ON CONFLICT (device, level, idx) DO NOTHING
+            """, logger: consoleLogger)
     }
 }

@@ -25,6 +25,9 @@ extension SQLiteCollectorStore: ConsoleStore {
                     CREATE INDEX IF NOT EXISTS console_events_camera ON events(camera, time_ns);
                     CREATE INDEX IF NOT EXISTS console_events_type ON events(type, time_ns);
                     CREATE INDEX IF NOT EXISTS console_events_device_type ON events(device, type, seq);
+                    CREATE TABLE IF NOT EXISTS console_merkle_nodes (
+                        device TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+                        PRIMARY KEY (device, level, idx)) WITHOUT ROWID;
                     """)
             let hasTrigger = try Row.fetchOne(
                 d, sql: "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'console_count_insert'") != nil
@@ -202,5 +205,57 @@ extension SQLiteCollectorStore: ConsoleStore {
 
     public func consoleEvent(device: String, seq: UInt64) async throws -> StoredEvent? {
         try await events(device: device, seqFrom: seq, limit: 1).first { $0.seq == seq }
+    }
+
+    public func merkleNodes(device: String, _ nodes: [MerkleNodeID]) async throws -> [MerkleNodeID: [UInt8]] {
+        guard !nodes.isEmpty else { return [:] }
+        var out: [MerkleNodeID: [UInt8]] = [:]
+        // At most 100 pairs a statement: far below SQLite's limit on arguments.
+        for chunk in stride(from: 0, to: nodes.count, by: 100).map({ nodes[$0..<min($0 + 100, nodes.count)] }) {
+            var args: [(any DatabaseValueConvertible)?] = [device]
+            for n in chunk { args += [n.level, Int64(clamping: n.index)] }
+            let statement = "SELECT level, idx, hash FROM console_merkle_nodes WHERE device = ? AND ("
+                + chunk.map { _ in "(level = ? AND idx = ?)" }.joined(separator: " OR ") + ")"
+            let arguments = StatementArguments(args)
+            let found = try await consoleRead { d in
+                try Row.fetchAll(d, sql: statement, arguments: arguments).compactMap { r -> (MerkleNodeID, [UInt8])? in
+                    let index = r["idx"] as Int64
+                    guard index >= 0 else { return nil }
+                    return (MerkleNodeID(level: r["level"], index: UInt64(index)), [UInt8](r["hash"] as Data))
+                }
+            }
+            for (id, hash) in found { out[id] = hash }
+        }
+        return out
+    }
+
+    public func merkleNodes(device: String, level: Int, indices: ClosedRange<UInt64>) async throws
+        -> [UInt64: [UInt8]]
+    {
+        let arguments: StatementArguments = [
+            device, level, Int64(clamping: indices.lowerBound), Int64(clamping: indices.upperBound),
+        ]
+        return try await consoleRead { d in
+            var out: [UInt64: [UInt8]] = [:]
+            for r in try Row.fetchAll(
+                d,
+                sql: "SELECT idx, hash FROM console_merkle_nodes WHERE device = ? AND level = ? AND idx BETWEEN ? AND ?",
+                arguments: arguments)
+            where (r["idx"] as Int64) >= 0 {
+                out[UInt64(r["idx"] as Int64)] = [UInt8](r["hash"] as Data)
+            }
+            return out
+        }
+    }
+
+    public func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws {
+        guard !nodes.isEmpty else { return }
+        let rows = nodes.map { ($0.key.level, Int64(clamping: $0.key.index), Data($0.value)) }
+        try await consoleWrite { d in
+            let insert = try d.makeStatement(
+                sql: "INSERT INTO console_merkle_nodes (device, level, idx, hash) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (device, level, idx) DO NOTHING")
+            for (level, index, hash) in rows { try insert.execute(arguments: [device, level, index, hash]) }
+        }
     }
 }
