@@ -3,10 +3,13 @@
 /// The frame is box-reduced by an integer factor to about `modelWidth` pixels across, which averages
 /// sensor noise away. Camera shake is measured each frame as the sub-pixel shift that best lays the
 /// frame's edges (lane marks, kerbs) onto the background's, and the frame is resampled back before it is
-/// compared. A model pixel is foreground when it differs by more than `threshold` (in the dark, 30 % of the
-/// background's level above black, but at least 40 % of `threshold`) from the background
-/// and a residual shake of a third of a pixel towards a neighbour does not explain it. A global gain,
-/// measured each frame on the background pixels, follows exposure and light changes before the comparison.
+/// compared. The light is modelled as a gain above black (16) per model pixel (`localGain`): a global gain
+/// (exposure, daylight) times a smooth regional factor measured on 4 × 4-pixel blocks from the pixels that last
+/// frame's light still explains, so a passing cloud's shadow darkens the prediction with the road while a
+/// vehicle, which last frame's light does not explain, never enters the estimate. A model pixel is foreground
+/// when it differs by more than `threshold` (in the dark, 30 % of the background's level above black, but at
+/// least 40 % of `threshold`) from the background under that light, unless both lie near the top of the range
+/// (clipped), or a residual shake of a third of a pixel towards a neighbour explains it.
 /// Background pixels adapt at `learningRate`; foreground ones at a fortieth of
 /// it, so a queue waiting at red stays foreground for a minute or more.
 public struct BackgroundModel: Sendable {
@@ -31,6 +34,17 @@ public struct BackgroundModel: Sendable {
     /// Background pixels on strong edges, where shake shows; refreshed now and then.
     private var edgeCells: [Int32] = []
     private var aligned: [Float]
+    /// The light's gain at each model pixel (current over background, above black): the global gain times a
+    /// smooth regional factor measured on a grid of blocks, so a soft cloud shadow is no foreground.
+    public private(set) var localGain: [Float]
+    /// Per block: the regional factor (local over global gain) of the last frame, and scratch.
+    private var blockFactor: [Float]
+    private var blockSamples: [Float]
+    /// The regional factor at each model pixel (local over global gain), as of the last frame.
+    private var localFactor: [Float]
+    /// The black level the gains scale from this frame: `black`, or 0 in the dark, where the light is the global
+    /// gain alone.
+    private var offset: Float = 16
 
     /// A model for processing images of `imageWidth` × `imageHeight`.
     public init(imageWidth: Int, imageHeight: Int, modelWidth: Int, threshold: Double, learningRate: Double) {
@@ -44,6 +58,11 @@ public struct BackgroundModel: Sendable {
         current = background
         aligned = background
         mask = [UInt8](repeating: 0, count: width * height)
+        localGain = [Float](repeating: 1, count: width * height)
+        localFactor = localGain
+        let blocks = ((width + Self.block - 1) / Self.block) * ((height + Self.block - 1) / Self.block)
+        blockFactor = [Float](repeating: 1, count: blocks)
+        blockSamples = [Float](repeating: 0, count: Self.block * Self.block)
     }
 
     /// Updates the model with a luma plane of the size given at init and returns the raw mask.
@@ -59,6 +78,7 @@ public struct BackgroundModel: Sendable {
         estimateShift()
         resample()
         measureGain()
+        measureLocalGain()
         classify()
         adapt()
         return mask
@@ -184,40 +204,181 @@ public struct BackgroundModel: Sendable {
         gain = sumBackground > 0 && sumCurrent > 0 ? min(max(sumCurrent / sumBackground, 0.6), 1.6) : 1
     }
 
-    /// Marks pixels that differ from the gain-corrected background, unless a shake of up to `shakeReach`
-    /// of a model pixel towards a neighbour explains the value (it lies between the background here
-    /// and the blend of here and that neighbour, give or take the threshold).
+    /// Marks pixels that differ from the background under this frame's light (`localGain` above black),
+    /// unless a shake of up to `shakeReach` of a model pixel towards a neighbour explains the value (it lies
+    /// between the background here and the blend of here and that neighbour, give or take the threshold).
     private mutating func classify() {
-        let (w, h, t, g, reach) = (width, height, threshold, gain, Self.shakeReach)
+        let (w, h, t, reach, black) = (width, height, threshold, Self.shakeReach, offset)
         current.withUnsafeBufferPointer { c in
             background.withUnsafeBufferPointer { b in
-                mask.withUnsafeMutableBufferPointer { m in
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            let i = y &* w &+ x
-                            let v = c[i]
-                            let here = b[i] * g
-                            // In the dark (night, deep shade) contrast shrinks with the light: the threshold
-                            // follows the background's level above black, down to 40 % of `threshold`.
-                            let t = min(t, max(0.4 * t, 0.3 * (here - 16)))
-                            var foreground = abs(v - here) > t
-                            if foreground {
-                                search: for ny in max(y - 1, 0)...min(y + 1, h - 1) {
-                                    for nx in max(x - 1, 0)...min(x + 1, w - 1) {
-                                        let shifted = here + reach * (b[ny &* w &+ nx] * g - here)
-                                        if v >= min(here, shifted) - t && v <= max(here, shifted) + t {
-                                            foreground = false
-                                            break search
+                localGain.withUnsafeBufferPointer { gains in
+                    mask.withUnsafeMutableBufferPointer { m in
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                let i = y &* w &+ x
+                                let v = c[i]
+                                let g = gains[i]
+                                let here = black + g * (b[i] - black)
+                                // In the dark (night, deep shade) contrast shrinks with the light: the threshold
+                                // follows the background's level above black, down to 40 % of `threshold`.
+                                let t = min(t, max(0.4 * t, 0.3 * (here - 16)))
+                                // Where the light pushes both past the top of the range, clipping hides the change.
+                                var foreground = abs(v - here) > t && !(v >= Self.clip && here >= Self.clip)
+                                if foreground {
+                                    search: for ny in max(y - 1, 0)...min(y + 1, h - 1) {
+                                        for nx in max(x - 1, 0)...min(x + 1, w - 1) {
+                                            let there = black + g * (b[ny &* w &+ nx] - black)
+                                            let shifted = here + reach * (there - here)
+                                            if v >= min(here, shifted) - t && v <= max(here, shifted) + t {
+                                                foreground = false
+                                                break search
+                                            }
                                         }
                                     }
                                 }
+                                m[i] = foreground ? 1 : 0
                             }
-                            m[i] = foreground ? 1 : 0
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Luma of black in the frames (limited-range video); gains scale the light above it.
+    static let black: Float = 16
+    /// Luma near the top of the range (limited: 235), where a brighter light no longer shows.
+    static let clip: Float = 228
+    /// Side of a block of the regional gain grid, in model pixels (32 source pixels at the default size).
+    static let block = 4
+    /// How far a block's regional factor may move in one frame: a cloud's edge passes in a second or two,
+    /// a vehicle covering the block would flip it at once.
+    static let maxFactorStep: Float = 0.12
+    /// How far (relative) a pixel may stray from last frame's light and still be measured as road.
+    static let explained: Float = 0.15
+    /// Pixels darker than this above black are not measured (their ratio is mostly noise).
+    static let darkest: Float = 4
+    /// Mean background level above black (over the whole picture, counting foreground as 0) below which the
+    /// scene is dark.
+    static let darkScene: Float = 50
+
+    /// Measures the light's gain at every model pixel: the global gain above black over last frame's background
+    /// pixels, times a regional factor per block, interpolated bilinearly between block centres. A block's factor
+    /// is the median of its pixels' ratios among those that last frame's light explains (within the threshold):
+    /// a shadow's edge moves a little each frame and stays explained, a vehicle's pixels do not. Where too few
+    /// pixels are explained (a queue covers the block) the factor follows the measured neighbours; it moves at
+    /// most `maxFactorStep` a frame.
+    private mutating func measureLocalGain() {
+        let (w, h, bs, black, threshold) = (width, height, Self.block, Self.black, threshold)
+        let (bw, bh) = ((w + bs - 1) / bs, (h + bs - 1) / bs)
+        var sumCurrent: Float = 0, sumBackground: Float = 0
+        current.withUnsafeBufferPointer { c in
+            background.withUnsafeBufferPointer { b in
+                mask.withUnsafeBufferPointer { m in
+                    for i in 0..<c.count where m[i] == 0 && b[i] > black + 4 && b[i] < Self.clip && c[i] < Self.clip {
+                        sumCurrent += c[i] - black
+                        sumBackground += b[i] - black
+                    }
+                }
+            }
+        }
+        // In the dark (street lights, no sun, so no cloud shadows) the light is one global gain of the whole
+        // level: additive headlight glare would bend a regional estimate and dark bodies have little contrast.
+        if sumBackground < Self.darkScene * Float(max(current.count, 1)) {
+            offset = 0
+            for i in localGain.indices { localGain[i] = gain }
+            return
+        }
+        offset = black
+        let global = sumBackground > 0 && sumCurrent > 0 ? min(max(sumCurrent / sumBackground, 0.4), 2.5) : 1
+        let needed = bs * bs / 4
+        var measured = [Bool](repeating: false, count: bw * bh)
+        current.withUnsafeBufferPointer { c in
+            background.withUnsafeBufferPointer { b in
+                localFactor.withUnsafeBufferPointer { f in
+                    blockSamples.withUnsafeMutableBufferPointer { samples in
+                        for by in 0..<bh {
+                            for bx in 0..<bw {
+                                var n = 0
+                                for y in (by * bs)..<min(h, (by + 1) * bs) {
+                                    for x in (bx * bs)..<min(w, (bx + 1) * bs) {
+                                        let i = y &* w &+ x
+                                        let above = b[i] - black
+                                        guard above > Self.darkest, b[i] < Self.clip, c[i] < Self.clip else { continue }
+                                        let expected = global * f[i] * above
+                                        let t = max(min(threshold, max(0.4 * threshold, 0.3 * expected)),
+                                                    Self.explained * expected)
+                                        guard abs(c[i] - black - expected) <= t else { continue }
+                                        samples[n] = (c[i] - black) / (global * above)
+                                        n += 1
+                                    }
+                                }
+                                guard n >= needed else { continue }
+                                let k = by * bw + bx
+                                let old = blockFactor[k]
+                                let step = Self.maxFactorStep
+                                blockFactor[k] = min(max(Self.median(samples, n), old - step, 0.4), old + step, 1.8)
+                                measured[k] = true
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // A block hidden by a queue follows its measured neighbours (or keeps its factor).
+        let previous = blockFactor
+        for by in 0..<bh {
+            for bx in 0..<bw where !measured[by * bw + bx] {
+                var sum: Float = 0, count: Float = 0
+                for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
+                    for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where measured[ny * bw + nx] {
+                        sum += previous[ny * bw + nx]
+                        count += 1
+                    }
+                }
+                guard count > 0 else { continue }
+                let k = by * bw + bx
+                let step = Self.maxFactorStep
+                blockFactor[k] = min(max(sum / count, previous[k] - step), previous[k] + step)
+            }
+        }
+        let fs = Float(bs)
+        blockFactor.withUnsafeBufferPointer { f in
+            localFactor.withUnsafeMutableBufferPointer { factor in
+                localGain.withUnsafeMutableBufferPointer { g in
+                    for y in 0..<h {
+                        let fy = min(max((Float(y) + 0.5) / fs - 0.5, 0), Float(bh - 1))
+                        let y0 = Int(fy), y1 = min(y0 + 1, bh - 1)
+                        let ty = fy - Float(y0)
+                        for x in 0..<w {
+                            let fx = min(max((Float(x) + 0.5) / fs - 0.5, 0), Float(bw - 1))
+                            let x0 = Int(fx), x1 = min(x0 + 1, bw - 1)
+                            let tx = fx - Float(x0)
+                            let top = f[y0 &* bw &+ x0] + tx * (f[y0 &* bw &+ x1] - f[y0 &* bw &+ x0])
+                            let bottom = f[y1 &* bw &+ x0] + tx * (f[y1 &* bw &+ x1] - f[y1 &* bw &+ x0])
+                            let k = top + ty * (bottom - top)
+                            factor[y &* w &+ x] = k
+                            g[y &* w &+ x] = global * k
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The median of the first `n` samples (reorders them).
+    private static func median(_ samples: UnsafeMutableBufferPointer<Float>, _ n: Int) -> Float {
+        // Insertion sort: a block holds at most 64 samples.
+        for i in 1..<n {
+            let v = samples[i]
+            var j = i - 1
+            while j >= 0 && samples[j] > v {
+                samples[j + 1] = samples[j]
+                j -= 1
+            }
+            samples[j + 1] = v
+        }
+        return samples[n / 2]
     }
 
     /// How far (in model pixels) the camera may shake beyond the measured shift without edges counting as motion.
@@ -228,17 +389,19 @@ public struct BackgroundModel: Sendable {
         // Start-up: learn quickly so that whatever stood in the first frame fades within a second.
         let rate = frames < 15 ? max(learningRate, 1 / Float(frames)) : learningRate
         let slow = rate / 40
-        // Pixels under motion follow the light as the background pixels did on average this frame.
-        let g = 1 + rate * (gain - 1)
+        // Pixels under motion follow the light as the road around them does (their local gain).
+        let black = offset
         current.withUnsafeBufferPointer { c in
             background.withUnsafeMutableBufferPointer { b in
-                mask.withUnsafeBufferPointer { m in
-                    for i in 0..<c.count {
-                        if m[i] == 0 {
-                            b[i] += rate * (c[i] - b[i])
-                        } else {
-                            let followed = b[i] * g
-                            b[i] = followed + slow * (c[i] - followed)
+                localGain.withUnsafeBufferPointer { gains in
+                    mask.withUnsafeBufferPointer { m in
+                        for i in 0..<c.count {
+                            if m[i] == 0 {
+                                b[i] += rate * (c[i] - b[i])
+                            } else {
+                                let followed = black + (1 + rate * (gains[i] - 1)) * (b[i] - black)
+                                b[i] = followed + slow * (c[i] - followed)
+                            }
                         }
                     }
                 }

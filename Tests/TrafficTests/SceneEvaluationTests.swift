@@ -44,8 +44,8 @@ import TrafficScenes
     }
 
     /// What still fails (Sources/Traffic/README.md): a cyclist riding past a stopped queue joins its blob and
-    /// drags the vehicle's box over the line; snow, cloud shadows and exposure jumps together cost a crossing and
-    /// add one. When these pass, the known issue is no longer recorded and this test fails: move the cases up.
+    /// drags the vehicle's box over the line; snow, cloud shadows and exposure jumps together still cost a crossing (the
+    /// false one is gone). When these pass, the known issue is no longer recorded and this test fails: move the cases up.
     @Test(arguments: [
         (33, "lanes", ["snow", "cloud-shadows", "exposure-jumps"]),
         (34, "single", ["cyclists"]),
