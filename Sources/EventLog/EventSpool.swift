@@ -158,18 +158,7 @@ public final class EventSpool: Sendable {
                     events.append(event)
                 }
                 guard !events.isEmpty else { return [] }
-                try d.execute(
-                    sql: """
-                        INSERT INTO head (id, device, last_seq, last_hash, frontier, checkpoint_seq, checkpoint_ns)
-                        VALUES (1, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET device = excluded.device, last_seq = excluded.last_seq,
-                            last_hash = excluded.last_hash, frontier = excluded.frontier,
-                            checkpoint_seq = excluded.checkpoint_seq, checkpoint_ns = excluded.checkpoint_ns
-                        """,
-                    arguments: [
-                        head.device, Int64(head.lastSeq), head.lastHash, Data(head.frontier.serialized),
-                        Int64(head.lastCheckpointSeq), head.lastCheckpointNanos,
-                    ])
+                try Self.writeHead(d, head)
                 return events
             }
         } catch let e as SpoolError {
@@ -179,23 +168,83 @@ public final class EventSpool: Sendable {
         } catch { throw .database("\(error)") }
     }
 
+    /// One signed event ready to be written: what `commit` stores.
+    public struct PreparedEvent: Sendable {
+        public var event: Event
+        public var line: [UInt8]
+        public var hash: String
+        public var blobs: [EvidenceBlob]
+        public var createdNanos: Int64
+
+        public init(event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], createdNanos: Int64) {
+            self.event = event
+            self.line = line
+            self.hash = hash
+            self.blobs = blobs
+            self.createdNanos = createdNanos
+        }
+    }
+
+    /// Writes `events` (consecutive seqs continuing the committed head) and the head after them (`head`) in one
+    /// transaction and one sync. Throws, writing nothing, when the committed head is not the event before the
+    /// first (another writer moved it).
+    public func commit(_ events: [PreparedEvent], head: SpoolState) throws(SpoolError) {
+        guard let first = events.first else { return }
+        precondition(head.lastSeq == events[events.count - 1].event.seq, "the head must follow the last event")
+        do {
+            try db.write { d in
+                let committed = try Int64.fetchOne(
+                    d.cachedStatement(sql: "SELECT last_seq FROM head WHERE id = 1")) ?? 0
+                guard UInt64(clamping: committed) + 1 == first.event.seq else {
+                    throw SpoolError.database(
+                        "the spool's head is at seq \(committed), not \(first.event.seq - 1): written by another path")
+                }
+                var seq = first.event.seq
+                for e in events {
+                    precondition(e.event.seq == seq && e.blobs.count == e.event.evidence.count, "consecutive events")
+                    try Self.insert(d, event: e.event, line: e.line, hash: e.hash, blobs: e.blobs,
+                                    createdNanos: e.createdNanos)
+                    seq += 1
+                }
+                try Self.writeHead(d, head)
+            }
+        } catch let e as SpoolError {
+            throw e
+        } catch { throw .database("\(error)") }
+    }
+
+    private static func writeHead(_ d: Database, _ head: SpoolState) throws {
+        try d.cachedStatement(
+            sql: """
+                INSERT INTO head (id, device, last_seq, last_hash, frontier, checkpoint_seq, checkpoint_ns)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET device = excluded.device, last_seq = excluded.last_seq,
+                    last_hash = excluded.last_hash, frontier = excluded.frontier,
+                    checkpoint_seq = excluded.checkpoint_seq, checkpoint_ns = excluded.checkpoint_ns
+                """
+        ).execute(arguments: [
+            head.device, Int64(head.lastSeq), head.lastHash, Data(head.frontier.serialized),
+            Int64(head.lastCheckpointSeq), head.lastCheckpointNanos,
+        ])
+    }
+
+    /// Inserts one event with its blobs and evidence links (statements prepared once per connection).
     private static func insert(
         _ d: Database, event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], createdNanos: Int64
     ) throws {
         for (k, ref) in event.evidence.enumerated() {
-            try d.execute(
+            try d.cachedStatement(
                 sql: """
                     INSERT INTO blobs (sha256, media_type, size, data, created_ns) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(sha256) DO UPDATE SET data = excluded.data WHERE blobs.data IS NULL
-                    """, arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
-            try d.execute(
-                sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)",
-                arguments: [Int64(event.seq), k, ref.sha256])
+                    """
+            ).execute(arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
+            try d.cachedStatement(sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)")
+                .execute(arguments: [Int64(event.seq), k, ref.sha256])
         }
-        try d.execute(
-            sql: """
-                INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
+        try d.cachedStatement(
+            sql: "INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
     }
 
     /// Unacknowledged events after `seq`, in seq order.
