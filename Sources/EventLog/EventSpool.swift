@@ -113,61 +113,6 @@ public final class EventSpool: Sendable {
             lastCheckpointNanos: row["checkpoint_ns"])
     }
 
-    /// What a batch's builder makes of one entry from the head so far: the signed event, its line and blobs,
-    /// and the head after it.
-    public typealias Built = (event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], state: SpoolState)
-
-    /// Appends one event in a single transaction: `build` receives the committed head and returns
-    /// the signed event, its line, its blobs and the new head. Nothing is visible until commit.
-    public func append(createdNanos: Int64, _ build: (SpoolState) throws -> Built) throws(SpoolError) -> Event {
-        var failure: SpoolError?
-        var done = false
-        let events = try appendBatch(createdNanos: createdNanos) { head -> Built? in
-            guard !done else { return nil }
-            done = true
-            do { return try build(head) } catch let e as CanonicalJSONError {
-                failure = .canonicalization(e)
-            } catch let e as SpoolError {
-                failure = e
-            } catch {
-                failure = .database("\(error)")
-            }
-            return nil
-        }
-        if let failure { throw failure }
-        guard let event = events.first else { throw .database("append committed nothing") }
-        return event
-    }
-
-    /// Appends events in one transaction and one sync (group commit): `build` is called with the head so far
-    /// until it returns nil for "no more" (an entry it cannot build, it leaves out itself). Returns the events
-    /// committed, in order. Nothing is visible until commit; on a database error (or a throw from `build`)
-    /// nothing is committed.
-    public func appendBatch(
-        createdNanos: Int64, _ build: (SpoolState) throws -> Built?
-    ) throws(SpoolError) -> [Event] {
-        do {
-            return try db.write { d in
-                var head = try Self.readState(d)
-                var events: [Event] = []
-                while let (event, line, hash, blobs, next) = try build(head) {
-                    precondition(event.seq == head.lastSeq + 1 && next.lastSeq == event.seq, "seq must advance by one")
-                    precondition(blobs.count == event.evidence.count, "one blob per evidence reference")
-                    try Self.insert(d, event: event, line: line, hash: hash, blobs: blobs, createdNanos: createdNanos)
-                    head = next
-                    events.append(event)
-                }
-                guard !events.isEmpty else { return [] }
-                try Self.writeHead(d, head)
-                return events
-            }
-        } catch let e as SpoolError {
-            throw e
-        } catch let e as CanonicalJSONError {
-            throw .canonicalization(e)
-        } catch { throw .database("\(error)") }
-    }
-
     /// One signed event ready to be written: what `commit` stores.
     public struct PreparedEvent: Sendable {
         public var event: Event

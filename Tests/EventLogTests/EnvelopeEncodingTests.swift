@@ -51,7 +51,9 @@ struct EnvelopeEncodingTests {
             #expect(try event.canonicalBytes() == CanonicalJSON.encode(event.unsignedJSON), "\(event)")
             #expect(try event.line() == CanonicalJSON.encode(event.json), "\(event)")
             let both = try event.canonicalBytesAndLine()
-            #expect(both.canonical == (try event.canonicalBytes()) && both.line == (try event.line()))
+            let canonical = try event.canonicalBytes()
+            let line = try event.line()
+            #expect(both.canonical == canonical && both.line == line)
         }
     }
 
