@@ -361,19 +361,7 @@ public final class PostgresCollectorStore: CollectorStore {
             var binds = PostgresBindings(capacity: part.count * 9)
             var values: [String] = []
             values.reserveCapacity(part.count)
-            for e in part {
-                let n = binds.count
-                binds.append(e.device)
-                binds.append(Int64(clamping: e.seq))
-                binds.append(e.hash)
-                binds.append(ByteBuffer(bytes: e.leafHash))
-                binds.append(e.timeNanos)
-                binds.append(e.camera)
-                binds.append(e.type)
-                binds.append(ByteBuffer(bytes: e.line))
-                binds.append(e.receivedNanos)
-                values.append("(" + (n + 1...n + 9).map { "$\($0)" }.joined(separator: ",") + ")")
-            }
+            for e in part { values.append(Self.bindRow(e, to: &binds)) }
             try await c.query(
                 PostgresQuery(
                     unsafeSQL: "INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
@@ -413,17 +401,7 @@ public final class PostgresCollectorStore: CollectorStore {
         var refValues: [String] = []
         values.reserveCapacity(plan.rows.count)
         for e in plan.rows {
-            let first = binds.count + 1
-            binds.append(e.device)
-            binds.append(Int64(clamping: e.seq))
-            binds.append(e.hash)
-            binds.append(ByteBuffer(bytes: e.leafHash))
-            binds.append(e.timeNanos)
-            binds.append(e.camera)
-            binds.append(e.type)
-            binds.append(ByteBuffer(bytes: e.line))
-            binds.append(e.receivedNanos)
-            values.append("(" + (first..<first + 9).map { "$\($0)" }.joined(separator: ",") + ")")
+            values.append(bindRow(e, to: &binds))
             for sha in Set(e.evidence).sorted() {
                 let s = bind { $0.append(sha) }
                 let d = bind { $0.append(e.device) }
@@ -459,6 +437,22 @@ public final class PostgresCollectorStore: CollectorStore {
         let update = "UPDATE devices SET head_seq = \(seq), head_hash = \(hash), head_frontier = \(frontier) WHERE id = \(id)"
         let sql = ctes.isEmpty ? update : "WITH " + ctes.joined(separator: ", ") + " " + update
         return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Binds an event row's nine columns (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
+    /// and returns its `($n,…)` tuple for a multi-row `VALUES`.
+    static func bindRow(_ e: StoredEvent, to binds: inout PostgresBindings) -> String {
+        let first = binds.count + 1
+        binds.append(e.device)
+        binds.append(Int64(clamping: e.seq))
+        binds.append(e.hash)
+        binds.append(ByteBuffer(bytes: e.leafHash))
+        binds.append(e.timeNanos)
+        binds.append(e.camera)
+        binds.append(e.type)
+        binds.append(ByteBuffer(bytes: e.line))
+        binds.append(e.receivedNanos)
+        return "(" + (first..<first + 9).map { "$\($0)" }.joined(separator: ",") + ")"
     }
 
     /// The most parameters one statement may bind (PostgreSQL's protocol counts them in 16 bits).
