@@ -51,8 +51,9 @@ public struct ChainAppend: Sendable {
     public internal(set) var refusal: IngestError?
     public internal(set) var checkpoint: MerkleFrontier?
 
-    /// Checks `events` in order against `head`: an event at or below the head is a `duplicate` when its hash
-    /// equals the stored one (`stored`, by seq) and a `conflicting_duplicate` otherwise; the next seq must name the
+    /// Checks `events` in order against `head`: an event at or below the head is a `conflicting_duplicate` when
+    /// its hash differs from the stored one (`stored`, by seq) and a `duplicate` otherwise (also when retention
+    /// dropped the stored row: nothing is left to compare with); the next seq must name the
     /// head's hash as `prev` (`broken_chain`), a later one is a `sequence_gap`; a checkpoint's signed root must be
     /// the frontier's root at its size. Stops at the first refusal.
     static func decide(
@@ -64,7 +65,10 @@ public struct ChainAppend: Sendable {
         for v in events {
             let seq = v.event.seq
             if seq <= plan.head.seq {
-                guard let hash = appended[seq] ?? stored[seq], hash == v.row.hash else {
+                // An event below the head whose row is gone was dropped by retention (a PostgreSQL month): the
+                // head still covers it, so it is a resend of what was stored (its signature verified), answered
+                // `duplicate` and not stored again. Only a stored row can show different content.
+                if let hash = appended[seq] ?? stored[seq], hash != v.row.hash {
                     plan.refusal = IngestError(.conflictingDuplicate, "seq \(seq) is stored with different content", seq: seq)
                     return plan
                 }

@@ -133,9 +133,10 @@ public protocol CollectorStore: Sendable {
     /// In one transaction holding the device's lock: reads its chain head (deriving it from the stored events
     /// the first time), reads the stored hashes of those `seqs` at or below the head, lets `decide` plan the
     /// append, inserts the plan's rows (with their evidence references), stores its head and checkpoint frontier,
-    /// and commits. Returns the plan. Another collector appending to the same device waits for the lock.
+    /// and commits. Returns the plan. Another collector appending to the same device waits for the lock. (SQLite
+    /// commits the appends that wait for its single writer together, each in its own savepoint.)
     func appendChain(
-        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+        device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend
     /// Which of `shas` name a stored evidence blob.
     func presentEvidence(_ shas: [String]) async throws -> Set<String>

@@ -163,8 +163,7 @@ public struct Ingest: Sendable {
         let canonical: [UInt8]
         let line: [UInt8]
         do {
-            canonical = try event.canonicalBytes()
-            line = try event.line()
+            (canonical, line) = try event.canonicalBytesAndLine()
         } catch {
             return .failure(IngestError(.malformedEvent, "no canonical form: \(error)", seq: seq))
         }

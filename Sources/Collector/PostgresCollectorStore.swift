@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SightlineCore
+import Synchronization
 
 /// The store for sites that outgrow one machine: PostgreSQL through postgres-nio. Collectors are
 /// stateless over it, so several can run behind a load balancer; appends to one device are serialised by a row
@@ -14,17 +15,29 @@ public final class PostgresCollectorStore: CollectorStore {
 
     /// Connects to `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=PEM]`; TLS as
     /// `PostgresTLS` describes (off unless `sslmode` asks for it).
-    public init(url: String, logger: Logger) throws {
+    /// Where the server is, for errors (never the password).
+    let address: String
+    /// How long the first statement of `migrate` waits for the server before `StoreError.unreachable`.
+    let connectTimeoutSeconds: Double
+
+    /// The connect timeout when none is given: a command against a server that is down fails in seconds.
+    public static let defaultConnectTimeoutSeconds: Double = 10
+
+    public init(url: String, logger: Logger, connectTimeoutSeconds: Double = defaultConnectTimeoutSeconds) throws {
+        precondition(connectTimeoutSeconds > 0 && connectTimeoutSeconds <= 3600, "connect timeout out of range")
         guard let u = URLComponents(string: url), u.scheme == "postgres" || u.scheme == "postgresql",
             let host = u.host, let user = u.user
         else { throw StoreError.badDatabaseURL(url) }
         let database = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
         let tls = try PostgresTLS.configuration(
             query: (u.queryItems ?? []).map { URLQueryItemLike(name: $0.name, value: $0.value) }, url: url)
-        let config = PostgresClient.Configuration(
+        var config = PostgresClient.Configuration(
             host: host, port: u.port ?? 5432, username: user,
             password: u.password, database: database.isEmpty ? nil : database,
             tls: tls)
+        config.options.connectTimeout = .milliseconds(Int64(connectTimeoutSeconds * 1000))
+        address = "\(host.contains(":") ? "[\(host)]" : host):\(u.port ?? 5432)"
+        self.connectTimeoutSeconds = connectTimeoutSeconds
         self.logger = logger
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
@@ -36,6 +49,7 @@ public final class PostgresCollectorStore: CollectorStore {
     private func bytes(_ b: ByteBuffer) -> [UInt8] { Array(b.readableBytesView) }
 
     public func migrate() async throws {
+        try await checkReachable()
         for statement in [
             """
             CREATE TABLE IF NOT EXISTS devices (
@@ -90,6 +104,27 @@ public final class PostgresCollectorStore: CollectorStore {
             try await c.query("SELECT pg_advisory_xact_lock(8470)", logger: logger)
             try await self.migrateEvents(c, nowNanos: Clocks.wallNanos())
         }
+    }
+
+    /// Runs `SELECT 1`, throwing `StoreError.unreachable` when the server has not answered within the connect
+    /// timeout. postgres-nio's pool retries a connection that fails, and a statement waits for one without a
+    /// bound (68 s and a cryptic error against an address that drops packets, forever against a server that
+    /// accepts and never speaks); the statement is left to its cancellation, and the caller answered at once.
+    public func checkReachable() async throws {
+        let client = self.client
+        let logger = self.logger
+        let answered = try await Deadline.run(seconds: connectTimeoutSeconds) { () async throws -> Bool in
+            _ = try await client.query("SELECT 1", logger: logger)
+            return true
+        }
+        guard answered == nil else { return }
+        throw StoreError.unreachable(
+            "cannot reach PostgreSQL at \(address): no answer within \(Self.seconds(connectTimeoutSeconds)) "
+                + "(is the server running, is the host and port right, does a firewall drop the connection?)")
+    }
+
+    private static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
     }
 
     public func addDevice(_ d: DeviceRecord) async throws {
@@ -243,7 +278,7 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func appendChain(
-        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+        device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { c in
@@ -274,6 +309,13 @@ public final class PostgresCollectorStore: CollectorStore {
             let plan = decide(start, stored)
             // A head derived from the events is stored even when nothing is appended.
             guard !plan.rows.isEmpty || head == nil else { return plan }
+            let references = plan.rows.reduce(0) { $0 + Set($1.evidence).count }
+            if plan.rows.count <= Self.rowsPerStatement, plan.rows.count * 9 + references * 4 + 8 <= Self.maxParameters {
+                // The usual batch: rows, evidence references, head and checkpoint in one statement (one round
+                // trip instead of three or four while the device's lock is held).
+                try await c.query(Self.appendStatement(device: device, plan: plan), logger: logger)
+                return plan
+            }
             try await Self.insertRows(plan.rows, c, logger: logger)
             let next = plan.head
             try await c.query(
@@ -319,19 +361,7 @@ public final class PostgresCollectorStore: CollectorStore {
             var binds = PostgresBindings(capacity: part.count * 9)
             var values: [String] = []
             values.reserveCapacity(part.count)
-            for e in part {
-                let n = binds.count
-                binds.append(e.device)
-                binds.append(Int64(clamping: e.seq))
-                binds.append(e.hash)
-                binds.append(ByteBuffer(bytes: e.leafHash))
-                binds.append(e.timeNanos)
-                binds.append(e.camera)
-                binds.append(e.type)
-                binds.append(ByteBuffer(bytes: e.line))
-                binds.append(e.receivedNanos)
-                values.append("(" + (n + 1...n + 9).map { "$\($0)" }.joined(separator: ",") + ")")
-            }
+            for e in part { values.append(Self.bindRow(e, to: &binds)) }
             try await c.query(
                 PostgresQuery(
                     unsafeSQL: "INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
@@ -357,6 +387,76 @@ public final class PostgresCollectorStore: CollectorStore {
             }
         }
     }
+
+    /// One statement writing a plan of at most `rowsPerStatement` rows: the events, their evidence references and
+    /// the checkpoint frontier as data-modifying CTEs of the `UPDATE` that advances the device's head.
+    static func appendStatement(device: String, plan: ChainAppend) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: plan.rows.count * 9 + 8)
+        func bind(_ append: (inout PostgresBindings) -> Void) -> String {
+            append(&binds)
+            return "$\(binds.count)"
+        }
+        var ctes: [String] = []
+        var values: [String] = []
+        var refValues: [String] = []
+        values.reserveCapacity(plan.rows.count)
+        for e in plan.rows {
+            values.append(bindRow(e, to: &binds))
+            for sha in Set(e.evidence).sorted() {
+                let s = bind { $0.append(sha) }
+                let d = bind { $0.append(e.device) }
+                let q = bind { $0.append(Int64(clamping: e.seq)) }
+                let t = bind { $0.append(e.type) }
+                refValues.append("(\(s),\(d),\(q),\(t))")
+            }
+        }
+        if !values.isEmpty {
+            ctes.append(
+                "e AS (INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
+                    + "VALUES " + values.joined(separator: ",") + ")")
+        }
+        if !refValues.isEmpty {
+            ctes.append(
+                "r AS (INSERT INTO event_evidence (sha256, device, seq, type) VALUES " + refValues.joined(separator: ",")
+                    + " ON CONFLICT DO NOTHING)")
+        }
+        if let cp = plan.checkpoint {
+            let d = bind { $0.append(device) }
+            let n = bind { $0.append(Int64(clamping: cp.size)) }
+            let f = bind { $0.append(ByteBuffer(bytes: cp.serialized)) }
+            ctes.append(
+                "c AS (INSERT INTO checkpoint_frontiers (device, size, frontier) VALUES (\(d), \(n), \(f)) "
+                    + "ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier "
+                    + "WHERE EXCLUDED.size > checkpoint_frontiers.size)")
+        }
+        let next = plan.head
+        let seq = bind { $0.append(Int64(clamping: next.seq)) }
+        let hash = bind { $0.append(next.hash) }
+        let frontier = bind { $0.append(ByteBuffer(bytes: next.frontier.serialized)) }
+        let id = bind { $0.append(device) }
+        let update = "UPDATE devices SET head_seq = \(seq), head_hash = \(hash), head_frontier = \(frontier) WHERE id = \(id)"
+        let sql = ctes.isEmpty ? update : "WITH " + ctes.joined(separator: ", ") + " " + update
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Binds an event row's nine columns (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)
+    /// and returns its `($n,…)` tuple for a multi-row `VALUES`.
+    static func bindRow(_ e: StoredEvent, to binds: inout PostgresBindings) -> String {
+        let first = binds.count + 1
+        binds.append(e.device)
+        binds.append(Int64(clamping: e.seq))
+        binds.append(e.hash)
+        binds.append(ByteBuffer(bytes: e.leafHash))
+        binds.append(e.timeNanos)
+        binds.append(e.camera)
+        binds.append(e.type)
+        binds.append(ByteBuffer(bytes: e.line))
+        binds.append(e.receivedNanos)
+        return "(" + (first..<first + 9).map { "$\($0)" }.joined(separator: ",") + ")"
+    }
+
+    /// The most parameters one statement may bind (PostgreSQL's protocol counts them in 16 bits).
+    static let maxParameters = 65_535
 
     /// Rows per multi-row INSERT: 9 parameters each, well under PostgreSQL's 65,535.
     static let rowsPerStatement = 1000
@@ -534,4 +634,41 @@ public final class PostgresCollectorStore: CollectorStore {
         }
         return out
     }
+}
+
+/// Runs an operation with a time limit, returning at the limit even when the operation does not end on
+/// cancellation (a task group would wait for it).
+enum Deadline {
+    /// The operation's result, or nil when `seconds` passed first (the operation is then cancelled and left).
+    static func run<T: Sendable>(
+        seconds: Double, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
+        let pending = DeadlinePending<T>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
+            pending.continuation.withLock { $0 = continuation }
+            @Sendable func finish(_ result: Result<T?, any Error>) {
+                pending.continuation.withLock { c in
+                    c?.resume(with: result)
+                    c = nil
+                }
+            }
+            let work = Task { () async throws -> T in try await operation() }
+            let timer = Task {
+                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                guard !Task.isCancelled else { return }
+                finish(.success(nil))
+                work.cancel()
+            }
+            Task {
+                let result = await work.result
+                timer.cancel()
+                finish(result.map { $0 })
+            }
+        }
+    }
+}
+
+/// The caller's continuation in `Deadline.run`, resumed once by whichever of the operation and the timer ends first.
+private final class DeadlinePending<T: Sendable>: Sendable {
+    let continuation = Mutex<CheckedContinuation<T?, any Error>?>(nil)
 }

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import GRDB
 import SightlineCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case database(String)
     case duplicateDevice(String)
     case duplicateToken(String)
+    /// The PostgreSQL server did not answer in time (the message names the address, never the password).
+    case unreachable(String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .database(let m): "database error: \(m)"
         case .duplicateDevice(let d): "device \(d) is already registered"
         case .duplicateToken(let n): "a token named \(n) exists already"
+        case .unreachable(let m): m
         }
     }
 }
@@ -30,6 +34,16 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 /// The embedded store: one SQLite file through GRDB (WAL, synchronous=FULL).
 public final class SQLiteCollectorStore: CollectorStore {
     let db: DatabasePool
+    /// Appends waiting for the next transaction, and whether a task is writing them.
+    private let appends = Mutex<(waiting: [PendingAppend], leading: Bool)>(([], false))
+
+    /// One `appendChain` call waiting for its transaction.
+    private struct PendingAppend: Sendable {
+        let device: String
+        let seqs: [UInt64]
+        let decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+        let done: CheckedContinuation<Result<ChainAppend, StoreError>, Never>
+    }
 
     /// Opens (creating it 0600, with its WAL and shared-memory files) the database at `path`.
     public init(path: String) throws {
@@ -239,21 +253,64 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
+    /// Group commit of appends: the appends that arrive while one transaction is being written wait, and the next
+    /// transaction writes all of them (one sync for many devices' batches), each in its own savepoint so that
+    /// one that fails is undone alone.
     public func appendChain(
-        device: String, seqs: [UInt64], _ decide: @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+        device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
-        do {
-            // BEGIN IMMEDIATE: the write lock is taken before the head is read, so a second process on the same
-            // file (or this pool's other writers) waits rather than deciding from a stale head.
-            return try await db.writeWithoutTransaction { d in
-                var plan: ChainAppend?
-                try d.inTransaction(.immediate) {
-                    plan = try Self.append(d, device: device, seqs: seqs, decide)
-                    return .commit
-                }
-                return plan!
+        let outcome = await withCheckedContinuation { (done: CheckedContinuation<Result<ChainAppend, StoreError>, Never>) in
+            let leads = appends.withLock { q -> Bool in
+                q.waiting.append(PendingAppend(device: device, seqs: seqs, decide: decide, done: done))
+                if q.leading { return false }
+                q.leading = true
+                return true
             }
-        } catch let e as StoreError { throw e } catch { throw StoreError.database("\(error)") }
+            if leads { Task { await self.writeAppends() } }
+        }
+        return try outcome.get()
+    }
+
+    /// Writes waiting appends, a transaction at a time, until none waits.
+    private func writeAppends() async {
+        while true {
+            let batch = appends.withLock { q -> [PendingAppend] in
+                let batch = q.waiting
+                q.waiting = []
+                if batch.isEmpty { q.leading = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                // BEGIN IMMEDIATE: the write lock is taken before any head is read, so a second process on the same
+                // file (or this pool's other writers) waits rather than deciding from a stale head.
+                let outcomes = try await db.writeWithoutTransaction { d -> [Result<ChainAppend, StoreError>] in
+                    var outcomes: [Result<ChainAppend, StoreError>] = []
+                    try d.inTransaction(.immediate) {
+                        for p in batch {
+                            do {
+                                var plan: ChainAppend?
+                                try d.inSavepoint {
+                                    plan = try Self.append(d, device: p.device, seqs: p.seqs, p.decide)
+                                    return .commit
+                                }
+                                outcomes.append(plan.map { .success($0) } ?? .failure(.database("no plan")))
+                            } catch let e as StoreError {
+                                outcomes.append(.failure(e))
+                            } catch {
+                                outcomes.append(.failure(.database("\(error)")))
+                            }
+                        }
+                        return .commit
+                    }
+                    return outcomes
+                }
+                for (p, outcome) in zip(batch, outcomes) { p.done.resume(returning: outcome) }
+            } catch {
+                let failure = error as? StoreError ?? .database("\(error)")
+                for p in batch { p.done.resume(returning: .failure(failure)) }
+            }
+        }
     }
 
     private static func append(

@@ -37,9 +37,7 @@ public enum CanonicalJSON {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i):
-            guard i >= -maxExactInteger && i <= maxExactInteger else { throw .integerOutOfRange(i) }
-            out.append(contentsOf: String(i).utf8)
+        case .int(let i): try appendInteger(i, to: &out)
         case .double(let d): out.append(contentsOf: try number(d).utf8)
         case .string(let s): appendString(s, to: &out)
         case .array(let items):
@@ -49,22 +47,54 @@ public enum CanonicalJSON {
                 try append(item, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (i, key) in keys.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                try append(members[key]!, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .object(let members): try appendObject(members, to: &out)
+        }
+    }
+
+    /// Appends an object, members sorted by the UTF-16 code units of their names.
+    public static func appendObject(_ members: [String: JSONValue], to out: inout [UInt8]) throws(CanonicalJSONError) {
+        out.append(UInt8(ascii: "{"))
+        // Names of ASCII only (nearly all) sort the same by UTF-8 bytes as by UTF-16 code units, and faster.
+        let ascii = members.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        let sorted = members.sorted { a, b in
+            ascii ? a.key.utf8.lexicographicallyPrecedes(b.key.utf8) : a.key.utf16.lexicographicallyPrecedes(b.key.utf16)
+        }
+        for (i, member) in sorted.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(member.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            try append(member.value, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends an integer in decimal, refusing one beyond ±2^53.
+    public static func appendInteger(_ i: Int64, to out: inout [UInt8]) throws(CanonicalJSONError) {
+        guard i >= -maxExactInteger && i <= maxExactInteger else { throw .integerOutOfRange(i) }
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var v = i.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                v /= 10
+                n += 1
+            } while v > 0
+            out.append(contentsOf: d[(20 - n)...])
         }
     }
 
     /// Appends a JSON string literal: RFC 8785 section 3.2.2.2.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

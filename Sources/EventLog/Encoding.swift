@@ -39,7 +39,39 @@ public enum Encoding {
 
     /// Standard base64 with padding.
     public static func base64<B: Sequence>(_ bytes: B) -> String where B.Element == UInt8 {
-        Data(bytes).base64EncodedString()
+        var out: [UInt8] = []
+        appendBase64(Array(bytes), to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let base64Digits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Appends standard base64 with padding (RFC 4648 section 4) of `bytes` to `out`.
+    public static func appendBase64(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        var k = 0
+        while k + 3 <= bytes.count {
+            let v = UInt32(bytes[k]) << 16 | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2])
+            out.append(base64Digits[Int(v >> 18)])
+            out.append(base64Digits[Int(v >> 12 & 63)])
+            out.append(base64Digits[Int(v >> 6 & 63)])
+            out.append(base64Digits[Int(v & 63)])
+            k += 3
+        }
+        switch bytes.count - k {
+        case 1:
+            let v = UInt32(bytes[k]) << 16
+            out.append(base64Digits[Int(v >> 18)])
+            out.append(base64Digits[Int(v >> 12 & 63)])
+            out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")])
+        case 2:
+            let v = UInt32(bytes[k]) << 16 | UInt32(bytes[k + 1]) << 8
+            out.append(base64Digits[Int(v >> 18)])
+            out.append(base64Digits[Int(v >> 12 & 63)])
+            out.append(base64Digits[Int(v >> 6 & 63)])
+            out.append(UInt8(ascii: "="))
+        default: break
+        }
     }
 
     /// Bytes of a standard base64 string, or nil.

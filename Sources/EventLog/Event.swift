@@ -93,11 +93,20 @@ public struct Event: Sendable, Equatable {
         return .object(o)
     }
 
-    /// RFC 8785 bytes of the envelope without `sig`: what is signed, chained and put in the tree.
-    public func canonicalBytes() throws(CanonicalJSONError) -> [UInt8] { try CanonicalJSON.encode(unsignedJSON) }
+    /// RFC 8785 bytes of the envelope without `sig`: what is signed, chained and put in the tree. Written by
+    /// `EnvelopeParts`, byte for byte `CanonicalJSON.encode(unsignedJSON)`.
+    public func canonicalBytes() throws(CanonicalJSONError) -> [UInt8] {
+        try envelopeParts().canonical(prev: prev, seq: seq)
+    }
 
-    /// RFC 8785 bytes of the whole envelope: one line of an export.
-    public func line() throws(CanonicalJSONError) -> [UInt8] { try CanonicalJSON.encode(json) }
+    /// RFC 8785 bytes of the whole envelope: one line of an export (`CanonicalJSON.encode(json)`).
+    public func line() throws(CanonicalJSONError) -> [UInt8] { try envelopeParts().line(prev: prev, seq: seq, sig: sig) }
+
+    /// Both forms at once, encoding the body once (the collector needs both for every event it verifies).
+    public func canonicalBytesAndLine() throws(CanonicalJSONError) -> (canonical: [UInt8], line: [UInt8]) {
+        let parts = try envelopeParts()
+        return (try parts.canonical(prev: prev, seq: seq), try parts.line(prev: prev, seq: seq, sig: sig))
+    }
 
     /// Hex SHA-256 of canonical bytes, the next event's `prev`.
     public static func hash(canonical: [UInt8]) -> String { Encoding.hex(SHA256.hash(data: canonical)) }

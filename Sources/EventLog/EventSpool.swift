@@ -113,89 +113,83 @@ public final class EventSpool: Sendable {
             lastCheckpointNanos: row["checkpoint_ns"])
     }
 
-    /// What a batch's builder makes of one entry from the head so far: the signed event, its line and blobs,
-    /// and the head after it.
-    public typealias Built = (event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], state: SpoolState)
+    /// One signed event ready to be written: what `commit` stores.
+    public struct PreparedEvent: Sendable {
+        public var event: Event
+        public var line: [UInt8]
+        public var hash: String
+        public var blobs: [EvidenceBlob]
+        public var createdNanos: Int64
 
-    /// Appends one event in a single transaction: `build` receives the committed head and returns
-    /// the signed event, its line, its blobs and the new head. Nothing is visible until commit.
-    public func append(createdNanos: Int64, _ build: (SpoolState) throws -> Built) throws(SpoolError) -> Event {
-        var failure: SpoolError?
-        var done = false
-        let events = try appendBatch(createdNanos: createdNanos) { head -> Built? in
-            guard !done else { return nil }
-            done = true
-            do { return try build(head) } catch let e as CanonicalJSONError {
-                failure = .canonicalization(e)
-            } catch let e as SpoolError {
-                failure = e
-            } catch {
-                failure = .database("\(error)")
-            }
-            return nil
+        public init(event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], createdNanos: Int64) {
+            self.event = event
+            self.line = line
+            self.hash = hash
+            self.blobs = blobs
+            self.createdNanos = createdNanos
         }
-        if let failure { throw failure }
-        guard let event = events.first else { throw .database("append committed nothing") }
-        return event
     }
 
-    /// Appends events in one transaction and one sync (group commit): `build` is called with the head so far
-    /// until it returns nil for "no more" (an entry it cannot build, it leaves out itself). Returns the events
-    /// committed, in order. Nothing is visible until commit; on a database error (or a throw from `build`)
-    /// nothing is committed.
-    public func appendBatch(
-        createdNanos: Int64, _ build: (SpoolState) throws -> Built?
-    ) throws(SpoolError) -> [Event] {
+    /// Writes `events` (consecutive seqs continuing the committed head) and the head after them (`head`) in one
+    /// transaction and one sync. Throws, writing nothing, when the committed head is not the event before the
+    /// first (another writer moved it).
+    public func commit(_ events: [PreparedEvent], head: SpoolState) throws(SpoolError) {
+        guard let first = events.first else { return }
+        precondition(head.lastSeq == events[events.count - 1].event.seq, "the head must follow the last event")
         do {
-            return try db.write { d in
-                var head = try Self.readState(d)
-                var events: [Event] = []
-                while let (event, line, hash, blobs, next) = try build(head) {
-                    precondition(event.seq == head.lastSeq + 1 && next.lastSeq == event.seq, "seq must advance by one")
-                    precondition(blobs.count == event.evidence.count, "one blob per evidence reference")
-                    try Self.insert(d, event: event, line: line, hash: hash, blobs: blobs, createdNanos: createdNanos)
-                    head = next
-                    events.append(event)
+            try db.write { d in
+                let committed = try Int64.fetchOne(
+                    d.cachedStatement(sql: "SELECT last_seq FROM head WHERE id = 1")) ?? 0
+                guard UInt64(clamping: committed) + 1 == first.event.seq else {
+                    throw SpoolError.database(
+                        "the spool's head is at seq \(committed), not \(first.event.seq - 1): written by another path")
                 }
-                guard !events.isEmpty else { return [] }
-                try d.execute(
-                    sql: """
-                        INSERT INTO head (id, device, last_seq, last_hash, frontier, checkpoint_seq, checkpoint_ns)
-                        VALUES (1, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET device = excluded.device, last_seq = excluded.last_seq,
-                            last_hash = excluded.last_hash, frontier = excluded.frontier,
-                            checkpoint_seq = excluded.checkpoint_seq, checkpoint_ns = excluded.checkpoint_ns
-                        """,
-                    arguments: [
-                        head.device, Int64(head.lastSeq), head.lastHash, Data(head.frontier.serialized),
-                        Int64(head.lastCheckpointSeq), head.lastCheckpointNanos,
-                    ])
-                return events
+                var seq = first.event.seq
+                for e in events {
+                    precondition(e.event.seq == seq && e.blobs.count == e.event.evidence.count, "consecutive events")
+                    try Self.insert(d, event: e.event, line: e.line, hash: e.hash, blobs: e.blobs,
+                                    createdNanos: e.createdNanos)
+                    seq += 1
+                }
+                try Self.writeHead(d, head)
             }
         } catch let e as SpoolError {
             throw e
-        } catch let e as CanonicalJSONError {
-            throw .canonicalization(e)
         } catch { throw .database("\(error)") }
     }
 
+    private static func writeHead(_ d: Database, _ head: SpoolState) throws {
+        try d.cachedStatement(
+            sql: """
+                INSERT INTO head (id, device, last_seq, last_hash, frontier, checkpoint_seq, checkpoint_ns)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET device = excluded.device, last_seq = excluded.last_seq,
+                    last_hash = excluded.last_hash, frontier = excluded.frontier,
+                    checkpoint_seq = excluded.checkpoint_seq, checkpoint_ns = excluded.checkpoint_ns
+                """
+        ).execute(arguments: [
+            head.device, Int64(head.lastSeq), head.lastHash, Data(head.frontier.serialized),
+            Int64(head.lastCheckpointSeq), head.lastCheckpointNanos,
+        ])
+    }
+
+    /// Inserts one event with its blobs and evidence links (statements prepared once per connection).
     private static func insert(
         _ d: Database, event: Event, line: [UInt8], hash: String, blobs: [EvidenceBlob], createdNanos: Int64
     ) throws {
         for (k, ref) in event.evidence.enumerated() {
-            try d.execute(
+            try d.cachedStatement(
                 sql: """
                     INSERT INTO blobs (sha256, media_type, size, data, created_ns) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(sha256) DO UPDATE SET data = excluded.data WHERE blobs.data IS NULL
-                    """, arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
-            try d.execute(
-                sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)",
-                arguments: [Int64(event.seq), k, ref.sha256])
+                    """
+            ).execute(arguments: [ref.sha256, ref.mediaType, ref.size, Data(blobs[k].data), createdNanos])
+            try d.cachedStatement(sql: "INSERT INTO event_evidence (seq, position, sha256) VALUES (?, ?, ?)")
+                .execute(arguments: [Int64(event.seq), k, ref.sha256])
         }
-        try d.execute(
-            sql: """
-                INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
+        try d.cachedStatement(
+            sql: "INSERT INTO events (seq, line, hash, type, camera, created_ns) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [Int64(event.seq), Data(line), hash, event.type, event.camera, createdNanos])
     }
 
     /// Unacknowledged events after `seq`, in seq order.

@@ -6,6 +6,8 @@ public enum Timestamp {
     /// nanoseconds since the epoch (1677-09-21 ... 2262-04-11).
     public static let years: ClosedRange<Int64> = 1678...2261
 
+    private static let tenPowers: [Int64] = [1, 10, 100, 1000, 10000, 100000, 1000000]
+
     /// `YYYY-MM-DDThh:mm:ss.uuuuuuZ` for nanoseconds since the Unix epoch (truncated to µs). Total over `Int64`.
     public static func rfc3339(wallNanos: Int64) -> String {
         let micros = floorDiv(wallNanos, 1000)
@@ -14,12 +16,38 @@ public enum Timestamp {
         var days = floorDiv(seconds, 86400)
         seconds -= days * 86400
         let (y, m, d) = civil(days: &days)
-        func pad(_ v: Int64, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        // Written into bytes (one allocation for the string): fields are zero-padded to their width, a wider
+        // value (a year past 9999, or a negative one) is written whole, as `String(v)` would.
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        func pad(_ v: Int64, _ w: Int) {
+            if v < 0 || v >= tenPowers[w] {
+                let s = String(v).utf8
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, w - s.count)))
+                out.append(contentsOf: s)
+                return
+            }
+            var div = tenPowers[w - 1]
+            while div > 0 {
+                out.append(UInt8(truncatingIfNeeded: v / div % 10) &+ 48)
+                div /= 10
+            }
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):"
-            + "\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
+        pad(y, 4)
+        out.append(UInt8(ascii: "-"))
+        pad(m, 2)
+        out.append(UInt8(ascii: "-"))
+        pad(d, 2)
+        out.append(UInt8(ascii: "T"))
+        pad(seconds / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        pad(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        pad(seconds % 60, 2)
+        out.append(UInt8(ascii: "."))
+        pad(fraction, 6)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// ⌊a / b⌋ for b > 0, without the overflow of `(a - b + 1) / b` near `Int64.min`.
