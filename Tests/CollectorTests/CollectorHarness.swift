@@ -29,7 +29,9 @@ enum Backend: String, CustomStringConvertible, Sendable {
             return try (0..<count).map { _ in try SQLiteCollectorStore(path: path) }
         case .postgres:
             return try (0..<count).map { _ in
-                try PostgresCollectorStore(url: Backend.postgresURL!, logger: Logger(label: "test.pg"))
+                // Not the commands' 10 s: in the full suite on two cores the first answer can take longer.
+                try PostgresCollectorStore(url: Backend.postgresURL!, logger: Logger(label: "test.pg"),
+                                           connectTimeoutSeconds: 600)
             }
         }
     }

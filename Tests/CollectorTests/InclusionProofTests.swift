@@ -184,13 +184,15 @@ import Testing
         defer { Task { await collector.stop() } }
         let (key, console, browser) = try await Self.device(collector, events: 150)
         let id = ConsoleHTML.urlComponent(key.deviceID)
-        #expect(try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...1).isEmpty)
+        // Not asserted empty here: the background chain check may fill the cache under the checkpoint at any time.
         #expect(try await browser.request(.GET, "/events/\(id)/5").text.contains("Verified: signed, chained"))
         // Leaf 4 (seq 5) needs the roots of leaves 64..<128 (level 6, index 1) and of 128..<150 among others.
         let cached = try await console.merkleNodes(device: key.deviceID, level: 6, indices: 0...1)
-        #expect(cached.keys.sorted() == [1])
+        // (The background chain check may have cached leaves 0..<64 meanwhile: verified, so right if there.)
+        #expect(cached.keys.contains(1))
         let leaves = try await collector.store.leafHashes(device: key.deviceID, through: 150)
         #expect(cached[1] == MerkleTree.root(leaves[64..<128]))
+        if let first = cached[0] { #expect(first == MerkleTree.root(leaves[0..<64])) }
         guard backend == .sqlite, let store = collector.store as? SQLiteCollectorStore else {
             try await collector.store.close()
             return

@@ -33,7 +33,8 @@ import Testing
     /// default is a liveness bound, not a speed expectation: `make test` runs this beside every other suite on
     /// two cores, where a first verified handshake to a fresh server has taken more than 10 s.
     static func connects(_ url: String, seconds: Double = 60) async -> Bool {
-        guard let store = try? PostgresCollectorStore(url: url, logger: logger) else { return false }
+        guard let store = try? PostgresCollectorStore(url: url, logger: logger, connectTimeoutSeconds: seconds)
+        else { return false }
         defer { Task { try? await store.close() } }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { (try? await store.migrate()) != nil }
