@@ -38,7 +38,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         let inner: PendingEvidence?
         let until: Double
         var stills: [[UInt8]]?
-        var jpegs: [(pts: Double, jpeg: [UInt8])] = []
+        var jpegs: [[UInt8]] = []
         var bytes = 0
         var lastPTS = -Double.infinity
         /// Least seconds between the frames the clip keeps: 0 (every frame of its rate) until the clip first
@@ -189,7 +189,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
             // Over the cap: every other frame goes and the clip goes on at half the rate (it keeps its span).
             while job.bytes + jpeg.count > settings.maxBytes, job.jpegs.count >= 2 {
                 job.jpegs = job.jpegs.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element)
-                job.bytes = job.jpegs.reduce(0) { $0 + $1.jpeg.count }
+                job.bytes = job.jpegs.reduce(0) { $0 + $1.count }
                 job.gap = max(job.gap * 2, 2 / settings.fps)
                 if !thinnedLogged {
                     logger.info("evidence clip thinned to stay under its size cap",
@@ -203,7 +203,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
                                metadata: ["max_bytes": "\(settings.maxBytes)", "frames": "\(job.jpegs.count)"])
                 return
             }
-            job.jpegs.append((frame.pts, jpeg))
+            job.jpegs.append(jpeg)
             job.bytes += jpeg.count
             job.lastPTS = frame.pts
         } catch {
@@ -217,7 +217,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         if job.stills == nil { job.inner?.cancel() }
         guard job.outer.isWanted else { return }
         var evidence = job.stills ?? []
-        if !job.jpegs.isEmpty { evidence.append(job.jpegs.flatMap(\.jpeg)) }
+        if !job.jpegs.isEmpty { evidence.append(job.jpegs.flatMap { $0 }) }
         job.outer.fulfil(evidence)
     }
 }
