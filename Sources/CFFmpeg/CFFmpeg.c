@@ -49,6 +49,11 @@ struct CFFmpeg_Reader {
     char hwaccel[16];
     char hwaccel_note[256];
     char message[256];
+    // FFmpeg's first error line while reading a local file's headers (its log goes nowhere otherwise):
+    // the reason behind a bare errno, such as "Picture size 30000x30000 is invalid". Never kept for a
+    // network input, whose lines may quote the URL.
+    char note[192];
+    int local;
     int reason;
     // The verified TLS connection of an rtsps:// input, relayed to FFmpeg; freed after the format context.
     TLSBridge *tls;
@@ -112,11 +117,24 @@ static int cffmpeg_blocking_status(CFFmpeg_Reader *r, int fallback) {
 
 // FFmpeg's own log lines go nowhere: they would reach stderr unformatted, and a network demuxer's may
 // quote the URL with its credentials. What a caller needs is in the reader's status and message.
+// The calling thread's first error line from FFmpeg since the open began (reading headers logs on the
+// thread that opens): the first is the cause, later ones its consequences ("no frame!").
+static _Thread_local char cffmpeg_last_error[192];
+
 static void cffmpeg_quiet_log(void *avcl, int level, const char *format, va_list args) {
     (void)avcl;
-    (void)level;
-    (void)format;
-    (void)args;
+    if (level > AV_LOG_ERROR || cffmpeg_last_error[0]) return;
+    va_list copy;
+    va_copy(copy, args);
+    vsnprintf(cffmpeg_last_error, sizeof cffmpeg_last_error, format, copy);
+    va_end(copy);
+    size_t n = strlen(cffmpeg_last_error);
+    while (n > 0 && (cffmpeg_last_error[n - 1] == '\n' || cffmpeg_last_error[n - 1] == ' ')) cffmpeg_last_error[--n] = 0;
+}
+
+// Keeps the thread's first FFmpeg error line as the reader's note, for a local input only.
+static void cffmpeg_take_note(CFFmpeg_Reader *r) {
+    if (r->local && cffmpeg_last_error[0]) snprintf(r->note, sizeof r->note, "%s", cffmpeg_last_error);
 }
 
 static pthread_once_t cffmpeg_log_once = PTHREAD_ONCE_INIT;
@@ -183,9 +201,14 @@ static int cffmpeg_rotation(const AVStream *stream) {
 
 static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_Options *options) {
     CFFmpeg_reader_close(r);
-    atomic_store(&r->interrupted, 0);
+    // An interrupt is final for the reader, never cleared here: one that lands just before this open (a stop
+    // racing a reconnect) must still end it, not wait for the deadline.
+    if (atomic_load(&r->interrupted)) return cffmpeg_fail(r, CFFMPEG_INTERRUPTED, "interrupted", 0);
     r->corrupt = 0;
     r->message[0] = 0;
+    r->note[0] = 0;
+    cffmpeg_last_error[0] = 0;
+    r->local = strncmp(url, "file:", 5) == 0 || strncmp(url, "pipe:", 5) == 0;
     r->reason = CFFMPEG_REASON_NONE;
     r->hwaccel_note[0] = 0;
     r->max_pixels = options->max_pixels > 0 ? options->max_pixels : (int64_t)8192 * 8192;
@@ -240,8 +263,18 @@ static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_
     if (err < 0) {
         r->format = NULL;  // avformat_open_input freed it
         int status = cffmpeg_blocking_status(r, err == AVERROR_INVALIDDATA ? CFFMPEG_NOT_VIDEO : CFFMPEG_CANNOT_OPEN);
-        return cffmpeg_fail(r, status, status == CFFMPEG_NOT_VIDEO ? "not a media file FFmpeg can read" : "cannot open",
-                            status == CFFMPEG_TIMEOUT ? 0 : err);
+        const char *what = status == CFFMPEG_NOT_VIDEO ? "not a media file FFmpeg can read" : "cannot open";
+        cffmpeg_take_note(r);
+        if (r->note[0] && status != CFFMPEG_TIMEOUT && status != CFFMPEG_INTERRUPTED) {
+            // FFmpeg's own line says more than the errno its demuxer returned (a Y4M file declaring a huge
+            // picture fails with EBUSY, "Device or resource busy").
+            r->reason = cffmpeg_reason(err);
+            // (The caller's own words already say "cannot open PATH".)
+            if (status == CFFMPEG_CANNOT_OPEN) snprintf(r->message, sizeof r->message, "%s", r->note);
+            else snprintf(r->message, sizeof r->message, "%s: %s", what, r->note);
+            return status;
+        }
+        return cffmpeg_fail(r, status, what, status == CFFMPEG_TIMEOUT ? 0 : err);
     }
     r->format = format;
     if (options->headers_only) return CFFMPEG_OK;
@@ -255,6 +288,7 @@ static int cffmpeg_open_input(CFFmpeg_Reader *r, const char *url, const CFFmpeg_
     err = avformat_find_stream_info(r->format, codec_options);
     for (unsigned i = 0; i < streams; i++) av_dict_free(&codec_options[i]);
     free(codec_options);
+    cffmpeg_take_note(r);
     if (err < 0) {
         int status = cffmpeg_blocking_status(r, CFFMPEG_NOT_VIDEO);
         return cffmpeg_fail(r, status, "cannot read the stream headers", status == CFFMPEG_TIMEOUT ? 0 : err);
@@ -342,6 +376,16 @@ int CFFmpeg_reader_open(CFFmpeg_Reader *r, const char *url, const CFFmpeg_Option
     if (par->width < 0 || par->height < 0 || (int64_t)par->width * par->height > r->max_pixels) {
         CFFmpeg_reader_close(r);
         return cffmpeg_fail(r, CFFMPEG_TOO_LARGE, "the video stream declares a picture larger than allowed", 0);
+    }
+    if (r->local && (par->width == 0 || par->height == 0)) {
+        // Reading the stream info decodes a file's first frames; none gave a size, so none will decode (a
+        // stream declaring a picture over the cap ends here, every frame refused by the decoder). A live
+        // stream may only not have sent a key frame yet, and is let through.
+        char why[sizeof r->message];
+        snprintf(why, sizeof why, "the video stream's first frames do not decode%s%s", r->note[0] ? ": " : "",
+                 r->note);
+        CFFmpeg_reader_close(r);
+        return cffmpeg_fail(r, CFFMPEG_NOT_VIDEO, why, 0);
     }
     // Everything else of the stream is not read: the demuxer drops its packets before they are queued.
     for (unsigned i = 0; i < r->format->nb_streams; i++) {
@@ -668,6 +712,8 @@ uint64_t CFFmpeg_reader_corrupt_count(const CFFmpeg_Reader *r) { return r->corru
 const char *CFFmpeg_reader_hwaccel(const CFFmpeg_Reader *r) { return r->hwaccel; }
 const char *CFFmpeg_reader_hwaccel_note(const CFFmpeg_Reader *r) { return r->hwaccel_note; }
 const char *CFFmpeg_reader_message(const CFFmpeg_Reader *r) { return r->message; }
+
+const char *CFFmpeg_reader_note(const CFFmpeg_Reader *r) { return r->note; }
 int CFFmpeg_reader_failure_reason(const CFFmpeg_Reader *r) { return r->reason; }
 
 const char *CFFmpeg_version(void) { return av_version_info(); }

@@ -66,6 +66,11 @@ struct ProbeCommand: ParsableCommand {
             throw CLIError(CredentialRedaction.redact("\(error)"))
         }
         try print(probe)
+        // A local file whose first frames give no size gives no frames at all: a failure for a script.
+        // A live stream may not have sent a key frame yet, so a camera's unknown size is only listed.
+        if !spec.kind.isNetwork, !probe.hasSizedVideo {
+            throw CLIError("no video stream whose frames decode" + (probe.note.map { " (FFmpeg: \($0))" } ?? ""))
+        }
     }
 
     private func probeCamera(_ device: String) throws {

@@ -60,6 +60,19 @@ struct VideoSourceTests {
         try Self.check("clip.mp4", in: dir, width: 320, height: 240, count: 20)
     }
 
+    /// An interrupt that lands before the open (a stop between `ReconnectingSource`'s check and FFmpeg's open)
+    /// ends the open at once: the open used to clear it, and a camera open then waited for its deadline.
+    @Test func anInterruptBeforeTheOpenIsNotLost() throws {
+        let dir = try TemporaryDirectory()
+        try VideoFixtures.ffmpeg(Self.testsrc() + Self.x264 + ["clip.mp4"], in: dir.path)
+        let source = try #require(try SourceFactory.make("video:" + dir.path + "/clip.mp4",
+                                                         options: SourceOptions(pacing: .asFastAsPossible))
+                                  as? VideoSource)
+        source.interrupt()
+        #expect(throws: CaptureError.self) { try source.open() }
+        #expect(throws: CaptureError.self) { try source.open() }  // and stays so
+    }
+
     @Test func h265Matroska() throws {
         let dir = try TemporaryDirectory()
         try VideoFixtures.ffmpeg(Self.testsrc() + ["-c:v", "libx265", "-x265-params", "log-level=error",

@@ -96,6 +96,45 @@ import Testing
         #expect(peakKB < 600_000, "peak \(peakKB) KB")
     }
 
+    /// A file declaring a picture so large that FFmpeg cannot even read its size (30000×30000, over FFmpeg's own
+    /// limit): `probe` listed it as a 0x0 stream and exited 0, `frames` counted every frame corrupt and exited 0,
+    /// and a Y4M file said "Device or resource busy" (the errno FFmpeg's demuxer returns). Each now fails with
+    /// FFmpeg's own reason.
+    @Test(.enabled(if: RequiredFixtures.programs(VideoFixtures.ffprobePath != nil), "ffmpeg is not installed"))
+    func aPictureTooLargeForFFmpegToSizeIsAClearFailure() throws {
+        let dir = NSTemporaryDirectory() + "sightline-unsized-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-t", "1", "-c:v", "libx264",
+                                  "-profile:v", "baseline", "-pix_fmt", "yuv420p", "small.h264"], in: dir)
+        let patch = Process()
+        patch.executableURL = URL(fileURLWithPath: CLIFixtures.top.path + "/Tools/h264-declare-size")
+        patch.arguments = [dir + "/small.h264", "30000", "30000", dir + "/huge.h264"]
+        try patch.run()
+        patch.waitUntilExit()
+        #expect(patch.terminationStatus == 0)
+
+        let probe = try GalleryCommandTests.sightline(["probe", "video:" + dir + "/huge.h264"])
+        #expect(probe.status == 1, "\(probe.stdout) \(probe.stderr)")
+        #expect(probe.stdout.contains("size unknown") && !probe.stdout.contains("0x0"), "\(probe.stdout)")
+        #expect(probe.stderr.contains("Picture size 30000x30000"), "\(probe.stderr)")
+        let json = try GalleryCommandTests.sightline(["probe", "--json", "video:" + dir + "/huge.h264"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["note"] as? String)?.contains("Picture size 30000x30000") == true, "\(json.stdout)")
+
+        let frames = try GalleryCommandTests.sightline(["frames", "video:" + dir + "/huge.h264"])
+        #expect(frames.status == 1, "\(frames.stdout) \(frames.stderr)")
+        #expect(frames.stderr.contains("first frames do not decode: Picture size 30000x30000"), "\(frames.stderr)")
+
+        var y4m = Data("YUV4MPEG2 W30000 H30000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8)
+        y4m.append(Data(repeating: 0x80, count: 4096))
+        try y4m.write(to: URL(fileURLWithPath: dir + "/huge.y4m"))
+        let y4mRun = try GalleryCommandTests.sightline(["frames", "video:" + dir + "/huge.y4m"])
+        #expect(y4mRun.status == 1, "\(y4mRun.stderr)")
+        #expect(y4mRun.stderr.contains("Picture size 30000x30000"), "\(y4mRun.stderr)")
+        #expect(!y4mRun.stderr.contains("busy"), "\(y4mRun.stderr)")
+    }
+
     /// `--transport udp` on an rtsps:// URL is refused as the camera file refuses it (it was silently ignored).
     @Test func udpIsRefusedForAnRTSPSCamera() throws {
         for command in ["frames", "probe"] {

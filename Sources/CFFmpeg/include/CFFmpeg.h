@@ -156,9 +156,12 @@ const char *_Nonnull CFFmpeg_reader_hwaccel_note(const CFFmpeg_Reader *_Nonnull 
 int CFFmpeg_reader_failure_reason(const CFFmpeg_Reader *_Nonnull reader);
 /// Message of the last failure ("" when none).
 const char *_Nonnull CFFmpeg_reader_message(const CFFmpeg_Reader *_Nonnull reader);
+/// FFmpeg's first error line while the headers of a local file were read ("Picture size 30000x30000 is
+/// invalid"), or "". Always empty for network inputs.
+const char *_Nonnull CFFmpeg_reader_note(const CFFmpeg_Reader *_Nonnull reader);
 
-/// Makes a blocked or later open/next_frame return CFFMPEG_INTERRUPTED soon. Thread-safe; sticky until
-/// the next open.
+/// Makes a blocked or later open/next_frame return CFFMPEG_INTERRUPTED soon. Thread-safe; final for the
+/// reader (an open does not clear it: a stop that races an open must still end it).
 void CFFmpeg_reader_interrupt(CFFmpeg_Reader *_Nonnull reader);
 
 /// libavcodec's version string and licence ("LGPL version 2.1 or later", "GPL version 2 or later").

@@ -90,7 +90,8 @@ public final class FFmpegReader: @unchecked Sendable {
     /// Frees the input and decoder; `open` may be called again.
     public func close() { CFFmpeg_reader_close(handle) }
 
-    /// Makes a blocked or later `open`/`nextFrame` fail with `.interrupted` soon. Thread-safe.
+    /// Makes a blocked or later `open`/`nextFrame` fail with `.interrupted` soon. Thread-safe, and final: a
+    /// reader once interrupted never opens again (an interrupt just before an open is not lost).
     public func interrupt() { CFFmpeg_reader_interrupt(handle) }
 
     public var streams: [Stream] {
@@ -121,6 +122,10 @@ public final class FFmpegReader: @unchecked Sendable {
         let seconds = CFFmpeg_reader_duration(handle)
         return seconds >= 0 ? seconds : nil
     }
+
+    /// FFmpeg's first error line while a local file's headers were read ("Picture size 30000x30000 is
+    /// invalid"); nil when it logged none, and always for network inputs (their lines may quote the URL).
+    public var note: String? { nonEmpty(CFFmpeg_reader_note(handle)) }
 
     /// Damaged packets and frames skipped since `open`.
     public var corruptCount: UInt64 { CFFmpeg_reader_corrupt_count(handle) }

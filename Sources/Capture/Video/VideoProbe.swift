@@ -11,6 +11,9 @@ public struct VideoProbe: Sendable, Codable, CustomStringConvertible {
     /// Seconds; nil when unknown (live streams).
     public var duration: Double?
     public var streams: [FFmpegReader.Stream]
+    /// FFmpeg's first complaint while reading a local file's headers, such as why a stream's size is
+    /// unknown ("Picture size 30000x30000 exceeds specified max pixel count"); nil when it had none.
+    public var note: String?
 
     /// Opens `spec` (a `video:` or `rtsp://` source) with `options`' transport, timeout and password file.
     public init(spec: SourceSpec, options: SourceOptions = SourceOptions()) throws {
@@ -30,20 +33,26 @@ public struct VideoProbe: Sendable, Codable, CustomStringConvertible {
         format = reader.formatName
         duration = reader.duration
         streams = reader.streams
+        note = reader.note
     }
+
+    /// Whether a video stream's picture size is known: a local file's first frames decoded. When none is,
+    /// the file gives no frames (`video:` refuses it).
+    public var hasSizedVideo: Bool { streams.contains { $0.kind == .video && $0.width > 0 && $0.height > 0 } }
 
     public var description: String {
         var lines = ["\(source): \(format)" + (duration.map { ", " + Self.seconds($0) } ?? ", live")]
         for (index, stream) in streams.enumerated() {
             var line = "  #\(index) \(stream.kind.rawValue) \(stream.codec)"
             if stream.kind == .video {
-                line += " \(stream.width)x\(stream.height)"
+                line += stream.width > 0 && stream.height > 0 ? " \(stream.width)x\(stream.height)" : " size unknown"
                 if let fps = stream.framesPerSecond { line += " " + Self.rate(fps) + " fps" }
                 if stream.rotation != 0 { line += " rotated \(stream.rotation)°" }
             }
             if let duration = stream.duration { line += " " + Self.seconds(duration) }
             lines.append(line)
         }
+        if let note { lines.append("  FFmpeg: \(note)") }
         return lines.joined(separator: "\n")
     }
 
