@@ -49,10 +49,10 @@ import Testing
 
     /// Runs `count` frames at 25 fps through the clip stage around `traffic`; returns the crossings' evidence.
     static func run(_ traffic: FakeTraffic, redactor: MarkingRedactor, count: UInt64, cancel: Bool = false,
-                    settings: ClipSettings = ClipSettings(before: 2, after: 2)) -> [PendingEvidence]
+                    settings: ClipSettings = ClipSettings(before: 2, after: 2),
+                    logger: Logger = Logger(label: "test")) -> [PendingEvidence]
     {
-        let stage = CrossingClipStage(wrapping: traffic, redactor: redactor, settings: settings,
-                                      logger: Logger(label: "test"))
+        let stage = CrossingClipStage(wrapping: traffic, redactor: redactor, settings: settings, logger: logger)
         var evidence: [PendingEvidence] = []
         for seq in 1...count {
             for detection in try! stage.process(frame(seq)) {
@@ -133,6 +133,22 @@ import Testing
         let before = redactor.asked.withLock { $0 }.filter { $0 < 101 }
         #expect(before.count >= 3 && before.count <= 6, "\(before)")
         #expect(before.first! <= 66, "\(before)")  // reaching back at least 1.4 s of the 2
+    }
+
+    /// Crossings refused a clip (all clips open) are told once per burst, not once per run: a second burst an
+    /// hour later was silent before.
+    @Test func eachBurstOfCrossingsWithoutAClipIsLogged() throws {
+        let capture = LogCapture()
+        var settings = ClipSettings(before: 2, after: 2)
+        settings.maxOpen = 1
+        // Bursts at 1.0 s and 6.0 s (the first clip has ended by then), each with a second crossing 0.04 s later.
+        let traffic = FakeTraffic(crossingsAt: [1.0, 1.04, 6.0, 6.04])
+        let evidence = Self.run(traffic, redactor: MarkingRedactor(), count: 250, settings: settings,
+                                logger: capture.logger())
+        #expect(evidence.count == 4)
+        let warnings = capture.all.filter { $0.contains("too many crossings at once") }
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.last?.contains("without_clip_so_far=2") == true, "\(warnings)")
     }
 
     @Test func aCrossingNobodyWantsMakesNothing() {

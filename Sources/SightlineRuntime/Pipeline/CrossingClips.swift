@@ -64,7 +64,9 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     private var jobs: [Job] = []
     /// JPEGs of frames already redacted for a clip, by frame: the clips open at once share them.
     private var encoded: [UInt64: [UInt8]] = [:]
+    /// One warning per burst of refusals (reset when a clip is taken again), with the run's count so far.
     private var refusedLogged = false
+    private var refusedTotal = 0
     private var thinnedLogged = false
     /// Stills delivered by the wrapped stage, by the job they belong to (set from its fulfil, on this thread).
     private let stills = Mutex<[ObjectIdentifier: [[UInt8]]]>([:])
@@ -87,13 +89,15 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         let keep = recent.last.map { slot != ($0.pts * settings.fps + 1e-6).rounded(.down) } ?? true
         for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
             guard jobs.count < settings.maxOpen else {
+                refusedTotal += 1
                 if !refusedLogged {
                     logger.warning("too many crossings at once: this one keeps its stills without a clip",
-                                   metadata: ["open_clips": "\(jobs.count)"])
+                                   metadata: ["open_clips": "\(jobs.count)", "without_clip_so_far": "\(refusedTotal)"])
                     refusedLogged = true
                 }
                 continue
             }
+            refusedLogged = false
             let outer = PendingEvidence()
             var innerEvidence: PendingEvidence?
             if case .pending(let evidence) = detections[index].evidence { innerEvidence = evidence }
