@@ -57,6 +57,18 @@ import Testing
         #expect(broken.stderr.contains("is not readable"), "\(broken.stderr)")
     }
 
+    /// A one-second 64×64 H.264 stream whose parameter sets declare `size` × `size` (Tools/h264-declare-size).
+    static func streamDeclaring(size: Int, as output: String, in dir: String) throws {
+        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-t", "1", "-c:v", "libx264",
+                                  "-profile:v", "baseline", "-pix_fmt", "yuv420p", "small.h264"], in: dir)
+        let patch = Process()
+        patch.executableURL = URL(fileURLWithPath: CLIFixtures.top.path + "/Tools/h264-declare-size")
+        patch.arguments = [dir + "/small.h264", "\(size)", "\(size)", output]
+        try patch.run()
+        patch.waitUntilExit()
+        #expect(patch.terminationStatus == 0)
+    }
+
     /// A tiny H.264 stream that declares a 16000×16000 picture is refused before anything that size is allocated:
     /// FFmpeg's stream probe decodes under the same picture cap (the attack re-run: 2.3 GB and 12 s first). The
     /// peak memory of the `sightline frames` process is read by python's `getrusage` on its one child.
@@ -65,15 +77,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "sightline-huge-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-t", "1", "-c:v", "libx264",
-                                  "-profile:v", "baseline", "-pix_fmt", "yuv420p", "small.h264"], in: dir)
-        let top = CLIFixtures.top.path
-        let patch = Process()
-        patch.executableURL = URL(fileURLWithPath: top + "/Tools/h264-declare-size")
-        patch.arguments = [dir + "/small.h264", "16000", "16000", dir + "/huge.h264"]
-        try patch.run()
-        patch.waitUntilExit()
-        #expect(patch.terminationStatus == 0)
+        try Self.streamDeclaring(size: 16000, as: dir + "/huge.h264", in: dir)
         let measure = """
         import resource, subprocess, sys
         run = subprocess.run(sys.argv[1:], capture_output=True, text=True)
@@ -105,14 +109,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "sightline-unsized-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try VideoFixtures.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-t", "1", "-c:v", "libx264",
-                                  "-profile:v", "baseline", "-pix_fmt", "yuv420p", "small.h264"], in: dir)
-        let patch = Process()
-        patch.executableURL = URL(fileURLWithPath: CLIFixtures.top.path + "/Tools/h264-declare-size")
-        patch.arguments = [dir + "/small.h264", "30000", "30000", dir + "/huge.h264"]
-        try patch.run()
-        patch.waitUntilExit()
-        #expect(patch.terminationStatus == 0)
+        try Self.streamDeclaring(size: 30000, as: dir + "/huge.h264", in: dir)
 
         let probe = try GalleryCommandTests.sightline(["probe", "video:" + dir + "/huge.h264"])
         #expect(probe.status == 1, "\(probe.stdout) \(probe.stderr)")
