@@ -21,12 +21,45 @@ extension SceneLayout {
                        picturePoint(segment.end.x, segment.end.y, camera))
     }
 
-    /// Lane `index`'s area in the picture: its ground strip from the cross street's near kerb to the near edge.
+    /// Lane `index`'s area in the picture: its ground strip from the cross street's near kerb to the near edge,
+    /// cut to the picture (a camera file's coordinates lie in it).
     static func pictureLaneArea(_ index: Int, _ camera: SceneCamera) -> TrafficPolygon {
         let (lo, hi) = lanes[index]
         let far = crossStreet.bottom, near = camera.nearGroundY
-        return TrafficPolygon([picturePoint(lo, far, camera), picturePoint(hi, far, camera),
-                               picturePoint(hi, near, camera), picturePoint(lo, near, camera)])
+        let quad = [picturePoint(lo, far, camera), picturePoint(hi, far, camera), picturePoint(hi, near, camera),
+                    picturePoint(lo, near, camera)]
+        return TrafficPolygon(clip(quad, width: Double(width), height: Double(height)).map {
+            TrafficPoint(($0.x * 10).rounded() / 10, ($0.y * 10).rounded() / 10)
+        })
+    }
+
+    /// A convex polygon cut to the rectangle [0, width] × [0, height] (Sutherland–Hodgman).
+    static func clip(_ polygon: [TrafficPoint], width: Double, height: Double) -> [TrafficPoint] {
+        // Each edge of the rectangle as (inside test, intersection of a segment with its line).
+        typealias Edge = (inside: (TrafficPoint) -> Bool, cut: (TrafficPoint, TrafficPoint) -> TrafficPoint)
+        func atX(_ x: Double) -> (TrafficPoint, TrafficPoint) -> TrafficPoint {
+            { a, b in TrafficPoint(x, a.y + (x - a.x) * (b.y - a.y) / (b.x - a.x)) }
+        }
+        func atY(_ y: Double) -> (TrafficPoint, TrafficPoint) -> TrafficPoint {
+            { a, b in TrafficPoint(a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y), y) }
+        }
+        let edges: [Edge] = [({ $0.x >= 0 }, atX(0)), ({ $0.x <= width }, atX(width)), ({ $0.y >= 0 }, atY(0)),
+                             ({ $0.y <= height }, atY(height))]
+        var points = polygon
+        for edge in edges where !points.isEmpty {
+            let input = points
+            points = []
+            for (i, current) in input.enumerated() {
+                let previous = input[(i + input.count - 1) % input.count]
+                if edge.inside(current) {
+                    if !edge.inside(previous) { points.append(edge.cut(previous, current)) }
+                    points.append(current)
+                } else if edge.inside(previous) {
+                    points.append(edge.cut(previous, current))
+                }
+            }
+        }
+        return points
     }
 
     /// The traffic configuration of a perspective scene: the layout's stop lines and lanes as the camera sees
