@@ -15,7 +15,7 @@ public struct RGB: Sendable, Equatable {
 
 /// A northbound vehicle of the simulation. `top` is its front edge (it moves towards smaller y).
 struct Vehicle {
-    enum Style { case car, van, truck, motorbike }
+    enum Style { case car, van, truck, motorbike, bus }
     enum Behaviour { case obey, runner, gambler }
 
     let id: Int
@@ -37,6 +37,16 @@ struct Vehicle {
     var turning = false
 
     var bottom: Double { top + length }
+    /// Height above the road, metres (for the perspective camera).
+    var tall: Double {
+        switch style {
+        case .car: 1.5
+        case .van: 2.1
+        case .truck: 3.0
+        case .motorbike: 1.4
+        case .bus: 3.2
+        }
+    }
     var left: Double { centreX - width / 2 }
     var right: Double { centreX + width / 2 }
 }

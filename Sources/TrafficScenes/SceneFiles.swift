@@ -21,9 +21,7 @@ public enum SceneFiles {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truth).write(to: URL(fileURLWithPath: "\(directory)/\(Self.truth)"))
-        let yaml = spec.layout == .lanes
-            ? SceneLayout.lanesCameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds)
-            : SceneLayout.cameraYAML(source: "y4m:\(footage)", graceSeconds: spec.graceSeconds)
+        let yaml = SceneLayout.cameraYAML(for: spec, source: "y4m:\(footage)")
         try Data(yaml.utf8)
             .write(to: URL(fileURLWithPath: "\(directory)/\(camera)"))
         return truth

@@ -84,6 +84,7 @@ public enum SceneLayout {
 
     /// The traffic configuration a scene's camera file describes.
     public static func configuration(for spec: SceneSpec) -> TrafficConfiguration {
+        if let camera = spec.camera { return perspectiveConfiguration(for: spec, camera) }
         if spec.layout == .lanes { return lanesConfiguration(graceSeconds: spec.graceSeconds) }
         var configuration = TrafficConfiguration(
             signal: SignalLamps(red: lampPolygon(0), amber: lampPolygon(1), green: lampPolygon(2)),

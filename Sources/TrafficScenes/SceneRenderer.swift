@@ -12,21 +12,27 @@ public struct SceneRenderer {
     let width = SceneLayout.width
     let height = SceneLayout.height
     let canvasWidth = SceneLayout.width + 2 * SceneRenderer.margin
-    let canvasHeight = SceneLayout.height + 2 * SceneRenderer.margin
-    /// The empty street, RGB, canvas size.
-    private let street: [UInt8]
-    private var canvas: [UInt8]
+    /// Rows of the canvas being drawn: the picture's (plus margins), or with a perspective camera the ground's
+    /// while the ground is drawn.
+    var canvasHeight = SceneLayout.height + 2 * SceneRenderer.margin
+    /// Rows of the ground canvas (the top-down picture's, or down to the near edge of a perspective picture).
+    let groundHeight: Int
+    /// The empty street, RGB, ground canvas size.
+    let street: [UInt8]
+    var canvas: [UInt8]
     private var noise: SceneRandom
     /// Rain, snow and cloud shadows draw from their own generator, so the other nuisances stay as they were.
-    private var weather: SceneRandom
-    private let nuisances: SceneSpec.Nuisances
-    private let layout: SceneSpec.Layout
-    /// At night, the light reaching each canvas pixel (×256): a dark street with pools under the lamps.
-    private let nightLight: [Int32]?
+    var weather: SceneRandom
+    let nuisances: SceneSpec.Nuisances
+    let layout: SceneSpec.Layout
+    /// At night, the light reaching each ground canvas pixel (×256): a dark street with pools under the lamps.
+    let nightLight: [Int32]?
     /// Snowflakes: position and fall speed, px and px per frame.
     private var flakes: [(x: Double, y: Double, vx: Double, vy: Double, size: Int)] = []
     /// Cloud shadows: centre x (moves), centre y, radii, speed px/s, depth.
-    private var cloudShadows: [(x: Double, y: Double, rx: Double, ry: Double, vx: Double, depth: Double)] = []
+    var cloudShadows: [(x: Double, y: Double, rx: Double, ry: Double, vx: Double, depth: Double)] = []
+    /// The perspective camera's view: where each picture canvas pixel looks (nil: the top-down view).
+    var perspective: PerspectiveView?
 
     public init(seed: UInt64) {
         self.init(spec: SceneSpec(seed: seed))
@@ -39,9 +45,18 @@ public struct SceneRenderer {
         nuisances = spec.nuisances
         layout = spec.layout
         let (cw, ch) = (SceneLayout.width + 2 * Self.margin, SceneLayout.height + 2 * Self.margin)
-        street = Self.paintStreet(canvasWidth: cw, canvasHeight: ch, seed: seed, arrowHead: spec.layout == .lanes)
+        // A perspective camera sees the approach further down than the top-down picture: the ground canvas grows.
+        let gh = spec.camera == nil ? ch : Int(spec.nearEdge.rounded(.up)) + 40 + 2 * Self.margin
+        groundHeight = gh
+        street = Self.paintStreet(canvasWidth: cw, canvasHeight: gh, seed: seed, arrowHead: spec.layout == .lanes,
+                                  signalHead: spec.camera == nil)
         canvas = street
-        nightLight = spec.nuisances.night ? Self.nightLightMap(canvasWidth: cw, canvasHeight: ch) : nil
+        nightLight = spec.nuisances.night
+            ? Self.nightLightMap(canvasWidth: cw, canvasHeight: gh, approachLamps: spec.camera != nil) : nil
+        if let camera = spec.camera {
+            perspective = PerspectiveView(camera: camera, canvasWidth: cw, canvasHeight: ch, groundHeight: gh,
+                                          margin: Self.margin, seed: seed)
+        }
         if spec.nuisances.snow {
             for _ in 0..<260 {
                 let near = weather.chance(0.25)
@@ -64,8 +79,10 @@ public struct SceneRenderer {
     }
 
     /// Street lights at night: a base of 22 % with pools of light along both sidewalks.
-    static func nightLightMap(canvasWidth: Int, canvasHeight: Int) -> [Int32] {
-        let lamps: [(Double, Double)] = [(130, 250), (510, 330), (130, 120), (510, 160), (320, 140)]
+    static func nightLightMap(canvasWidth: Int, canvasHeight: Int, approachLamps: Bool = false) -> [Int32] {
+        var lamps: [(Double, Double)] = [(130, 250), (510, 330), (130, 120), (510, 160), (320, 140)]
+        // A perspective camera sees further down the approach, lit like the rest of the street.
+        if approachLamps { lamps += [(130, 470), (510, 560)] }
         var map = [Int32](repeating: 0, count: canvasWidth * canvasHeight)
         for cy in 0..<canvasHeight {
             for cx in 0..<canvasWidth {
@@ -107,6 +124,7 @@ public struct SceneRenderer {
         // where they are, like the road (dark bodies, the road's contrast).
         let bodyLight = nightLight == nil ? ambient : ambient * 0.3
         let shadows = sim.spec.nuisances.shadows && nightLight == nil
+        let frameLight: FrameLight = (light.illumination, light.exposure, ambient, bodyLight)
         if nightLight != nil {
             // Headlight beams and their glare on the road ahead of each vehicle.
             for v in sim.vehicles {
@@ -129,6 +147,7 @@ public struct SceneRenderer {
                       factor: 0.6)
             }
         }
+        if let perspective { return renderPerspective(sim, perspective, t: t, light: frameLight) }
         for c in sim.crossVehicles {
             fill(c.left, c.top, c.left + c.length, c.top + c.height, c.body.scaled(bodyLight))
             fill(c.left + c.length * 0.2, c.top + 3, c.left + c.length * 0.35, c.top + c.height - 3,
@@ -159,7 +178,7 @@ public struct SceneRenderer {
         return crop(offset: sim.shakeOffset, noisy: sim.spec.nuisances.noise)
     }
 
-    private mutating func drawVehicle(_ v: Vehicle, _ ambient: Double, night: Bool = false) {
+    mutating func drawVehicle(_ v: Vehicle, _ ambient: Double, night: Bool = false) {
         let body = v.body.scaled(ambient)
         let glass = RGB(38, 42, 50).scaled(ambient)
         let lamp = night ? RGB(255, 50, 40) : RGB(170, 20, 20).scaled(ambient)
@@ -169,6 +188,12 @@ public struct SceneRenderer {
             fill(l + 4, t, r - 4, b, RGB(30, 30, 34).scaled(ambient))
             fill(l, t + len * 0.35, r, t + len * 0.75, body)
             fill(l + 5, t + len * 0.3, r - 5, t + len * 0.45, RGB(220, 220, 220).scaled(ambient))
+        case .bus:
+            fill(l, t, r, b, body)
+            fill(l + 6, t + 6, r - 6, t + 20, glass)
+            fill(l + 12, t + len * 0.3, r - 12, t + len * 0.42, body.scaled(1.1))
+            fill(l + 3, b - 5, l + 10, b - 1, lamp)
+            fill(r - 10, b - 5, r - 3, b - 1, lamp)
         case .truck:
             fill(l + 2, t, r - 2, t + len * 0.22, body)
             fill(l + 6, t + 4, r - 6, t + len * 0.1, glass)
@@ -185,7 +210,7 @@ public struct SceneRenderer {
         }
     }
 
-    private mutating func drawLamps(state: String, ambient: Double, exposure: Double) {
+    mutating func drawLamps(state: String, ambient: Double, exposure: Double) {
         let lit: [RGB] = [RGB(255, 45, 30), RGB(255, 175, 10), RGB(40, 235, 120)]
         let names = ["red", "amber", "green"]
         for (index, (cx, cy)) in SceneLayout.lampCentres.enumerated() {
@@ -196,15 +221,15 @@ public struct SceneRenderer {
     }
 
     /// The light falling at scene point (x, y): the ambient level by day, the street lights' at night.
-    private func streetLight(at x: Double, _ y: Double, ambient: Double) -> Double {
+    func streetLight(at x: Double, _ y: Double, ambient: Double) -> Double {
         guard let nightLight else { return ambient }
         let cx = min(max(Int(x) + Self.margin, 0), canvasWidth - 1)
-        let cy = min(max(Int(y) + Self.margin, 0), canvasHeight - 1)
+        let cy = min(max(Int(y) + Self.margin, 0), groundHeight - 1)
         return ambient * Double(nightLight[cy * canvasWidth + cx]) / 256
     }
 
     /// The turn arrow's head: a red ball and a green left arrow.
-    private mutating func drawArrow(state: String, ambient: Double, exposure: Double) {
+    mutating func drawArrow(state: String, ambient: Double, exposure: Double) {
         let red = RGB(255, 45, 30), green = RGB(40, 235, 120)
         let (rx, ry) = SceneLayout.arrowLampCentres[0]
         disc(rx, ry, SceneLayout.lampRadius - 1, state == "red" ? red.scaled(exposure) : red.scaled(ambient / 7))
@@ -253,13 +278,15 @@ public struct SceneRenderer {
         }
     }
 
-    /// Soft-edged cloud shadows drifting across the picture.
-    private mutating func drawCloudShadows(dt: Double) {
+    /// Soft-edged cloud shadows drifting across the picture. Clouds cast no shadow at night (there is no sun; the
+    /// street lights are under them): they still drift, so that rain and snow draw the same flakes as before.
+    mutating func drawCloudShadows(dt: Double) {
         for index in cloudShadows.indices {
             cloudShadows[index].x += cloudShadows[index].vx * dt
             if cloudShadows[index].x - cloudShadows[index].rx > Double(width) + 20 {
                 cloudShadows[index] = Self.newCloud(&weather, anywhere: false)
             }
+            guard nightLight == nil else { continue }
             let c = cloudShadows[index]
             let m = Double(Self.margin)
             let x0 = max(0, Int(c.x - c.rx + m)), x1 = min(canvasWidth, Int(c.x + c.rx + m) + 1)
@@ -285,7 +312,7 @@ public struct SceneRenderer {
     }
 
     /// Rain: a few hundred short bright streaks, new every frame.
-    private mutating func drawRain() {
+    mutating func drawRain() {
         let cw = canvasWidth, ch = canvasHeight
         canvas.withUnsafeMutableBufferPointer { px in
             for _ in 0..<350 {
@@ -303,7 +330,7 @@ public struct SceneRenderer {
     }
 
     /// Snow: flakes falling and drifting, 2–3 px, nearly white.
-    private mutating func drawSnow() {
+    mutating func drawSnow() {
         let cw = Double(canvasWidth), ch = Double(canvasHeight)
         for index in flakes.indices {
             var f = flakes[index]
@@ -319,7 +346,7 @@ public struct SceneRenderer {
 
     // MARK: drawing primitives (scene coordinates; the canvas adds the margin)
 
-    private mutating func fill(_ left: Double, _ top: Double, _ right: Double, _ bottom: Double, _ colour: RGB) {
+    mutating func fill(_ left: Double, _ top: Double, _ right: Double, _ bottom: Double, _ colour: RGB) {
         let m = Double(Self.margin)
         let x0 = max(0, Int((left + m).rounded())), x1 = min(canvasWidth, Int((right + m).rounded()))
         let y0 = max(0, Int((top + m).rounded())), y1 = min(canvasHeight, Int((bottom + m).rounded()))
@@ -350,7 +377,7 @@ public struct SceneRenderer {
         }
     }
 
-    private mutating func disc(_ cx: Double, _ cy: Double, _ radius: Double, _ colour: RGB) {
+    mutating func disc(_ cx: Double, _ cy: Double, _ radius: Double, _ colour: RGB) {
         let m = Double(Self.margin)
         for y in Int(cy - radius)...Int(cy + radius) {
             for x in Int(cx - radius)...Int(cx + radius) {
@@ -365,7 +392,7 @@ public struct SceneRenderer {
     }
 
     /// The picture seen through a camera displaced by `offset`, with ±6 levels of sensor noise.
-    private mutating func crop(offset: (x: Int, y: Int), noisy: Bool) -> (rgb: [UInt8], luma: [UInt8]) {
+    mutating func crop(offset: (x: Int, y: Int), noisy: Bool) -> (rgb: [UInt8], luma: [UInt8]) {
         let (w, h, cw) = (width, height, canvasWidth)
         var rgb = [UInt8](repeating: 0, count: w * h * 3)
         var luma = [UInt8](repeating: 0, count: w * h)

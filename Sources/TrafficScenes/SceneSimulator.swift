@@ -52,7 +52,8 @@ public struct SceneSimulator {
                            height: SceneLayout.height, fps: spec.fps, frames: spec.frameCount,
                            graceSeconds: spec.graceSeconds, vehicles: 0, pedestrians: 0, phases: [], crossings: [],
                            layout: spec.layout.rawValue, nuisances: spec.nuisances.featured,
-                           arrowPhases: spec.layout == .lanes ? [] : nil, cyclists: spec.nuisances.cyclists ? 0 : nil)
+                           arrowPhases: spec.layout == .lanes ? [] : nil, cyclists: spec.nuisances.cyclists ? 0 : nil,
+                           camera: spec.camera)
         (headway, jamGap) = spec.nuisances.closeFollowing ? (0.35, 5) : (0.9, 12)
         nextArrival = []
         driftPhase = 0
@@ -195,10 +196,15 @@ public struct SceneSimulator {
 
     private mutating func spawnVehicles(t: Double) {
         for lane in SceneLayout.lanes.indices where t >= nextArrival[lane] {
-            let entry = Double(SceneLayout.height) + 4
+            let entry = spec.nearEdge + 4
             let spacing = spec.nuisances.closeFollowing ? 6.0 : 20.0
             let blocked = vehicles.contains { $0.lane == lane && $0.bottom > entry - spacing }
             if blocked { continue }
+            // Occlusion scenes draw their buses first (other scenes draw nothing more, so they stay as they were).
+            if spec.nuisances.occlusion, random.chance(lane == Self.busLane ? 0.45 : 0.1) {
+                spawnBus(lane: lane, entry: entry, t: t)
+                continue
+            }
             let styleRoll = random.uniform(0...1)
             let style: Vehicle.Style = styleRoll < 0.62 ? .car : styleRoll < 0.8 ? .van : styleRoll < 0.92 ? .truck
                 : .motorbike
@@ -206,7 +212,7 @@ public struct SceneSimulator {
             switch style {
             case .car: (width, length) = (random.uniform(50...62), random.uniform(78...96))
             case .van: (width, length) = (random.uniform(60...70), random.uniform(100...120))
-            case .truck: (width, length) = (random.uniform(72...84), random.uniform(140...175))
+            case .truck, .bus: (width, length) = (random.uniform(72...84), random.uniform(140...175))
             case .motorbike: (width, length) = (random.uniform(20...24), random.uniform(40...46))
             }
             let behaviourRoll = random.uniform(0...1)
@@ -240,6 +246,45 @@ public struct SceneSimulator {
             nextArrival[lane] = t + max(spec.nuisances.closeFollowing ? 0.6 : 1.0, random.exponential(mean: mean))
             if spec.nuisances.sideBySide, random.chance(0.6) { spawnTwin(of: vehicle, t: t) }
         }
+    }
+
+    /// The lane whose buses hide the lane beyond them from the default camera (standing over the middle lane's
+    /// right half: a bus in the middle lane leans over the left lane in the picture).
+    static let busLane = 1
+
+    /// A bus (obeying the signal), and in the bus lane a runner beside it in the lane beyond, from the camera's
+    /// side, starting a little behind the bus's front so that it overtakes the bus as the bus brakes for the line.
+    private mutating func spawnBus(lane: Int, entry: Double, t: Double) {
+        let (lo, hi) = SceneLayout.lanes[lane]
+        let bus = Vehicle(id: vehicleCount, lane: lane, centreX: (lo + hi) / 2 + random.uniform(-4...4),
+                          width: random.uniform(72...78), length: random.uniform(300...350), style: .bus,
+                          behaviour: .obey, body: Self.paint(&random), accent: Self.paint(&random), top: entry,
+                          speed: random.uniform(70...100), cruise: random.uniform(85...110))
+        var busVehicle = bus
+        busVehicle.turning = isTurnLane(lane)
+        vehicles.append(busVehicle)
+        vehicleCount += 1
+        truth.vehicles = vehicleCount
+        nextArrival[lane] = t + max(2.5, random.exponential(mean: 7))
+        let camera = spec.camera ?? SceneCamera()
+        let beyond = lane + (bus.centreX < camera.x ? -1 : 1)
+        guard lane == Self.busLane, SceneLayout.lanes.indices.contains(beyond) else { return }
+        let top = entry + random.uniform(40...200)
+        guard !vehicles.contains(where: { $0.lane == beyond && $0.bottom > top - 20 }) else { return }
+        let (blo, bhi) = SceneLayout.lanes[beyond]
+        let width = random.uniform(52...60)
+        let towards = beyond < lane ? 1.0 : -1.0
+        let centre = (blo + bhi) / 2 + towards * random.uniform(0...((bhi - blo) / 2 - width / 2 - 2))
+        let cruise = random.uniform(120...170)
+        var runner = Vehicle(id: vehicleCount, lane: beyond, centreX: centre, width: width,
+                             length: random.uniform(80...96), style: .car,
+                             behaviour: spec.kind == .mixed ? .runner : .obey, body: Self.paint(&random),
+                             accent: Self.paint(&random), top: top, speed: cruise, cruise: cruise)
+        runner.turning = isTurnLane(beyond)
+        vehicles.append(runner)
+        vehicleCount += 1
+        truth.vehicles = vehicleCount
+        nextArrival[beyond] = max(nextArrival[beyond], t + 2)
     }
 
     /// A second car beside `leader` in an adjacent lane, a few frames behind it at the same speed and with
@@ -347,10 +392,33 @@ public struct SceneSimulator {
             let tolerance = 3 / spec.fps
             let violation = redFor.map { $0 >= spec.graceSeconds } ?? false
             let ambiguous = redFor.map { abs($0 - spec.graceSeconds) <= tolerance + 1e-9 } ?? false
+            var box = [v.left, v.top, v.right, v.bottom]
+            var occluded: Double?
+            if let camera = spec.camera {
+                box = Self.projectedBox(v, camera) ?? box
+                occluded = cover(of: v, camera)
+            }
             truth.crossings.append(.init(vehicle: v.id, frame: frame, pts: t, signal: state,
                                          redFor: redFor.map { ($0 * 1000).rounded() / 1000 }, violation: violation,
-                                         ambiguous: ambiguous, box: [v.left, v.top, v.right, v.bottom], lane: v.lane))
+                                         ambiguous: ambiguous, box: box, lane: v.lane, occluded: occluded))
         }
+    }
+
+    static func projectedBox(_ v: Vehicle, _ camera: SceneCamera) -> [Double]? {
+        camera.boundingBox(left: v.left, top: v.top, right: v.right, bottom: v.bottom, tall: v.tall)
+    }
+
+    /// The largest share of `v`'s projected box that one nearer vehicle's projected box covers.
+    private func cover(of v: Vehicle, _ camera: SceneCamera) -> Double {
+        guard let a = Self.projectedBox(v, camera) else { return 0 }
+        let area = (a[2] - a[0]) * (a[3] - a[1])
+        var most = 0.0
+        for w in vehicles where w.id != v.id && w.bottom > v.bottom {
+            guard let b = Self.projectedBox(w, camera) else { continue }
+            let overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+            most = max(most, overlap / area)
+        }
+        return (most * 100).rounded() / 100
     }
 
     // MARK: pedestrians and cross traffic
@@ -361,7 +429,7 @@ public struct SceneSimulator {
         let lane = SceneLayout.lanes[Int(random.next() % UInt64(SceneLayout.lanes.count))]
         let bike = random.chance(0.65)
         let x = random.chance(0.5) ? lane.0 + random.uniform(8...14) : lane.1 - random.uniform(8...14)
-        cyclists.append(Cyclist(clothing: Self.paint(&random), bike: bike, x: x, y: Double(SceneLayout.height) + 34,
+        cyclists.append(Cyclist(clothing: Self.paint(&random), bike: bike, x: x, y: spec.nearEdge + 34,
                                 vy: bike ? -random.uniform(55...90) : -random.uniform(28...42)))
         cyclistCount += 1
         truth.cyclists = cyclistCount
@@ -384,7 +452,7 @@ public struct SceneSimulator {
                 let leftSide = random.chance(0.5)
                 let x = (leftSide ? random.uniform(110...135) : random.uniform(505...530)) + offset
                 let up = random.chance(0.5)
-                pedestrians.append(Pedestrian(clothing: clothing, x: x, y: up ? 390 : 40, vx: 0,
+                pedestrians.append(Pedestrian(clothing: clothing, x: x, y: up ? spec.nearEdge + 30 : 40, vx: 0,
                                               vy: up ? -random.uniform(25...45) : random.uniform(25...45)))
             }
             pedestrianCount += 1
@@ -397,7 +465,8 @@ public struct SceneSimulator {
             pedestrians[i].x += pedestrians[i].vx * dt
             pedestrians[i].y += pedestrians[i].vy * dt
         }
-        pedestrians.removeAll { $0.x < -20 || $0.x > 660 || $0.y < 30 || $0.y > 400 }
+        let far = spec.nearEdge + 40
+        pedestrians.removeAll { $0.x < -20 || $0.x > 660 || $0.y < 30 || $0.y > far }
     }
 
     private mutating func spawnCrossTraffic(t: Double) {

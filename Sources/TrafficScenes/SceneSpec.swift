@@ -41,12 +41,20 @@ public struct SceneSpec: Sendable, Equatable {
         public var exposureJumps = false
         /// Cyclists and pedestrians going up the lanes across the stop line (never a crossing).
         public var cyclists = false
+        /// Buses, some with a red-light runner in the lane beside them, on the far side from the camera: seen at an
+        /// angle (a perspective camera), the bus hides the runner as it crosses.
+        public var occlusion = false
 
         public init() {}
 
-        /// The featured nuisances by name (`scenes synth --with`, truth.json's `nuisances`).
+        /// The featured nuisances of the first, top-down suite by name: what `scenes synth --with all` switches on.
+        /// Occlusion stays apart (a bus hides nothing seen from straight above) so that `all` renders the scenes it
+        /// always did.
         public static let featuredNames = ["side-by-side", "close-following", "night", "rain", "snow",
                                            "cloud-shadows", "exposure-jumps", "cyclists"]
+
+        /// Every featured nuisance by name (`scenes synth --with`, truth.json's `nuisances`).
+        public static let everyName = featuredNames + ["occlusion"]
 
         /// Switches a featured nuisance on by name; false when there is none of that name.
         public mutating func feature(_ name: String) -> Bool {
@@ -59,6 +67,7 @@ public struct SceneSpec: Sendable, Equatable {
             case "cloud-shadows": cloudShadows = true
             case "exposure-jumps": exposureJumps = true
             case "cyclists": cyclists = true
+            case "occlusion": occlusion = true
             default: return false
             }
             return true
@@ -66,8 +75,8 @@ public struct SceneSpec: Sendable, Equatable {
 
         /// The featured nuisances that are on, by name.
         public var featured: [String] {
-            let on = [sideBySide, closeFollowing, night, rain, snow, cloudShadows, exposureJumps, cyclists]
-            return zip(Self.featuredNames, on).filter(\.1).map(\.0)
+            let on = [sideBySide, closeFollowing, night, rain, snow, cloudShadows, exposureJumps, cyclists, occlusion]
+            return zip(Self.everyName, on).filter(\.1).map(\.0)
         }
 
         /// Every nuisance off.
@@ -86,10 +95,13 @@ public struct SceneSpec: Sendable, Equatable {
     public var graceSeconds: Double
     public var nuisances: Nuisances
     public var layout: Layout
+    /// The perspective camera, or nil for the top-down view of the first suite.
+    public var camera: SceneCamera?
 
     public init(seed: UInt64, seconds: Double = 60, fps: Double = 15, kind: Kind = .mixed, graceSeconds: Double = 0.5,
-                nuisances: Nuisances = Nuisances(), layout: Layout = .single) {
+                nuisances: Nuisances = Nuisances(), layout: Layout = .single, camera: SceneCamera? = nil) {
         self.layout = layout
+        self.camera = camera
         self.seed = seed
         self.seconds = seconds
         self.fps = fps
@@ -99,4 +111,8 @@ public struct SceneSpec: Sendable, Equatable {
     }
 
     public var frameCount: Int { Int((seconds * fps).rounded()) }
+
+    /// The y (top-down layout pixels) where vehicles, cyclists and sidewalk pedestrians come into view: just below
+    /// the top-down picture, or the road at the bottom of a perspective camera's picture.
+    public var nearEdge: Double { max(Double(SceneLayout.height), camera?.nearGroundY ?? 0) }
 }

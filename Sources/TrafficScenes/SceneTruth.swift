@@ -20,12 +20,16 @@ public struct SceneTruth: Codable, Sendable, Equatable {
         public var violation: Bool
         /// Within ±3 frames of the grace boundary: neither a hit nor a miss whichever way it goes.
         public var ambiguous: Bool
-        /// The vehicle's box [left, top, right, bottom] at `frame`, unshaken source pixels.
+        /// The vehicle's box at `frame`: [left, top, right, bottom] in unshaken picture pixels (with a perspective
+        /// camera, the box around its projected body).
         public var box: [Double]
         public var lane: Int
+        /// With a perspective camera: how much of the vehicle's projected box nearer vehicles' boxes cover at
+        /// `frame` (0–1, the largest single cover; from the simulation's geometry, not from pixels).
+        public var occluded: Double? = nil
 
         enum CodingKeys: String, CodingKey {
-            case vehicle, frame, pts, signal, redFor = "red_for", violation, ambiguous, box, lane
+            case vehicle, frame, pts, signal, redFor = "red_for", violation, ambiguous, box, lane, occluded
         }
     }
 
@@ -48,16 +52,19 @@ public struct SceneTruth: Codable, Sendable, Equatable {
     public var arrowPhases: [Phase]?
     /// Cyclists and pedestrians that went up the lanes across the stop line (never crossings).
     public var cyclists: Int?
+    /// The perspective camera (nil: the top-down view).
+    public var camera: SceneCamera?
 
     enum CodingKeys: String, CodingKey {
         case seed, kind, width, height, fps, frames, graceSeconds = "grace_seconds", vehicles, pedestrians, phases,
-             crossings, layout, nuisances, arrowPhases = "arrow_phases", cyclists
+             crossings, layout, nuisances, arrowPhases = "arrow_phases", cyclists, camera
     }
 
     /// What the scene is scored under besides the total: its featured nuisances, `lanes` for the lanes layout,
-    /// or `plain` for a scene with neither (the default nuisances only).
+    /// `perspective` for a perspective camera, or `plain` for a scene with none of these (the default nuisances
+    /// only).
     public var categories: [String] {
-        let names = (nuisances ?? []) + (layout == "lanes" ? ["lanes"] : [])
+        let names = (nuisances ?? []) + (layout == "lanes" ? ["lanes"] : []) + (camera != nil ? ["perspective"] : [])
         return names.isEmpty ? ["plain"] : names
     }
 
