@@ -138,6 +138,18 @@ public protocol CollectorStore: Sendable {
     func appendChain(
         device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend
+    /// The same append, given the head `ingestLookup` read a moment ago without a lock: a store may first try
+    /// the plan `decide` makes from it as one statement that applies only while the stored head is still that one,
+    /// and falls back to `appendChain(device:seqs:_:)` when it is not, when a seq is
+    /// at or below it (a resend: the stored hashes are needed), or when the plan appends nothing.
+    func appendChain(
+        device: String, seqs: [UInt64], knownHead: ChainHead?,
+        _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend
+    /// What ingest reads about a device before verifying its events, in one round trip where the store can: the
+    /// device (nil when unknown), its chain head when one is kept (a hint for `appendChain(…knownHead:…)`, stale
+    /// as soon as it is read), and which of `evidence` name stored blobs (empty when the device is unknown).
+    func ingestLookup(device: String, evidence: [String]) async throws -> IngestLookup
     /// Which of `shas` name a stored evidence blob.
     func presentEvidence(_ shas: [String]) async throws -> Set<String>
     func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws
@@ -176,6 +188,35 @@ public protocol CollectorStore: Sendable {
     /// Revokes the named token; false when no unrevoked token has that name.
     func revokeToken(name: String, nowNanos: Int64) async throws -> Bool
     func close() async throws
+}
+
+/// What `CollectorStore.ingestLookup` read about one device.
+public struct IngestLookup: Sendable {
+    public var device: DeviceRecord?
+    public var head: ChainHead?
+    public var presentEvidence: Set<String>
+
+    public init(device: DeviceRecord?, head: ChainHead? = nil, presentEvidence: Set<String> = []) {
+        self.device = device
+        self.head = head
+        self.presentEvidence = presentEvidence
+    }
+}
+
+extension CollectorStore {
+    /// The device and the stored blobs among `evidence`, one query each; no head.
+    public func ingestLookup(device id: String, evidence: [String]) async throws -> IngestLookup {
+        guard let record = try await device(id: id) else { return IngestLookup(device: nil) }
+        return IngestLookup(device: record, presentEvidence: evidence.isEmpty ? [] : try await presentEvidence(evidence))
+    }
+
+    /// The locked append; the head hint is not used.
+    public func appendChain(
+        device: String, seqs: [UInt64], knownHead: ChainHead?,
+        _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        try await appendChain(device: device, seqs: seqs, decide)
+    }
 }
 
 extension CollectorStore {

@@ -35,25 +35,32 @@ public struct Ingest: Sendable {
         return first
     }
 
-    /// Verifies and stores envelopes in order, stopping at the first refusal (recorded as an incident). The
-    /// signatures are checked in parallel before any lock is taken; then each run of one device's events is
-    /// appended in one transaction under that device's lock (`CollectorStore.appendChain`).
+    /// Verifies and stores envelopes in order, stopping at the first refusal (recorded as an incident). Each
+    /// device is read once (`ingestLookup`: record, chain head, which named blobs are stored); the signatures are
+    /// checked in parallel before anything is written; then each run of one device's events is appended
+    /// (`CollectorStore.appendChain`: against the head just read where the store can, else under the device's
+    /// lock).
     public func submit(batch values: [JSONValue], nowNanos: Int64) async throws -> BatchResult {
         var result = BatchResult()
-        let (verified, refusal) = try await verify(values, nowNanos: nowNanos)
+        let (verified, lookups, refusal) = try await verify(values, nowNanos: nowNanos)
         var stop = refusal
+        var heads: [String: ChainHead] = [:]
+        for (device, lookup) in lookups { heads[device] = lookup.head }
         var start = 0
         while start < verified.count {
             let (key, device) = (verified[start].key, verified[start].event.event.device)
             var end = start + 1
             while end < verified.count, verified[end].event.event.device == device { end += 1 }
             let run = verified[start..<end].map(\.event)
-            let plan = try await store.appendChain(device: device, seqs: run.map(\.event.seq)) { head, stored in
+            let plan = try await store.appendChain(
+                device: device, seqs: run.map(\.event.seq), knownHead: heads[device]
+            ) { head, stored in
                 ChainAppend.decide(head: head, stored: stored, events: run, key: key)
             }
+            heads[device] = plan.head
             for o in plan.outcomes { metrics.ingested(o.outcome) }
             result.outcomes += plan.outcomes
-            try await flagMissingEvidence(plan.rows, nowNanos: nowNanos)
+            try await flagMissingEvidence(plan.rows, present: lookups[device]?.presentEvidence ?? [], nowNanos: nowNanos)
             if let r = plan.refusal {
                 stop = Refusal(error: r, device: device)
                 break
@@ -74,66 +81,83 @@ public struct Ingest: Sendable {
     }
 
     /// The events of `values` up to the first that does not parse, names no usable device, or does not verify,
-    /// and that refusal. Signatures are checked on all cores.
+    /// what was read about each device, and that refusal. Signatures are checked on all cores.
     private func verify(
         _ values: [JSONValue], nowNanos: Int64
-    ) async throws -> ([(event: VerifiedEvent, key: DevicePublicKey)], Refusal?) {
+    ) async throws -> ([(event: VerifiedEvent, key: DevicePublicKey)], [String: IngestLookup], Refusal?) {
+        // The envelopes up to the first malformed one; its refusal stands after those of earlier events.
+        var events: [Event] = []
+        var malformed: Refusal?
+        for value in values {
+            do { events.append(try Event(json: value)) } catch {
+                var sender: String?
+                if case .object(let o) = value, case .string(let d)? = o["device"] { sender = d }
+                malformed = Refusal(error: IngestError(.malformedEvent, error.reason), device: sender)
+                break
+            }
+        }
+        // Each device once, with the blobs its events name.
+        var named: [String: Set<String>] = [:]
+        for e in events where !e.evidence.isEmpty { named[e.device, default: []].formUnion(e.evidence.map(\.sha256)) }
+        var lookups: [String: IngestLookup] = [:]
+        var keys: [String: DevicePublicKey] = [:]
         var parsed: [(event: Event, key: DevicePublicKey)] = []
         var refusal: Refusal?
-        var devices: [String: DeviceRecord?] = [:]
-        for value in values {
+        for event in events {
             do {
-                parsed.append(try await parse(value, devices: &devices))
+                parsed.append((event, try await key(of: event, lookups: &lookups, keys: &keys, evidence: named)))
             } catch let r as Refusal {
                 refusal = r
                 break
             }
         }
+        if refusal == nil { refusal = malformed }
         let checked = await Self.verifySignatures(parsed, receivedNanos: nowNanos)
         var out: [(event: VerifiedEvent, key: DevicePublicKey)] = []
         out.reserveCapacity(checked.count)
         for (k, c) in checked.enumerated() {
             switch c {
             case .success(let v): out.append((v, parsed[k].key))
-            case .failure(let e): return (out, Refusal(error: e, device: parsed[k].event.device))
+            case .failure(let e): return (out, lookups, Refusal(error: e, device: parsed[k].event.device))
             }
         }
-        return (out, refusal)
+        return (out, lookups, refusal)
     }
 
-    /// The envelope and its device's key, or the refusal (malformed, unknown, revoked).
-    private func parse(
-        _ value: JSONValue, devices: inout [String: DeviceRecord?]
-    ) async throws -> (event: Event, key: DevicePublicKey) {
-        var sender: String?
-        if case .object(let o) = value, case .string(let d)? = o["device"] { sender = d }
-        let event: Event
-        do { event = try Event(json: value) } catch {
-            throw Refusal(error: IngestError(.malformedEvent, error.reason), device: sender)
-        }
+    /// The key of the event's device, read once per device (with its head and the stored blobs among
+    /// `evidence[device]`), or the refusal (unknown, revoked, unusable key).
+    private func key(
+        of event: Event, lookups: inout [String: IngestLookup], keys: inout [String: DevicePublicKey],
+        evidence: [String: Set<String>]
+    ) async throws -> DevicePublicKey {
+        if let key = keys[event.device] { return key }
         let seq = event.seq
         let named = Incident.truncated(device: event.device)
-        let record: DeviceRecord?
-        if let cached = devices[event.device] {
-            record = cached
+        let lookup: IngestLookup
+        if let cached = lookups[event.device] {
+            lookup = cached
         } else {
-            record = try await store.device(id: event.device)
-            devices[event.device] = record
+            lookup = try await store.ingestLookup(
+                device: event.device, evidence: (evidence[event.device] ?? []).sorted())
+            lookups[event.device] = lookup
         }
-        guard let device = record else {
-            throw Refusal(error: IngestError(.unknownDevice, "device \(named) is not registered", seq: seq), device: sender)
+        guard let device = lookup.device else {
+            throw Refusal(
+                error: IngestError(.unknownDevice, "device \(named) is not registered", seq: seq), device: event.device)
         }
         if device.revokedNanos != nil {
             throw Refusal(
                 error: IngestError(
                     .revokedDevice, "device \(named) was revoked; register a new key to send again", seq: seq),
-                device: sender)
+                device: event.device)
         }
         guard let raw = try? DeviceKey.publicKey(base64: device.publicKey) else {
             throw Refusal(
-                error: IngestError(.unknownDevice, "device \(named) has an unusable key", seq: seq), device: sender)
+                error: IngestError(.unknownDevice, "device \(named) has an unusable key", seq: seq), device: event.device)
         }
-        return (event, DevicePublicKey(key: raw))
+        let key = DevicePublicKey(key: raw)
+        keys[event.device] = key
+        return key
     }
 
     /// Canonical bytes, signature, hashes and stored line of each event, on all cores (a bounded group of tasks,
@@ -179,12 +203,10 @@ public struct Ingest: Sendable {
         return .success(VerifiedEvent(event: event, row: row))
     }
 
-    /// Records an `evidence_missing` incident for each stored event naming a blob that was not uploaded: the
-    /// event is accepted (the device may have dropped the blob under its disk budget) but flagged.
-    private func flagMissingEvidence(_ rows: [StoredEvent], nowNanos: Int64) async throws {
-        let named = Array(Set(rows.flatMap(\.evidence)))
-        guard !named.isEmpty else { return }
-        let present = try await store.presentEvidence(named)
+    /// Records an `evidence_missing` incident for each stored event naming a blob that was not uploaded (not
+    /// among `present`, read with the device before the append): the event is accepted (the device may have
+    /// dropped the blob under its disk budget) but flagged.
+    private func flagMissingEvidence(_ rows: [StoredEvent], present: Set<String>, nowNanos: Int64) async throws {
         for row in rows {
             for sha in row.evidence where !present.contains(sha) {
                 try await store.recordIncident(

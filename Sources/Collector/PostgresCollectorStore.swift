@@ -128,10 +128,14 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     public func addDevice(_ d: DeviceRecord) async throws {
+        // A new device's head is the genesis head (it has no events), so its first batch can take the unlocked
+        // append of `appendChain(…knownHead:…)` too.
+        let genesis = ChainHead.genesis
         let rows = try await client.query(
             """
-            INSERT INTO devices (id, name, public_key, added_ns)
-            VALUES (\(d.id), \(d.name), \(d.publicKey), \(d.addedNanos))
+            INSERT INTO devices (id, name, public_key, added_ns, head_seq, head_hash, head_frontier)
+            VALUES (\(d.id), \(d.name), \(d.publicKey), \(d.addedNanos), \(Int64(clamping: genesis.seq)), \(genesis.hash),
+            \(ByteBuffer(bytes: genesis.frontier.serialized)))
             ON CONFLICT (id) DO NOTHING RETURNING id
             """, logger: logger)
         var inserted = false
@@ -277,6 +281,56 @@ public final class PostgresCollectorStore: CollectorStore {
         return 0
     }
 
+    /// The device, its stored head and the stored blobs among `evidence`: one query.
+    public func ingestLookup(device id: String, evidence: [String]) async throws -> IngestLookup {
+        let rows = try await client.query(
+            """
+            SELECT id, name, public_key, added_ns, revoked_ns, head_seq, head_hash, head_frontier,
+            ARRAY(SELECT sha256 FROM evidence WHERE sha256 = ANY(\(evidence))) FROM devices WHERE id = \(id)
+            """, logger: logger)
+        for try await (id, name, key, added, revoked, seq, hash, frontier, present) in rows.decode(
+            (String, String, String, Int64, Int64?, Int64?, String?, ByteBuffer?, [String]).self)
+        {
+            return IngestLookup(
+                device: DeviceRecord(id: id, name: name, publicKey: key, addedNanos: added, revokedNanos: revoked),
+                head: Self.head(seq: seq, hash: hash, frontier: frontier), presentEvidence: Set(present))
+        }
+        return IngestLookup(device: nil)
+    }
+
+    /// A stored head, when all three columns are set and agree.
+    static func head(seq: Int64?, hash: String?, frontier: ByteBuffer?) -> ChainHead? {
+        guard let seq, let hash, let frontier, let f = MerkleFrontier(serialized: Array(frontier.readableBytesView)),
+            f.size == UInt64(clamping: seq)
+        else { return nil }
+        return ChainHead(seq: f.size, hash: hash, frontier: f)
+    }
+
+    /// Tries the plan made from `knownHead` as one statement (its own transaction: one round trip and one commit)
+    /// that writes only while the device's stored head is still `knownHead`: a concurrent
+    /// append by another collector makes the `UPDATE` of the head match nothing once that append commits (PostgreSQL
+    /// re-reads the row it waited for), and then nothing is written and the locked append decides again from the
+    /// new head. Falls back to it, too, for resends, plans that append nothing and plans too big for one statement.
+    public func appendChain(
+        device: String, seqs: [UInt64], knownHead: ChainHead?,
+        _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        if let head = knownHead, seqs.allSatisfy({ $0 > head.seq }) {
+            let plan = decide(head, [:])
+            let references = plan.rows.reduce(0) { $0 + Set($1.evidence).count }
+            if !plan.rows.isEmpty, plan.rows.count <= Self.rowsPerStatement,
+                plan.rows.count * 9 + references * 4 + 12 <= Self.maxParameters
+            {
+                let rows = try await client.query(
+                    Self.appendStatement(device: device, plan: plan, expected: head), logger: logger)
+                var applied = false
+                for try await n in rows.decode(Int64.self) { applied = n == 1 }
+                if applied { return plan }
+            }
+        }
+        return try await appendChain(device: device, seqs: seqs, decide)
+    }
+
     public func appendChain(
         device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
@@ -290,11 +344,7 @@ public final class PostgresCollectorStore: CollectorStore {
             var head: ChainHead?
             for try await (seq, hash, frontier) in locked.decode((Int64?, String?, ByteBuffer?).self) {
                 found = true
-                if let seq, let hash, let frontier, let f = MerkleFrontier(serialized: Array(frontier.readableBytesView)),
-                    f.size == UInt64(clamping: seq)
-                {
-                    head = ChainHead(seq: f.size, hash: hash, frontier: f)
-                }
+                head = Self.head(seq: seq, hash: hash, frontier: frontier)
             }
             guard found else { throw StoreError.database("device \(Incident.truncated(device: device)) is not registered") }
             let start: ChainHead
@@ -389,12 +439,21 @@ public final class PostgresCollectorStore: CollectorStore {
     }
 
     /// One statement writing a plan of at most `rowsPerStatement` rows: the events, their evidence references and
-    /// the checkpoint frontier as data-modifying CTEs of the `UPDATE` that advances the device's head.
-    static func appendStatement(device: String, plan: ChainAppend) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: plan.rows.count * 9 + 8)
+    /// the checkpoint frontier as data-modifying CTEs of the `UPDATE` that advances the device's head. With
+    /// `expected`, the `UPDATE` matches only while the stored head is that one, every
+    /// insert happens only when it matched, and the statement returns how many heads it advanced (0 or 1).
+    static func appendStatement(device: String, plan: ChainAppend, expected: ChainHead? = nil) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: plan.rows.count * 9 + 12)
         func bind(_ append: (inout PostgresBindings) -> Void) -> String {
             append(&binds)
             return "$\(binds.count)"
+        }
+        // Guarded: inserts select from the head's UPDATE (in CTE `g`), so they write only when it matched.
+        let when = expected == nil ? "" : " WHERE EXISTS (SELECT 1 FROM g)"
+        func insert(_ into: String, _ rows: [String]) -> String {
+            expected == nil
+                ? "INSERT INTO \(into) VALUES " + rows.joined(separator: ",")
+                : "INSERT INTO \(into) SELECT * FROM (VALUES " + rows.joined(separator: ",") + ") v" + when
         }
         var ctes: [String] = []
         var values: [String] = []
@@ -412,21 +471,19 @@ public final class PostgresCollectorStore: CollectorStore {
         }
         if !values.isEmpty {
             ctes.append(
-                "e AS (INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
-                    + "VALUES " + values.joined(separator: ",") + ")")
+                "e AS (" + insert("events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns)", values)
+                    + ")")
         }
         if !refValues.isEmpty {
-            ctes.append(
-                "r AS (INSERT INTO event_evidence (sha256, device, seq, type) VALUES " + refValues.joined(separator: ",")
-                    + " ON CONFLICT DO NOTHING)")
+            ctes.append("r AS (" + insert("event_evidence (sha256, device, seq, type)", refValues) + " ON CONFLICT DO NOTHING)")
         }
         if let cp = plan.checkpoint {
             let d = bind { $0.append(device) }
             let n = bind { $0.append(Int64(clamping: cp.size)) }
             let f = bind { $0.append(ByteBuffer(bytes: cp.serialized)) }
             ctes.append(
-                "c AS (INSERT INTO checkpoint_frontiers (device, size, frontier) VALUES (\(d), \(n), \(f)) "
-                    + "ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier "
+                "c AS (" + insert("checkpoint_frontiers (device, size, frontier)", ["(\(d), \(n), \(f))"])
+                    + " ON CONFLICT (device) DO UPDATE SET size = EXCLUDED.size, frontier = EXCLUDED.frontier "
                     + "WHERE EXCLUDED.size > checkpoint_frontiers.size)")
         }
         let next = plan.head
@@ -434,7 +491,15 @@ public final class PostgresCollectorStore: CollectorStore {
         let hash = bind { $0.append(next.hash) }
         let frontier = bind { $0.append(ByteBuffer(bytes: next.frontier.serialized)) }
         let id = bind { $0.append(device) }
-        let update = "UPDATE devices SET head_seq = \(seq), head_hash = \(hash), head_frontier = \(frontier) WHERE id = \(id)"
+        var update = "UPDATE devices SET head_seq = \(seq), head_hash = \(hash), head_frontier = \(frontier) WHERE id = \(id)"
+        if let expected {
+            let oldSeq = bind { $0.append(Int64(clamping: expected.seq)) }
+            let oldHash = bind { $0.append(expected.hash) }
+            update += " AND head_seq = \(oldSeq) AND head_hash = \(oldHash) RETURNING id"
+            return PostgresQuery(
+                unsafeSQL: "WITH g AS (\(update))" + ctes.map { ", " + $0 }.joined() + " SELECT count(*) FROM g",
+                binds: binds)
+        }
         let sql = ctes.isEmpty ? update : "WITH " + ctes.joined(separator: ", ") + " " + update
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
