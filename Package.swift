@@ -126,6 +126,8 @@ let package = Package(
             name: "FaceKit",
             dependencies: [
                 "SightlineCore", "Imaging", "NeuralKernels",
+                // Whether the target has FMA (FHOG's histogram votes).
+                "CNeuralTarget",
                 // The SHA-256 check of model files against their manifest.
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

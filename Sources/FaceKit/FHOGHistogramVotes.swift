@@ -1,3 +1,5 @@
+internal import CNeuralTarget
+
 /// The bilinear orientation votes of FHOG pixel rows into the cell histograms, as dlib casts them, fast.
 ///
 /// Each pixel adds its magnitude, weighted by its distance to the four nearest cell centres, to its orientation
@@ -90,10 +92,20 @@ struct HistogramVotes {
         }
 
         /// Adds `value` to the lanes where `oneHot` is 1 (and +0, which changes nothing, to the others).
+        ///
+        /// With FMA one fused multiply-add per register instead of a multiply and an add: `1·v` and `0·v` are
+        /// exact, so `fma(h, v, s)` rounds `s + v` (or `s + 0`) once, exactly as the add does, and the sums stay
+        /// bit-identical. Half the instructions on the hot path of feature extraction (256-bit registers: 12
+        /// instead of 24 per pixel). Without FMA (`baseline`) `addingProduct` would be a libm call per lane.
         @inline(__always)
         mutating func add(_ value: Float, low oneHotLow: SIMD16<Float>, high oneHotHigh: SIMD2<Float>) {
-            low = low + oneHotLow * value
-            high = high + oneHotHigh * value
+            if CNeuralTarget_HAS_FMA != 0 {
+                low = low.addingProduct(oneHotLow, value)
+                high = high.addingProduct(oneHotHigh, value)
+            } else {
+                low = low + oneHotLow * value
+                high = high + oneHotHigh * value
+            }
         }
     }
 

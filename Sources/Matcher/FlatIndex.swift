@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An exact nearest-neighbour index over vectors of one dimension, scanned with SIMD kernels.
 ///
 /// Storage: the scanned copy is kept in blocks of 64 vectors, dimension-major inside a block, in the
@@ -32,6 +34,9 @@ public final class FlatIndex {
     let scales: BlockedBuffer<Float>
     /// Largest squared norm ever stored (kept on removal: a bound only needs to be conservative).
     var maxSquaredNorm: Float = 0
+    /// Searches begun, for the float32 scan's direction (see `scanCanonical`). The only state a search writes:
+    /// an atomic counter, relaxed, so concurrent searches stay race-free.
+    let searchTurns = Atomic<Int>(0)
     /// Blocks per thread below which a search stays on one thread (tests lower it).
     var parallelGrain = 1024
     /// The int8 screen's kernel (tests pick each one this CPU supports; all give the same screening distances). A

@@ -139,6 +139,44 @@ import Testing
         #expect(single[0] == canonicalSearch(table(vectors), queries[0], k: 3, metric: metric))
     }
 
+    /// The float32 scan turns around on every other search (to start on the blocks still in L2): both directions
+    /// must give the canonical answer, ties across blocks included, on one thread and split over several.
+    @Test(arguments: [1, 3])
+    func scanDirectionDoesNotChangeTheAnswer(threads: Int) throws {
+        var rng = SeededGenerator(state: 21)
+        let twin = rng.vectors(1, 16)[0]
+        // 300 vectors over five blocks; every 7th is the same vector, so a k-th place tie spans blocks.
+        var vectors = rng.vectors(300, 16)
+        for i in stride(from: 3, to: 300, by: 7) { vectors[i] = twin }
+        let index = FlatIndex(dimension: 16, format: .float32, threads: threads)
+        index.parallelGrain = 1
+        let ids = (0..<300).map { UInt64(($0 * 7919) % 1009) }
+        for (i, v) in vectors.enumerated() { try index.add(id: ids[i], vector: v) }
+        let table = Dictionary(uniqueKeysWithValues: zip(ids, vectors))
+        let queries = [twin.map { $0 + 0.01 }] + rng.vectors(3, 16)
+        for query in queries {
+            for k in [1, 5, 60] {
+                let expected = canonicalSearch(table, query, k: k, metric: .squaredL2)
+                let first = try index.search(query, k: k), second = try index.search(query, k: k)
+                #expect(first == expected, "threads \(threads) k \(k), first search")
+                #expect(second == expected, "threads \(threads) k \(k), second search (other direction)")
+            }
+        }
+        // Each direction directly, over the whole index and over a middle range.
+        for range in [0..<5, 1..<4] {
+            queries[0].withUnsafeBufferPointer { buffer in
+                let q = buffer.baseAddress!
+                var forward = TopK(k: 9), backward = TopK(k: 9)
+                index.scanCanonical(q, range, backward: false, &forward)
+                index.scanCanonical(q, range, backward: true, &backward)
+                #expect(forward.count == 9 && backward.ids == forward.ids, "range \(range)")
+                #expect(backward.distances.map(\.bitPattern) == forward.distances.map(\.bitPattern))
+                let inRange = Set(range.flatMap { b in (b * blockWidth ..< min(300, (b + 1) * blockWidth)).map { ids[$0] } })
+                #expect(forward.ids.allSatisfy(inRange.contains), "range \(range): an id from outside the range")
+            }
+        }
+    }
+
     @Test func simdKernelEqualsScalarReferenceBitForBit() {
         var rng = SeededGenerator(state: 9)
         for d in [1, 5, 16, 130] {
