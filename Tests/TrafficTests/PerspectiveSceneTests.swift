@@ -138,6 +138,16 @@ import TrafficScenes
         #expect(reported == 0)
     }
 
+    /// The bench's lawful perspective scene where everyone stops (seed 6005, 60 s, buses): the stage reports two
+    /// crossings on red in the middle lane (frames 137 and 626) that no vehicle made: queued bodies leaning into
+    /// each other near the line.
+    @Test func aPerspectiveQueueAtRedStillGivesFalseCrossings() throws {
+        let (_, truth, reported) = try SceneEvaluationTests.evaluate(
+            Self.spec(seed: 6005, seconds: 60, kind: .allStop, featured: ["occlusion"]))
+        #expect(truth.violations.isEmpty && !truth.crossings.isEmpty)
+        withKnownIssue("false crossings from a perspective queue at red") { #expect(reported == 0) }
+    }
+
     /// Per-nuisance precision and recall on the bench's perspective scenes (seeds 7000…, 60 s), in memory:
     /// `SIGHTLINE_SCENE_REPORT=1 swift test --skip-build --filter PerspectiveSceneTests/report`.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["SIGHTLINE_SCENE_REPORT"] != nil))
