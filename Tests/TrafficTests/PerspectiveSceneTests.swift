@@ -50,8 +50,9 @@ import TrafficScenes
         }
         let a = frames(70), b = frames(70), c = frames(71)
         #expect(a.count == 30)
-        #expect(a == b)
-        #expect(a != c)
+        let (same, different) = (a == b, a != c)   // (a whole failing array would flood the log)
+        #expect(same)
+        #expect(different)
     }
 
     /// The truth of an occlusion scene comes from the simulation: buses in the middle lane with runners beside
@@ -102,8 +103,10 @@ import TrafficScenes
             return out
         }
         for camera in [nil, SceneCamera()] {
-            #expect(frames(["night", "cloud-shadows"], camera: camera) == frames(["night"], camera: camera))
-            #expect(frames(["cloud-shadows"], camera: camera) != frames([], camera: camera), "clouds shade by day")
+            let nightAlike = frames(["night", "cloud-shadows"], camera: camera) == frames(["night"], camera: camera)
+            let dayDiffers = frames(["cloud-shadows"], camera: camera) != frames([], camera: camera)
+            #expect(nightAlike, "camera \(String(describing: camera))")
+            #expect(dayDiffers, "clouds shade by day")
         }
     }
 
@@ -133,6 +136,16 @@ import TrafficScenes
             Self.spec(seed: 6004, kind: .allGreen, featured: ["occlusion"], layout: .lanes))
         #expect(truth.violations.isEmpty && !truth.crossings.isEmpty)
         #expect(reported == 0)
+    }
+
+    /// The bench's lawful perspective scene where everyone stops (seed 6005, 60 s, buses): the stage reports two
+    /// crossings on red in the middle lane (frames 137 and 626) that no vehicle made: queued bodies leaning into
+    /// each other near the line.
+    @Test func aPerspectiveQueueAtRedStillGivesFalseCrossings() throws {
+        let (_, truth, reported) = try SceneEvaluationTests.evaluate(
+            Self.spec(seed: 6005, seconds: 60, kind: .allStop, featured: ["occlusion"]))
+        #expect(truth.violations.isEmpty && !truth.crossings.isEmpty)
+        withKnownIssue("false crossings from a perspective queue at red") { #expect(reported == 0) }
     }
 
     /// Per-nuisance precision and recall on the bench's perspective scenes (seeds 7000…, 60 s), in memory:
