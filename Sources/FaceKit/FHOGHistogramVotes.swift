@@ -10,6 +10,9 @@ internal import CNeuralTarget
 /// Every bin still receives the same additions in the same order as in dlib's pixel-by-pixel loop (a pixel votes
 /// into columns j and j+1; pixels of column j−1 come before those of column j), so the sums are bit-identical.
 struct HistogramVotes {
+    /// Whether this module's `-march` has FMA (a compile-time constant, as `KernelTarget.hasFMA`).
+    static let targetHasFMA = CNeuralTarget_HAS_FMA != 0
+
     let count: Int
     let vectorCount: Int
     /// Cell column of each pixel's left cell, and the weights of the left (wx1) and right (wx0) cells.
@@ -99,7 +102,7 @@ struct HistogramVotes {
         /// instead of 24 per pixel). Without FMA (`baseline`) `addingProduct` would be a libm call per lane.
         @inline(__always)
         mutating func add(_ value: Float, low oneHotLow: SIMD16<Float>, high oneHotHigh: SIMD2<Float>) {
-            if CNeuralTarget_HAS_FMA != 0 {
+            if HistogramVotes.targetHasFMA {
                 low = low.addingProduct(oneHotLow, value)
                 high = high.addingProduct(oneHotHigh, value)
             } else {
