@@ -9,16 +9,28 @@ import Testing
 /// the append is tried as one statement that writes only while that is still the stored head. A head that moved
 /// meanwhile (another collector appended) must never store an event twice or break the chain.
 struct KnownHeadAppendTests {
-    @Test(arguments: Backend.all)
-    func aStaleHeadNeverStoresAnEventTwice(backend: Backend) async throws {
+    /// A migrated store, a device's first `count` events and its key, and (when `register`) the device registered.
+    static func setUp(
+        _ backend: Backend, events count: Int, register: Bool = true
+    ) async throws -> (store: any CollectorStore, events: [VerifiedEvent], key: DevicePublicKey) {
         let store = try backend.makeStore()
         try await store.migrate()
-        let (events, _, key) = try ChainAppendTests.chain(5)
-        let device = events[0].event.device
+        let (events, _, key) = try ChainAppendTests.chain(count)
+        if register { try await Self.register(events[0].event.device, key: key, in: store) }
+        return (store, events, key)
+    }
+
+    static func register(_ device: String, key: DevicePublicKey, in store: any CollectorStore) async throws {
         try await store.addDevice(
             DeviceRecord(
-                id: device, name: "stale-head", publicKey: Encoding.base64(Array(key.key.rawRepresentation)),
+                id: device, name: "known-head", publicKey: Encoding.base64(Array(key.key.rawRepresentation)),
                 addedNanos: 0))
+    }
+
+    @Test(arguments: Backend.all)
+    func aStaleHeadNeverStoresAnEventTwice(backend: Backend) async throws {
+        let (store, events, key) = try await Self.setUp(backend, events: 5)
+        let device = events[0].event.device
         @Sendable func append(_ run: ArraySlice<VerifiedEvent>, knownHead: ChainHead?) async throws -> ChainAppend {
             let run = Array(run)
             return try await store.appendChain(device: device, seqs: run.map(\.event.seq), knownHead: knownHead) {
@@ -52,14 +64,10 @@ struct KnownHeadAppendTests {
     /// The lookup ingest makes before verifying: unknown devices are nil, and only stored blobs are present.
     @Test(arguments: Backend.all)
     func theLookupReadsTheDeviceAndWhichBlobsAreStored(backend: Backend) async throws {
-        let store = try backend.makeStore()
-        try await store.migrate()
-        let (events, _, key) = try ChainAppendTests.chain(1)
+        let (store, events, key) = try await Self.setUp(backend, events: 1, register: false)
         let device = events[0].event.device
         #expect(try await store.ingestLookup(device: device, evidence: []).device == nil)
-        try await store.addDevice(
-            DeviceRecord(
-                id: device, name: "lookup", publicKey: Encoding.base64(Array(key.key.rawRepresentation)), addedNanos: 0))
+        try await Self.register(device, key: key, in: store)
         let blob: [UInt8] = Array("evidence".utf8)
         let sha = RequestSignature.sha256(blob)
         try await store.putEvidence(sha256: sha, mediaType: "image/jpeg", data: blob, receivedNanos: 1)
