@@ -8,8 +8,8 @@ import TrafficScenes
 /// scenes) rendered in memory and run through `TrafficStage`, scored per nuisance as the bench scores it.
 /// Slow (32 mixed and 4 lawful scenes, 32 400 frames), so it runs only with `SIGHTLINE_TRAFFIC_SUITE=1`;
 /// `SIGHTLINE_TRAFFIC_SUITE_SEEDS` (comma-separated) runs some scenes only, `SIGHTLINE_TRAFFIC_SUITE_VERBOSE=1`
-/// prints every false and missed crossing. It guards against regressions: the totals may not fall behind those recorded in
-/// Sources/Traffic/README.md.
+/// prints every false and missed crossing. It guards against regressions: the totals may not fall behind those
+/// recorded in Sources/Traffic/README.md.
 @Suite struct SuiteReportTests {
     struct Entry {
         var name: String
