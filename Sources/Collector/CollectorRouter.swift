@@ -95,6 +95,7 @@ public struct CollectorRouter: Sendable {
 
     public func router() -> Router<CollectorRequestContext> {
         let router = Router(context: CollectorRequestContext.self)
+        router.add(middleware: InternalErrors(logger: logger))
         router.get("/healthz") { _, _ in Self.json(.object(["status": .string("ok")])) }
         let limited = router.group().add(middleware: AddressRateLimit(limiter: addressLimit))
         limited.get("/metrics") { request, _ in
@@ -217,6 +218,33 @@ extension Response {
         var r = self
         r.status = status
         return r
+    }
+}
+
+/// An error no handler turned into a reply (the database failed, a statement was refused): logged with the
+/// request's method and path, and answered as a JSON `internal_error` (it was a 500 with an empty body and no
+/// log line, so neither the device nor the operator could tell why a batch kept failing). The detail stays in the
+/// log; Hummingbird's own HTTP errors (413, 404, …) pass through.
+struct InternalErrors: RouterMiddleware {
+    typealias Context = CollectorRequestContext
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: CollectorRequestContext,
+        next: (Request, CollectorRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPResponseError {
+            throw error
+        } catch {
+            logger.error(
+                "request failed", metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "peer": "\(context.peer)",
+                    "error": "\(CredentialRedaction.redact(String(describing: error)))",
+                ])
+            return CollectorRouter.error(.internalError, "the collector failed to answer; its log says why")
+        }
     }
 }
 

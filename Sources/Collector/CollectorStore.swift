@@ -134,7 +134,8 @@ public protocol CollectorStore: Sendable {
     /// the first time), reads the stored hashes of those `seqs` at or below the head, lets `decide` plan the
     /// append, inserts the plan's rows (with their evidence references), stores its head and checkpoint frontier,
     /// and commits. Returns the plan. Another collector appending to the same device waits for the lock. (SQLite
-    /// commits the appends that wait for its single writer together, each in its own savepoint.)
+    /// commits the appends that wait for its single writer together, each in its own savepoint.) Throws
+    /// `StoreError.deviceRevoked`, writing nothing, when the device is revoked by then.
     func appendChain(
         device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend

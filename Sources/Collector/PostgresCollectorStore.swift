@@ -36,6 +36,10 @@ public final class PostgresCollectorStore: CollectorStore {
             password: u.password, database: database.isEmpty ? nil : database,
             tls: tls)
         config.options.connectTimeout = .milliseconds(Int64(connectTimeoutSeconds * 1000))
+        // Appends rely on READ COMMITTED: the head's guarded UPDATE and the locked SELECT re-read a row another
+        // collector changed and decide again. A database whose default is stricter would fail them with
+        // serialisation errors instead, so every session of this client asks for it.
+        config.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
         address = "\(host.contains(":") ? "[\(host)]" : host):\(u.port ?? 5432)"
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.logger = logger
@@ -334,19 +338,42 @@ public final class PostgresCollectorStore: CollectorStore {
     public func appendChain(
         device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
+        try await Self.unwrappingStoreErrors { try await self.lockedAppend(device: device, seqs: seqs, decide) }
+    }
+
+    /// `body`'s result; a `StoreError` it threw inside a transaction comes out as itself, not wrapped in
+    /// postgres-nio's `PostgresTransactionError` (ingest answers a revoked device by that error).
+    static func unwrappingStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as PostgresTransactionError {
+            if let inner = e.closureError as? StoreError { throw inner }
+            throw e
+        }
+    }
+
+    private func lockedAppend(
+        device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { c in
             // The row lock serialises every collector appending to this device until commit.
             let locked = try await c.query(
-                "SELECT head_seq, head_hash, head_frontier FROM devices WHERE id = \(device) FOR UPDATE",
+                "SELECT head_seq, head_hash, head_frontier, revoked_ns FROM devices WHERE id = \(device) FOR UPDATE",
                 logger: logger)
             var found = false
+            var revoked = false
             var head: ChainHead?
-            for try await (seq, hash, frontier) in locked.decode((Int64?, String?, ByteBuffer?).self) {
+            for try await (seq, hash, frontier, revokedNanos) in locked.decode(
+                (Int64?, String?, ByteBuffer?, Int64?).self)
+            {
                 found = true
+                revoked = revokedNanos != nil
                 head = Self.head(seq: seq, hash: hash, frontier: frontier)
             }
             guard found else { throw StoreError.database("device \(Incident.truncated(device: device)) is not registered") }
+            // Under the row lock a revocation takes too: one committed since ingest read the device stops this batch.
+            guard !revoked else { throw StoreError.deviceRevoked(Incident.truncated(device: device)) }
             let start: ChainHead
             if let head { start = head } else { start = try await Self.rebuildHead(c, device: device, logger: logger) }
             var stored: [UInt64: String] = [:]
@@ -416,10 +443,23 @@ public final class PostgresCollectorStore: CollectorStore {
                 PostgresQuery(
                     unsafeSQL: "INSERT INTO events (device, seq, hash, leaf_hash, time_ns, camera, type, line, received_ns) "
                         + "VALUES " + values.joined(separator: ","), binds: binds), logger: logger)
+            // References in statements of at most `maxParameters` binds (four each): a batch whose events name
+            // many blobs would otherwise pass the protocol's 65,535-parameter limit and fail every time it is sent.
             var refs = PostgresBindings()
             var refValues: [String] = []
+            func flush() async throws {
+                guard !refValues.isEmpty else { return }
+                try await c.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO event_evidence (sha256, device, seq, type) VALUES "
+                            + refValues.joined(separator: ",") + " ON CONFLICT DO NOTHING", binds: refs),
+                    logger: logger)
+                refs = PostgresBindings()
+                refValues = []
+            }
             for e in part {
                 for sha in Set(e.evidence) {
+                    if refs.count + 4 > maxParameters { try await flush() }
                     let n = refs.count
                     refs.append(sha)
                     refs.append(e.device)
@@ -428,13 +468,7 @@ public final class PostgresCollectorStore: CollectorStore {
                     refValues.append("($\(n + 1),$\(n + 2),$\(n + 3),$\(n + 4))")
                 }
             }
-            if !refValues.isEmpty {
-                try await c.query(
-                    PostgresQuery(
-                        unsafeSQL: "INSERT INTO event_evidence (sha256, device, seq, type) VALUES "
-                            + refValues.joined(separator: ",") + " ON CONFLICT DO NOTHING", binds: refs),
-                    logger: logger)
-            }
+            try await flush()
         }
     }
 
@@ -495,7 +529,9 @@ public final class PostgresCollectorStore: CollectorStore {
         if let expected {
             let oldSeq = bind { $0.append(Int64(clamping: expected.seq)) }
             let oldHash = bind { $0.append(expected.hash) }
-            update += " AND head_seq = \(oldSeq) AND head_hash = \(oldHash) RETURNING id"
+            // Not revoked since ingest read the device: a revocation moves the statement to the locked append,
+            // which refuses the batch.
+            update += " AND head_seq = \(oldSeq) AND head_hash = \(oldHash) AND revoked_ns IS NULL RETURNING id"
             return PostgresQuery(
                 unsafeSQL: "WITH g AS (\(update))" + ctes.map { ", " + $0 }.joined() + " SELECT count(*) FROM g",
                 binds: binds)

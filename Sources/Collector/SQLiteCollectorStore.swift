@@ -17,6 +17,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case duplicateToken(String)
     /// The PostgreSQL server did not answer in time (the message names the address, never the password).
     case unreachable(String)
+    /// `appendChain` found the device revoked when it came to write (after ingest had read it as usable): a
+    /// revocation that commits while a batch is in flight stops that batch.
+    case deviceRevoked(String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .duplicateDevice(let d): "device \(d) is already registered"
         case .duplicateToken(let n): "a token named \(n) exists already"
         case .unreachable(let m): m
+        case .deviceRevoked(let d): "device \(d) was revoked"
         }
     }
 }
@@ -318,8 +322,11 @@ public final class SQLiteCollectorStore: CollectorStore {
     ) throws -> ChainAppend {
         guard
             let row = try Row.fetchOne(
-                d, sql: "SELECT head_seq, head_hash, head_frontier FROM devices WHERE id = ?", arguments: [device])
+                d, sql: "SELECT head_seq, head_hash, head_frontier, revoked_ns FROM devices WHERE id = ?",
+                arguments: [device])
         else { throw StoreError.database("device \(Incident.truncated(device: device)) is not registered") }
+        // Read under the write lock: a revocation committed since ingest read the device stops this batch.
+        if (row["revoked_ns"] as Int64?) != nil { throw StoreError.deviceRevoked(Incident.truncated(device: device)) }
         var start: ChainHead?
         if let seq = row["head_seq"] as Int64?, let hash = row["head_hash"] as String?,
             let data = row["head_frontier"] as Data?, let f = MerkleFrontier(serialized: [UInt8](data)),

@@ -1,6 +1,7 @@
 import EventLog
 import SightlineCore
 import SightlineTestKit
+import Logging
 import Testing
 
 @testable import Collector
@@ -77,4 +78,155 @@ struct KnownHeadAppendTests {
         #expect(lookup.presentEvidence == [sha])
         try await store.close()
     }
+}
+
+/// Attacks on several collectors over one database (the attack run of 2026-12-05): a revocation that commits while
+/// a batch is in flight, and a batch naming more evidence than one statement may bind.
+struct CollectorRaceTests {
+    /// Ingest reads the device (usable), verifies, then appends; a revocation that commits in between must stop
+    /// the append on both paths (the head-guarded statement and the locked one). It stored the whole batch before.
+    @Test(arguments: Backend.all)
+    func aRevocationBetweenLookupAndAppendStopsTheBatch(backend: Backend) async throws {
+        let (store, events, key) = try await KnownHeadAppendTests.setUp(backend, events: 3)
+        let device = events[0].event.device
+        let lookup = try await store.ingestLookup(device: device, evidence: [])
+        #expect(lookup.device?.revokedNanos == nil)
+        #expect(try await store.revokeDevice(device, nowNanos: 1) != nil)
+        for knownHead in [lookup.head, nil] {
+            do {
+                _ = try await store.appendChain(device: device, seqs: events.map(\.event.seq), knownHead: knownHead) {
+                    head, stored in ChainAppend.decide(head: head, stored: stored, events: events, key: key)
+                }
+                Issue.record("the append of a revoked device went through (known head \(String(describing: knownHead)))")
+            } catch StoreError.deviceRevoked {
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+        #expect(try await store.lastSeq(device: device) == 0)
+        try await store.close()
+    }
+
+    /// The same race through ingest: the batch is refused as `revoked_device`, with nothing stored.
+    @Test(arguments: Backend.all)
+    func ingestAnswersARevocationDuringTheBatchAsRevoked(backend: Backend) async throws {
+        let (store, events, _) = try await KnownHeadAppendTests.setUp(backend, events: 3)
+        let device = events[0].event.device
+        let revoking = RevokingStore(store, revoke: device)
+        let ingest = Ingest(store: revoking, metrics: CollectorMetrics(), logger: Logger(label: "test"))
+        let result = try await ingest.submit(batch: events.map(\.event.json), nowNanos: 1)
+        #expect(result.refusal?.code == .revokedDevice, "\(String(describing: result.refusal))")
+        #expect(result.outcomes.isEmpty)
+        #expect(try await store.lastSeq(device: device) == 0)
+        try await store.close()
+    }
+}
+
+extension CollectorRaceTests {
+    /// An event naming 16,400 blobs (65,600 parameters at four each, past PostgreSQL's 65,535): its references are
+    /// written in several statements (it failed with a 500 every time it was sent), and its missing blobs make one
+    /// incident, not one database round trip each (a minute of collector time for such a batch).
+    @Test(arguments: Backend.all)
+    func anEventNamingVeryManyBlobsIsStoredWithOneIncident(backend: Backend) async throws {
+        let store = try backend.makeStore()
+        try await store.migrate()
+        var device = SimulatedDevice(checkpointEvery: 1000)
+        let blobs = (0..<16_400).map { SimulatedDevice.jpeg("blob \($0)") }
+        let emitted = try device.emit(evidence: blobs, wallNanos: 1_700_000_000_000_000_000)
+        let event = try Event(json: try JSONParser.parse(emitted[0].line))
+        try await KnownHeadAppendTests.register(
+            event.device, key: DevicePublicKey(key: device.key.privateKey.publicKey), in: store)
+        let ingest = Ingest(store: store, metrics: CollectorMetrics(), logger: Logger(label: "test"))
+        let result = try await ingest.submit(batch: [event.json], nowNanos: 1)
+        #expect(result.refusal == nil, "\(String(describing: result.refusal))")
+        #expect(result.outcomes.map(\.outcome) == [.stored])
+        #expect(try await store.lastSeq(device: event.device) == 1)
+        let missing = try await store.incidents(limit: 100).filter {
+            $0.device == Incident.truncated(device: event.device) && $0.code == RefusalCode.evidenceMissing.rawValue
+        }
+        #expect(missing.count == 1 && missing.first?.count == 1, "\(missing.map(\.message))")
+        #expect(missing.first?.message.hasPrefix("16400 evidence blobs") == true, "\(missing.map(\.message))")
+        try await store.close()
+    }
+}
+
+/// A store that revokes `device` just before the first append reaches the wrapped store: the revocation that
+/// commits while ingest verifies a batch. Everything else is passed through.
+final class RevokingStore: CollectorStore, @unchecked Sendable {
+    let inner: any CollectorStore
+    let device: String
+    init(_ inner: any CollectorStore, revoke device: String) {
+        self.inner = inner
+        self.device = device
+    }
+
+    func appendChain(
+        device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        _ = try await inner.revokeDevice(self.device, nowNanos: 1)
+        return try await inner.appendChain(device: device, seqs: seqs, decide)
+    }
+    func appendChain(
+        device: String, seqs: [UInt64], knownHead: ChainHead?,
+        _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
+    ) async throws -> ChainAppend {
+        _ = try await inner.revokeDevice(self.device, nowNanos: 1)
+        return try await inner.appendChain(device: device, seqs: seqs, knownHead: knownHead, decide)
+    }
+
+    func migrate() async throws { try await inner.migrate() }
+    func addDevice(_ d: DeviceRecord) async throws { try await inner.addDevice(d) }
+    func devices() async throws -> [DeviceRecord] { try await inner.devices() }
+    func device(id: String) async throws -> DeviceRecord? { try await inner.device(id: id) }
+    func eventHash(device: String, seq: UInt64) async throws -> String? {
+        try await inner.eventHash(device: device, seq: seq)
+    }
+    func lastSeq(device: String) async throws -> UInt64 { try await inner.lastSeq(device: device) }
+    func ingestLookup(device: String, evidence: [String]) async throws -> IngestLookup {
+        try await inner.ingestLookup(device: device, evidence: evidence)
+    }
+    func presentEvidence(_ shas: [String]) async throws -> Set<String> { try await inner.presentEvidence(shas) }
+    func putEvidence(sha256: String, mediaType: String, data: [UInt8], receivedNanos: Int64) async throws {
+        try await inner.putEvidence(sha256: sha256, mediaType: mediaType, data: data, receivedNanos: receivedNanos)
+    }
+    func evidence(sha256: String) async throws -> (mediaType: String, data: [UInt8])? {
+        try await inner.evidence(sha256: sha256)
+    }
+    func hasEvidence(sha256: String) async throws -> Bool { try await inner.hasEvidence(sha256: sha256) }
+    func events(_ query: EventQuery) async throws -> [(position: Int64, event: StoredEvent)] {
+        try await inner.events(query)
+    }
+    func leafHashes(device: String, after: UInt64, through size: UInt64) async throws -> [[UInt8]] {
+        try await inner.leafHashes(device: device, after: after, through: size)
+    }
+    func checkpointFrontier(device: String) async throws -> [UInt8]? { try await inner.checkpointFrontier(device: device) }
+    func saveCheckpointFrontier(device: String, size: UInt64, frontier: [UInt8]) async throws {
+        try await inner.saveCheckpointFrontier(device: device, size: size, frontier: frontier)
+    }
+    func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
+        try await inner.events(device: device, seqFrom: seqFrom, limit: limit)
+    }
+    func recordIncident(_ incident: Incident) async throws { try await inner.recordIncident(incident) }
+    func incidents(limit: Int, unauthenticated: Bool?) async throws -> [Incident] {
+        try await inner.incidents(limit: limit, unauthenticated: unauthenticated)
+    }
+    func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord? {
+        try await inner.revokeDevice(idOrName, nowNanos: nowNanos)
+    }
+    func purgeUnreferencedEvidence(receivedBefore: Int64) async throws -> Int {
+        try await inner.purgeUnreferencedEvidence(receivedBefore: receivedBefore)
+    }
+    func evidenceReferenced(sha256: String, typePrefixes: [String]?) async throws -> Bool {
+        try await inner.evidenceReferenced(sha256: sha256, typePrefixes: typePrefixes)
+    }
+    func evidenceReferencedOutside(sha256: String, typePrefixes: [String]) async throws -> Bool {
+        try await inner.evidenceReferencedOutside(sha256: sha256, typePrefixes: typePrefixes)
+    }
+    func addToken(_ token: TokenRecord) async throws { try await inner.addToken(token) }
+    func tokens() async throws -> [TokenRecord] { try await inner.tokens() }
+    func token(digest: String) async throws -> TokenRecord? { try await inner.token(digest: digest) }
+    func revokeToken(name: String, nowNanos: Int64) async throws -> Bool {
+        try await inner.revokeToken(name: name, nowNanos: nowNanos)
+    }
+    func close() async throws { try await inner.close() }
 }
