@@ -306,6 +306,7 @@ let package = Package(
             dependencies: [
                 "Collector", "Forwarder", "EventLog", "SightlineCore", "SightlineTestKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -51,6 +51,8 @@ final class LiveCollector: @unchecked Sendable {
     /// The router of the running server (a fresh one per `start`, sharing `store` and `metrics`).
     private(set) var serving: CollectorRouter?
     private var task: Task<Void, any Error>?
+    /// Where the running router logs (set before `start`); nil: nowhere below critical.
+    var logCapture: LogCapture?
     /// The bootstrap admin token (`SIGHTLINE_ADMIN_TOKEN` in the binary).
     static let adminToken = "test-admin-token"
     /// Stored tokens of the other roles, created with the collector.
@@ -95,8 +97,8 @@ final class LiveCollector: @unchecked Sendable {
     func start() async throws {
         var configuration = router.configuration
         configuration.port = port
-        var logger = Logger(label: "test.collector")
-        logger.logLevel = .critical
+        var logger = logCapture?.logger("test.collector") ?? Logger(label: "test.collector")
+        if logCapture == nil { logger.logLevel = .critical }
         let router = CollectorRouter(
             store: store, configuration: configuration, metrics: self.router.metrics,
             logger: logger)

@@ -1,4 +1,6 @@
 import EventLog
+import Foundation
+import PostgresNIO
 import SightlineCore
 import SightlineTestKit
 import Logging
@@ -112,7 +114,8 @@ struct CollectorRaceTests {
     func ingestAnswersARevocationDuringTheBatchAsRevoked(backend: Backend) async throws {
         let (store, events, _) = try await KnownHeadAppendTests.setUp(backend, events: 3)
         let device = events[0].event.device
-        let revoking = RevokingStore(store, revoke: device)
+        let revoking = InterposedStore(store)
+        revoking.beforeAppend = { _ = try await store.revokeDevice(device, nowNanos: 1) }
         let ingest = Ingest(store: revoking, metrics: CollectorMetrics(), logger: Logger(label: "test"))
         let result = try await ingest.submit(batch: events.map(\.event.json), nowNanos: 1)
         #expect(result.refusal?.code == .revokedDevice, "\(String(describing: result.refusal))")
@@ -150,27 +153,80 @@ extension CollectorRaceTests {
     }
 }
 
-/// A store that revokes `device` just before the first append reaches the wrapped store: the revocation that
-/// commits while ingest verifies a batch. Everything else is passed through.
-final class RevokingStore: CollectorStore, @unchecked Sendable {
-    let inner: any CollectorStore
-    let device: String
-    init(_ inner: any CollectorStore, revoke device: String) {
-        self.inner = inner
-        self.device = device
+extension CollectorRaceTests {
+    /// An error no handler turned into a reply (here the database failing under `GET /v1/incidents`) is logged with
+    /// the request and answered as a JSON `internal_error`: it was a 500 with an empty body and no log line.
+    @Test func anErrorNoHandlerAnsweredIsLoggedAndAnsweredAsJSON() async throws {
+        let store = InterposedStore(try Backend.sqlite.makeStore())
+        store.incidentsFailure = .database("the disk is on fire")
+        let collector = try await LiveCollector(backend: .sqlite, store: store)
+        let capture = LogCapture()
+        collector.logCapture = capture
+        try await collector.start()
+        let reply = try await collector.request(.GET, "/v1/incidents", admin: true)
+        await collector.stop()
+        #expect(reply.status == 500)
+        let json = try JSONParser.parse(reply.body)
+        guard case .object(let o) = json, case .object(let e)? = o["error"], case .string(let code)? = e["code"] else {
+            Issue.record("not a JSON error: \(String(decoding: reply.body, as: UTF8.self))")
+            return
+        }
+        #expect(code == "internal_error")
+        #expect(!String(decoding: reply.body, as: UTF8.self).contains("on fire"))  // the detail stays in the log
+        #expect(capture.all.contains { $0.contains("request failed") && $0.contains("on fire") && $0.contains("/v1/incidents") },
+                "\(capture.all)")
     }
+}
+
+extension CollectorRaceTests {
+    /// The appends rely on READ COMMITTED (a guarded UPDATE or a locked SELECT re-reads the row another collector
+    /// changed); under a database whose default is stricter they failed with serialisation errors (500s). Every
+    /// session of the store asks for READ COMMITTED, whatever the database's default.
+    @Test(.enabled(if: Backend.postgresURL != nil, "no PostgreSQL test server"))
+    func sessionsAreReadCommittedWhateverTheDatabaseDefault() async throws {
+        let logger = Logger(label: "test.pg")
+        let url = try #require(Backend.postgresURL)
+        let admin = try PostgresCollectorStore(url: url, logger: logger, connectTimeoutSeconds: 600)
+        let name = "sightline_iso_" + UUID().uuidString.prefix(8).lowercased()
+        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        try await admin.client.query(
+            PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET default_transaction_isolation = 'serializable'"),
+            logger: logger)
+        var components = try #require(URLComponents(string: url))
+        components.path = "/" + name
+        let strict = try PostgresCollectorStore(url: try #require(components.string), logger: logger,
+                                                connectTimeoutSeconds: 600)
+        var level = ""
+        for try await l in try await strict.client.query("SHOW transaction_isolation", logger: logger).decode(String.self) {
+            level = l
+        }
+        try await strict.close()
+        try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+        try await admin.close()
+        #expect(level == "read committed")
+    }
+}
+
+/// Another store with hooks: `beforeAppend` runs just before an append reaches it (a revocation committing while
+/// ingest verifies a batch), and `incidentsFailure`, when set, is what reading incidents throws (a database
+/// failing under a request). Everything else is passed through.
+final class InterposedStore: CollectorStore, @unchecked Sendable {
+    let inner: any CollectorStore
+    var beforeAppend: @Sendable () async throws -> Void = {}
+    var incidentsFailure: StoreError?
+    init(_ inner: any CollectorStore) { self.inner = inner }
 
     func appendChain(
         device: String, seqs: [UInt64], _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
-        _ = try await inner.revokeDevice(self.device, nowNanos: 1)
+        try await beforeAppend()
         return try await inner.appendChain(device: device, seqs: seqs, decide)
     }
     func appendChain(
         device: String, seqs: [UInt64], knownHead: ChainHead?,
         _ decide: @escaping @Sendable (ChainHead, [UInt64: String]) -> ChainAppend
     ) async throws -> ChainAppend {
-        _ = try await inner.revokeDevice(self.device, nowNanos: 1)
+        try await beforeAppend()
         return try await inner.appendChain(device: device, seqs: seqs, knownHead: knownHead, decide)
     }
 
@@ -208,7 +264,8 @@ final class RevokingStore: CollectorStore, @unchecked Sendable {
     }
     func recordIncident(_ incident: Incident) async throws { try await inner.recordIncident(incident) }
     func incidents(limit: Int, unauthenticated: Bool?) async throws -> [Incident] {
-        try await inner.incidents(limit: limit, unauthenticated: unauthenticated)
+        if let incidentsFailure { throw incidentsFailure }
+        return try await inner.incidents(limit: limit, unauthenticated: unauthenticated)
     }
     func revokeDevice(_ idOrName: String, nowNanos: Int64) async throws -> DeviceRecord? {
         try await inner.revokeDevice(idOrName, nowNanos: nowNanos)
