@@ -28,6 +28,9 @@ actor ChainMonitor {
     private let store: any CollectorStore & ConsoleStore
     private let logger: Logger
     private var progress: [String: Progress] = [:]
+    /// Bumped by `restart`: a step that was waiting on the store when it came writes nothing back (it would put
+    /// back the progress the restart forgot, and the re-check would never reach a row altered since).
+    private var generation = 0
     private var runner: Task<Void, Never>?
 
     init(store: any CollectorStore & ConsoleStore, logger: Logger) {
@@ -43,6 +46,7 @@ actor ChainMonitor {
 
     /// Forgets everything checked, so every chain is verified again from seq 1.
     func restart() {
+        generation += 1
         progress = [:]
         startIfNeeded()
     }
@@ -62,6 +66,7 @@ actor ChainMonitor {
 
     /// Verifies up to `batch` more events of each device; true when some device may have more to check.
     func step() async -> Bool {
+        let started = generation
         let devices: [DeviceRecord]
         do { devices = try await store.devices() } catch {
             logger.warning("chain check: listing devices failed", metadata: ["error": "\(error)"])
@@ -107,6 +112,8 @@ actor ChainMonitor {
                 if p.status.problem != nil { break }
             }
             if rows.count == Self.batch && p.status.problem == nil { busy = true }
+            // Restarted while this step read or saved: its progress belongs to the forgotten check.
+            guard generation == started else { return true }
             progress[device.id] = p
         }
         return busy
