@@ -62,9 +62,7 @@ public struct Ingest: Sendable {
             } catch StoreError.deviceRevoked(let named) {
                 // Revoked while this batch was verified: nothing of this run was written.
                 stop = Refusal(
-                    error: IngestError(
-                        .revokedDevice, "device \(named) was revoked; register a new key to send again",
-                        seq: run.first?.event.seq),
+                    error: .revoked(named, seq: run.first?.event.seq),
                     device: device)
                 break
             }
@@ -158,8 +156,7 @@ public struct Ingest: Sendable {
         }
         if device.revokedNanos != nil {
             throw Refusal(
-                error: IngestError(
-                    .revokedDevice, "device \(named) was revoked; register a new key to send again", seq: seq),
+                error: .revoked(named, seq: seq),
                 device: event.device)
         }
         guard let raw = try? DeviceKey.publicKey(base64: device.publicKey) else {

@@ -22,6 +22,11 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: HTTPResponse.Status { code.httpStatus }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// A revoked device's event, whether the revocation was seen before the batch or landed during it.
+    static func revoked(_ device: String, seq: UInt64?) -> IngestError {
+        IngestError(.revokedDevice, "device \(device) was revoked; register a new key to send again", seq: seq)
+    }
 }
 
 extension RefusalCode {

@@ -2,6 +2,27 @@ import EventLog
 import Foundation
 import Logging
 
+/// What the chain monitor reads and writes: the devices, their stored events in order, and the subtree roots it
+/// caches. Any `CollectorStore & ConsoleStore` serves (`StoreChainSource`).
+protocol ChainMonitorStore: Sendable {
+    func devices() async throws -> [DeviceRecord]
+    func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent]
+    func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws
+}
+
+/// The collector's store as the chain monitor's.
+struct StoreChainSource: ChainMonitorStore {
+    let store: any CollectorStore & ConsoleStore
+
+    func devices() async throws -> [DeviceRecord] { try await store.devices() }
+    func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
+        try await store.events(device: device, seqFrom: seqFrom, limit: limit)
+    }
+    func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws {
+        try await store.saveMerkleNodes(device: device, nodes)
+    }
+}
+
 /// Re-verifies each device's stored chain in the background, from seq 1, with the device's key: signatures,
 /// `prev` links, checkpoint notes and roots (`ChainVerifier`) and the stored hash column. The overview shows how
 /// far it got and the first problem. A device with a problem is not checked further until `restart`.
@@ -25,7 +46,7 @@ actor ChainMonitor {
     /// Events read and verified per step of one device.
     static let batch = 500
 
-    private let store: any CollectorStore & ConsoleStore
+    private let store: any ChainMonitorStore
     private let logger: Logger
     private var progress: [String: Progress] = [:]
     /// Bumped by `restart`: a step that was waiting on the store when it came writes nothing back (it would put
@@ -33,7 +54,7 @@ actor ChainMonitor {
     private var generation = 0
     private var runner: Task<Void, Never>?
 
-    init(store: any CollectorStore & ConsoleStore, logger: Logger) {
+    init(store: any ChainMonitorStore, logger: Logger) {
         self.store = store
         self.logger = logger
     }

@@ -34,7 +34,7 @@ final class Console: Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        chain = ChainMonitor(store: store, logger: logger)
+        chain = ChainMonitor(store: StoreChainSource(store: store), logger: logger)
         migration = Task { try await store.migrateConsole() }
     }
 

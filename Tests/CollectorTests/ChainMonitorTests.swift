@@ -1,0 +1,88 @@
+import EventLog
+import Logging
+import SightlineCore
+import SightlineTestKit
+import Testing
+
+@testable import Collector
+
+/// The console's background chain check.
+struct ChainMonitorTests {
+    /// One device's stored rows, in memory. The first read of events can be held: it takes its rows as they are
+    /// when asked, then waits until `release` before answering (a database answering slowly).
+    actor HeldStore: ChainMonitorStore {
+        let device: DeviceRecord
+        var rows: [StoredEvent]
+        private var holdNext = true
+        private var held: CheckedContinuation<Void, Never>?
+        private var arrived: CheckedContinuation<Void, Never>?
+        private var heldArrived = false
+
+        init(device: DeviceRecord, rows: [StoredEvent]) {
+            self.device = device
+            self.rows = rows
+        }
+
+        func devices() async throws -> [DeviceRecord] { [device] }
+
+        func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
+            let answer = Array(rows.filter { $0.seq >= seqFrom }.prefix(limit))
+            if holdNext {
+                holdNext = false
+                heldArrived = true
+                arrived?.resume()
+                arrived = nil
+                await withCheckedContinuation { held = $0 }
+            }
+            return answer
+        }
+
+        func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws {}
+
+        /// Returns once the held read is waiting.
+        func waitForHeldRead() async {
+            if heldArrived { return }
+            await withCheckedContinuation { arrived = $0 }
+        }
+
+        func release() {
+            held?.resume()
+            held = nil
+        }
+
+        /// Alters the stored hash column of `seq` (a row changed in the database).
+        func tamper(seq: UInt64) {
+            guard let i = rows.firstIndex(where: { $0.seq == seq }) else { return }
+            rows[i].hash = String(repeating: "0", count: 64)
+        }
+    }
+
+    /// Seen by the browser test under load: an admin's re-check, asked while a check step waited on the store, was
+    /// undone by that step writing its old progress back, so the re-check never reached a row altered since.
+    @Test func aRecheckDuringAStepReachesARowAlteredMeanwhile() async throws {
+        let (events, _, key) = try ChainAppendTests.chain(5)
+        let id = events[0].row.device
+        let store = HeldStore(
+            device: DeviceRecord(id: id, name: "door", publicKey: Encoding.base64(key.key.rawRepresentation),
+                                 addedNanos: 0),
+            rows: events.map(\.row))
+        let monitor = ChainMonitor(store: store, logger: Logger(label: "test"))
+
+        // A step reads all five rows as they are, and waits for the store's answer.
+        async let first = monitor.step()
+        await store.waitForHeldRead()
+        // Meanwhile a row is altered and the admin asks for the chains to be checked again.
+        await store.tamper(seq: 3)
+        await monitor.restart()
+        await store.release()
+        _ = await first
+
+        var problem: String?
+        for _ in 0..<20 {
+            _ = await monitor.step()
+            problem = await monitor.status(device: id)?.problem
+            if problem != nil { break }
+        }
+        #expect(problem == "seq 3: the stored hash differs from the event's bytes")
+    }
+}
