@@ -155,7 +155,11 @@ extension CollectorRouter {
     }
 
     /// `GET /v1/devices/{id}/proof?seq=N[&size=M]`: an RFC 6962 inclusion proof of event N in the tree of
-    /// size M (default: the latest checkpoint that covers N). Trees are bounded by `maxProofLeaves`.
+    /// size M (default: the first checkpoint that covers N). With a store that caches subtree roots (both
+    /// collector stores) the proof reads O(log n) once the subtrees are cached (`InclusionProofBuilder`, as the
+    /// console does), and at most `maxProofLeaves` leaves of the tree's uncached part; a proof against a
+    /// checkpoint whose signed root it reaches caches what it computed. Otherwise the tree is read whole, up to
+    /// `maxProofLeaves` leaves.
     func proof(_ request: Request, device: String) async throws -> Response {
         let role: Role
         switch try await authorize(request, [.admin, .reviewer, .traffic]) {
@@ -178,7 +182,7 @@ extension CollectorRouter {
                 return Self.error(.notFound, "no event \(seq) of \(Incident.truncated(device: device)) for this role")
             }
         }
-        var checkpointSeq: UInt64? = nil
+        var checkpoint: StoredEvent? = nil
         if size == 0 {
             var after: Int64 = 0
             search: while true {
@@ -186,7 +190,7 @@ extension CollectorRouter {
                     EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
                 for cp in page where cp.event.seq > seq {
                     size = cp.event.seq - 1
-                    checkpointSeq = cp.event.seq
+                    checkpoint = cp.event
                     break search
                 }
                 guard page.count == 500, let last = page.last else { break }
@@ -196,23 +200,69 @@ extension CollectorRouter {
         guard size >= seq else {
             return Self.error(.notFound, "no checkpoint covers seq \(seq) yet; pass size=")
         }
-        guard size <= configuration.maxProofLeaves else {
-            return Self.error(
-                .badQuery, "size \(size) is beyond the \(configuration.maxProofLeaves) leaves a proof here may read")
+        let index = seq - 1
+        let proof: [[UInt8]]
+        let leaf: [UInt8]
+        let root: [UInt8]
+        if let cached = store as? any CollectorStore & ConsoleStore {
+            guard size <= (try await store.lastSeq(device: device)) else {
+                return Self.error(.notFound, "tree of size \(size) not stored")
+            }
+            var builder = InclusionProofBuilder(
+                source: StoreMerkleNodes(store: cached, device: device), leafBudget: configuration.maxProofLeaves)
+            do {
+                proof = try await builder.proof(index: index, size: size)
+            } catch InclusionProofBuilder.Failure.budgetExceeded {
+                return Self.error(
+                    .badQuery, "the tree of size \(size) needs more than the \(configuration.maxProofLeaves) uncached "
+                        + "leaves a proof here may read")
+            } catch InclusionProofBuilder.Failure.missingLeaves {
+                return Self.error(.notFound, "tree of size \(size) not stored")
+            }
+            guard let hash = try await store.leafHashes(device: device, after: index, through: seq).first,
+                  let computed = MerkleTree.rootFromInclusion(
+                      index: index, treeSize: size, leafHash: hash, proof: proof)
+            else {
+                return Self.error(.notFound, "tree of size \(size) not stored")
+            }
+            (leaf, root) = (hash, computed)
+            if let checkpoint, !builder.computed.isEmpty,
+               try await signedRoot(of: checkpoint, device: device, size: size) == root {
+                // Hashes of a proof that reaches the device's signed root are the true subtree roots.
+                do { try await cached.saveMerkleNodes(device: device, builder.computed) } catch {
+                    logger.warning("proof: caching subtree roots failed", metadata: ["error": "\(error)"])
+                }
+            }
+        } else {
+            guard size <= configuration.maxProofLeaves else {
+                return Self.error(
+                    .badQuery, "size \(size) is beyond the \(configuration.maxProofLeaves) leaves a proof here may read")
+            }
+            let leaves = try await store.leafHashes(device: device, through: size)
+            guard leaves.count == Int(size), let i = Int(exactly: index) else {
+                return Self.error(.notFound, "tree of size \(size) not stored")
+            }
+            (proof, leaf, root) = (MerkleTree.inclusionProof(index: i, leaves), leaves[i], MerkleTree.root(leaves))
         }
-        let leaves = try await store.leafHashes(device: device, through: size)
-        guard leaves.count == Int(size), let index = Int(exactly: seq - 1) else {
-            return Self.error(.notFound, "tree of size \(size) not stored")
-        }
-        let proof = MerkleTree.inclusionProof(index: index, leaves)
         var o: [String: JSONValue] = [
             "device": .string(device), "seq": Self.number(seq), "leaf_index": Self.number(index),
-            "tree_size": Self.number(size), "leaf_hash": .string(Encoding.base64(leaves[index])),
-            "root": .string(Encoding.base64(MerkleTree.root(leaves))),
-            "proof": .array(proof.map { .string(Encoding.base64($0)) }),
+            "tree_size": Self.number(size), "leaf_hash": .string(Encoding.base64(leaf)),
+            "root": .string(Encoding.base64(root)), "proof": .array(proof.map { .string(Encoding.base64($0)) }),
         ]
-        if let checkpointSeq { o["checkpoint_seq"] = Self.number(checkpointSeq) }
+        if let checkpoint { o["checkpoint_seq"] = Self.number(checkpoint.seq) }
         return Self.json(.object(o))
+    }
+
+    /// The root a stored checkpoint event signs, when its note verifies with the device's key for a tree of `size`.
+    private func signedRoot(of checkpoint: StoredEvent, device: String, size: UInt64) async throws -> [UInt8]? {
+        guard let record = try await store.device(id: device),
+              let key = try? DeviceKey.publicKey(base64: record.publicKey),
+              let event = (try? JSONParser.parse(checkpoint.line)).flatMap({ try? Event(json: $0) }),
+              case .string(let note)? = event.body["note"],
+              let signed = Checkpoint.verify(note: note, publicKey: key),
+              signed.origin == Checkpoint.origin(device: device), signed.size == size
+        else { return nil }
+        return signed.root
     }
 
     /// `GET /v1/export?device=ID[&evidence=true]`: JSON lines of full envelopes in seq order, streamed from

@@ -118,8 +118,13 @@ public struct CollectorRouter: Sendable {
         limited.get("/v1/devices/:id/checkpoints") { request, context in
             try await checkpoints(request, device: try context.parameters.require("id"))
         }
+        // The console's tables (the cached subtree roots proofs read) exist once its migration has run.
+        let console = (store as? any CollectorStore & ConsoleStore).map {
+            Console(store: $0, configuration: configuration, logger: logger)
+        }
         limited.get("/v1/devices/:id/proof") { request, context in
-            try await proof(request, device: try context.parameters.require("id"))
+            try await console?.ready()
+            return try await proof(request, device: try context.parameters.require("id"))
         }
         limited.get("/v1/export") { request, _ in try await export(request) }
         limited.get("/v1/devices") { request, _ in
@@ -135,7 +140,9 @@ public struct CollectorRouter: Sendable {
         }
         limited.post("/v1/devices") { request, _ in try await addDevice(request) }
         limited.get("/v1/incidents") { request, _ in try await incidents(request) }
-        mountConsole(on: limited)
+        if let console { mountConsole(console, on: limited) } else {
+            logger.warning("this store has no console queries; the console is off")
+        }
         return router
     }
 

@@ -52,13 +52,21 @@ public enum MerkleTree {
         index: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]],
         root: [UInt8]
     ) -> Bool {
-        guard index < treeSize else { return false }
+        rootFromInclusion(index: index, treeSize: treeSize, leafHash: leafHash, proof: proof) == root
+    }
+
+    /// The root an inclusion proof leads to (RFC 9162 section 2.1.3.2, without the final comparison), or nil when
+    /// the proof cannot be one for `index` in a tree of `treeSize`.
+    public static func rootFromInclusion(
+        index: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]]
+    ) -> [UInt8]? {
+        guard index < treeSize else { return nil }
         var fn = index
         var sn = treeSize - 1
         var r = leafHash
         for p in proof {
-            guard p.count == 32 else { return false }
-            if sn == 0 { return false }
+            guard p.count == 32 else { return nil }
+            if sn == 0 { return nil }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
                 if fn & 1 == 0 {
@@ -73,7 +81,7 @@ public enum MerkleTree {
             fn >>= 1
             sn >>= 1
         }
-        return sn == 0 && r == root
+        return sn == 0 ? r : nil
     }
 
     /// The largest power of two smaller than `n` (n ≥ 2).

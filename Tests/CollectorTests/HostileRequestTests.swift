@@ -123,9 +123,9 @@ let boundaryTimes = [
                 }
             }
         }
-        // Beyond the configured bound, refused before reading leaves.
+        // Beyond the stored tree (and the configured bound): not found, before any leaf is read.
         let big = try await collector.json(.GET, "/v1/devices/\(device)/proof?seq=1&size=1001")
-        Self.expectRefusal(big, 400, "bad_query")
+        Self.expectRefusal(big, 404, "not_found")
         for v in boundaryIntegers {
             for name in ["cursor", "limit"] {
                 let r = try await collector.json(.GET, "/v1/devices/\(device)/checkpoints?\(name)=\(v)")

@@ -7,12 +7,7 @@ import SightlineCore
 
 /// Mounts the operator console (Sources/Collector/README.md, "Console") on the collector's router.
 extension CollectorRouter {
-    func mountConsole(on routes: RouterGroup<CollectorRequestContext>) {
-        guard let consoleStore = store as? any CollectorStore & ConsoleStore else {
-            logger.warning("this store has no console queries; the console is off")
-            return
-        }
-        let console = Console(store: consoleStore, configuration: configuration, logger: logger)
+    func mountConsole(_ console: Console, on routes: RouterGroup<CollectorRequestContext>) {
         let routes = routes.group().add(middleware: ServerTiming())
         routes.get("/console.css") { _, _ in Self.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
         routes.get("/console.js") { _, _ in Self.asset(ConsoleAssets.js, type: "text/javascript; charset=utf-8") }

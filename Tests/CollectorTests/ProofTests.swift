@@ -1,0 +1,92 @@
+import EventLog
+import SightlineCore
+import SightlineTestKit
+import Testing
+
+@testable import Collector
+
+/// `GET /v1/devices/{id}/proof`: proofs equal RFC 6962's over the whole tree, read from the cached subtree roots
+/// once a proof against a signed checkpoint has cached them.
+struct ProofTests {
+    /// A registered device with `count` events and a checkpoint every 50, all stored; the leaf hash of every seq.
+    static func device(_ collector: LiveCollector, count: Int) async throws -> (id: String, leaves: [[UInt8]]) {
+        let key = try await collector.registerDevice()
+        let log = try makeLog(key: key, checkpointEvery: 50)
+        for i in 0..<count { _ = try log.emit(camera: "c", type: "frame.stats", body: ["i": .int(Int64(i))]) }
+        let lines = try log.spool.allEvents().map(\.line)
+        for start in stride(from: 0, to: lines.count, by: 100) {
+            let r = try await collector.json(.POST, "/v1/events", body: batch(Array(lines[start..<min(start + 100, lines.count)])))
+            #expect(r.status == 200)
+        }
+        let leaves = try lines.map { MerkleTree.leafHash(try Event(json: try JSONParser.parse($0)).canonicalBytes()) }
+        return (key.deviceID, leaves)
+    }
+
+    static func proof(_ collector: LiveCollector, _ device: String, seq: Int, size: Int? = nil) async throws
+        -> (status: Int, json: JSONValue, path: [[UInt8]], root: [UInt8]?)
+    {
+        let r = try await collector.json(.GET, "/v1/devices/\(device)/proof?seq=\(seq)" + (size.map { "&size=\($0)" } ?? ""))
+        let path = (r.json["proof"]?.array ?? []).compactMap { $0.string.flatMap { Encoding.bytes(base64: $0) } }
+        return (r.status, r.json, path, r.json["root"]?.string.flatMap { Encoding.bytes(base64: $0) })
+    }
+
+    @Test(arguments: Backend.all)
+    func proofsEqualTheWholeTreesBeforeAndAfterCaching(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, leaves) = try await Self.device(collector, count: 200)
+        #expect(leaves.count > 192)
+        let sizes = [1, 2, 63, 64, 65, 100, 127, 128, 129, 150, 191, 192, leaves.count]
+        func check(_ seq: Int, _ size: Int) async throws {
+            let p = try await Self.proof(collector, device, seq: seq, size: size)
+            #expect(p.status == 200, "seq \(seq) size \(size): \(p.json)")
+            #expect(p.path == MerkleTree.inclusionProof(index: seq - 1, leaves[0..<size]), "seq \(seq) size \(size)")
+            #expect(p.root == MerkleTree.root(leaves[0..<size]), "seq \(seq) size \(size)")
+            #expect(p.json["leaf_hash"]?.string == Encoding.base64(leaves[seq - 1]))
+        }
+        // Nothing cached yet.
+        for size in sizes { for seq in Set([1, size / 2 + 1, size]) { try await check(seq, size) } }
+        let store = try #require(collector.store as? any ConsoleStore)
+        // (The PostgreSQL database is shared with the suite's other tests, whose consoles' chain monitors verify
+        // every device, this one included, and cache its subtrees meanwhile.)
+        if backend == .sqlite { #expect(try await store.merkleNodes(device: device, level: 6, indices: 0...3).isEmpty) }
+        // A proof against the checkpoint that covers seq 70 (the tree of 101 leaves) caches the subtree of leaves
+        // 0..<64, its sibling on the path.
+        let signed = try await Self.proof(collector, device, seq: 70)
+        #expect(signed.status == 200 && signed.json["tree_size"]?.int == 101)
+        #expect(signed.root == MerkleTree.root(leaves[0..<101]))
+        #expect(try await store.merkleNodes(device: device, level: 6, indices: 0...3)[0] == MerkleTree.root(leaves[0..<64]))
+        // Later proofs read the cache and still equal the whole tree's.
+        for size in sizes { for seq in Set([1, size / 2 + 1, size]) { try await check(seq, size) } }
+        try await collector.store.close()
+    }
+
+    /// A proof whose tree is larger than `maxProofLeaves` is refused until its subtrees are cached; then it reads
+    /// O(log n) and is answered.
+    @Test(arguments: Backend.all)
+    func aTreeBeyondTheLeafBudgetIsProvedOnceCached(backend: Backend) async throws {
+        let generous = try await LiveCollector(backend: backend)
+        try await generous.start()
+        defer { Task { await generous.stop() } }
+        let (device, leaves) = try await Self.device(generous, count: 200)
+        let frugal = try await LiveCollector(backend: backend, store: generous.store) { $0.maxProofLeaves = 100 }
+        try await frugal.start()
+        defer { Task { await frugal.stop() } }
+
+        if backend == .sqlite {  // on the shared PostgreSQL database another test's chain monitor may cache first
+            let refused = try await Self.proof(frugal, device, seq: 3, size: 204)
+            HostileRequestTests.expectRefusal((refused.status, refused.json), 400, "bad_query")
+        }
+        // Beyond what is stored: not found, before any leaf is read.
+        let missing = try await Self.proof(frugal, device, seq: 3, size: leaves.count + 1)
+        HostileRequestTests.expectRefusal((missing.status, missing.json), 404, "not_found")
+
+        // The generous collector proves seq 3 and seq 200 against their checkpoints, caching the subtrees.
+        for seq in [3, 120, 200] { #expect(try await Self.proof(generous, device, seq: seq).status == 200) }
+        let cp = try await Self.proof(frugal, device, seq: 3, size: 204)
+        #expect(cp.status == 200, "\(cp.json)")
+        #expect(cp.path == MerkleTree.inclusionProof(index: 2, leaves[0..<204]))
+        try await generous.store.close()
+    }
+}
