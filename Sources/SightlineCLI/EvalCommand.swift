@@ -78,11 +78,14 @@ struct EvalCommand: ParsableCommand {
                                  score.falsePositives, score.falseNegatives, result.fps(of: "traffic")))
                 }
                 if verbose {
-                    for r in unmatched { print("    unmatched detection frame \(r.frame) point (\(r.x), \(r.y))") }
+                    for r in unmatched {
+                        print("    unmatched detection frame \(r.frame) point (\(r.x), \(r.y)): "
+                            + TrafficScore.explain(unmatched: r, truth: truth))
+                    }
                     for m in missed {
                         print("    missed vehicle \(m.vehicle) frame \(m.frame) lane \(m.lane) "
                             + "red_for \(m.redFor ?? -1) "
-                            + "box \(m.box.map { Int($0) })")
+                            + "box \(m.box.map { Int($0) }): " + TrafficScore.explain(missed: m, reported: reported))
                     }
                 }
             }

@@ -78,4 +78,36 @@ public struct TrafficScore: Sendable, Equatable {
         score.falseNegatives = missed.count
         return (score, unmatched, missed)
     }
+
+    /// Frames around an error searched for what it is.
+    public static let explainFrames = 30
+
+    /// What an unmatched detection is, as the truth shows it: the nearest crossing (whatever the signal) of a
+    /// vehicle whose box (widened by `slack`) holds its point, and how far in frames — a violation reported outside
+    /// the score's tolerance, a lawful crossing judged red — or nothing crossing there at all.
+    public static func explain(unmatched r: Reported, truth: SceneTruth, slack: Double = 12) -> String {
+        let near = truth.crossings.filter { r.x >= $0.box[0] - slack && r.x <= $0.box[2] + slack }
+            .min { (abs($0.frame - r.frame), $0.vehicle) < (abs($1.frame - r.frame), $1.vehicle) }
+        guard let c = near, abs(c.frame - r.frame) <= explainFrames else {
+            return "no vehicle crossed there within \(explainFrames) frames"
+        }
+        let what = c.violation ? "violation" : c.ambiguous ? "crossing (ambiguous)" : "lawful crossing (\(c.signal))"
+        return "\(offset(r.frame - c.frame)) vehicle \(c.vehicle)'s \(what)"
+    }
+
+    /// What became of a missed violation: the nearest detection whose point its box (widened by `slack`) holds.
+    public static func explain(missed m: SceneTruth.Crossing, reported: [Reported], slack: Double = 12) -> String {
+        let near = reported.filter { $0.x >= m.box[0] - slack && $0.x <= m.box[2] + slack }
+            .min { (abs($0.frame - m.frame), $0.frame) < (abs($1.frame - m.frame), $1.frame) }
+        guard let r = near, abs(r.frame - m.frame) <= explainFrames else {
+            return "no detection there within \(explainFrames) frames"
+        }
+        return "a detection \(offset(r.frame - m.frame)) it"
+    }
+
+    /// "3 frames after", "1 frame before", "in the same frame as".
+    static func offset(_ frames: Int) -> String {
+        frames == 0 ? "in the same frame as"
+            : "\(abs(frames)) frame\(abs(frames) == 1 ? "" : "s") \(frames > 0 ? "after" : "before")"
+    }
 }
