@@ -114,15 +114,20 @@ public final class TrafficStage: Stage {
         let boxes = moving(frame)
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight))
         var reported: [Violation] = []
+        // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
+        // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
+        let rowShift = (geometry?.scale ?? 0) * 0.5
+        let ahead = configuration.direction * (rowShift / configuration.direction.dot(configuration.direction).squareRoot())
         for track in tracker.tracks where track.measuredThisFrame {
             defer { tracker.commitReference(of: track.id, frame: index) }
-            let point = track.box.bottomCentre
+            let point = track.box.bottomCentre + ahead
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id), approached >= configuration.tuning.confirmHits,
-                  let last = track.lastReference, let hit = crossing(from: last.point, to: point)
+                  let last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
+                  let hit = crossing(from: last.point, to: point)
             else { continue }
             // A reference point that leaps (a vehicle's rear lost against paint of its own colour) is no
             // evidence of crossing: judge only steps the track's own motion explains.
@@ -180,7 +185,8 @@ public final class TrafficStage: Stage {
                                         threshold: configuration.tuning.threshold,
                                         learningRate: configuration.tuning.learningRate)
             let scale = Double(model.factor) * frame.scaleToSource
-            let areas = configuration.lanes.isEmpty ? Self.laneBands(configuration) : configuration.lanes
+            let areas = configuration.lanes.isEmpty
+                ? Self.laneBands(configuration) : configuration.lanes.map { Self.sweptOn($0, configuration.direction) }
             let extractor = BlobExtractor(width: model.width, height: model.height,
                                           lanes: areas.map { $0.scaled(by: 1 / scale) },
                                           region: configuration.region?.scaled(by: 1 / scale))
@@ -231,6 +237,34 @@ public final class TrafficStage: Stage {
                                          across * lo + d * far]))
         }
         return bands
+    }
+
+    /// A lane area swept on along the direction of travel to the picture's edge, for splitting blobs: seen from
+    /// behind and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its
+    /// lane's area reaches past it (where it would join the cross traffic and the bodies of the other lanes).
+    /// The convex hull of the area and of its copy moved far along the direction (the area itself when it is
+    /// convex and already reaches the edge); only the split uses it, the crossing rule keeps the area.
+    static func sweptOn(_ area: TrafficPolygon, _ direction: TrafficPoint) -> TrafficPolygon {
+        let d = direction * (1e5 / direction.dot(direction).squareRoot())
+        return TrafficPolygon(convexHull(area.vertices + area.vertices.map { $0 + d }))
+    }
+
+    /// Andrew's monotone chain: the hull's vertices in order, without collinear ones.
+    static func convexHull(_ points: [TrafficPoint]) -> [TrafficPoint] {
+        let sorted = points.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+        guard sorted.count > 2 else { return sorted }
+        func chain(_ points: [TrafficPoint]) -> [TrafficPoint] {
+            var hull: [TrafficPoint] = []
+            for p in points {
+                while hull.count >= 2, (hull[hull.count - 1] - hull[hull.count - 2]).cross(p - hull[hull.count - 2]) <= 0 {
+                    hull.removeLast()
+                }
+                hull.append(p)
+            }
+            return hull
+        }
+        let lower = chain(sorted), upper = chain(sorted.reversed())
+        return Array(lower.dropLast() + upper.dropLast())
     }
 
     /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
