@@ -77,7 +77,8 @@ public final class TrafficStage: Stage {
             GroupState(name: $0.name, classifier: SignalClassifier(lamps: $0.lamps, lampContrast: tuning.lampContrast),
                        debouncer: SignalDebouncer(lockFrames: tuning.lockFrames, darkSeconds: tuning.darkSeconds))
         }
-        tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
+        tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames,
+                              perspective: RoadPerspective(lanes: configuration.lanes, direction: configuration.direction))
         let names = configuration.signalGroups.map(\.name)
         rules = configuration.laneRules.map { lane in
             (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
@@ -155,7 +156,9 @@ public final class TrafficStage: Stage {
             }
             trace("frame \(index) signal \(signals.joined(separator: " ")) "
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
-                + tracks.joined(separator: " "))
+                + tracks.joined(separator: " ") + " blobs "
+                + boxes.map { "[\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" }
+                .joined(separator: " "))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
@@ -239,32 +242,35 @@ public final class TrafficStage: Stage {
         return bands
     }
 
-    /// A lane area swept on along the direction of travel to the picture's edge, for splitting blobs: seen from
-    /// behind and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its
-    /// lane's area reaches past it (where it would join the cross traffic and the bodies of the other lanes).
-    /// The convex hull of the area and of its copy moved far along the direction (the area itself when it is
-    /// convex and already reaches the edge); only the split uses it, the crossing rule keeps the area.
+    /// A lane area swept on past its far end along the direction of travel, for splitting blobs: seen from behind
+    /// and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its lane's
+    /// area reaches past it (where it would join the cross traffic and the bodies of the other lanes). The far end
+    /// (the vertices furthest along the direction, within a pixel, one run of the outline) is drawn out far along the
+    /// direction, keeping its width; an area whose far end is a single vertex, or is not one run, stays as it is.
+    /// Only the split uses it: the crossing rule keeps the area.
     static func sweptOn(_ area: TrafficPolygon, _ direction: TrafficPoint) -> TrafficPolygon {
-        let d = direction * (1e5 / direction.dot(direction).squareRoot())
-        return TrafficPolygon(convexHull(area.vertices + area.vertices.map { $0 + d }))
-    }
-
-    /// Andrew's monotone chain: the hull's vertices in order, without collinear ones.
-    static func convexHull(_ points: [TrafficPoint]) -> [TrafficPoint] {
-        let sorted = points.sorted { ($0.x, $0.y) < ($1.x, $1.y) }
-        guard sorted.count > 2 else { return sorted }
-        func chain(_ points: [TrafficPoint]) -> [TrafficPoint] {
-            var hull: [TrafficPoint] = []
-            for p in points {
-                while hull.count >= 2, (hull[hull.count - 1] - hull[hull.count - 2]).cross(p - hull[hull.count - 2]) <= 0 {
-                    hull.removeLast()
-                }
-                hull.append(p)
-            }
-            return hull
+        let n = area.vertices.count
+        let unit = direction * (1 / direction.dot(direction).squareRoot())
+        let along = area.vertices.map { $0.dot(unit) }
+        guard n >= 3, let top = along.max() else { return area }
+        let far = along.map { $0 >= top - 1 }
+        // The run of far vertices, in outline order: it starts where the previous vertex is not far.
+        guard far.filter({ $0 }).count >= 2,
+              let start = (0..<n).first(where: { far[$0] && !far[($0 + n - 1) % n] }) else { return area }
+        var end = start
+        while far[(end + 1) % n] && (end + 1) % n != start { end = (end + 1) % n }
+        let runLength = (end - start + n) % n + 1
+        guard runLength == far.filter({ $0 }).count else { return area }
+        let d = unit * 1e5
+        var out: [TrafficPoint] = []
+        var k = (end + 1) % n
+        // From the vertex after the run round to its start, then out along the direction and back at its end.
+        while k != start {
+            out.append(area.vertices[k])
+            k = (k + 1) % n
         }
-        let lower = chain(sorted), upper = chain(sorted.reversed())
-        return Array(lower.dropLast() + upper.dropLast())
+        out += [area.vertices[start], area.vertices[start] + d, area.vertices[end] + d, area.vertices[end]]
+        return TrafficPolygon(out)
     }
 
     /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
@@ -333,3 +339,4 @@ public final class TrafficStage: Stage {
         return (value * scale).rounded() / scale
     }
 }
+
