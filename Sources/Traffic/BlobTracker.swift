@@ -48,8 +48,6 @@ public struct Track: Sendable, Equatable {
     public var velocity: TrafficPoint
     /// Smoothed height and width of the object when seen alone, for boxes cut out of merged blobs.
     public var size: (width: Double, height: Double)
-    /// The bottom row at which `size` holds (under a `RoadPerspective`, sizes elsewhere scale from it).
-    public var sizeBottom: Double
     /// Frames with an observation.
     public var hits: Int
     /// Consecutive frames without one.
@@ -73,28 +71,13 @@ public struct Track: Sendable, Equatable {
 public struct BlobTracker: Sendable {
     public let confirmHits: Int
     public let coastFrames: Int
-    /// How sizes scale along the road (nil: they do not). A vehicle's height, last seen alone further back,
-    /// is scaled to where it is now before it cuts its box out of a blob.
-    public let perspective: RoadPerspective?
     public private(set) var tracks: [Track] = []
     private var nextID = 1
 
-    public init(confirmHits: Int, coastFrames: Int, perspective: RoadPerspective? = nil) {
+    public init(confirmHits: Int, coastFrames: Int) {
         precondition(confirmHits >= 1 && coastFrames >= 0, "bad tracker settings")
         self.confirmHits = confirmHits
         self.coastFrames = coastFrames
-        self.perspective = perspective
-    }
-
-    /// Track `t`'s height (as last seen alone) with its rear at row `bottom`.
-    func height(of t: Int, atBottom bottom: Double) -> Double {
-        tracks[t].size.height * (perspective?.scale(from: tracks[t].sizeBottom, to: bottom) ?? 1)
-    }
-
-    /// The rear row of track `t` when its top is at `top`.
-    func bottom(of t: Int, top: Double) -> Double {
-        perspective?.bottom(top: top, height: tracks[t].size.height, measuredAt: tracks[t].sizeBottom)
-            ?? top + tracks[t].size.height
     }
 
     /// Advances every track to frame `frame` with this frame's blob boxes (source pixels).
@@ -174,7 +157,7 @@ public struct BlobTracker: Sendable {
         tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) }
         for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
             tracks.append(Track(id: nextID, box: box, velocity: TrafficPoint(0, 0), size: (box.width, box.height),
-                                sizeBottom: box.bottom, hits: 1, misses: 0, confirmed: confirmHits <= 1,
+                                hits: 1, misses: 0, confirmed: confirmHits <= 1,
                                 lastReference: nil, measuredThisFrame: true))
             nextID += 1
         }
@@ -185,20 +168,17 @@ public struct BlobTracker: Sendable {
     private mutating func observeAlone(track t: Int, box: TrafficBox, predicted: TrafficBox, frame: Int,
                                        pictureBottom: Double) {
         var measured = box
-        // The size as last seen alone, brought to this blob's rear row.
-        let scale = perspective?.scale(from: tracks[t].sizeBottom, to: box.bottom) ?? 1
-        let size = (width: tracks[t].size.width * scale, height: tracks[t].size.height * scale)
+        let size = tracks[t].size
         let atEdge = box.bottom >= pictureBottom - 1
         if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height {
             if abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom) {
-                measured.bottom = bottom(of: t, top: box.top)
+                measured.bottom = box.top + size.height
             } else {
                 measured.top = box.bottom - size.height
             }
         } else if atEdge || (box.height < 1.25 * size.height && box.height > 0.75 * size.height) {
             let k = atEdge ? 1.0 : 0.2
             tracks[t].size = (size.width + k * (box.width - size.width), size.height + k * (box.height - size.height))
-            tracks[t].sizeBottom = box.bottom
         }
         apply(measured, to: t, frame: frame, clippedBottom: atEdge)
     }
@@ -211,15 +191,13 @@ public struct BlobTracker: Sendable {
         let topTrack = members.min { abs(predicted[$0].top - box.top) < abs(predicted[$1].top - box.top) }!
         for t in members {
             let p = predicted[t]
-            let h = height(of: t, atBottom: p.bottom)
+            let h = tracks[t].size.height
             let left = max(p.left, box.left), right = min(p.right, box.right)
             if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h {
-                let cut = TrafficBox(left: left, top: box.bottom - height(of: t, atBottom: box.bottom), right: right,
-                                     bottom: box.bottom)
+                let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
                 apply(cut, to: t, frame: frame)
             } else if t == topTrack, abs(p.top - box.top) < 0.5 * h {
-                apply(TrafficBox(left: left, top: box.top, right: right, bottom: bottom(of: t, top: box.top)), to: t,
-                      frame: frame)
+                apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
             } else {
                 // Hidden inside the merge: coast, but the blob vouches that it is still there.
                 tracks[t].box = p

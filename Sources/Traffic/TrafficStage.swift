@@ -77,8 +77,7 @@ public final class TrafficStage: Stage {
             GroupState(name: $0.name, classifier: SignalClassifier(lamps: $0.lamps, lampContrast: tuning.lampContrast),
                        debouncer: SignalDebouncer(lockFrames: tuning.lockFrames, darkSeconds: tuning.darkSeconds))
         }
-        tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames,
-                              perspective: RoadPerspective(lanes: configuration.lanes, direction: configuration.direction))
+        tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
         let names = configuration.signalGroups.map(\.name)
         rules = configuration.laneRules.map { lane in
             (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
