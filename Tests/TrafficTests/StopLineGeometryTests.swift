@@ -56,4 +56,18 @@ import Testing
         }
         #expect(abs(Int(frame) - truth) <= 1, "reported frame \(frame), the rear reached the line in frame \(truth)")
     }
+
+    /// With lane areas, a crossing is a motion within one lane: a reference point that slides from one lane into
+    /// the next as it meets the line (a coasting track caught by a neighbour's blob) does not cross.
+    @Test func aCrossingStaysInOneLane() throws {
+        func lane(_ x0: Double, _ x1: Double) -> TrafficPolygon {
+            TrafficPolygon([TrafficPoint(x0, 0), TrafficPoint(x1, 0), TrafficPoint(x1, 200), TrafficPoint(x0, 200)])
+        }
+        let rule = CrossingRule(stopLine: TrafficSegment(TrafficPoint(0, 100), TrafficPoint(200, 100)),
+                                direction: TrafficPoint(0, -1), lanes: [lane(0, 100), lane(100, 200)])
+        let straight = try #require(rule.crossing(from: TrafficPoint(120, 104), to: TrafficPoint(124, 98)))
+        #expect(abs(straight - 4.0 / 6) < 1e-9)
+        #expect(rule.crossing(from: TrafficPoint(80, 104), to: TrafficPoint(120, 98)) == nil)
+        #expect(rule.crossing(from: TrafficPoint(120, 104), to: TrafficPoint(80, 98)) == nil)
+    }
 }
