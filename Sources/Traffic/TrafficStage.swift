@@ -6,7 +6,8 @@ import SightlineCore
 ///
 /// Emits `traffic.signal_state` when a signal group's locked state changes (naming the group, `group`,
 /// when there are several) and `traffic.red_light_crossing` when a confirmed track's reference point
-/// (bottom centre) crosses a lane's stop-line segment in the configured direction while that lane's signal
+/// (bottom centre, taken half a model pixel inside the blob's edge) crosses a lane's stop-line segment in the
+/// configured direction (within one lane area, when areas are given) while that lane's signal
 /// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
 /// crossing per track. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
 /// of any kind.
