@@ -2,8 +2,8 @@
 ///
 /// A crossing is a motion from the near side of the line (against `direction`) to its far side
 /// (on it counts as far) that meets the stop-line *segment*: passing beyond either end of the
-/// segment is not a crossing, whatever the infinite line says. With lanes configured, the point
-/// must end inside one of them.
+/// segment is not a crossing, whatever the infinite line says. With lanes configured, the motion
+/// must start and end inside the same one.
 public struct CrossingRule: Sendable {
     public let stopLine: TrafficSegment
     public let direction: TrafficPoint
@@ -25,7 +25,9 @@ public struct CrossingRule: Sendable {
         guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0
         else { return nil }
         guard let fraction = stopLine.intersection(from: from, to: to) else { return nil }
-        if !lanes.isEmpty, !lanes.contains(where: { $0.contains(to) }) { return nil }
+        // With lane areas, the motion stays in one of them: a step from one lane into the next at the line is a
+        // box that slid over (a coasting track caught by a neighbour's blob), not a vehicle crossing.
+        if !lanes.isEmpty, !lanes.contains(where: { $0.contains(to) && $0.contains(from) }) { return nil }
         return fraction
     }
 }

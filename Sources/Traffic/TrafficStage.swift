@@ -6,7 +6,8 @@ import SightlineCore
 ///
 /// Emits `traffic.signal_state` when a signal group's locked state changes (naming the group, `group`,
 /// when there are several) and `traffic.red_light_crossing` when a confirmed track's reference point
-/// (bottom centre) crosses a lane's stop-line segment in the configured direction while that lane's signal
+/// (bottom centre, taken half a model pixel inside the blob's edge) crosses a lane's stop-line segment in the
+/// configured direction (within one lane area, when areas are given) while that lane's signal
 /// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
 /// crossing per track. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
 /// of any kind.
@@ -114,15 +115,20 @@ public final class TrafficStage: Stage {
         let boxes = moving(frame)
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight))
         var reported: [Violation] = []
+        // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
+        // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
+        let rowShift = (geometry?.scale ?? 0) * 0.5
+        let ahead = configuration.direction * (rowShift / configuration.direction.dot(configuration.direction).squareRoot())
         for track in tracker.tracks where track.measuredThisFrame {
             defer { tracker.commitReference(of: track.id, frame: index) }
-            let point = track.box.bottomCentre
+            let point = track.box.bottomCentre + ahead
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id), approached >= configuration.tuning.confirmHits,
-                  let last = track.lastReference, let hit = crossing(from: last.point, to: point)
+                  let last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
+                  let hit = crossing(from: last.point, to: point)
             else { continue }
             // A reference point that leaps (a vehicle's rear lost against paint of its own colour) is no
             // evidence of crossing: judge only steps the track's own motion explains.
@@ -150,7 +156,9 @@ public final class TrafficStage: Stage {
             }
             trace("frame \(index) signal \(signals.joined(separator: " ")) "
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
-                + tracks.joined(separator: " "))
+                + tracks.joined(separator: " ") + " blobs "
+                + boxes.map { "[\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" }
+                .joined(separator: " "))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
@@ -180,7 +188,8 @@ public final class TrafficStage: Stage {
                                         threshold: configuration.tuning.threshold,
                                         learningRate: configuration.tuning.learningRate)
             let scale = Double(model.factor) * frame.scaleToSource
-            let areas = configuration.lanes.isEmpty ? Self.laneBands(configuration) : configuration.lanes
+            let areas = configuration.lanes.isEmpty
+                ? Self.laneBands(configuration) : configuration.lanes.map { Self.sweptOn($0, configuration.direction) }
             let extractor = BlobExtractor(width: model.width, height: model.height,
                                           lanes: areas.map { $0.scaled(by: 1 / scale) },
                                           region: configuration.region?.scaled(by: 1 / scale))
@@ -231,6 +240,37 @@ public final class TrafficStage: Stage {
                                          across * lo + d * far]))
         }
         return bands
+    }
+
+    /// A lane area swept on past its far end along the direction of travel, for splitting blobs: seen from behind
+    /// and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its lane's
+    /// area reaches past it (where it would join the cross traffic and the bodies of the other lanes). The far end
+    /// (the vertices furthest along the direction, within a pixel, one run of the outline) is drawn out far along the
+    /// direction, keeping its width; an area whose far end is a single vertex, or is not one run, stays as it is.
+    /// Only the split uses it: the crossing rule keeps the area.
+    static func sweptOn(_ area: TrafficPolygon, _ direction: TrafficPoint) -> TrafficPolygon {
+        let n = area.vertices.count
+        let unit = direction * (1 / direction.dot(direction).squareRoot())
+        let along = area.vertices.map { $0.dot(unit) }
+        guard n >= 3, let top = along.max() else { return area }
+        let far = along.map { $0 >= top - 1 }
+        // The run of far vertices, in outline order: it starts where the previous vertex is not far.
+        guard far.filter({ $0 }).count >= 2,
+              let start = (0..<n).first(where: { far[$0] && !far[($0 + n - 1) % n] }) else { return area }
+        var end = start
+        while far[(end + 1) % n] && (end + 1) % n != start { end = (end + 1) % n }
+        let runLength = (end - start + n) % n + 1
+        guard runLength == far.filter({ $0 }).count else { return area }
+        let d = unit * 1e5
+        var out: [TrafficPoint] = []
+        var k = (end + 1) % n
+        // From the vertex after the run round to its start, then out along the direction and back at its end.
+        while k != start {
+            out.append(area.vertices[k])
+            k = (k + 1) % n
+        }
+        out += [area.vertices[start], area.vertices[start] + d, area.vertices[end] + d, area.vertices[end]]
+        return TrafficPolygon(out)
     }
 
     /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
@@ -299,3 +339,4 @@ public final class TrafficStage: Stage {
         return (value * scale).rounded() / scale
     }
 }
+

@@ -138,8 +138,9 @@ import TrafficScenes
         #expect(reported == 0)
     }
 
-    /// The bench's lawful perspective scene where everyone stops (seed 6005, 60 s, buses): the stage reports two
-    /// crossings on red in the middle lane (frames 137 and 626) that no vehicle made: queued bodies leaning into
+    /// The bench's lawful perspective scene where everyone stops (seed 6005, 60 s, buses): the stage reports a
+    /// crossing on red in the middle lane (frame 220; two, at 137 and 626, before the lane split went on past the
+    /// lane areas' far end and a crossing had to stay in one lane) that no vehicle made: queued bodies leaning into
     /// each other near the line.
     @Test func aPerspectiveQueueAtRedStillGivesFalseCrossings() throws {
         let (_, truth, reported) = try SceneEvaluationTests.evaluate(

@@ -1,0 +1,73 @@
+import SightlineCore
+import Testing
+@testable import Traffic
+
+/// Where the stage puts a vehicle's rear and its lane: the blob split goes on past a lane area's far end, and the
+/// rear is read half a model pixel inside the blob's edge.
+@Suite struct StopLineGeometryTests {
+    /// A lane area that ends short of the picture's edge (a perspective camera's, which ends just past the stop
+    /// line) is drawn out beyond its far end along the direction of travel, keeping the far end's width: a tall
+    /// body rises in the picture above its footprint and must stay apart from the other lanes' bodies there.
+    @Test func laneAreasAreSweptOnPastTheirFarEnd() {
+        let area = TrafficPolygon([TrafficPoint(100, 360), TrafficPoint(150, 170), TrafficPoint(210, 170),
+                                   TrafficPoint(260, 360)])
+        let swept = TrafficStage.sweptOn(area, TrafficPoint(0, -1))
+        #expect(!area.contains(TrafficPoint(180, 100)))
+        #expect(swept.contains(TrafficPoint(180, 100)) && swept.contains(TrafficPoint(152, 0)))
+        #expect(!swept.contains(TrafficPoint(140, 100)) && !swept.contains(TrafficPoint(220, 100)),
+                "beyond the far end the split keeps the far end's width (not the near end's)")
+        for (x, y) in [(120.0, 340.0), (90, 340), (250, 350), (265, 350), (180, 200)] {
+            #expect(swept.contains(TrafficPoint(x, y)) == area.contains(TrafficPoint(x, y)), "(\(x), \(y))")
+        }
+        // Within the picture, an area already reaching its edge is unchanged; a pointed far end is left alone.
+        let rectangle = TrafficPolygon([TrafficPoint(100, 0), TrafficPoint(200, 0), TrafficPoint(200, 360),
+                                        TrafficPoint(100, 360)])
+        let same = TrafficStage.sweptOn(rectangle, TrafficPoint(0, -1))
+        for (x, y) in [(99.0, 50.0), (101, 50), (199, 359), (201, 359), (150, 1), (150, -1)] {
+            #expect(same.contains(TrafficPoint(x, y)) == (rectangle.contains(TrafficPoint(x, y)) || (y < 0 && x > 100 && x < 200)),
+                    "(\(x), \(y))")
+        }
+        let pointed = TrafficPolygon([TrafficPoint(100, 360), TrafficPoint(150, 170), TrafficPoint(200, 360)])
+        #expect(TrafficStage.sweptOn(pointed, TrafficPoint(0, -1)) == pointed)
+    }
+
+    /// A vehicle creeping up 1 px a frame over a stop line that lies just inside a model row (y 99.9; rows of 4 px
+    /// at this model width): its rear reaches the line when the painted box's bottom is at 99. The blob's bottom
+    /// edge is the edge of its last model row, which the rear covers only in part; read as it is, the crossing came
+    /// a whole row (3 frames) late.
+    @Test func aStopLineInsideAModelRowIsCrossedOnTime() throws {
+        let line = TrafficSegment(TrafficPoint(60, 99.9), TrafficPoint(220, 99.9))
+        let stage = TrafficStage(configuration: TestScene.configuration(stopLine: line))
+        var crossings: [Detection] = []
+        var truth: Int?
+        for i in 0..<60 {
+            // The road alone first (the background is learnt), then the vehicle from below.
+            let bottom = 140 - Double(max(i - 10, 0)) * 1
+            if truth == nil, i >= 10, bottom <= 99.9 { truth = i }
+            let boxes = i < 10 ? [] : [(110.0, bottom - 40, 150.0, bottom)]
+            crossings += try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+                .filter { $0.type == .trafficRedLightCrossing }
+        }
+        let reported = try #require(crossings.first)
+        #expect(crossings.count == 1)
+        guard case .int(let frame) = reported.body["frame"], let truth else {
+            Issue.record("no frame in \(reported.body)")
+            return
+        }
+        #expect(abs(Int(frame) - truth) <= 1, "reported frame \(frame), the rear reached the line in frame \(truth)")
+    }
+
+    /// With lane areas, a crossing is a motion within one lane: a reference point that slides from one lane into
+    /// the next as it meets the line (a coasting track caught by a neighbour's blob) does not cross.
+    @Test func aCrossingStaysInOneLane() throws {
+        func lane(_ x0: Double, _ x1: Double) -> TrafficPolygon {
+            TrafficPolygon([TrafficPoint(x0, 0), TrafficPoint(x1, 0), TrafficPoint(x1, 200), TrafficPoint(x0, 200)])
+        }
+        let rule = CrossingRule(stopLine: TrafficSegment(TrafficPoint(0, 100), TrafficPoint(200, 100)),
+                                direction: TrafficPoint(0, -1), lanes: [lane(0, 100), lane(100, 200)])
+        let straight = try #require(rule.crossing(from: TrafficPoint(120, 104), to: TrafficPoint(124, 98)))
+        #expect(abs(straight - 4.0 / 6) < 1e-9)
+        #expect(rule.crossing(from: TrafficPoint(80, 104), to: TrafficPoint(120, 98)) == nil)
+        #expect(rule.crossing(from: TrafficPoint(120, 104), to: TrafficPoint(80, 98)) == nil)
+    }
+}
