@@ -44,7 +44,7 @@ public struct BackgroundModel: Sendable {
     private var localFactor: [Float]
     /// The black level the gains scale from this frame: `black`, or 0 in the dark, where the light is the global
     /// gain alone.
-    private var offset: Float = 16
+    private(set) var offset: Float = 16
 
     /// A model for processing images of `imageWidth` × `imageHeight`.
     public init(imageWidth: Int, imageHeight: Int, modelWidth: Int, threshold: Double, learningRate: Double) {
