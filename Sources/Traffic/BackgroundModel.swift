@@ -44,7 +44,9 @@ public struct BackgroundModel: Sendable {
     private var localFactor: [Float]
     /// The black level the gains scale from this frame: `black`, or 0 in the dark, where the light is the global
     /// gain alone.
-    private var offset: Float = 16
+    private(set) var offset: Float = 16
+    /// Whether the last frame was taken as a dark scene.
+    private(set) var dark = false
 
     /// A model for processing images of `imageWidth` × `imageHeight`.
     public init(imageWidth: Int, imageHeight: Int, modelWidth: Int, threshold: Double, learningRate: Double) {
@@ -261,6 +263,8 @@ public struct BackgroundModel: Sendable {
     /// Mean background level above black (over the whole picture, counting foreground as 0) below which the
     /// scene is dark.
     static let darkScene: Float = 50
+    /// The level above which a dark scene counts as lit again.
+    static let lightScene: Float = 60
 
     /// Measures the light's gain at every model pixel: the global gain above black over last frame's background
     /// pixels, times a regional factor per block, interpolated bilinearly between block centres. A block's factor
@@ -284,7 +288,10 @@ public struct BackgroundModel: Sendable {
         }
         // In the dark (street lights, no sun, so no cloud shadows) the light is one global gain of the whole
         // level: additive headlight glare would bend a regional estimate and dark bodies have little contrast.
-        if sumBackground < Self.darkScene * Float(max(current.count, 1)) {
+        // Hysteresis: a night scene whose level hovers at the limit (street lights, beams, exposure steps) would
+        // otherwise switch models from frame to frame.
+        dark = sumBackground < (dark ? Self.lightScene : Self.darkScene) * Float(max(current.count, 1))
+        if dark {
             offset = 0
             for i in localGain.indices { localGain[i] = gain }
             return

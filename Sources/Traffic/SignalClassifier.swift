@@ -4,9 +4,12 @@ import SightlineCore
 /// with the lamp's own running unlit baseline, gives lit or not; the lit lamps give an observation.
 ///
 /// A lamp is lit when its luma rises clearly above its baseline (by `lampContrast` levels and by at
-/// least 60 % of the baseline) and its colour is its own (a red lamp is red-dominant, and so on). It
-/// goes out again only below a lower threshold (hysteresis). The baseline follows drops at once and
-/// rises slowly while the lamp is out, so slow light changes and exposure steps do not light a lamp.
+/// least 60 % of the baseline) and its colour is its own (a red lamp is red-dominant, and so on) — both
+/// its mean colour and the light it gained over its unlit colour, since headlight glare or a grey vehicle
+/// over a dark head adds about as much to each channel, and a dark lamp's faint tint then still reads as
+/// lit. It goes out again only below a lower threshold (hysteresis). The baseline follows drops at once and
+/// rises slowly while the lamp is out, so slow light changes and exposure steps do not light a lamp; the
+/// unlit colour follows the same rule, and is taken afresh when the lamp goes out.
 public struct SignalClassifier: Sendable {
     /// One lamp's running state.
     struct Lamp: Sendable {
@@ -14,6 +17,8 @@ public struct SignalClassifier: Sendable {
         let polygon: TrafficPolygon
         var pixels: [Int32] = []
         var baseline: Double?
+        /// The lamp's colour when out (red, green, blue).
+        var unlit: (r: Double, g: Double, b: Double) = (0, 0, 0)
         var lit = false
     }
 
@@ -53,7 +58,13 @@ public struct SignalClassifier: Sendable {
         if lamps.contains(where: { $0.baseline == nil }) {
             // The housing is shared: the darkest lamp is the best first guess of "unlit" for all.
             let darkest = means.map(\.luma).min() ?? 0
-            for index in lamps.indices { lamps[index].baseline = darkest }
+            for index in lamps.indices {
+                lamps[index].baseline = darkest
+                // A lamp that would not count as lit is out: its own colour; a lit one's is unknown (grey).
+                let m = means[index]
+                let out = m.luma < darkest + max(lampContrast, 0.6 * darkest)
+                lamps[index].unlit = out ? (m.r, m.g, m.b) : (darkest, darkest, darkest)
+            }
         }
         for index in lamps.indices {
             update(&lamps[index], means[index], colourKnown: image.channels == 3)
@@ -71,17 +82,20 @@ public struct SignalClassifier: Sendable {
         var baseline = lamp.baseline ?? mean.luma
         let onThreshold = baseline + max(lampContrast, 0.6 * baseline)
         let offThreshold = baseline + 0.6 * max(lampContrast, 0.6 * baseline)
+        var unlit = lamp.unlit
         if lamp.lit {
             lamp.lit = mean.luma >= offThreshold
+            if !lamp.lit { unlit = (mean.r, mean.g, mean.b) }
         } else {
-            lamp.lit = mean.luma >= onThreshold && (!colourKnown || Self.hasColour(lamp.colour, mean))
+            let gained = (r: mean.r - unlit.r, g: mean.g - unlit.g, b: mean.b - unlit.b)
+            lamp.lit = mean.luma >= onThreshold
+                && (!colourKnown || Self.hasColour(lamp.colour, mean) && Self.gainedColour(lamp.colour, gained))
         }
-        if mean.luma < baseline {
-            baseline += 0.5 * (mean.luma - baseline)
-        } else if !lamp.lit {
-            baseline += 0.02 * (mean.luma - baseline)
-        }
+        let rate = mean.luma < baseline ? 0.5 : lamp.lit ? 0 : 0.02
+        baseline += rate * (mean.luma - baseline)
         lamp.baseline = baseline
+        lamp.unlit = (unlit.r + rate * (mean.r - unlit.r), unlit.g + rate * (mean.g - unlit.g),
+                      unlit.b + rate * (mean.b - unlit.b))
     }
 
     /// Whether a mean colour is the lamp's own: red dominant; amber warm (red and green over blue);
@@ -91,6 +105,18 @@ public struct SignalClassifier: Sendable {
         case .red: return m.r >= 1.3 * m.g && m.r >= 1.3 * m.b
         case .amber: return m.r >= 1.2 * m.b && m.g >= 1.1 * m.b && m.g >= 0.35 * m.r
         case .green: return m.g >= 1.15 * m.r
+        case .unknown: return false
+        }
+    }
+
+    /// Whether the light a lamp gained over its unlit colour is its own colour: a lit lamp adds mostly its own
+    /// channels, white glare about as much to each. Red gains over 1.5 × green and blue; amber's red and green
+    /// over 1.5 × blue; green over 1.5 × red.
+    static func gainedColour(_ colour: SignalState, _ d: (r: Double, g: Double, b: Double)) -> Bool {
+        switch colour {
+        case .red: return d.r >= 1.5 * max(d.g, 0) && d.r >= 1.5 * max(d.b, 0)
+        case .amber: return d.r >= 1.5 * max(d.b, 0) && d.g >= 1.5 * max(d.b, 0)
+        case .green: return d.g >= 1.5 * max(d.r, 0)
         case .unknown: return false
         }
     }

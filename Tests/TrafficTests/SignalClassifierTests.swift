@@ -41,6 +41,22 @@ import Traffic
         #expect(classifier.observe(frame) == .lit(.green))
     }
 
+    @Test func whiteGlareOverADarkLampDoesNotLightIt() {
+        // Headlight glare sweeping over the head at night adds white light to the unlit green lamp: bright
+        // enough to pass the lamp's luma threshold, and its faint green tint still reads green-dominant.
+        var classifier = SignalClassifier(lamps: TestScene.lamps, lampContrast: 30)
+        for i in 0..<5 { #expect(classifier.observe(TestScene.frame(i, signal: .red)) == .lit(.red)) }
+        for (i, glare) in [40, 80, 80, 60].enumerated() {
+            var frame = TestScene.frame(5 + i, signal: .red)
+            var rgb = frame.rgb!
+            for y in 58..<78 { for x in 290..<310 { for c in 0..<3 { rgb[x, y, c] = rgb[x, y, c] &+ UInt8(glare) } } }
+            frame.rgb = rgb
+            #expect(classifier.observe(frame) == .lit(.red), "glare \(glare)")
+        }
+        // The lamp itself still lights: green after red.
+        #expect(classifier.observe(TestScene.frame(9, signal: .green)) == .lit(.green))
+    }
+
     @Test func twoLampsLitConflict() {
         var classifier = SignalClassifier(lamps: TestScene.lamps, lampContrast: 30)
         var frame = TestScene.frame(0, signal: .red)
