@@ -139,6 +139,9 @@ public final class TrafficStage: Stage {
             // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
             guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else { continue }
             crossed.insert(track.id)
+            // The front of a vehicle whose middle is lost against the road crosses before its rear: when another
+            // track follows right behind at the same speed, that one is the rear, and its crossing the vehicle's.
+            if followedByItsRear(track) { continue }
             if let violation = judge(track, lane: hit.lane, from: last, fraction: hit.fraction,
                                      now: (index, frame.pts)) {
                 reported.append(violation)
@@ -177,6 +180,26 @@ public final class TrafficStage: Stage {
             deliverEvidence(frame: frame, crossings: pending)
         }
         return detections
+    }
+
+    /// Whether `track` is the front of a vehicle whose middle went missing against the road (rain, snow, paint like
+    /// the asphalt): shorter along the road than 80 % of its width (a vehicle seen whole is longer than wide, or about
+    /// as long in perspective), with a measured track right behind it (overlapping it across, its front within
+    /// `track`'s width of `track`'s rear) moving at its speed. Then the rear's crossing is the vehicle's. A vehicle
+    /// following close behind another is not taken for its rear: the one ahead is seen whole.
+    private func followedByItsRear(_ track: Track) -> Bool {
+        let d = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
+        let speed = track.velocity.dot(d)
+        guard speed > 0, track.box.height < 0.8 * track.box.width else { return false }
+        return tracker.tracks.contains { other in
+            guard other.id != track.id, other.measuredThisFrame, other.hits >= 2 else { return false }
+            let across = min(track.box.right, other.box.right) - max(track.box.left, other.box.left)
+            guard across >= 0.5 * min(track.box.width, other.box.width) else { return false }
+            // Along the direction of travel: how far the other's front is behind this one's rear.
+            let gap = (track.box.bottomCentre - TrafficPoint((other.box.left + other.box.right) / 2, other.box.top)).dot(d)
+            guard gap >= -4, gap <= track.box.width else { return false }
+            return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
+        }
     }
 
     /// Boxes of this frame's moving objects, in source pixels.

@@ -71,3 +71,39 @@ import Testing
         #expect(rule.crossing(from: TrafficPoint(120, 104), to: TrafficPoint(80, 98)) == nil)
     }
 }
+
+/// A vehicle whose middle is lost against the road (its roof the road's colour, or rain and snow over it) is two
+/// pieces that move together: the front crosses first, the vehicle has crossed when its rear does.
+@Suite struct FragmentedVehicleTests {
+    /// Runs a vehicle up the picture at 4 px a frame on red: 64 px long and 40 wide, the parts `pieces` (from its
+    /// front) painted and everything else the road's colour. Returns the reported frames and the frame its rear
+    /// reached the line.
+    static func run(pieces: [(top: Double, bottom: Double)], length: Double = 64) throws -> (reported: [Int], truth: Int) {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var frames: [Int] = []
+        var truth: Int?
+        let line = 100.0
+        for i in 0..<80 {
+            let rear = 176 - Double(max(i - 10, 0)) * 4
+            if truth == nil, i >= 10, rear <= line { truth = i }
+            let boxes = i < 10 ? [] : pieces.map { (110.0, rear - length + $0.top, 150.0, rear - length + $0.bottom) }
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let frame) = d.body["frame"] { frames.append(Int(frame)) }
+            }
+        }
+        return (frames, try #require(truth))
+    }
+
+    @Test func aVehicleInTwoPiecesCrossesWithItsRear() throws {
+        // Front 20 px and rear 20 px of a 64-px vehicle: 24 px of road between them.
+        let (reported, truth) = try Self.run(pieces: [(0, 20), (44, 64)])
+        #expect(reported.count == 1, "\(reported)")
+        #expect(reported.allSatisfy { abs($0 - truth) <= 1 }, "reported \(reported), the rear reached the line at \(truth)")
+    }
+
+    @Test func aVehicleSeenWholeStillCrossesOnItsOwn() throws {
+        let (reported, truth) = try Self.run(pieces: [(0, 64)])
+        #expect(reported.count == 1 && abs(reported[0] - truth) <= 1, "reported \(reported), truth \(truth)")
+    }
+}
