@@ -179,12 +179,14 @@ extension SuiteReportTests {
                                       lanes: areas.map { $0.scaled(by: 1 / scale) }, region: nil)
         func write(_ name: String, _ w: Int, _ h: Int, _ pixels: [UInt8]) {
             let data = Data("P5\n\(w) \(h)\n255\n".utf8) + Data(pixels)
-            FileManager.default.createFile(atPath: "/tmp/\(name).pgm", contents: data)
+            if !FileManager.default.createFile(atPath: "/tmp/\(name).pgm", contents: data) {
+                Issue.record("could not write /tmp/\(name).pgm")
+            }
         }
         // `SIGHTLINE_TRAFFIC_DUMP_FILE=PATH.y4m` reads the frames from a rendered file (640 × 360, 4:2:0) instead.
         let file = ProcessInfo.processInfo.environment["SIGHTLINE_TRAFFIC_DUMP_FILE"]
             .flatMap { FileManager.default.contents(atPath: $0) }
-        var offset = file.map { $0.firstIndex(of: 10)! + 1 } ?? 0
+        var offset = file.map { ($0.firstIndex(of: 10) ?? $0.endIndex - 1) + 1 } ?? 0
         var index = -1
         func next() -> (index: Int, luma: [UInt8])? {
             guard let file else { return scene.next().map { ($0.index, $0.luma) } }
