@@ -257,12 +257,9 @@ extension CollectorRouter {
     private func signedRoot(of checkpoint: StoredEvent, device: String, size: UInt64) async throws -> [UInt8]? {
         guard let record = try await store.device(id: device),
               let key = try? DeviceKey.publicKey(base64: record.publicKey),
-              let event = (try? JSONParser.parse(checkpoint.line)).flatMap({ try? Event(json: $0) }),
-              case .string(let note)? = event.body["note"],
-              let signed = Checkpoint.verify(note: note, publicKey: key),
-              signed.origin == Checkpoint.origin(device: device), signed.size == size
+              let signed = Checkpoint.stored(line: checkpoint.line, seq: checkpoint.seq, device: device, key: key)
         else { return nil }
-        return signed.root
+        return signed.size == size ? signed.root : nil
     }
 
     /// `GET /v1/export?device=ID[&evidence=true]`: JSON lines of full envelopes in seq order, streamed from
@@ -305,5 +302,18 @@ extension CollectorRouter {
     static func evidence(of line: [UInt8]) -> [EvidenceRef] {
         guard let value = try? JSONParser.parse(line), let event = try? Event(json: value) else { return [] }
         return event.evidence
+    }
+}
+
+extension Checkpoint {
+    /// The checkpoint a stored checkpoint event (`line`, at `seq`) carries, when its note verifies with the device's
+    /// key, names the device's log and covers exactly the events before it.
+    static func stored(line: [UInt8], seq: UInt64, device: String, key: Curve25519.Signing.PublicKey) -> Checkpoint? {
+        guard let event = (try? JSONParser.parse(line)).flatMap({ try? Event(json: $0) }),
+              case .string(let note)? = event.body["note"],
+              let checkpoint = Checkpoint.verify(note: note, publicKey: key),
+              checkpoint.origin == Checkpoint.origin(device: device), checkpoint.size == seq - 1
+        else { return nil }
+        return checkpoint
     }
 }

@@ -29,6 +29,8 @@ public final class TrafficStage: Stage {
     /// One rule per lane, and the index of the group governing it (nil: unknown group, never red).
     private let rules: [(lane: TrafficLane, rule: CrossingRule, group: Int?)]
     private var geometry: Geometry?
+    /// The direction of travel, of unit length.
+    private let travel: TrafficPoint
     /// Tracks whose reference point has crossed already (whatever the signal showed).
     private var crossed: Set<Int> = []
     /// Measured frames each track spent before the line.
@@ -79,6 +81,7 @@ public final class TrafficStage: Stage {
                        debouncer: SignalDebouncer(lockFrames: tuning.lockFrames, darkSeconds: tuning.darkSeconds))
         }
         tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
+        travel = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
         let names = configuration.signalGroups.map(\.name)
         rules = configuration.laneRules.map { lane in
             (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
@@ -117,8 +120,7 @@ public final class TrafficStage: Stage {
         var reported: [Violation] = []
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
-        let rowShift = (geometry?.scale ?? 0) * 0.5
-        let ahead = configuration.direction * (rowShift / configuration.direction.dot(configuration.direction).squareRoot())
+        let ahead = travel * ((geometry?.scale ?? 0) * 0.5)
         for track in tracker.tracks where track.measuredThisFrame {
             defer { tracker.commitReference(of: track.id, frame: index) }
             let point = track.box.bottomCentre + ahead
@@ -188,7 +190,7 @@ public final class TrafficStage: Stage {
     /// `track`'s width of `track`'s rear) moving at its speed. Then the rear's crossing is the vehicle's. A vehicle
     /// following close behind another is not taken for its rear: the one ahead is seen whole.
     private func followedByItsRear(_ track: Track) -> Bool {
-        let d = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
+        let d = travel
         let speed = track.velocity.dot(d)
         guard speed > 0, track.box.height < 0.8 * track.box.width else { return false }
         return tracker.tracks.contains { other in

@@ -243,11 +243,7 @@ extension Console {
             checks.append(ProofCheck(ok: false, text: "No signed checkpoint covers this event yet."))
             return (checks, nil)
         }
-        guard let cpEvent = (try? JSONParser.parse(cp.line)).flatMap({ try? Event(json: $0) }),
-            case .string(let note)? = cpEvent.body["note"],
-            let checkpoint = Checkpoint.verify(note: note, publicKey: key),
-            checkpoint.origin == Checkpoint.origin(device: record.id), checkpoint.size == cp.seq - 1
-        else {
+        guard let checkpoint = Checkpoint.stored(line: cp.line, seq: cp.seq, device: record.id, key: key) else {
             checks.append(ProofCheck(ok: false, text: "The checkpoint at seq \(cp.seq) does not verify."))
             return (checks, cp.seq)
         }
