@@ -23,6 +23,12 @@ public struct CollectorConfiguration: Sendable {
     public var maxPage: Int
     /// Largest tree a `/proof` reads (its leaves are loaded to build the path).
     public var maxProofLeaves: UInt64
+    /// Most uncached leaves a `/proof` reads for a tree size that no signed checkpoint names: what it computes
+    /// there cannot be verified, so it is never cached, and every such request would read it again.
+    public var maxUnsignedProofLeaves: UInt64
+    /// Whether the console's chain check starts with the collector (it warms the subtree cache the proofs read);
+    /// tests that need a cold cache turn it off, and it then starts when the console's overview is first shown.
+    public var chainCheckAtStart = true
     /// A request's headers must arrive within this many seconds of the connection opening (or of the previous
     /// response), or the connection is closed.
     public var headerTimeoutSeconds: Double
@@ -50,7 +56,8 @@ public struct CollectorConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8470, adminToken: String? = nil,
         maxEventsBodyBytes: Int = 4 << 20, maxEvidenceBytes: Int = 8 << 20, maxSmallBodyBytes: Int = 64 << 10,
-        maxPage: Int = 1000, maxProofLeaves: UInt64 = 1 << 20, headerTimeoutSeconds: Double = 30,
+        maxPage: Int = 1000, maxProofLeaves: UInt64 = 1 << 20, maxUnsignedProofLeaves: UInt64 = 1 << 14,
+        headerTimeoutSeconds: Double = 30,
         idleTimeoutSeconds: Double = 60, maxConnections: Int = 1024, requestsPerSecondPerAddress: Double = 50,
         requestsPerSecondPerDevice: Double = 20, rateBurst: Double = 200, signedRequestWindowSeconds: Int64 = 300,
         tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil, insecureHTTP: Bool = false
@@ -63,6 +70,7 @@ public struct CollectorConfiguration: Sendable {
         self.maxSmallBodyBytes = maxSmallBodyBytes
         self.maxPage = maxPage
         self.maxProofLeaves = maxProofLeaves
+        self.maxUnsignedProofLeaves = maxUnsignedProofLeaves
         self.headerTimeoutSeconds = headerTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxConnections = maxConnections

@@ -90,7 +90,10 @@ extension CollectorRouter {
         _ q: Hummingbird.Parameters, _ name: String, _ range: ClosedRange<T>
     ) -> Outcome<T?> {
         guard let text = q.get(name) else { return .value(nil) }
-        guard let v = T(String(text)), range.contains(v) else {
+        // Digits, after a minus sign where the range has negatives: Swift's parser would also take "+5".
+        let digits = range.lowerBound < 0 && text.first == "-" ? text.dropFirst() : text[...]
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let v = T(String(text)), range.contains(v) else {
             return .reply(Self.error(.badQuery, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)"))
         }
         return .value(v)
@@ -157,9 +160,11 @@ extension CollectorRouter {
     /// `GET /v1/devices/{id}/proof?seq=N[&size=M]`: an RFC 6962 inclusion proof of event N in the tree of
     /// size M (default: the first checkpoint that covers N). With a store that caches subtree roots (both
     /// collector stores) the proof reads O(log n) once the subtrees are cached (`InclusionProofBuilder`, as the
-    /// console does), and at most `maxProofLeaves` leaves of the tree's uncached part; a proof against a
-    /// checkpoint whose signed root it reaches caches what it computed. Otherwise the tree is read whole, up to
-    /// `maxProofLeaves` leaves.
+    /// console does). A tree a signed checkpoint names (the default, or a size some checkpoint signs) reads at most
+    /// `maxProofLeaves` uncached leaves, must reach the checkpoint's signed root (else the store was altered: 500,
+    /// never a proof of a root nobody signed), and caches what it computed; any other size reads at most
+    /// `maxUnsignedProofLeaves`, since nothing vouches for it and it is read again on every request. Otherwise
+    /// (a store without the cache) the tree is read whole, up to `maxProofLeaves` leaves.
     func proof(_ request: Request, device: String) async throws -> Response {
         let role: Role
         switch try await authorize(request, [.admin, .reviewer, .traffic]) {
@@ -176,29 +181,26 @@ extension CollectorRouter {
         case .reply(let r): return r
         case .value(let v): size = v ?? 0
         }
+        if size != 0 && size < seq {
+            return Self.error(.badQuery, "size \(size) is smaller than seq \(seq): a tree holds events 1…size")
+        }
         if role.visibleTypePrefixes != nil {
             let event = try await store.events(device: device, seqFrom: seq, limit: 1).first
             guard let event, event.seq == seq, role.mayRead(type: event.type) else {
                 return Self.error(.notFound, "no event \(seq) of \(Incident.truncated(device: device)) for this role")
             }
         }
-        var checkpoint: StoredEvent? = nil
+        // The signed checkpoint of the tree: the first after seq by default, else the one right after the tree.
+        var checkpoint: (seq: UInt64, line: [UInt8])? = nil
         if size == 0 {
-            var after: Int64 = 0
-            search: while true {
-                let page = try await store.events(
-                    EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
-                for cp in page where cp.event.seq > seq {
-                    size = cp.event.seq - 1
-                    checkpoint = cp.event
-                    break search
-                }
-                guard page.count == 500, let last = page.last else { break }
-                after = last.position
+            checkpoint = try await firstCheckpoint(device: device, after: seq)
+            guard let found = checkpoint else {
+                return Self.error(.notFound, "no checkpoint covers seq \(seq) yet; pass size=")
             }
-        }
-        guard size >= seq else {
-            return Self.error(.notFound, "no checkpoint covers seq \(seq) yet; pass size=")
+            size = found.seq - 1
+        } else if let next = try await store.events(device: device, seqFrom: size + 1, limit: 1).first,
+                  next.seq == size + 1, next.type == Checkpoint.eventType {
+            checkpoint = (next.seq, next.line)
         }
         let index = seq - 1
         let proof: [[UInt8]]
@@ -208,14 +210,16 @@ extension CollectorRouter {
             guard size <= (try await store.lastSeq(device: device)) else {
                 return Self.error(.notFound, "tree of size \(size) not stored")
             }
+            let budget = checkpoint == nil
+                ? min(configuration.maxProofLeaves, configuration.maxUnsignedProofLeaves) : configuration.maxProofLeaves
             var builder = InclusionProofBuilder(
-                source: StoreMerkleNodes(store: cached, device: device), leafBudget: configuration.maxProofLeaves)
+                source: StoreMerkleNodes(store: cached, device: device), leafBudget: budget)
             do {
                 proof = try await builder.proof(index: index, size: size)
             } catch InclusionProofBuilder.Failure.budgetExceeded {
                 return Self.error(
-                    .badQuery, "the tree of size \(size) needs more than the \(configuration.maxProofLeaves) uncached "
-                        + "leaves a proof here may read")
+                    .badQuery, "the tree of size \(size) needs more than the \(budget) uncached leaves a proof here "
+                        + (checkpoint == nil ? "may read for a size no checkpoint signs" : "may read"))
             } catch InclusionProofBuilder.Failure.missingLeaves {
                 return Self.error(.notFound, "tree of size \(size) not stored")
             }
@@ -226,11 +230,19 @@ extension CollectorRouter {
                 return Self.error(.notFound, "tree of size \(size) not stored")
             }
             (leaf, root) = (hash, computed)
-            if let checkpoint, !builder.computed.isEmpty,
-               try await signedRoot(of: checkpoint, device: device, size: size) == root {
-                // Hashes of a proof that reaches the device's signed root are the true subtree roots.
-                do { try await cached.saveMerkleNodes(device: device, builder.computed) } catch {
-                    logger.warning("proof: caching subtree roots failed", metadata: ["error": "\(error)"])
+            if let checkpoint {
+                guard try await signedRoot(of: checkpoint, device: device, size: size) == root else {
+                    logger.error("proof: stored leaves do not reach the signed root",
+                                 metadata: ["device": "\(device)", "checkpoint": "\(checkpoint.seq)"])
+                    return Self.error(
+                        .internalError, "the stored events do not reach checkpoint \(checkpoint.seq)'s signed root: "
+                            + "the store was altered (the console's chain check names the row)")
+                }
+                if !builder.computed.isEmpty {
+                    // Hashes of a proof that reaches the device's signed root are the true subtree roots.
+                    do { try await cached.saveMerkleNodes(device: device, builder.computed) } catch {
+                        logger.warning("proof: caching subtree roots failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         } else {
@@ -253,8 +265,26 @@ extension CollectorRouter {
         return Self.json(.object(o))
     }
 
+    /// The device's first checkpoint after `seq`: one indexed lookup with the console's store, else a scan of
+    /// the device's checkpoint events.
+    private func firstCheckpoint(device: String, after seq: UInt64) async throws -> (seq: UInt64, line: [UInt8])? {
+        if let console = store as? any ConsoleStore {
+            return try await console.consoleCheckpoint(device: device, after: seq)
+        }
+        var after: Int64 = 0
+        while true {
+            let page = try await store.events(
+                EventQuery(device: device, type: Checkpoint.eventType, after: after, limit: 500))
+            if let cp = page.first(where: { $0.event.seq > seq }) { return (cp.event.seq, cp.event.line) }
+            guard page.count == 500, let last = page.last else { return nil }
+            after = last.position
+        }
+    }
+
     /// The root a stored checkpoint event signs, when its note verifies with the device's key for a tree of `size`.
-    private func signedRoot(of checkpoint: StoredEvent, device: String, size: UInt64) async throws -> [UInt8]? {
+    private func signedRoot(of checkpoint: (seq: UInt64, line: [UInt8]), device: String, size: UInt64) async throws
+        -> [UInt8]?
+    {
         guard let record = try await store.device(id: device),
               let key = try? DeviceKey.publicKey(base64: record.publicKey),
               let signed = Checkpoint.stored(line: checkpoint.line, seq: checkpoint.seq, device: device, key: key)

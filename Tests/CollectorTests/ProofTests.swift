@@ -32,7 +32,8 @@ struct ProofTests {
 
     @Test(arguments: Backend.all)
     func proofsEqualTheWholeTreesBeforeAndAfterCaching(backend: Backend) async throws {
-        let collector = try await LiveCollector(backend: backend)
+        // No chain check at start: it would warm the cache this test needs cold.
+        let collector = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, leaves) = try await Self.device(collector, count: 200)
@@ -66,11 +67,15 @@ struct ProofTests {
     /// O(log n) and is answered.
     @Test(arguments: Backend.all)
     func aTreeBeyondTheLeafBudgetIsProvedOnceCached(backend: Backend) async throws {
-        let generous = try await LiveCollector(backend: backend)
+        // No chain check at start: it would warm the cache this test needs cold.
+        let generous = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
         try await generous.start()
         defer { Task { await generous.stop() } }
         let (device, leaves) = try await Self.device(generous, count: 200)
-        let frugal = try await LiveCollector(backend: backend, store: generous.store) { $0.maxProofLeaves = 100 }
+        let frugal = try await LiveCollector(backend: backend, store: generous.store) {
+            $0.maxProofLeaves = 100
+            $0.chainCheckAtStart = false
+        }
         try await frugal.start()
         defer { Task { await frugal.stop() } }
 
@@ -88,5 +93,77 @@ struct ProofTests {
         #expect(cp.status == 200, "\(cp.json)")
         #expect(cp.path == MerkleTree.inclusionProof(index: 2, leaves[0..<204]))
         try await generous.store.close()
+    }
+
+    /// An explicit size that a checkpoint signs is that checkpoint's tree: named in the reply and cached once its
+    /// root is the signed one; a size no checkpoint signs reads at most `maxUnsignedProofLeaves` uncached leaves
+    /// (nothing vouches for what it computes, so every request would read them again).
+    @Test(arguments: Backend.all)
+    func aSignedSizeIsCachedAndAnUnsignedOneIsBudgeted(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend) {
+            $0.chainCheckAtStart = false
+            $0.maxUnsignedProofLeaves = 100
+        }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, leaves) = try await Self.device(collector, count: 200)
+        let store = try #require(collector.store as? any ConsoleStore)
+        if backend == .sqlite {  // (on the shared PostgreSQL database another test's chain check may cache first)
+            let unsigned = try await Self.proof(collector, device, seq: 70, size: 150)
+            HostileRequestTests.expectRefusal((unsigned.status, unsigned.json), 400, "bad_query")
+        }
+        // Checkpoint 102 signs the tree of 101 leaves: seq 70's proof there caches leaves 0..<64, its sibling.
+        let signed = try await Self.proof(collector, device, seq: 70, size: 101)
+        #expect(signed.status == 200 && signed.json["checkpoint_seq"]?.int == 102, "\(signed.json)")
+        #expect(signed.path == MerkleTree.inclusionProof(index: 69, leaves[0..<101]))
+        if backend == .sqlite {
+            #expect(try await store.merkleNodes(device: device, level: 6, indices: 0...1)
+                == [0: MerkleTree.root(leaves[0..<64])])
+        }
+        // Now the unsigned size reads only the leaves past the cached subtree (150 - 64 < 100).
+        let after = try await Self.proof(collector, device, seq: 70, size: 150)
+        #expect(after.status == 200 && after.json["checkpoint_seq"] == nil, "\(after.json)")
+        #expect(after.path == MerkleTree.inclusionProof(index: 69, leaves[0..<150]))
+        try await collector.store.close()
+    }
+
+    /// A stored leaf hash changed in the database: the API refuses a proof against the checkpoint (500, rather
+    /// than a proof of a root nobody signed), and the chain check names the row.
+    @Test func anAlteredLeafHashIsNoProofAndTheChainCheckNamesIt() async throws {
+        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, _) = try await Self.device(collector, count: 120)
+        let store = try #require(collector.store as? SQLiteCollectorStore)
+        try await store.db.write { d in
+            try d.execute(sql: "UPDATE events SET leaf_hash = zeroblob(32) WHERE device = ? AND seq = 100",
+                          arguments: [device])
+        }
+        let refused = try await Self.proof(collector, device, seq: 99)
+        HostileRequestTests.expectRefusal((refused.status, refused.json), 500, "internal_error")
+        #expect(refused.path.isEmpty)
+        let browser = ConsoleClient(collector)
+        try await browser.signIn(collector.reviewerToken)
+        var overview = ""
+        for _ in 0..<100 where !overview.contains("seq 100: the stored leaf hash differs from the event") {
+            overview = try await browser.request(.GET, "/").text
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(overview.contains("seq 100: the stored leaf hash differs from the event"))
+        try await collector.store.close()
+    }
+
+    /// Query integers are digits only, and a size below seq is a bad query (not "no checkpoint covers it").
+    @Test func signedNumbersAndASizeBelowSeqAreBadQueries() async throws {
+        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, _) = try await Self.device(collector, count: 20)
+        for query in ["seq=%2B5", "seq=+5", "seq=5&size=%2B9", "seq=5&size=4", "seq=-0"] {
+            let r = try await collector.json(.GET, "/v1/devices/\(device)/proof?\(query)")
+            HostileRequestTests.expectRefusal((r.status, r.json), 400, "bad_query")
+        }
+        #expect(try await Self.proof(collector, device, seq: 5, size: 9).status == 200)
+        try await collector.store.close()
     }
 }

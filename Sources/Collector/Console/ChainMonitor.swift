@@ -65,6 +65,10 @@ actor ChainMonitor {
         return progress[device]?.status
     }
 
+    /// Starts the background check (the console starts it with the collector, so the API's proofs find the
+    /// subtree cache warm without anyone opening the console).
+    func start() { startIfNeeded() }
+
     /// Forgets everything checked, so every chain is verified again from seq 1.
     func restart() {
         generation += 1
@@ -116,13 +120,15 @@ actor ChainMonitor {
                         // A signed root over every leaf so far verified: the subtrees under it are its true ones.
                         await save(p.subtrees.take(), device: device.id)
                     }
-                    if let canonical = try? event.canonicalBytes() {
-                        p.subtrees.append(leafHash: MerkleTree.leafHash(canonical))
-                    }
+                    let leaf = (try? event.canonicalBytes()).map(MerkleTree.leafHash)
+                    if let leaf { p.subtrees.append(leafHash: leaf) }
                     if row.seq != p.verifier.lastSeq {
                         p.status.problem = "seq \(row.seq): the row's seq column differs from its event"
                     } else if p.verifier.lastHash != row.hash {
                         p.status.problem = "seq \(row.seq): the stored hash differs from the event's bytes"
+                    } else if leaf != row.leafHash {
+                        // Proofs are built from this column: a leaf hash that is not the event's makes wrong ones.
+                        p.status.problem = "seq \(row.seq): the stored leaf hash differs from the event's bytes"
                     } else {
                         p.status.checkedThrough = row.seq
                     }
