@@ -169,7 +169,11 @@ public struct BlobTracker: Sendable {
                                        pictureBottom: Double) {
         var measured = box
         let size = tracks[t].size
-        let atEdge = box.bottom >= pictureBottom - 1
+        // Only an object entering across the bottom edge (its box there last frame) grows with its blob there; a blob
+        // that reaches the edge under a track seen whole above it is that track merged with something entering.
+        let entering = !tracks[t].confirmed
+            || tracks[t].box.bottom >= pictureBottom - 1 - max(4, 2 * abs(tracks[t].velocity.y))
+        let atEdge = box.bottom >= pictureBottom - 1 && entering
         if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height {
             if abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom) {
                 measured.bottom = box.top + size.height
