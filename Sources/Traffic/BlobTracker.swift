@@ -154,7 +154,15 @@ public struct BlobTracker: Sendable {
             tracks[t].box = predicted[t]
             tracks[t].misses += 1
         }
-        tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) }
+        // Two tracks measured on the same box are one object seen twice (a blob shared by two tracks whose ends
+        // agree): the younger goes, so the object crosses once.
+        var duplicate = Set<Int>()
+        for a in tracks.indices where tracks[a].measuredThisFrame {
+            for b in tracks.indices where b > a && tracks[b].measuredThisFrame && tracks[a].box.iou(tracks[b].box) > 0.7 {
+                duplicate.insert(tracks[a].hits >= tracks[b].hits ? tracks[b].id : tracks[a].id)
+            }
+        }
+        tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) || duplicate.contains($0.id) }
         for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
             tracks.append(Track(id: nextID, box: box, velocity: TrafficPoint(0, 0), size: (box.width, box.height),
                                 hits: 1, misses: 0, confirmed: confirmHits <= 1,
@@ -169,7 +177,13 @@ public struct BlobTracker: Sendable {
                                        pictureBottom: Double) {
         var measured = box
         let size = tracks[t].size
-        let atEdge = box.bottom >= pictureBottom - 1
+        // Only an object entering across the bottom edge (its box there last frame) grows with its blob there; a blob
+        // that reaches the edge under a track seen whole above it is that track merged with something entering.
+        let v = tracks[t].velocity
+        let entering = !tracks[t].confirmed
+            || tracks[t].box.bottom >= pictureBottom - 1 - max(4, 2 * abs(v.y))
+            || box.height < 3 * size.height
+        let atEdge = box.bottom >= pictureBottom - 1 && entering
         if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height {
             if abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom) {
                 measured.bottom = box.top + size.height
