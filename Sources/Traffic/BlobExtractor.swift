@@ -162,7 +162,9 @@ public struct BlobExtractor: Sendable {
     }
 
     /// Joins a narrow piece that a lane border cut off a wider blob (a wheel over the line, a shadow)
-    /// back into that blob: side by side, overlapping in height, under 40 % of its width.
+    /// back into that blob: side by side, overlapping in height, under 40 % of its width. A blob outside every
+    /// lane (the verge, the cross street, the bodies beyond a lane area's end) takes in nothing: a lane's vehicle
+    /// beside it would become part of motion no lane owns, and its box the union of both.
     static func mergeSlivers(_ input: [Blob]) -> [Blob] {
         var blobs = input
         var merged = true
@@ -174,7 +176,7 @@ public struct BlobExtractor: Sendable {
                     let pw = p.maxX - p.minX + 1, qw = q.maxX - q.minX + 1
                     let touching = p.minX <= q.maxX + 2 && p.maxX >= q.minX - 2
                     let overlap = min(p.maxY, q.maxY) - max(p.minY, q.minY) + 1
-                    guard touching, p.lane != q.lane, Double(pw) < 0.4 * Double(qw),
+                    guard touching, p.lane != q.lane, q.lane >= 0, Double(pw) < 0.4 * Double(qw),
                           Double(overlap) >= 0.5 * Double(p.maxY - p.minY + 1) else { continue }
                     blobs[j] = Blob(minX: min(p.minX, q.minX), minY: min(p.minY, q.minY), maxX: max(p.maxX, q.maxX),
                                     maxY: max(p.maxY, q.maxY), area: p.area + q.area, lane: q.lane)
