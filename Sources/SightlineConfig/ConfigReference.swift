@@ -278,8 +278,7 @@ public enum ConfigReference {
                 Entry(key: "model_width", type: "integer 32–1920", defaultValue: "\(tuning.modelWidth)",
                       meaning: "Width of the downscaled luma image the background model keeps."),
                 Entry(key: "threshold", type: "luma 1–255", defaultValue: number(tuning.threshold),
-                      meaning: "Difference from the background that makes a model pixel foreground, in video "
-                          + "levels (black 16, white 235)."),
+                      meaning: "Difference from the background that makes a model pixel foreground."),
                 Entry(key: "learning_rate", type: "0.0001–1", defaultValue: number(tuning.learningRate),
                       meaning: "Per-frame background adaptation where there is no motion."),
                 Entry(key: "confirm_hits", type: "integer 1–100", defaultValue: "\(tuning.confirmHits)",
