@@ -24,8 +24,6 @@ public struct Y4MParser: FootageParser {
         public var format: PixelFormat
         /// The `C` parameter as written (`420jpeg` when absent).
         public var colourSpace: String
-        /// `XCOLORRANGE=FULL`: samples use 0–255; otherwise (`LIMITED`, or absent, as FFmpeg reads it) video levels.
-        public var fullRange = false
     }
 
     private enum State { case streamHeader, frameHeader, frameData }
@@ -93,8 +91,7 @@ public struct Y4MParser: FootageParser {
                 let header = header!
                 defer { index += 1 }
                 return FootageFrame(index: index, payload: .raw(format: header.format, width: header.width,
-                                                                height: header.height, bytes: bytes,
-                                                                fullRange: header.fullRange))
+                                                                height: header.height, bytes: bytes))
             }
         }
     }
@@ -120,7 +117,7 @@ public struct Y4MParser: FootageParser {
         return line
     }
 
-    /// Parses `YUV4MPEG2 W.. H.. F..:.. C.. XCOLORRANGE=..` (other parameters are accepted and ignored).
+    /// Parses `YUV4MPEG2 W.. H.. F..:.. C..` (other parameters are accepted and ignored).
     static func parseStreamHeader(_ line: [UInt8]) throws(FootageFormatError) -> Header {
         let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
         guard let magic = fields.first, Array(magic) == Array("YUV4MPEG2".utf8) else {
@@ -129,7 +126,6 @@ public struct Y4MParser: FootageParser {
         var width = 0, height = 0
         var rate: Double?
         var colour = "420jpeg"
-        var fullRange = false
         for field in fields.dropFirst() {
             let value = String(decoding: field.dropFirst(), as: UTF8.self)
             switch field.first {
@@ -142,9 +138,7 @@ public struct Y4MParser: FootageParser {
                 }
                 rate = num > 0 && den > 0 ? Double(num) / Double(den) : nil
             case UInt8(ascii: "C"): colour = value
-            case UInt8(ascii: "X") where value.uppercased().hasPrefix("COLORRANGE="):
-                fullRange = value.uppercased() == "COLORRANGE=FULL"
-            default: break  // I (interlacing), A (aspect), other X (extensions)
+            default: break  // I (interlacing), A (aspect), X (extensions)
             }
         }
         guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
@@ -157,7 +151,6 @@ public struct Y4MParser: FootageParser {
         default:
             throw FootageFormatError("colour space C\(colour) is not supported (only 4:2:0 and mono 8-bit)")
         }
-        return Header(width: width, height: height, frameRate: rate, format: format, colourSpace: colour,
-                      fullRange: fullRange)
+        return Header(width: width, height: height, frameRate: rate, format: format, colourSpace: colour)
     }
 }

@@ -58,12 +58,12 @@ public final class FrameDecoder {
             return Frame(camera: camera, seq: captured.seq, monotonicNanos: captured.monotonicNanos,
                          wallNanos: captured.wallNanos, pts: captured.pts, gray: out.gray, rgb: out.rgb,
                          sourceWidth: out.sourceWidth, sourceHeight: out.sourceHeight)
-        case .raw(let format, let width, let height, let bytes, let fullRange):
+        case .raw(let format, let width, let height, let bytes):
             let scale = options.minWidth > 0 ? JPEGDecoder.scale(forSourceWidth: width, minWidth: options.minWidth) : 1
             do {
                 let (gray, rgb) = try RawConversion.convert(bytes, format: format, width: width, height: height,
                                                             scale: scale, color: options.color,
-                                                            fullRange: fullRange, maxPixels: options.maxPixels)
+                                                            maxPixels: options.maxPixels)
                 return Frame(camera: camera, seq: captured.seq, monotonicNanos: captured.monotonicNanos,
                              wallNanos: captured.wallNanos, pts: captured.pts, gray: gray, rgb: rgb,
                              sourceWidth: width, sourceHeight: height)

@@ -2,10 +2,8 @@ import SightlineCore
 
 /// Uncompressed camera layouts to luma and RGB, with an optional box reduction by 2, 4 or 8.
 ///
-/// YUV and grey are taken as BT.601 limited range (video levels, black at 16), as V4L2 webcams, Y4M files and
-/// ffmpeg's yuv420p deliver them, unless the caller says the source uses the full range; luma comes out full
-/// range either way (`VideoLevels`), as a JPEG decoder and the FFmpeg reader give it, so that a stage sees the
-/// same levels whatever the footage's container.
+/// YUV is taken as BT.601 limited range, as V4L2 webcams and ffmpeg's yuv420p deliver it; the
+/// luma plane is passed through unchanged (stages work on relative brightness).
 public enum RawConversion {
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         case shortFrame(expected: Int, got: Int)
@@ -21,10 +19,9 @@ public enum RawConversion {
 
     /// Converts `bytes` in `format` to luma (always) and RGB (when `color`), both reduced by
     /// `scale` (1, 2, 4 or 8) with box averaging of luma and chroma taken at the block centre.
-    /// `fullRange`: the YUV or grey samples use 0–255 (JPEG levels) rather than video levels.
     /// Frames of more than `maxPixels` are refused before anything is allocated.
     public static func convert(_ bytes: [UInt8], format: PixelFormat, width: Int, height: Int, scale: Int,
-                               color: Bool, fullRange: Bool = false, maxPixels: Int = JPEGDecoder.defaultMaxPixels)
+                               color: Bool, maxPixels: Int = JPEGDecoder.defaultMaxPixels)
         throws(Error) -> (gray: Image, rgb: Image?) {
         precondition([1, 2, 4, 8].contains(scale), "scale must be 1, 2, 4 or 8")
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
@@ -38,7 +35,7 @@ public enum RawConversion {
         var rgb: [UInt8] = color ? [UInt8](repeating: 0, count: ow * oh * 3) : []
         bytes.withUnsafeBufferPointer { src in
             let s = src.baseAddress!
-            let layout = Layout(format: format, width: width, height: height, fullRange: fullRange)
+            let layout = Layout(format: format, width: width, height: height)
             gray.withUnsafeMutableBufferPointer { g in
                 for oy in 0..<oh {
                     for ox in 0..<ow {
@@ -66,8 +63,6 @@ public enum RawConversion {
                 }
             }
         }
-        // RGB (above) read the samples' own levels; what the stages see is full range.
-        if format != .rgb24 && !fullRange { VideoLevels.expandToFullRange(&gray) }
         return (Image(width: ow, height: oh, channels: 1, pixels: gray),
                 color ? Image(width: ow, height: oh, channels: 3, pixels: rgb) : nil)
     }
@@ -77,7 +72,6 @@ public enum RawConversion {
         let format: PixelFormat
         let width: Int
         let height: Int
-        let fullRange: Bool
 
         @inline(__always)
         func luma(_ s: UnsafePointer<UInt8>, _ x: Int, _ y: Int) -> UInt8 {
@@ -95,9 +89,7 @@ public enum RawConversion {
             let cw = (width + 1) / 2, ch = (height + 1) / 2
             let u: Int, v: Int
             switch format {
-            case .gray:
-                let grey = fullRange ? UInt8(luma) : VideoLevels.fullRangeLuma[luma]
-                return (grey, grey, grey)
+            case .gray: return (UInt8(luma), UInt8(luma), UInt8(luma))
             case .rgb24:
                 let p = (y * width + x) * 3
                 return (s[p], s[p + 1], s[p + 2])
@@ -112,15 +104,8 @@ public enum RawConversion {
                 u = Int(s[base + (y / 2) * cw + x / 2])
                 v = Int(s[base + cw * ch + (y / 2) * cw + x / 2])
             }
-            let d = u - 128, e = v - 128
-            if fullRange {
-                // BT.601 full range (JPEG), fixed point with 8 fractional bits.
-                let c = 256 * luma
-                return (clamp((c + 359 * e + 128) >> 8), clamp((c - 88 * d - 183 * e + 128) >> 8),
-                        clamp((c + 454 * d + 128) >> 8))
-            }
             // BT.601 limited range, fixed point with 8 fractional bits.
-            let c = 298 * (luma - 16)
+            let c = 298 * (luma - 16), d = u - 128, e = v - 128
             let r = (c + 409 * e + 128) >> 8
             let g = (c - 100 * d - 208 * e + 128) >> 8
             let b = (c + 516 * d + 128) >> 8

@@ -6,9 +6,8 @@ public struct CapturedFrame: Sendable {
     public enum Payload: Sendable, Equatable {
         /// One complete JPEG (SOI … EOI), as MJPEG cameras and files carry them.
         case jpeg([UInt8])
-        /// An uncompressed picture in a known layout. YUV and grey are taken at video levels (black at 16, BT.601
-        /// limited range) unless `fullRange` says the source uses all of 0–255.
-        case raw(format: PixelFormat, width: Int, height: Int, bytes: [UInt8], fullRange: Bool = false)
+        /// An uncompressed picture in a known layout.
+        case raw(format: PixelFormat, width: Int, height: Int, bytes: [UInt8])
         /// A picture the source decoded itself, already at processing size: inter-coded video (H.264, H.265…)
         /// cannot skip a compressed frame, so such sources decode every frame and a dropped frame is a
         /// decoded one.

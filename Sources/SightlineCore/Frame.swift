@@ -6,8 +6,7 @@ public struct Frame: Sendable {
     public var monotonicNanos: UInt64
     public var wallNanos: Int64
     public var pts: Double
-    /// Luma plane at processing size, full range (0–255, black at 0) whatever the source's levels
-    /// (`VideoLevels`).
+    /// Luma plane at processing size.
     public var gray: Image
     /// Colour at processing size; nil when no stage needs colour.
     public var rgb: Image?

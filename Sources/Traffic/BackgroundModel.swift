@@ -1,8 +1,5 @@
 /// A per-pixel running background of a downscaled luma image, and the foreground mask of each frame.
 ///
-/// Frames carry full-range luma; the model keeps video levels (black at 16, white at 235), in which `threshold`,
-/// the black level and the clipping level are given.
-///
 /// The frame is box-reduced by an integer factor to about `modelWidth` pixels across, which averages
 /// sensor noise away. Camera shake is measured each frame as the sub-pixel shift that best lays the
 /// frame's edges (lane marks, kerbs) onto the background's, and the frame is resampled back before it is
@@ -89,13 +86,10 @@ public struct BackgroundModel: Sendable {
         return mask
     }
 
-    /// Box-reduces the luma plane into `current`, in video levels.
+    /// Box-reduces the luma plane into `current`.
     private mutating func downscale(_ gray: [UInt8], imageWidth: Int) {
         let (f, w, h) = (factor, width, height)
-        // Frames are full range (0–255); the model works in video levels (black at 16, white at 235), in which its
-        // black level, clipping and thresholds are set.
-        let black = Self.black
-        let norm = (Self.white - black) / 255 / Float(f * f)
+        let norm = 1 / Float(f * f)
         gray.withUnsafeBufferPointer { src in
             current.withUnsafeMutableBufferPointer { dst in
                 var rowSums = [UInt32](repeating: 0, count: w)
@@ -111,7 +105,7 @@ public struct BackgroundModel: Sendable {
                                 sums[x] &+= s
                             }
                         }
-                        for x in 0..<w { dst[my &* w &+ x] = black + Float(sums[x]) * norm }
+                        for x in 0..<w { dst[my &* w &+ x] = Float(sums[x]) * norm }
                     }
                 }
             }
@@ -253,10 +247,8 @@ public struct BackgroundModel: Sendable {
         }
     }
 
-    /// Luma of black in video levels; gains scale the light above it.
+    /// Luma of black in the frames (limited-range video); gains scale the light above it.
     static let black: Float = 16
-    /// Luma of white in video levels.
-    static let white: Float = 235
     /// Luma near the top of the range (limited: 235), where a brighter light no longer shows.
     static let clip: Float = 228
     /// Side of a block of the regional gain grid, in model pixels (32 source pixels at the default size).

@@ -12,14 +12,11 @@ public struct SyntheticScene {
         /// Limited-range BT.601 luma, as a Y4M file's Y plane carries it.
         public var luma: [UInt8]
 
-        /// The frame as the stages see it (full size, colour; luma expanded to full range as the decoders do, so
-        /// that the stage sees the same levels as from the scene's Y4M file).
+        /// The frame as the stages see it (full size, colour).
         public func frame(camera: String = "synthetic") -> Frame {
-            var gray = luma
-            VideoLevels.expandToFullRange(&gray)
-            return Frame(camera: camera, seq: UInt64(index + 1), monotonicNanos: UInt64(pts * 1e9),
+            Frame(camera: camera, seq: UInt64(index + 1), monotonicNanos: UInt64(pts * 1e9),
                   wallNanos: Int64(pts * 1e9), pts: pts,
-                  gray: Image(width: SceneLayout.width, height: SceneLayout.height, channels: 1, pixels: gray),
+                  gray: Image(width: SceneLayout.width, height: SceneLayout.height, channels: 1, pixels: luma),
                   rgb: Image(width: SceneLayout.width, height: SceneLayout.height, channels: 3, pixels: rgb),
                   sourceWidth: SceneLayout.width, sourceHeight: SceneLayout.height)
         }

@@ -10,9 +10,7 @@ import Testing
 @Suite(.enabled(if: FFmpeg.path != nil, "ffmpeg is not installed (apt-get install ffmpeg)"))
 struct RawConversionTests {
     static let swsFlags = ["-sws_flags", "neighbor+accurate_rnd+full_chroma_int"]
-    /// ffmpeg's gray from video-levels YUV, expanded to full range as RawConversion expands it.
-    static let expandRange = ["-vf", "scale=in_range=tv:out_range=pc"]
-    /// ffmpeg's gray kept at video levels (for the box mean, which RawConversion takes before expanding).
+    /// ffmpeg's gray is full range unless told otherwise; RawConversion passes luma through unchanged.
     static let keepRange = ["-vf", "scale=in_range=tv:out_range=tv"]
 
     /// Seeded bytes in the legal BT.601 ranges (luma 16–235, chroma 16–240), as cameras send.
@@ -45,7 +43,7 @@ struct RawConversionTests {
         let (gray, rgb) = try RawConversion.convert(bytes, format: format, width: width, height: height, scale: 1,
                                                     color: true)
         let refGray = try FFmpeg.convertRaw(bytes, inputFormat: name, width: width, height: height,
-                                            outputFormat: "gray", arguments: Self.expandRange)
+                                            outputFormat: "gray", arguments: Self.keepRange)
         #expect(gray.pixels == refGray, "\(format) \(width)x\(height): luma differs from ffmpeg's")
         let refRGB = try FFmpeg.convertRaw(bytes, inputFormat: name, width: width, height: height,
                                            outputFormat: "rgb24", arguments: Self.swsFlags)
@@ -61,31 +59,7 @@ struct RawConversionTests {
         #expect(Double(total) / Double(refRGB.count) < 0.15, "\(format) \(width)x\(height): mean error")
     }
 
-    /// Full-range YUV (JPEG levels, `XCOLORRANGE=FULL`): luma passes through, RGB uses the full-range matrix.
-    @Test(arguments: [PixelFormat.yuyv, .i420])
-    func fullRangeMatchesFFmpeg(format: PixelFormat) throws {
-        let (width, height) = (64, 32)
-        // The whole range, as a full-range source sends it.
-        var state: UInt64 = 0xF011
-        let bytes = (0..<format.frameByteCount(width: width, height: height)).map { _ -> UInt8 in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return UInt8(truncatingIfNeeded: state >> 40)
-        }
-        let name = try #require(Self.ffmpegName[format])
-        let (gray, rgb) = try RawConversion.convert(bytes, format: format, width: width, height: height, scale: 1,
-                                                    color: true, fullRange: true)
-        let refGray = try FFmpeg.convertRaw(bytes, inputFormat: name, width: width, height: height,
-                                            outputFormat: "gray", arguments: ["-vf", "scale=in_range=pc:out_range=pc"])
-        #expect(gray.pixels == refGray)
-        let refRGB = try FFmpeg.convertRaw(bytes, inputFormat: name, width: width, height: height,
-                                           outputFormat: "rgb24", arguments: Self.swsFlags + ["-vf", "scale=in_range=pc"])
-        let image = try #require(rgb)
-        let worst = zip(image.pixels, refRGB).map { abs(Int($0) - Int($1)) }.max() ?? 255
-        #expect(image.pixels.count == refRGB.count && worst <= 1, "RGB differs from ffmpeg's by \(worst)")
-    }
-
-    /// Reduced luma is the box mean of ffmpeg's full-size luma at video levels (truncated, as RawConversion
-    /// documents), expanded to full range as ffmpeg expands it (`LumaLevelsTests.theExpansionIsFFmpegs`).
+    /// Reduced luma is the box mean of ffmpeg's full-size luma (truncated, as RawConversion documents).
     @Test(arguments: [2, 4, 8])
     func reducedLumaIsTheBoxMean(scale: Int) throws {
         let width = 64, height = 40
@@ -101,7 +75,7 @@ struct RawConversionTests {
                 for y in oy * scale..<(oy + 1) * scale {
                     for x in ox * scale..<(ox + 1) * scale { sum += Int(full[y * width + x]) }
                 }
-                #expect(gray[ox, oy] == VideoLevels.fullRangeLuma[sum / (scale * scale)], "(\(ox), \(oy)) at 1/\(scale)")
+                #expect(Int(gray[ox, oy]) == sum / (scale * scale), "(\(ox), \(oy)) at 1/\(scale)")
             }
         }
     }

@@ -1,4 +1,3 @@
-import SightlineCore
 import Testing
 import Traffic
 
@@ -9,8 +8,7 @@ import Traffic
     static let height = 180
 
     /// A road of limited-range luma 100 with a fixed texture of ±3 levels, darkened above black (16) by a soft
-    /// elliptical shadow centred at (cx, cy) with radii (rx, ry) and `depth` at its core, and grey boxes; expanded
-    /// to full range at the end, as a decoder hands a frame to the stage.
+    /// elliptical shadow centred at (cx, cy) with radii (rx, ry) and `depth` at its core, and grey boxes.
     static func plane(shadow: (cx: Double, cy: Double, rx: Double, ry: Double, depth: Double)? = nil,
                       exposure: Double = 1, boxes: [(Int, Int, Int, Int, Double)] = []) -> [UInt8] {
         var pixels = [UInt8](repeating: 0, count: width * height)
@@ -24,8 +22,7 @@ import Traffic
                     let r = dx * dx + dy * dy
                     if r < 1 { k *= 1 - s.depth * min(1, (1 - r) / 0.6) }
                 }
-                let video = UInt8(min(235, max(16, 16 + (level - 16) * k)).rounded())
-                pixels[y * width + x] = VideoLevels.fullRangeLuma[Int(video)]
+                pixels[y * width + x] = UInt8(min(235, max(16, 16 + (level - 16) * k)).rounded())
             }
         }
         return pixels
