@@ -197,10 +197,7 @@ extension SuiteReportTests {
             return (index, [UInt8](file[(offset + 6)..<(offset + 6 + 640 * 360)]))
         }
         while let rendered = next() {
-            // The file's and the renderer's luma are video levels; the stage sees them expanded, as decoded.
-            var luma = rendered.luma
-            VideoLevels.expandToFullRange(&luma)
-            let mask = model.update(gray: luma, imageWidth: 640)
+            let mask = model.update(gray: rendered.luma, imageWidth: 640)
             let blobs = extractor.extract(mask, minArea: Int((configuration.minArea / (scale * scale)).rounded(.up)))
             guard range.contains(rendered.index) else { continue }
             let (w, h, f) = (model.width, model.height, model.factor)
