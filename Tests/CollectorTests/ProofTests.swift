@@ -32,8 +32,7 @@ struct ProofTests {
 
     @Test(arguments: Backend.all)
     func proofsEqualTheWholeTreesBeforeAndAfterCaching(backend: Backend) async throws {
-        // No chain check at start: it would warm the cache this test needs cold.
-        let collector = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
+        let collector = try await LiveCollector(backend: backend)
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, leaves) = try await Self.device(collector, count: 200)
@@ -67,15 +66,11 @@ struct ProofTests {
     /// O(log n) and is answered.
     @Test(arguments: Backend.all)
     func aTreeBeyondTheLeafBudgetIsProvedOnceCached(backend: Backend) async throws {
-        // No chain check at start: it would warm the cache this test needs cold.
-        let generous = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
+        let generous = try await LiveCollector(backend: backend)
         try await generous.start()
         defer { Task { await generous.stop() } }
         let (device, leaves) = try await Self.device(generous, count: 200)
-        let frugal = try await LiveCollector(backend: backend, store: generous.store) {
-            $0.maxProofLeaves = 100
-            $0.chainCheckAtStart = false
-        }
+        let frugal = try await LiveCollector(backend: backend, store: generous.store) { $0.maxProofLeaves = 100 }
         try await frugal.start()
         defer { Task { await frugal.stop() } }
 
@@ -100,10 +95,7 @@ struct ProofTests {
     /// (nothing vouches for what it computes, so every request would read them again).
     @Test(arguments: Backend.all)
     func aSignedSizeIsCachedAndAnUnsignedOneIsBudgeted(backend: Backend) async throws {
-        let collector = try await LiveCollector(backend: backend) {
-            $0.chainCheckAtStart = false
-            $0.maxUnsignedProofLeaves = 100
-        }
+        let collector = try await LiveCollector(backend: backend) { $0.maxUnsignedProofLeaves = 100 }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, leaves) = try await Self.device(collector, count: 200)
@@ -130,7 +122,7 @@ struct ProofTests {
     /// A stored leaf hash changed in the database: the API refuses a proof against the checkpoint (500, rather
     /// than a proof of a root nobody signed), and the chain check names the row.
     @Test func anAlteredLeafHashIsNoProofAndTheChainCheckNamesIt() async throws {
-        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
+        let collector = try await LiveCollector(backend: .sqlite)
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, _) = try await Self.device(collector, count: 120)
@@ -155,7 +147,7 @@ struct ProofTests {
 
     /// Query integers are digits only, and a size below seq is a bad query (not "no checkpoint covers it").
     @Test func signedNumbersAndASizeBelowSeqAreBadQueries() async throws {
-        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
+        let collector = try await LiveCollector(backend: .sqlite)
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, _) = try await Self.device(collector, count: 20)

@@ -65,10 +65,6 @@ actor ChainMonitor {
         return progress[device]?.status
     }
 
-    /// Starts the background check (the console starts it with the collector, so the API's proofs find the
-    /// subtree cache warm without anyone opening the console).
-    func start() { startIfNeeded() }
-
     /// Forgets everything checked, so every chain is verified again from seq 1.
     func restart() {
         generation += 1

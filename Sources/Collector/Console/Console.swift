@@ -35,14 +35,7 @@ final class Console: Sendable {
         self.configuration = configuration
         self.logger = logger
         chain = ChainMonitor(store: StoreChainSource(store: store), logger: logger)
-        let migration = Task { try await store.migrateConsole() }
-        self.migration = migration
-        // The chain check runs from the start (it warms the subtree cache the API's proofs read), once the
-        // console's tables exist.
-        Task { [chain] in
-            guard configuration.chainCheckAtStart, (try? await migration.value) != nil else { return }
-            await chain.start()
-        }
+        migration = Task { try await store.migrateConsole() }
     }
 
     /// Waits for the console's tables (created once, when the console is mounted).
