@@ -54,6 +54,7 @@ public struct CollectorRouter: Sendable {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 PerAddressConnectionLimit(connections), HeaderTimeoutHandler(timeout: headerTimeout),
+                ParserErrorReply(),
             ],
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))
         var server = HTTPServerBuilder.http1(configuration: http1)

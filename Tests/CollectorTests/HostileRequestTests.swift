@@ -103,7 +103,8 @@ let boundaryTimes = [
     }
 
     /// From an attack on `/proof`: a repeated parameter is refused (the first counted, and a proxy in front may have
-    /// read the other), and another method on the route (or an unknown route) is answered in the API's JSON shape.
+    /// read the other), and a very long query or another method on the route (or an unknown route) is answered in the
+    /// API's JSON shape.
     @Test func theProofRouteRefusesRepeatsAndAnswersJSON() async throws {
         let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
         try await collector.start()
@@ -116,6 +117,11 @@ let boundaryTimes = [
             Self.expectRefusal(r, 400, "bad_query")
             #expect(r.json["error"]?["message"]?.string?.contains("given 2 times") == true, "\(query): \(r.json)")
         }
+        // Over the HTTP decoder's 80 KiB: refused before any route, still in JSON.
+        let long = try await collector.request(.GET, "\(proof)?seq=5&pad=" + String(repeating: "a", count: 100_000))
+        #expect(long.status == 400)
+        let refusal = try? JSONParser.parse(long.body)
+        #expect(refusal?["error"]?["code"]?.string == "bad_request", "\(String(decoding: long.body, as: UTF8.self))")
         for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH] {
             Self.expectRefusal(try await collector.json(method, "\(proof)?seq=5"), 404, "not_found")
         }
