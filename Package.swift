@@ -358,8 +358,8 @@ let package = Package(
         .testTarget(
             name: "SightlineCLITests",
             dependencies: [
-                "Matcher", "SightlineCLI", "SightlineConfig", "SightlineTestKit", "Capture", "EventLog",
-                "FaceKit", "Imaging", "SightlineCore",
+                "Matcher", "SightlineCLI", "SightlineConfig", "SightlineTestKit", "SightlineTools", "Capture",
+                "EventLog", "FaceKit", "Imaging", "SightlineCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
