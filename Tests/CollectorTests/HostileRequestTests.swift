@@ -106,7 +106,7 @@ let boundaryTimes = [
     /// read the other), and a very long query or another method on the route (or an unknown route) is answered in the
     /// API's JSON shape.
     @Test func theProofRouteRefusesRepeatsAndAnswersJSON() async throws {
-        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
+        let collector = try await LiveCollector(backend: .sqlite)
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, _) = try await ProofTests.device(collector, count: 20)
