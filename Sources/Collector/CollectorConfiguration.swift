@@ -26,6 +26,9 @@ public struct CollectorConfiguration: Sendable {
     /// Most uncached leaves a `/proof` reads for a tree size that no signed checkpoint names: what it computes
     /// there cannot be verified, so it is never cached, and every such request would read it again.
     public var maxUnsignedProofLeaves: UInt64
+    /// Whether the console's chain check starts with the collector (it warms the subtree cache the proofs read);
+    /// tests that need a cold cache turn it off, and it then starts when the console's overview is first shown.
+    public var chainCheckAtStart = true
     /// A request's headers must arrive within this many seconds of the connection opening (or of the previous
     /// response), or the connection is closed.
     public var headerTimeoutSeconds: Double

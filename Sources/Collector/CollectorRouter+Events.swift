@@ -85,11 +85,17 @@ extension CollectorRouter {
         return Self.json(.object(["results": .array(results)]))
     }
 
-    /// A query parameter as an integer in `range`: nil when absent, a 400 reply when not such an integer.
+    /// A query parameter as an integer in `range`: nil when absent, a 400 reply when not such an integer or given
+    /// more than once.
     static func integer<T: FixedWidthInteger>(
         _ q: Hummingbird.Parameters, _ name: String, _ range: ClosedRange<T>
     ) -> Outcome<T?> {
-        guard let text = q.get(name) else { return .value(nil) }
+        let given = q[values: Substring(name)]
+        guard let text = given.first else { return .value(nil) }
+        // Refused rather than picked: a proxy or cache in front may have read the other value.
+        guard given.count == 1 else {
+            return .reply(Self.error(.badQuery, "\(name) is given \(given.count) times: give it once"))
+        }
         // Digits, after a minus sign where the range has negatives: Swift's parser would also take "+5".
         let digits = range.lowerBound < 0 && text.first == "-" ? text.dropFirst() : text[...]
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
@@ -173,8 +179,11 @@ extension CollectorRouter {
         }
         let q = request.uri.queryParameters
         let maxSeq = UInt64(CanonicalJSON.maxExactInteger)
-        guard case .value(let seqParam) = Self.integer(q, "seq", UInt64(1)...maxSeq), let seq = seqParam else {
-            return Self.error(.badQuery, "seq is required: an integer from 1 to \(maxSeq)")
+        let seq: UInt64
+        switch Self.integer(q, "seq", UInt64(1)...maxSeq) {
+        case .reply(let r): return r
+        case .value(let v?): seq = v
+        case .value(nil): return Self.error(.badQuery, "seq is required: an integer from 1 to \(maxSeq)")
         }
         var size: UInt64
         switch Self.integer(q, "size", UInt64(1)...maxSeq) {

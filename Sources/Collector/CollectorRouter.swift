@@ -54,6 +54,7 @@ public struct CollectorRouter: Sendable {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 PerAddressConnectionLimit(connections), HeaderTimeoutHandler(timeout: headerTimeout),
+                ParserErrorReply(),
             ],
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))
         var server = HTTPServerBuilder.http1(configuration: http1)
@@ -64,12 +65,18 @@ public struct CollectorRouter: Sendable {
             tls.minimumTLSVersion = .tlsv12
             server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         }
+        // The console's tables (the cached subtree roots proofs read) exist once its migration has run.
+        let console = (store as? any CollectorStore & ConsoleStore).map {
+            Console(store: $0, configuration: configuration, logger: logger)
+        }
         return Application(
-            router: router(), server: server,
+            router: router(console: console), server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "sightline-collector",
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+            // Shut down after the server, and awaited by `runService`: the check reads no more once it returns.
+            services: console.map { [ChainCheckService(console: $0)] } ?? [],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -93,7 +100,8 @@ public struct CollectorRouter: Sendable {
         }
     }
 
-    public func router() -> Router<CollectorRequestContext> {
+    /// The routes; `console` (nil: a store without console queries) serves the pages and the proofs' cache.
+    func router(console: Console?) -> Router<CollectorRequestContext> {
         let router = Router(context: CollectorRequestContext.self)
         router.add(middleware: InternalErrors(logger: logger))
         router.get("/healthz") { _, _ in Self.json(.object(["status": .string("ok")])) }
@@ -117,10 +125,6 @@ public struct CollectorRouter: Sendable {
         }
         limited.get("/v1/devices/:id/checkpoints") { request, context in
             try await checkpoints(request, device: try context.parameters.require("id"))
-        }
-        // The console's tables (the cached subtree roots proofs read) exist once its migration has run.
-        let console = (store as? any CollectorStore & ConsoleStore).map {
-            Console(store: $0, configuration: configuration, logger: logger)
         }
         limited.get("/v1/devices/:id/proof") { request, context in
             try await console?.ready()
@@ -231,7 +235,8 @@ extension Response {
 /// An error no handler turned into a reply (the database failed, a statement was refused): logged with the
 /// request's method and path, and answered as a JSON `internal_error` (it was a 500 with an empty body and no
 /// log line, so neither the device nor the operator could tell why a batch kept failing). The detail stays in the
-/// log; Hummingbird's own HTTP errors (413, 404, …) pass through.
+/// log; Hummingbird's own HTTP errors (413, …) pass through, but for its 404 of a route that does not exist, which
+/// is answered as a JSON `not_found`.
 struct InternalErrors: RouterMiddleware {
     typealias Context = CollectorRequestContext
     let logger: Logger
@@ -242,6 +247,12 @@ struct InternalErrors: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own answer to a path, or a method on a path, it has no route for: the API's JSON shape
+            // (it was an empty 404).
+            let path = request.uri.path
+            let shown = path.count > 200 ? path.prefix(200) + "…" : path[...]
+            return CollectorRouter.error(.notFound, "no route for \(request.method) \(shown)")
         } catch let error as HTTPResponseError {
             throw error
         } catch {

@@ -559,5 +559,21 @@ public final class SQLiteCollectorStore: CollectorStore {
         }
     }
 
-    public func close() async throws { try db.close() }
+    /// Closes the database once the reads in flight have finished.
+    ///
+    /// GRDB's `close()` blocks its thread until every reader connection is back in its pool, and an async read
+    /// gives its connection back only after it resumes on the Swift concurrency pool. Called there (two threads
+    /// on two cores), it waited for a read that needed the very thread it held, and the suite hung: so the
+    /// blocking close runs on a thread of its own, and this task waits without holding one.
+    public func close() async throws {
+        let db = db
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try db.close()
+                    done.resume()
+                } catch { done.resume(throwing: StoreError.database("\(error)")) }
+            }
+        }
+    }
 }

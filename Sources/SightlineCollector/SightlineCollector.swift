@@ -98,7 +98,11 @@ struct SightlineCollector: AsyncParsableCommand {
             let app = try router.application { port in log.info("listening", metadata: ["port": "\(port)"]) }
             let purge = Task { await router.purgeUnreferencedEvidence() }
             defer { purge.cancel() }
+            // The chain check, a service of the application, has ended when this returns; the purge is ended and
+            // awaited here: the store closes with nothing reading it.
             try await app.runService()
+            purge.cancel()
+            await purge.value
             try await store.close()
         }
     }

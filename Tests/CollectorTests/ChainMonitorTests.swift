@@ -57,16 +57,39 @@ struct ChainMonitorTests {
         }
     }
 
-    /// Seen by the browser test under load: an admin's re-check, asked while a check step waited on the store, was
-    /// undone by that step writing its old progress back, so the re-check never reached a row altered since.
-    @Test func aRecheckDuringAStepReachesARowAlteredMeanwhile() async throws {
+    /// A monitor of one device's chain of five events, over a store whose first read is held.
+    static func fiveEvents() throws -> (device: String, store: HeldStore, monitor: ChainMonitor) {
         let (events, _, key) = try ChainAppendTests.chain(5)
         let id = events[0].row.device
         let store = HeldStore(
             device: DeviceRecord(id: id, name: "door", publicKey: Encoding.base64(key.key.rawRepresentation),
                                  addedNanos: 0),
             rows: events.map(\.row))
-        let monitor = ChainMonitor(store: store, logger: Logger(label: "test"))
+        return (id, store, ChainMonitor(store: store, logger: Logger(label: "test")))
+    }
+
+    /// Without the start at the collector's start, the check runs from the overview's first status; it ends when its
+    /// task is cancelled (the collector's shutdown), so the collector can wait for it before closing the store.
+    @Test func aCheckStartedByTheOverviewEndsWhenCancelled() async throws {
+        let (id, store, monitor) = try Self.fiveEvents()
+        let run = Task { await monitor.run(immediately: false) }
+        #expect(await monitor.status(device: id) == nil)
+        await store.waitForHeldRead()
+        await store.release()
+        var checked: UInt64 = 0
+        for _ in 0..<300 where checked < 5 {
+            checked = await monitor.status(device: id)?.checkedThrough ?? 0
+            if checked < 5 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(checked == 5)
+        run.cancel()
+        await run.value
+    }
+
+    /// Seen by the browser test under load: an admin's re-check, asked while a check step waited on the store, was
+    /// undone by that step writing its old progress back, so the re-check never reached a row altered since.
+    @Test func aRecheckDuringAStepReachesARowAlteredMeanwhile() async throws {
+        let (id, store, monitor) = try Self.fiveEvents()
 
         // A step reads all five rows as they are, and waits for the store's answer.
         async let first = monitor.step()

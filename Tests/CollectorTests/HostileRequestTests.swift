@@ -1,6 +1,7 @@
 import Collector
 import EventLog
 import Foundation
+import NIOHTTP1
 import SightlineCore
 import SightlineTestKit
 import Testing
@@ -98,6 +99,33 @@ let boundaryTimes = [
             }
         }
         #expect(try await collector.json(.GET, "/healthz").status == 200)
+        try await collector.store.close()
+    }
+
+    /// From an attack on `/proof`: a repeated parameter is refused (the first counted, and a proxy in front may have
+    /// read the other), and a very long query or another method on the route (or an unknown route) is answered in the
+    /// API's JSON shape.
+    @Test func theProofRouteRefusesRepeatsAndAnswersJSON() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, _) = try await ProofTests.device(collector, count: 20)
+        let proof = "/v1/devices/\(device)/proof"
+        #expect(try await collector.json(.GET, "\(proof)?seq=5&size=9").status == 200)
+        for query in ["seq=5&seq=6", "seq=5&seq=5", "seq=5&size=9&size=10", "size=9&seq=5&size=9"] {
+            let r = try await collector.json(.GET, "\(proof)?\(query)")
+            Self.expectRefusal(r, 400, "bad_query")
+            #expect(r.json["error"]?["message"]?.string?.contains("given 2 times") == true, "\(query): \(r.json)")
+        }
+        // Over the HTTP decoder's 80 KiB: refused before any route, still in JSON.
+        let long = try await collector.request(.GET, "\(proof)?seq=5&pad=" + String(repeating: "a", count: 100_000))
+        #expect(long.status == 400)
+        let refusal = try? JSONParser.parse(long.body)
+        #expect(refusal?["error"]?["code"]?.string == "bad_request", "\(String(decoding: long.body, as: UTF8.self))")
+        for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH] {
+            Self.expectRefusal(try await collector.json(method, "\(proof)?seq=5"), 404, "not_found")
+        }
+        Self.expectRefusal(try await collector.json(.GET, "/v1/no-such-route"), 404, "not_found")
         try await collector.store.close()
     }
 

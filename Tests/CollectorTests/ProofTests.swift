@@ -32,7 +32,8 @@ struct ProofTests {
 
     @Test(arguments: Backend.all)
     func proofsEqualTheWholeTreesBeforeAndAfterCaching(backend: Backend) async throws {
-        let collector = try await LiveCollector(backend: backend)
+        // No chain check at start: it would warm the cache this test needs cold.
+        let collector = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, leaves) = try await Self.device(collector, count: 200)
@@ -66,11 +67,15 @@ struct ProofTests {
     /// O(log n) and is answered.
     @Test(arguments: Backend.all)
     func aTreeBeyondTheLeafBudgetIsProvedOnceCached(backend: Backend) async throws {
-        let generous = try await LiveCollector(backend: backend)
+        // No chain check at start: it would warm the cache this test needs cold.
+        let generous = try await LiveCollector(backend: backend) { $0.chainCheckAtStart = false }
         try await generous.start()
         defer { Task { await generous.stop() } }
         let (device, leaves) = try await Self.device(generous, count: 200)
-        let frugal = try await LiveCollector(backend: backend, store: generous.store) { $0.maxProofLeaves = 100 }
+        let frugal = try await LiveCollector(backend: backend, store: generous.store) {
+            $0.maxProofLeaves = 100
+            $0.chainCheckAtStart = false
+        }
         try await frugal.start()
         defer { Task { await frugal.stop() } }
 
@@ -90,12 +95,40 @@ struct ProofTests {
         try await generous.store.close()
     }
 
+    /// The chain check starts with the collector, with no console page asked for: after a restart, a proof of a
+    /// tree beyond the leaf budget is answered once the check has cached its subtrees, without an earlier proof.
+    @Test(arguments: Backend.all)
+    func theChainCheckStartsWithTheCollectorAndWarmsTheProofs(backend: Backend) async throws {
+        let collector = try await LiveCollector(backend: backend) { $0.maxProofLeaves = 100 }
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, leaves) = try await Self.device(collector, count: 200)
+        let store = try #require(collector.store as? any ConsoleStore)
+        // Under the checkpoint over 200 events: leaves 0..<64, 64..<128 and 128..<192 (a hang guard, not a timing).
+        var cached: [UInt64: [UInt8]] = [:]
+        for _ in 0..<600 where cached.count < 3 {
+            cached = try await store.merkleNodes(device: device, level: 6, indices: 0...3)
+            if cached.count < 3 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(cached == [0: MerkleTree.root(leaves[0..<64]), 1: MerkleTree.root(leaves[64..<128]),
+                           2: MerkleTree.root(leaves[128..<192])])
+        // Seq 120's checkpoint signs 152 leaves: beyond the budget of 100 unless leaves 0..<64 are cached.
+        let p = try await Self.proof(collector, device, seq: 120)
+        let size = try #require(p.json["tree_size"]?.int.flatMap { Int(exactly: $0) }, "\(p.json)")
+        #expect(p.status == 200 && size > 128, "\(p.json)")
+        #expect(p.path == MerkleTree.inclusionProof(index: 119, leaves[0..<size]))
+        try await collector.store.close()
+    }
+
     /// An explicit size that a checkpoint signs is that checkpoint's tree: named in the reply and cached once its
     /// root is the signed one; a size no checkpoint signs reads at most `maxUnsignedProofLeaves` uncached leaves
     /// (nothing vouches for what it computes, so every request would read them again).
     @Test(arguments: Backend.all)
     func aSignedSizeIsCachedAndAnUnsignedOneIsBudgeted(backend: Backend) async throws {
-        let collector = try await LiveCollector(backend: backend) { $0.maxUnsignedProofLeaves = 100 }
+        let collector = try await LiveCollector(backend: backend) {
+            $0.chainCheckAtStart = false
+            $0.maxUnsignedProofLeaves = 100
+        }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, leaves) = try await Self.device(collector, count: 200)
@@ -122,7 +155,7 @@ struct ProofTests {
     /// A stored leaf hash changed in the database: the API refuses a proof against the checkpoint (500, rather
     /// than a proof of a root nobody signed), and the chain check names the row.
     @Test func anAlteredLeafHashIsNoProofAndTheChainCheckNamesIt() async throws {
-        let collector = try await LiveCollector(backend: .sqlite)
+        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, _) = try await Self.device(collector, count: 120)
@@ -147,7 +180,7 @@ struct ProofTests {
 
     /// Query integers are digits only, and a size below seq is a bad query (not "no checkpoint covers it").
     @Test func signedNumbersAndASizeBelowSeqAreBadQueries() async throws {
-        let collector = try await LiveCollector(backend: .sqlite)
+        let collector = try await LiveCollector(backend: .sqlite) { $0.chainCheckAtStart = false }
         try await collector.start()
         defer { Task { await collector.stop() } }
         let (device, _) = try await Self.device(collector, count: 20)

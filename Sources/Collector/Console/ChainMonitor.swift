@@ -52,16 +52,19 @@ actor ChainMonitor {
     /// Bumped by `restart`: a step that was waiting on the store when it came writes nothing back (it would put
     /// back the progress the restart forgot, and the re-check would never reach a row altered since).
     private var generation = 0
-    private var runner: Task<Void, Never>?
+    /// Wakes `run` when someone first asks for the check (the overview's statuses, an admin's restart).
+    private let wanted: AsyncStream<Void>
+    private let want: AsyncStream<Void>.Continuation
 
     init(store: any ChainMonitorStore, logger: Logger) {
         self.store = store
         self.logger = logger
+        (wanted, want) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// The device's status; starts the background check on first use.
+    /// The device's status; asks for the background check (`run`) on first use.
     func status(device: String) -> Status? {
-        startIfNeeded()
+        want.yield()
         return progress[device]?.status
     }
 
@@ -69,21 +72,24 @@ actor ChainMonitor {
     func restart() {
         generation += 1
         progress = [:]
-        startIfNeeded()
+        want.yield()
     }
 
-    private func startIfNeeded() {
-        guard runner == nil else { return }
-        runner = Task { [weak self] in
-            while !Task.isCancelled {
-                guard let self else { return }
-                let busy = await self.step()
-                if !busy { try? await Task.sleep(for: .seconds(2)) } else { await Task.yield() }
+    /// The background check, until the task is cancelled: from the start when `immediately`, else from the first
+    /// `status` or `restart`. Run once per monitor; the collector runs it as a service beside its server
+    /// (`ChainCheckService`), so the check has ended when the server's run returns and the store may close.
+    func run(immediately: Bool) async {
+        if !immediately {
+            for await _ in wanted { break }
+        }
+        while !Task.isCancelled {
+            if await step() {
+                await Task.yield()
+            } else {
+                do { try await Task.sleep(for: .seconds(2)) } catch { return }
             }
         }
     }
-
-    deinit { runner?.cancel() }
 
     /// Verifies up to `batch` more events of each device; true when some device may have more to check.
     func step() async -> Bool {
