@@ -82,7 +82,10 @@ public struct BlobTracker: Sendable {
 
     /// Advances every track to frame `frame` with this frame's blob boxes (source pixels).
     /// `pictureBottom` is the bottom edge of the picture, where objects enter partly seen.
-    public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double) {
+    /// `widthLimit` gives the widest a vehicle can be with its rear at a point (wider than its lane is two objects);
+    /// a track does not claim pieces that would make it wider.
+    public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double,
+                                widthLimit: (TrafficPoint) -> Double = { _ in .infinity }) {
         let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
         var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
         var tracksOfBlob = [[Int]](repeating: [], count: boxes.count)
@@ -97,9 +100,14 @@ public struct BlobTracker: Sendable {
                                bottom: predicted[t].bottom + margin)
             var union: TrafficBox?
             var first: Int?
-            for (b, box) in boxes.enumerated() where !claimed[b] && p.intersectionArea(box) >= 0.6 * box.area {
+            // The pieces most inside the prediction first; none that would make the vehicle wider than it can be.
+            let inside = boxes.indices.filter { !claimed[$0] && p.intersectionArea(boxes[$0]) >= 0.6 * boxes[$0].area }
+                .sorted { p.intersectionArea(boxes[$0]) > p.intersectionArea(boxes[$1]) }
+            for b in inside {
+                let grown = union.map { $0.union(boxes[b]) } ?? boxes[b]
+                guard union == nil || grown.width <= widthLimit(grown.bottomCentre) else { continue }
                 claimed[b] = true
-                union = union.map { $0.union(box) } ?? box
+                union = grown
                 if first == nil { first = b }
             }
             if let first, let union {

@@ -61,6 +61,25 @@ public struct TrafficPolygon: Sendable, Equatable {
         return b
     }
 
+    /// How wide the polygon is across `direction` (unit length) at `along` (the coordinate along it): the spread of
+    /// its outline's crossings of that line; 0 where it does not reach.
+    func width(across direction: TrafficPoint, at along: Double) -> Double {
+        let across = TrafficPoint(-direction.y, direction.x)
+        var lo = Double.infinity, hi = -Double.infinity
+        var j = vertices.count - 1
+        for i in 0..<vertices.count {
+            let a = vertices[j], b = vertices[i]
+            let ta = a.dot(direction), tb = b.dot(direction)
+            if (ta - along) * (tb - along) <= 0, ta != tb {
+                let x = a.dot(across) + (along - ta) / (tb - ta) * (b.dot(across) - a.dot(across))
+                lo = min(lo, x)
+                hi = max(hi, x)
+            }
+            j = i
+        }
+        return hi > lo ? hi - lo : 0
+    }
+
     /// The polygon's coordinates multiplied by `factor` (source pixels to processing pixels).
     func scaled(by factor: Double) -> TrafficPolygon {
         TrafficPolygon(vertices.map { $0 * factor })

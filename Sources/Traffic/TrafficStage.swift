@@ -116,7 +116,8 @@ public final class TrafficStage: Stage {
         }
 
         let boxes = moving(frame)
-        tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight))
+        tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight),
+                       widthLimit: { [self] in widestVehicle(at: $0) })
         var reported: [Violation] = []
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
@@ -202,6 +203,21 @@ public final class TrafficStage: Stage {
             guard gap >= -4, gap <= track.box.width else { return false }
             return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
         }
+    }
+
+    /// The widest a vehicle may be with its rear at `point`: 1.5 times the widest lane there (the lane areas' width
+    /// across the direction of travel at that point, or the stop lines' lengths without areas); unlimited with one
+    /// lane. Two vehicles side by side are twice a lane wide.
+    private func widestVehicle(at point: TrafficPoint) -> Double {
+        guard rules.count > 1 else { return .infinity }
+        let widest: Double
+        if configuration.lanes.isEmpty {
+            widest = rules.map(\.lane.stopLine.length).max() ?? 0
+        } else {
+            let along = point.dot(travel)
+            widest = configuration.lanes.map { $0.width(across: travel, at: along) }.max() ?? 0
+        }
+        return widest > 0 ? 1.5 * widest : .infinity
     }
 
     /// Boxes of this frame's moving objects, in source pixels.

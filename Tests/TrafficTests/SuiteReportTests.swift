@@ -171,7 +171,13 @@ extension SuiteReportTests {
         let entry = try #require(Self.suite.first { $0.spec.seed == seed })
         var scene = SyntheticScene(spec: entry.spec)
         let tuning = TrafficTuning()
-        var model = BackgroundModel(imageWidth: 640, imageHeight: 360, modelWidth: tuning.modelWidth,
+        // `SIGHTLINE_TRAFFIC_DUMP_FILE=PATH.y4m` reads the frames from a rendered 4:2:0 file instead (its own size).
+        let file = ProcessInfo.processInfo.environment["SIGHTLINE_TRAFFIC_DUMP_FILE"]
+            .flatMap { FileManager.default.contents(atPath: $0) }
+        let header = file.map { String(decoding: $0.prefix(while: { $0 != 10 }), as: UTF8.self).split(separator: " ") }
+        let W = header?.first { $0.hasPrefix("W") }.flatMap { Int($0.dropFirst()) } ?? 640
+        let H = header?.first { $0.hasPrefix("H") }.flatMap { Int($0.dropFirst()) } ?? 360
+        var model = BackgroundModel(imageWidth: W, imageHeight: H, modelWidth: tuning.modelWidth,
                                     threshold: tuning.threshold, learningRate: tuning.learningRate)
         let configuration = SceneLayout.configuration(for: entry.spec)
         let scale = Double(model.factor)
@@ -184,25 +190,22 @@ extension SuiteReportTests {
                 Issue.record("could not write /tmp/\(name).pgm")
             }
         }
-        // `SIGHTLINE_TRAFFIC_DUMP_FILE=PATH.y4m` reads the frames from a rendered file (640 × 360, 4:2:0) instead.
-        let file = ProcessInfo.processInfo.environment["SIGHTLINE_TRAFFIC_DUMP_FILE"]
-            .flatMap { FileManager.default.contents(atPath: $0) }
         var offset = file.map { ($0.firstIndex(of: 10) ?? $0.endIndex - 1) + 1 } ?? 0
         var index = -1
         func next() -> (index: Int, luma: [UInt8])? {
             guard let file else { return scene.next().map { ($0.index, $0.luma) } }
-            guard offset + 6 + 640 * 360 <= file.count else { return nil }
+            guard offset + 6 + W * H <= file.count else { return nil }
             index += 1
-            defer { offset += 6 + 640 * 360 * 3 / 2 }
-            return (index, [UInt8](file[(offset + 6)..<(offset + 6 + 640 * 360)]))
+            defer { offset += 6 + W * H * 3 / 2 }
+            return (index, [UInt8](file[(offset + 6)..<(offset + 6 + W * H)]))
         }
         while let rendered = next() {
-            let mask = model.update(gray: rendered.luma, imageWidth: 640)
+            let mask = model.update(gray: rendered.luma, imageWidth: W)
             let blobs = extractor.extract(mask, minArea: Int((configuration.minArea / (scale * scale)).rounded(.up)))
             guard range.contains(rendered.index) else { continue }
             let (w, h, f) = (model.width, model.height, model.factor)
             if range.count == 1 {
-                write("luma", 640, 360, rendered.luma)
+                write("luma", W, H, rendered.luma)
                 write("mask", w, h, mask.map { $0 * 255 })
                 write("bg", w, h, model.background.map { UInt8(clamping: Int($0)) })
             }
@@ -210,7 +213,7 @@ extension SuiteReportTests {
             for y in 0..<h {
                 for x in 0..<w {
                     var sum = 0
-                    for dy in 0..<f { for dx in 0..<f { sum += Int(rendered.luma[(y * f + dy) * 640 + x * f + dx]) } }
+                    for dy in 0..<f { for dx in 0..<f { sum += Int(rendered.luma[(y * f + dy) * W + x * f + dx]) } }
                     let i = y * w + x, row = y * 5 * w
                     montage[row + x] = UInt8(clamping: sum / (f * f))
                     montage[row + w + x] = UInt8(clamping: Int(model.background[i]))
