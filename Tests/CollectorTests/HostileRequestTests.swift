@@ -131,6 +131,29 @@ let boundaryTimes = [
         try await collector.store.close()
     }
 
+    /// Found by an attack run: a body the HTTP decoder refuses (a chunk size that is not hex, a transfer coding it
+    /// does not know) surfaced as an error of the route reading it, and was answered 500 `internal_error` and logged
+    /// as `request failed` at error level: any client could fill the operator's log, and was told to retry.
+    @Test func aBodyTheDecoderRefusesIsTheClientsBadRequest() async throws {
+        let capture = LogCapture()
+        let collector = try await LiveCollector(backend: .sqlite)
+        collector.logCapture = capture
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let head = "POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+        for request in [
+            head + "Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\nZZ\r\n",
+            head + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        ] {
+            let connection = try #require(ResourceBoundTests.RawConnection(port: collector.port))
+            #expect(connection.send(request))
+            let reply = await connection.readAll()
+            #expect(reply.hasPrefix("HTTP/1.1 400 "), "\(reply)")
+            #expect(reply.contains(#""code":"bad_request""#), "\(reply)")
+        }
+        #expect(capture.all.filter { $0.contains("request failed") } == [])
+    }
+
     /// F3, F10: `/proof` and `/checkpoints` with boundary seq, size, cursor and limit.
     @Test(arguments: Backend.all)
     func proofAndCheckpointParametersNeverTrap(backend: Backend) async throws {
