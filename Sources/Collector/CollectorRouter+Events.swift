@@ -86,11 +86,13 @@ extension CollectorRouter {
     }
 
     /// A query parameter as an integer in `range`: nil when absent, a 400 reply when not such an integer or given
-    /// more than once.
+    /// more than once. Names are compared percent-decoded, as a proxy or cache in front reads them (Hummingbird
+    /// decodes only values): `s%65q=6` is a second `seq`.
     static func integer<T: FixedWidthInteger>(
         _ q: Hummingbird.Parameters, _ name: String, _ range: ClosedRange<T>
     ) -> Outcome<T?> {
-        let given = q[values: Substring(name)]
+        let given = q.filter { $0.key == name || ($0.key.contains("%") && $0.key.removingPercentEncoding == name) }
+            .map(\.value)
         guard let text = given.first else { return .value(nil) }
         // Refused rather than picked: a proxy or cache in front may have read the other value.
         guard given.count == 1 else {

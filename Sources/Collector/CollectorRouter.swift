@@ -6,6 +6,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import SightlineCore
 
@@ -236,7 +237,7 @@ extension Response {
 /// request's method and path, and answered as a JSON `internal_error` (it was a 500 with an empty body and no
 /// log line, so neither the device nor the operator could tell why a batch kept failing). The detail stays in the
 /// log; Hummingbird's own HTTP errors (413, …) pass through, but for its 404 of a route that does not exist, which
-/// is answered as a JSON `not_found`.
+/// is answered as a JSON `not_found`; a body the HTTP decoder refuses is the client's `bad_request`.
 struct InternalErrors: RouterMiddleware {
     typealias Context = CollectorRequestContext
     let logger: Logger
@@ -255,6 +256,14 @@ struct InternalErrors: RouterMiddleware {
             return CollectorRouter.error(.notFound, "no route for \(request.method) \(shown)")
         } catch let error as HTTPResponseError {
             throw error
+        } catch let error as HTTPParserError {
+            // A body the HTTP decoder refused (a chunk size that is not hex, a transfer coding it does not know),
+            // met by the route reading it: the client's malformed request, not the collector's failure (it was a
+            // 500 `internal_error`, logged at error level). The connection can carry nothing more.
+            logger.debug("malformed request body", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return CollectorRouter.error(
+                .badRequest, "the request's body is not HTTP/1.1 the collector reads: \(error)",
+                headers: [.connection: "close"])
         } catch {
             logger.error(
                 "request failed", metadata: [

@@ -9,8 +9,10 @@ import Testing
 /// device's lock.
 struct ChainAppendTests {
     /// The device's first events, verified as `Ingest` verifies them, and the head after all of them.
-    static func chain(_ count: Int) throws -> (events: [VerifiedEvent], head: ChainHead, key: DevicePublicKey) {
-        var device = SimulatedDevice(checkpointEvery: 1000)
+    static func chain(_ count: Int, checkpointEvery: Int = 1000) throws
+        -> (events: [VerifiedEvent], head: ChainHead, key: DevicePublicKey)
+    {
+        var device = SimulatedDevice(checkpointEvery: checkpointEvery)
         var events: [VerifiedEvent] = []
         var frontier = MerkleFrontier()
         for i in 0..<count {

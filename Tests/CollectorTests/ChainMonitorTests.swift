@@ -86,6 +86,38 @@ struct ChainMonitorTests {
         await run.value
     }
 
+    /// A store that answers reads and, as GRDB and PostgresNIO do, refuses writes from a cancelled task.
+    struct CancellingStore: ChainMonitorStore {
+        let device: DeviceRecord
+        let rows: [StoredEvent]
+        func devices() async throws -> [DeviceRecord] { [device] }
+        func events(device: String, seqFrom: UInt64, limit: Int) async throws -> [StoredEvent] {
+            Array(rows.filter { $0.seq >= seqFrom }.prefix(limit))
+        }
+        func saveMerkleNodes(device: String, _ nodes: [MerkleNodeID: [UInt8]]) async throws {
+            try Task.checkCancellation()
+        }
+    }
+
+    /// Found by an attack run: stopping the collector while its check was in a batch logged "caching subtree roots
+    /// failed: CancellationError" once for every checkpoint left in the batch (seven at a stop of a 2500-event
+    /// chain), on every stop.
+    @Test func aCheckCancelledByTheStopLogsNoFailures() async throws {
+        let (events, _, key) = try ChainAppendTests.chain(20, checkpointEvery: 2)
+        let store = CancellingStore(
+            device: DeviceRecord(id: events[0].row.device, name: "door",
+                                 publicKey: Encoding.base64(key.key.rawRepresentation), addedNanos: 0),
+            rows: events.map(\.row))
+        let capture = LogCapture()
+        let monitor = ChainMonitor(store: store, logger: capture.logger())
+        let step = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await monitor.step()
+        }
+        #expect(await step.value == false)
+        #expect(capture.all.filter { $0.contains("chain check") } == [])
+    }
+
     /// Seen by the browser test under load: an admin's re-check, asked while a check step waited on the store, was
     /// undone by that step writing its old progress back, so the re-check never reached a row altered since.
     @Test func aRecheckDuringAStepReachesARowAlteredMeanwhile() async throws {

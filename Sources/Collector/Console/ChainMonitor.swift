@@ -96,7 +96,10 @@ actor ChainMonitor {
         let started = generation
         let devices: [DeviceRecord]
         do { devices = try await store.devices() } catch {
-            logger.warning("chain check: listing devices failed", metadata: ["error": "\(error)"])
+            // A read the collector's stop cancelled is no failure.
+            if !Task.isCancelled {
+                logger.warning("chain check: listing devices failed", metadata: ["error": "\(error)"])
+            }
             return false
         }
         var busy = false
@@ -111,7 +114,9 @@ actor ChainMonitor {
                 rows = try await store.events(
                     device: device.id, seqFrom: p.status.checkedThrough + 1, limit: Self.batch)
             } catch {
-                logger.warning("chain check: reading events failed", metadata: ["error": "\(error)"])
+                if !Task.isCancelled {
+                    logger.warning("chain check: reading events failed", metadata: ["error": "\(error)"])
+                }
                 return false
             }
             for row in rows {
@@ -121,6 +126,9 @@ actor ChainMonitor {
                     if p.verifier.checkpointsVerified > verifiedBefore {
                         // A signed root over every leaf so far verified: the subtrees under it are its true ones.
                         await save(p.subtrees.take(), device: device.id)
+                        // The collector is stopping (its check is cancelled): the store refuses every further save,
+                        // and the rest of the batch would log one warning for each checkpoint in it.
+                        if Task.isCancelled { return false }
                     }
                     let leaf = (try? event.canonicalBytes()).map(MerkleTree.leafHash)
                     if let leaf { p.subtrees.append(leafHash: leaf) }
@@ -149,9 +157,9 @@ actor ChainMonitor {
     }
 
     private func save(_ nodes: [MerkleNodeID: [UInt8]], device: String) async {
-        do { try await store.saveMerkleNodes(device: device, nodes) } catch {
+        do { try await store.saveMerkleNodes(device: device, nodes) } catch where !Task.isCancelled {
             logger.warning("chain check: caching subtree roots failed", metadata: ["error": "\(error)"])
-        }
+        } catch {}
     }
 }
 
