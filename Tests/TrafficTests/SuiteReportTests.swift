@@ -154,8 +154,10 @@ import TrafficScenes
     /// After the fourth pass (signal glare, dark-scene hysteresis, the lane split past the far end, the rear half a
     /// model pixel in, a crossing within one lane, a vehicle's front not crossing for it): tp 137, fp 6, fn 12,
     /// 1 detection on lawful scenes. After the tracker's edge rule and duplicate tracks (branch `tracks`): tp 139,
-    /// fp 6, fn 10, 1.
-    static let recorded = (fp: 6, fn: 10, lawful: 1)
+    /// fp 6, fn 10, 1. After the lane-width limit (sixth pass): tp 138, fp 6, fn 11, 0 — one miss more here and a
+    /// lawful detection less, and over the bench's whole suite at three thresholds 129 errors against 131: inside the
+    /// noise the fifth pass measured, kept for the lawful scenes.
+    static let recorded = (fp: 6, fn: 11, lawful: 0)
 }
 
 extension SuiteReportTests {
