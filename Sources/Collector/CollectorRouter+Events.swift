@@ -91,12 +91,11 @@ extension CollectorRouter {
     static func integer<T: FixedWidthInteger>(
         _ q: Hummingbird.Parameters, _ name: String, _ range: ClosedRange<T>
     ) -> Outcome<T?> {
-        let given = q.filter { $0.key == name || ($0.key.contains("%") && $0.key.removingPercentEncoding == name) }
-            .map(\.value)
-        guard let text = given.first else { return .value(nil) }
-        // Refused rather than picked: a proxy or cache in front may have read the other value.
-        guard given.count == 1 else {
-            return .reply(Self.error(.badQuery, "\(name) is given \(given.count) times: give it once"))
+        let text: String
+        switch Self.text(q, name) {
+        case .reply(let r): return .reply(r)
+        case .value(nil): return .value(nil)
+        case .value(let t?): text = t
         }
         // Digits, after a minus sign where the range has negatives: Swift's parser would also take "+5".
         let digits = range.lowerBound < 0 && text.first == "-" ? text.dropFirst() : text[...]
@@ -105,6 +104,31 @@ extension CollectorRouter {
             return .reply(Self.error(.badQuery, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)"))
         }
         return .value(v)
+    }
+
+    /// A query parameter's text: nil when absent, a 400 reply when given more than once (names compared
+    /// percent-decoded, as for `integer`): refused rather than picked, since a proxy or cache in front may have read
+    /// the other value.
+    static func text(_ q: Hummingbird.Parameters, _ name: String) -> Outcome<String?> {
+        let given = q.filter { $0.key == name || ($0.key.contains("%") && $0.key.removingPercentEncoding == name) }
+            .map(\.value)
+        guard let first = given.first else { return .value(nil) }
+        guard given.count == 1 else {
+            return .reply(Self.error(.badQuery, "\(name) is given \(given.count) times: give it once"))
+        }
+        return .value(String(first))
+    }
+
+    /// `text` for several parameters at once: their values by name, or the first refusal.
+    static func texts(_ q: Hummingbird.Parameters, _ names: [String]) -> Outcome<[String: String]> {
+        var out: [String: String] = [:]
+        for name in names {
+            switch Self.text(q, name) {
+            case .reply(let r): return .reply(r)
+            case .value(let v): out[name] = v
+            }
+        }
+        return .value(out)
     }
 
     func getEvents(_ request: Request) async throws -> Response {
@@ -123,12 +147,17 @@ extension CollectorRouter {
         case .value(let v): query.after = v ?? 0
         case .reply(let r): return r
         }
-        query.device = q.get("device").map { String($0) }
-        query.camera = q.get("camera").map { String($0) }
-        query.type = q.get("type").map { String($0) }
+        let given: [String: String]
+        switch Self.texts(q, ["device", "camera", "type", "since", "until"]) {
+        case .reply(let r): return r
+        case .value(let v): given = v
+        }
+        query.device = given["device"]
+        query.camera = given["camera"]
+        query.type = given["type"]
         query.typePrefixes = role.visibleTypePrefixes
         for (name, keyPath) in [("since", \EventQuery.sinceNanos), ("until", \EventQuery.untilNanos)] {
-            guard let text = q.get(name) else { continue }
+            guard let text = given[name] else { continue }
             do { query[keyPath: keyPath] = try Timestamp.parse(rfc3339: String(text)) } catch {
                 return Self.error(.badQuery, "\(name): \(error)")
             }
@@ -308,11 +337,15 @@ extension CollectorRouter {
     /// before its first event.
     func export(_ request: Request) async throws -> Response {
         if case .denied(let r) = try await authorize(request, [.admin, .reviewer]) { return r }
-        let q = request.uri.queryParameters
-        guard let device = q.get("device").map({ String($0) }) else {
+        let given: [String: String]
+        switch Self.texts(request.uri.queryParameters, ["device", "evidence"]) {
+        case .reply(let r): return r
+        case .value(let v): given = v
+        }
+        guard let device = given["device"] else {
             return Self.error(.badQuery, "device is required")
         }
-        let withEvidence = q.get("evidence") == "true" || q.get("evidence") == "1"
+        let withEvidence = given["evidence"] == "true" || given["evidence"] == "1"
         let store = self.store
         let body = ResponseBody { writer in
             var seen = Set<String>()

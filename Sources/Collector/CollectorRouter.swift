@@ -164,7 +164,12 @@ public struct CollectorRouter: Sendable {
         case .reply(let r): return r
         }
         var sources: [(name: String, unauthenticated: Bool)] = [("device", false), ("network", true)]
-        if let source = q.get("source") {
+        let source: String?
+        switch Self.text(q, "source") {
+        case .reply(let r): return r
+        case .value(let v): source = v
+        }
+        if let source {
             sources = sources.filter { $0.name == source }
             guard !sources.isEmpty else { return Self.error(.badQuery, "source must be device or network") }
         }

@@ -131,6 +131,26 @@ let boundaryTimes = [
         try await collector.store.close()
     }
 
+    /// Text parameters given twice are refused like numbers (the attack run's leftover): which device's events, or
+    /// which type, would otherwise depend on which copy a proxy in front and the collector each read.
+    @Test func repeatedTextParametersAreRefused() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        defer { Task { await collector.stop() } }
+        let (device, _) = try await ProofTests.device(collector, count: 3)
+        #expect(try await collector.json(.GET, "/v1/events?device=\(device)").status == 200)
+        #expect(try await collector.request(.GET, "/v1/export?device=\(device)").status == 200)  // JSON lines
+        for path in ["/v1/events?device=\(device)&device=other", "/v1/events?type=a&t%79pe=b",
+                     "/v1/events?since=2026-01-01T00:00:00Z&since=2027-01-01T00:00:00Z",
+                     "/v1/export?device=\(device)&d%65vice=other", "/v1/export?device=\(device)&evidence=1&evidence=0",
+                     "/v1/incidents?source=device&source=network"] {
+            let r = try await collector.json(.GET, path, admin: path.hasPrefix("/v1/incidents"))
+            Self.expectRefusal(r, 400, "bad_query")
+            #expect(r.json["error"]?["message"]?.string?.contains("given 2 times") == true, "\(path): \(r.json)")
+        }
+        try await collector.store.close()
+    }
+
     /// Found by an attack run: a body the HTTP decoder refuses (a chunk size that is not hex, a transfer coding it
     /// does not know) surfaced as an error of the route reading it, and was answered 500 `internal_error` and logged
     /// as `request failed` at error level: any client could fill the operator's log, and was told to retry.
