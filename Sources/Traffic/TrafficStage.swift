@@ -210,12 +210,12 @@ public final class TrafficStage: Stage {
     /// lane. Two vehicles side by side are twice a lane wide.
     private func widestVehicle(at point: TrafficPoint) -> Double {
         guard rules.count > 1 else { return .infinity }
-        let widest: Double
+        var widest = 0.0
         if configuration.lanes.isEmpty {
-            widest = rules.map(\.lane.stopLine.length).max() ?? 0
+            for rule in rules { widest = max(widest, rule.lane.stopLine.length) }
         } else {
             let along = point.dot(travel)
-            widest = configuration.lanes.map { $0.width(across: travel, at: along) }.max() ?? 0
+            for area in configuration.lanes { widest = max(widest, area.width(across: travel, at: along)) }
         }
         return widest > 0 ? 1.5 * widest : .infinity
     }

@@ -2,7 +2,8 @@ import Testing
 import Traffic
 
 /// A track must not swallow what merely joins its blob: a confirmed track's box stays its own size when its blob
-/// runs down to the picture's edge, and one object is not tracked twice.
+/// runs down to the picture's edge, it claims no pieces that would make it wider than a vehicle can be, and one
+/// object is not tracked twice.
 @Suite struct GiantTrackTests {
     func box(_ l: Double, _ t: Double, _ r: Double, _ b: Double) -> TrafficBox {
         TrafficBox(left: l, top: t, right: r, bottom: b)
@@ -48,5 +49,37 @@ import Traffic
         }
         let confirmed = tracker.tracks.filter(\.confirmed)
         #expect(confirmed.count == 1, "\(confirmed.map(\.box))")
+    }
+
+    /// Two vehicles side by side under a track whose box spans both (it held a merged blob): the track takes the
+    /// piece most inside its prediction, not both, when both together are wider than a vehicle can be there; the
+    /// other vehicle gets a track of its own.
+    @Test func aTrackDoesNotClaimTheNextLanesVehicle() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            let y = 200 - Double(frame) * 4
+            tracker.update(boxes: [box(100, y, 260, y + 60)], frame: frame, pictureBottom: 360,
+                           widthLimit: { _ in 100 })
+        }
+        let id = tracker.tracks[0].id
+        tracker.update(boxes: [box(100, 184, 170, 244), box(190, 184, 250, 244)], frame: 4, pictureBottom: 360,
+                       widthLimit: { _ in 100 })
+        let track = tracker.tracks.first { $0.id == id }
+        #expect((track?.box.width ?? 0) <= 100, "\(String(describing: track?.box))")
+        #expect(tracker.tracks.count == 2, "\(tracker.tracks.map(\.box))")
+    }
+
+    /// Within the limit, the pieces of one vehicle that fell apart (its middle like the road) are still joined.
+    @Test func piecesOfOneVehicleAreStillJoined() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            let y = 200 - Double(frame) * 4
+            tracker.update(boxes: [box(100, y, 160, y + 90)], frame: frame, pictureBottom: 360,
+                           widthLimit: { _ in 100 })
+        }
+        tracker.update(boxes: [box(100, 184, 160, 214), box(100, 230, 160, 274)], frame: 4, pictureBottom: 360,
+                       widthLimit: { _ in 100 })
+        #expect(tracker.tracks.count == 1, "\(tracker.tracks.map(\.box))")
+        #expect(tracker.tracks.first?.box.height == 90)
     }
 }
