@@ -119,6 +119,8 @@ public final class TrafficStage: Stage {
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight),
                        widthLimit: { [self] in widestVehicle(at: $0) })
         var reported: [Violation] = []
+        // Why crossings seen this frame were not reported (for the trace only).
+        var refusals: [String] = []
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
         let ahead = travel * ((geometry?.scale ?? 0) * 0.5)
@@ -129,25 +131,40 @@ public final class TrafficStage: Stage {
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
-            guard !crossed.contains(track.id), approached >= configuration.tuning.confirmHits,
+            guard !crossed.contains(track.id),
                   let last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
                   let hit = crossing(from: last.point, to: point)
             else { continue }
+            // Only a track seen approaching may cross (above).
+            guard approached >= configuration.tuning.confirmHits else {
+                if trace != nil { refusals.append("#\(track.id) seen approaching \(approached) frames") }
+                continue
+            }
             // A reference point that leaps (a vehicle's rear lost against paint of its own colour) is no
             // evidence of crossing: judge only steps the track's own motion explains.
             let frames = Double(max(index - last.frame, 1))
             let expected = (track.velocity.dot(track.velocity)).squareRoot() * frames
             let step = point - last.point
-            guard step.dot(step).squareRoot() <= 2.5 * expected + 0.3 * track.box.height + 8 else { continue }
+            let leap = step.dot(step).squareRoot(), explained = 2.5 * expected + 0.3 * track.box.height + 8
+            guard leap <= explained else {
+                if trace != nil { refusals.append("#\(track.id) leapt \(Int(leap)) px (motion explains \(Int(explained)))") }
+                continue
+            }
             // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
-            guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else { continue }
+            guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else {
+                if trace != nil { refusals.append("#\(track.id) too narrow for a vehicle") }
+                continue
+            }
             crossed.insert(track.id)
             // The front of a vehicle whose middle is lost against the road crosses before its rear: when another
             // track follows right behind at the same speed, that one is the rear, and its crossing the vehicle's.
-            if followedByItsRear(track) { continue }
-            if let violation = judge(track, lane: hit.lane, from: last, fraction: hit.fraction,
-                                     now: (index, frame.pts)) {
-                reported.append(violation)
+            if followedByItsRear(track) {
+                if trace != nil { refusals.append("#\(track.id) crossed, left to the track behind (its rear)") }
+                continue
+            }
+            switch judge(track, lane: hit.lane, from: last, fraction: hit.fraction, now: (index, frame.pts)) {
+            case .violation(let violation): reported.append(violation)
+            case .lawful(let why): if trace != nil { refusals.append("#\(track.id) crossed \(rules[hit.lane].lane.name): \(why)") }
             }
         }
         if let trace {
@@ -164,7 +181,8 @@ public final class TrafficStage: Stage {
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
                 + tracks.joined(separator: " ") + " blobs "
                 + boxes.map { "[\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" }
-                .joined(separator: " "))
+                .joined(separator: " ")
+                + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
@@ -317,17 +335,30 @@ public final class TrafficStage: Stage {
     /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
     /// `grace_seconds`; never in a lane where turning on red is lawful.
     private func judge(_ track: Track, lane: Int, from last: (point: TrafficPoint, frame: Int), fraction: Double,
-                       now: (frame: Int, pts: Double)) -> Violation? {
-        guard !rules[lane].lane.turnOnRed, let group = rules[lane].group else { return nil }
+                       now: (frame: Int, pts: Double)) -> Judgement {
+        guard !rules[lane].lane.turnOnRed else { return .lawful("turning on red is lawful there") }
+        guard let group = rules[lane].group else { return .lawful("no signal group") }
         // The frame in which the point was first on or past the line, interpolated over coasting gaps.
         let span = Double(now.frame - last.frame)
         let frame = min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
-        guard let entry = groups[group].history.last(where: { $0.frame <= frame }) else { return nil }
-        guard entry.state == .red, let onset = entry.onset else { return nil }
+        guard let entry = groups[group].history.last(where: { $0.frame <= frame }) else {
+            return .lawful("no signal history at frame \(frame)")
+        }
+        guard entry.state == .red, let onset = entry.onset else {
+            return .lawful("signal \(entry.state.rawValue) at frame \(entry.frame)")
+        }
         let redFor = entry.pts - onset
-        guard redFor >= configuration.graceSeconds else { return nil }
-        return Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
-                         point: track.box.bottomCentre, redFor: redFor, box: track.box)
+        guard redFor >= configuration.graceSeconds else {
+            return .lawful("red for \(Self.round(redFor, 3)) s at frame \(entry.frame), within the grace time")
+        }
+        return .violation(Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
+                                    point: track.box.bottomCentre, redFor: redFor, box: track.box))
+    }
+
+    /// A crossing judged: a violation, or lawful and why.
+    enum Judgement {
+        case violation(Violation)
+        case lawful(String)
     }
 
     private func signalDetection(_ change: SignalDebouncer.Change, group: Int, _ frame: Frame) -> Detection {

@@ -73,6 +73,26 @@ import Traffic
         #expect(reported.filter { $0.type == .trafficRedLightCrossing }.count == 1)
     }
 
+    /// `replay --trace` says why a crossing seen was not reported: the signal it was judged on, or the grace time.
+    @Test func theTraceSaysWhyACrossingWasNotReported() throws {
+        func trace(_ signal: @escaping (Int) -> SignalState) throws -> [String] {
+            let stage = TrafficStage(configuration: TestScene.configuration(grace: 0.5))
+            var lines: [String] = []
+            stage.trace = { lines.append($0) }
+            _ = try drive(stage, signal: signal)
+            return lines.filter { $0.contains("not reported") }
+        }
+        let green = try trace { _ in .green }
+        try #require(green.count == 1)
+        #expect(green[0].contains("crossed main: signal green at frame 30"))
+        // Red from frame 27: the crossing at frame 30 is 0.3 s into it.
+        let early = try trace { $0 < 27 ? .amber : .red }
+        try #require(early.count == 1)
+        #expect(early[0].contains("crossed main: red for 0.3 s at frame 30, within the grace time"))
+        // A crossing on red is reported, not explained away.
+        #expect(try trace { _ in .red }.isEmpty)
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
