@@ -35,6 +35,10 @@ public final class TrafficStage: Stage {
     private var crossed: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
+    /// Each track's last measured reference points: frame, and distance along the direction of travel.
+    private var rears: [Int: [(frame: Int, along: Double)]] = [:]
+    /// How many measured reference points the steadiness check looks at.
+    static let steadyWindow = 7
     private var evidence = EvidenceBuffer()
 
     /// The model-resolution parts, made for the first frame's size.
@@ -129,6 +133,8 @@ public final class TrafficStage: Stage {
             let point = track.box.bottomCentre + ahead
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
+            rears[track.id, default: []].append((index, point.dot(travel)))
+            if rears[track.id]!.count > Self.steadyWindow { rears[track.id]!.removeFirst() }
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id),
@@ -148,6 +154,13 @@ public final class TrafficStage: Stage {
             let leap = step.dot(step).squareRoot(), explained = 2.5 * expected + 0.3 * track.box.height + 8
             guard leap <= explained else {
                 if trace != nil { refusals.append("#\(track.id) leapt \(Int(leap)) px (motion explains \(Int(explained)))") }
+                continue
+            }
+            // Nor is a rear that stood still and then reached the line in a jump or two (a queue's blob that lost
+            // a waiting vehicle's rear, a pedestrian's blob joining it): over the last measured frames the rear must
+            // have advanced by steps its typical (median) step explains.
+            if let unexplained = unsteadyAdvance(of: track.id) {
+                if trace != nil { refusals.append("#\(track.id) \(unexplained)") }
                 continue
             }
             // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
@@ -182,11 +195,13 @@ public final class TrafficStage: Stage {
                 + tracks.joined(separator: " ") + " blobs "
                 + boxes.map { "[\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" }
                 .joined(separator: " ")
+                + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
                 + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
+        rears = rears.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
             var crossing = crossingDetection(violation, frame)
@@ -221,6 +236,27 @@ public final class TrafficStage: Stage {
             guard gap >= -4, gap <= track.box.width else { return false }
             return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
         }
+    }
+
+    /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when
+    /// it is: the whole advance must be within twice what the median step (at least one source pixel a frame) covers
+    /// over the span, plus 8 px and a model pixel of rounding. A vehicle approaching or pulling away advances every
+    /// frame or two; a rear that jumps to the line from a standstill is another object's edge.
+    private func unsteadyAdvance(of id: Int) -> String? {
+        guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,
+              last.frame > first.frame else { return nil }
+        var steps: [Double] = []
+        for k in 1..<points.count {
+            steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
+        }
+        steps.sort()
+        let n = steps.count
+        let median = n % 2 == 1 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2
+        let span = Double(last.frame - first.frame)
+        let advance = last.along - first.along
+        let explained = 2 * max(median, 1) * span + 8 + (geometry?.scale ?? 0)
+        guard advance > explained else { return nil }
+        return "advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))"
     }
 
     /// The widest a vehicle may be with its rear at `point`: 1.5 times the widest lane there (the lane areas' width

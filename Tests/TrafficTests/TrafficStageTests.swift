@@ -93,6 +93,38 @@ import Traffic
         #expect(try trace { _ in .red }.isEmpty)
     }
 
+    /// A vehicle waiting at red 6 px before the line (rear at y 106). Then either its rear vanishes from the picture
+    /// (a blob that loses the rear: only the front 20 px are left, the bottom jumps 30 px past the line in one frame),
+    /// or it pulls away on red, 1, 2, 3 … px a frame. Only the second is a crossing.
+    @Test func aRearThatJumpsFromAStandstillIsNoCrossingButPullingAwayIs() throws {
+        func run(rearVanishes: Bool) throws -> (crossings: Int, trace: [String]) {
+            let stage = TrafficStage(configuration: TestScene.configuration())
+            var lines: [String] = []
+            stage.trace = { lines.append($0) }
+            var crossings = 0
+            var bottom = 170.0, speed = 6.0
+            for i in 0..<70 {
+                var boxes: [(Double, Double, Double, Double)] = []
+                if i >= 10 {
+                    if i < 40 {
+                        bottom = max(bottom - speed, 106)
+                    } else if !rearVanishes {
+                        speed = Double(i - 39)
+                        bottom -= speed
+                    }
+                    boxes = rearVanishes && i >= 40 ? [(120, bottom - 50, 160, bottom - 30)] : [(120, bottom - 50, 160, bottom)]
+                }
+                crossings += try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+                    .filter { $0.type == .trafficRedLightCrossing }.count
+            }
+            return (crossings, lines.filter { $0.contains("not reported") })
+        }
+        let vanished = try run(rearVanishes: true)
+        #expect(vanished.crossings == 0)
+        #expect(vanished.trace.contains { $0.contains("steady motion explains") })
+        #expect(try run(rearVanishes: false).crossings == 1)
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
