@@ -39,6 +39,8 @@ public final class TrafficStage: Stage {
     private var rears: [Int: [(frame: Int, along: Double)]] = [:]
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
+    /// The slowest a crossing vehicle's rear advances over that window, source pixels a frame.
+    static let slowest = 0.5
     private var evidence = EvidenceBuffer()
 
     /// The model-resolution parts, made for the first frame's size.
@@ -239,9 +241,10 @@ public final class TrafficStage: Stage {
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when
-    /// it is: the whole advance must be within twice what the median step (at least one source pixel a frame) covers
-    /// over the span, plus 8 px and a model pixel of rounding. A vehicle approaching or pulling away advances every
-    /// frame or two; a rear that jumps to the line from a standstill is another object's edge.
+    /// it is: the whole advance must be at least `slowest` a frame (a rear standing at the line moves a model pixel to
+    /// and fro), and within twice what the median step (at least one source pixel a frame) covers over the span, plus
+    /// 8 px and a model pixel of rounding. A vehicle approaching or pulling away advances every frame or two; a rear
+    /// that jumps to the line from a standstill is another object's edge.
     private func unsteadyAdvance(of id: Int) -> String? {
         guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,
               last.frame > first.frame else { return nil }
@@ -254,6 +257,10 @@ public final class TrafficStage: Stage {
         let median = n % 2 == 1 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2
         let span = Double(last.frame - first.frame)
         let advance = last.along - first.along
+        // A rear that sits at the line and moves a model pixel to and fro is no vehicle driving over it.
+        guard advance >= Self.slowest * span else {
+            return "advanced \(Int(advance)) px in \(Int(span)) frames: standing at the line"
+        }
         let explained = 2 * max(median, 1) * span + 8 + (geometry?.scale ?? 0)
         guard advance > explained else { return nil }
         return "advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))"

@@ -125,6 +125,23 @@ import Traffic
         #expect(try run(rearVanishes: false).crossings == 1)
     }
 
+    /// Something standing on the stop line whose blob's bottom moves two model pixels to and fro (3 frames at y 108,
+    /// 3 at 100), at red: it never drives over the line, so no crossing, however often its edge does.
+    @Test func aRearStandingOnTheLineThatMovesToAndFroIsNoCrossing() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var crossings = 0
+        for i in 0..<60 {
+            let bottom: Double = i < 20 || (i - 20) % 6 >= 3 ? 100 : 108
+            let boxes = i < 10 ? [] : [(120.0, bottom - 50, 160.0, bottom)]
+            crossings += try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+                .filter { $0.type == .trafficRedLightCrossing }.count
+        }
+        #expect(crossings == 0)
+        #expect(lines.contains { $0.contains("standing at the line") })
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
