@@ -73,6 +73,10 @@ public struct BlobTracker: Sendable {
     public let coastFrames: Int
     public private(set) var tracks: [Track] = []
     private var nextID = 1
+    /// Each track's last measured reference points (frame, bottom centre), for its velocity.
+    private var recentPoints: [Int: [(frame: Int, point: TrafficPoint)]] = [:]
+    /// How many measured points the velocity is the mean over.
+    static let velocityWindow = 6
 
     public init(confirmHits: Int, coastFrames: Int) {
         precondition(confirmHits >= 1 && coastFrames >= 0, "bad tracker settings")
@@ -171,6 +175,8 @@ public struct BlobTracker: Sendable {
             }
         }
         tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) || duplicate.contains($0.id) }
+        let live = Set(tracks.map(\.id))
+        recentPoints = recentPoints.filter { live.contains($0.key) }
         for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
             tracks.append(Track(id: nextID, box: box, velocity: TrafficPoint(0, 0), size: (box.width, box.height),
                                 hits: 1, misses: 0, confirmed: confirmHits <= 1,
@@ -235,7 +241,16 @@ public struct BlobTracker: Sendable {
         let frames = Double(max(frame - (tracks[t].lastReference?.frame ?? frame - 1), 1))
         var motion = (box.bottomCentre - (tracks[t].lastReference?.point ?? old.bottomCentre)) * (1 / frames)
         if clippedBottom { motion = TrafficPoint((box.left + box.right - old.left - old.right) / 2, box.top - old.top) }
-        if tracks[t].hits == 1 {
+        // The velocity is the mean over the last measured frames (up to `velocityWindow`): a merge or a lost rear
+        // moves one measurement, and a coasting track should not carry half of that jump on for frames. While the
+        // object enters across the bottom edge (its bottom stuck there), and for the first frames, a running average.
+        var history = clippedBottom ? [] : recentPoints[tracks[t].id, default: []]
+        history.append((frame, box.bottomCentre))
+        if history.count > Self.velocityWindow { history.removeFirst(history.count - Self.velocityWindow) }
+        recentPoints[tracks[t].id] = history
+        if history.count >= 3, let first = history.first, frame > first.frame {
+            tracks[t].velocity = (box.bottomCentre - first.point) * (1 / Double(frame - first.frame))
+        } else if tracks[t].hits == 1 {
             tracks[t].velocity = motion
         } else {
             tracks[t].velocity = tracks[t].velocity * 0.5 + motion * 0.5

@@ -39,8 +39,8 @@ public final class TrafficStage: Stage {
     private var rears: [Int: [(frame: Int, along: Double)]] = [:]
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
-    /// The slowest a crossing vehicle's rear advances over that window, source pixels a frame.
-    static let slowest = 0.5
+    /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
+    static let slowest = 1.0
     private var evidence = EvidenceBuffer()
 
     /// The model-resolution parts, made for the first frame's size.
@@ -241,8 +241,9 @@ public final class TrafficStage: Stage {
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when
-    /// it is: the whole advance must be at least `slowest` a frame (a rear standing at the line moves a model pixel to
-    /// and fro), and within twice what the median step (at least one source pixel a frame) covers over the span, plus
+    /// it is: before the step that crosses, the rear must have advanced at least `slowest` a frame (a rear standing at
+    /// the line moves a model pixel or two to and fro), and the whole advance must be within twice what the median step
+    /// (at least one source pixel a frame) covers over the span, plus
     /// 8 px and a model pixel of rounding. A vehicle approaching or pulling away advances every frame or two; a rear
     /// that jumps to the line from a standstill is another object's edge.
     private func unsteadyAdvance(of id: Int) -> String? {
@@ -257,9 +258,12 @@ public final class TrafficStage: Stage {
         let median = n % 2 == 1 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2
         let span = Double(last.frame - first.frame)
         let advance = last.along - first.along
-        // A rear that sits at the line and moves a model pixel to and fro is no vehicle driving over it.
-        guard advance >= Self.slowest * span else {
-            return "advanced \(Int(advance)) px in \(Int(span)) frames: standing at the line"
+        // A rear that sits at the line and moves a model pixel or two to and fro is no vehicle driving over it: before
+        // the step that crosses, the rear must already have been advancing.
+        let before = points[points.count - 2]
+        let approach = before.along - first.along, approachSpan = Double(before.frame - first.frame)
+        guard approach >= Self.slowest * approachSpan - (geometry?.scale ?? 0) else {
+            return "advanced \(Int(approach)) px in the \(Int(approachSpan)) frames before: standing at the line"
         }
         let explained = 2 * max(median, 1) * span + 8 + (geometry?.scale ?? 0)
         guard advance > explained else { return nil }

@@ -32,6 +32,24 @@ import Traffic
         #expect(tracker.tracks.isEmpty)
     }
 
+    /// A vehicle moving up 6 px a frame whose blob, for one frame, reaches 12 px lower (a shadow or the vehicle behind
+    /// joined it), then is hidden for four frames: the track coasts at about its own speed (the mean of its last
+    /// measured frames), not at what a running average makes of the odd frame (0 px a frame), and takes the vehicle
+    /// back where it reappears.
+    @Test func oneOddMeasurementDoesNotStopACoastingTrack() {
+        var tracker = BlobTracker(confirmHits: 3, coastFrames: 10)
+        for frame in 0..<10 {
+            tracker.update(boxes: [box(100, 300 - Double(frame) * 6, 40, 50)], frame: frame, pictureBottom: 480)
+        }
+        let id = tracker.tracks[0].id
+        tracker.update(boxes: [box(100, 300 - 60, 40, 62)], frame: 10, pictureBottom: 480)
+        #expect(tracker.tracks[0].velocity.y < -3)
+        for frame in 11..<15 { tracker.update(boxes: [], frame: frame, pictureBottom: 480) }
+        tracker.update(boxes: [box(100, 300 - 15 * 6, 40, 50)], frame: 15, pictureBottom: 480)
+        #expect(tracker.tracks.map(\.id) == [id])
+        #expect(tracker.tracks[0].misses == 0)
+    }
+
     @Test func aConfirmedTrackCoastsThroughAShortOcclusionOnItsVelocity() {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
         for frame in 0..<4 {

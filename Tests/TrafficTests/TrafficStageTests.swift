@@ -93,8 +93,8 @@ import Traffic
         #expect(try trace { _ in .red }.isEmpty)
     }
 
-    /// A vehicle waiting at red 6 px before the line (rear at y 106). Then either its rear vanishes from the picture
-    /// (a blob that loses the rear: only the front 20 px are left, the bottom jumps 30 px past the line in one frame),
+    /// A vehicle waiting at red 10 px before the line (rear at y 110). Then either its rear vanishes from the picture
+    /// (a blob that loses the rear: only the front 20 px are left, the bottom jumps 30 px, over the line, in one frame),
     /// or it pulls away on red, 1, 2, 3 … px a frame. Only the second is a crossing.
     @Test func aRearThatJumpsFromAStandstillIsNoCrossingButPullingAwayIs() throws {
         func run(rearVanishes: Bool) throws -> (crossings: Int, trace: [String]) {
@@ -107,7 +107,7 @@ import Traffic
                 var boxes: [(Double, Double, Double, Double)] = []
                 if i >= 10 {
                     if i < 40 {
-                        bottom = max(bottom - speed, 106)
+                        bottom = max(bottom - speed, 110)
                     } else if !rearVanishes {
                         speed = Double(i - 39)
                         bottom -= speed
@@ -121,7 +121,8 @@ import Traffic
         }
         let vanished = try run(rearVanishes: true)
         #expect(vanished.crossings == 0)
-        #expect(vanished.trace.contains { $0.contains("steady motion explains") })
+        // Refused as a leap its motion does not explain, or as no steady advance (whichever judges it first).
+        #expect(vanished.trace.contains { $0.contains("leapt") || $0.contains("steady motion explains") })
         #expect(try run(rearVanishes: false).crossings == 1)
     }
 
