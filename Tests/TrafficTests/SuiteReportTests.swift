@@ -157,7 +157,7 @@ import TrafficScenes
     /// fp 6, fn 10, 1. After the lane-width limit (sixth pass): tp 138, fp 6, fn 11, 0 — one miss more here and a
     /// lawful detection less, and over the bench's whole suite at three thresholds 129 errors against 131: inside the
     /// noise the fifth pass measured, kept for the lawful scenes.
-    static let recorded = (fp: 4, fn: 11, lawful: 0)
+    static let recorded = (fp: 5, fn: 12, lawful: 0)
 }
 
 extension SuiteReportTests {
