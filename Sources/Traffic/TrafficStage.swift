@@ -133,17 +133,18 @@ public final class TrafficStage: Stage {
         for track in tracker.tracks where track.measuredThisFrame {
             defer { tracker.commitReference(of: track.id, frame: index) }
             let point = track.box.bottomCentre + ahead
+            var recent = rears[track.id, default: []]
+            recent.append((index, point.dot(travel)))
+            if recent.count > Self.steadyWindow { recent.removeFirst() }
+            rears[track.id] = recent
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
-            rears[track.id, default: []].append((index, point.dot(travel)))
-            if rears[track.id]!.count > Self.steadyWindow { rears[track.id]!.removeFirst() }
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id),
                   let last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
                   let hit = crossing(from: last.point, to: point)
             else { continue }
-            // Only a track seen approaching may cross (above).
             guard approached >= configuration.tuning.confirmHits else {
                 if trace != nil { refusals.append("#\(track.id) seen approaching \(approached) frames") }
                 continue
@@ -241,14 +242,20 @@ public final class TrafficStage: Stage {
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when
-    /// it is: before the step that crosses, the rear must have advanced at least `slowest` a frame (a rear standing at
-    /// the line moves a model pixel or two to and fro), and the whole advance must be within twice what the median step
-    /// (at least one source pixel a frame) covers over the span, plus
-    /// 8 px and a model pixel of rounding. A vehicle approaching or pulling away advances every frame or two; a rear
-    /// that jumps to the line from a standstill is another object's edge.
+    /// it is. Before the step that crosses, the rear must have advanced at least `slowest` a frame, less a model pixel
+    /// of rounding (a rear standing at the line moves a model pixel or two to and fro); and the whole advance must be
+    /// within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px and a
+    /// model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
+    /// or pulling away advances every frame or two and passes both.
     private func unsteadyAdvance(of id: Int) -> String? {
         guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,
               last.frame > first.frame else { return nil }
+        let rounding = geometry?.scale ?? 0
+        let before = points[points.count - 2]
+        let advanceBefore = before.along - first.along, spanBefore = Double(before.frame - first.frame)
+        guard advanceBefore >= Self.slowest * spanBefore - rounding else {
+            return "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line"
+        }
         var steps: [Double] = []
         for k in 1..<points.count {
             steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
@@ -258,14 +265,7 @@ public final class TrafficStage: Stage {
         let median = n % 2 == 1 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2
         let span = Double(last.frame - first.frame)
         let advance = last.along - first.along
-        // A rear that sits at the line and moves a model pixel or two to and fro is no vehicle driving over it: before
-        // the step that crosses, the rear must already have been advancing.
-        let before = points[points.count - 2]
-        let approach = before.along - first.along, approachSpan = Double(before.frame - first.frame)
-        guard approach >= Self.slowest * approachSpan - (geometry?.scale ?? 0) else {
-            return "advanced \(Int(approach)) px in the \(Int(approachSpan)) frames before: standing at the line"
-        }
-        let explained = 2 * max(median, 1) * span + 8 + (geometry?.scale ?? 0)
+        let explained = 2 * max(median, 1) * span + 8 + rounding
         guard advance > explained else { return nil }
         return "advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))"
     }
