@@ -143,6 +143,25 @@ import Traffic
         #expect(lines.contains { $0.contains("standing at the line") })
     }
 
+    /// Something that appears just before the stop line (a body the mask found only now, beside a queue), stands
+    /// there for four frames and then moves one model pixel onto the line, at red: too few frames for the advance
+    /// the standing rule asks (1 px a frame, less a model pixel of rounding) to show, but it never moved before
+    /// that step, so it is no crossing.
+    @Test func aTrackBornAtTheLineThatStoodThenSteppedOntoItIsNoCrossing() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var crossings = 0
+        for i in 0..<30 {
+            let bottom: Double = i < 14 ? 104 : 100
+            let boxes = i < 10 ? [] : [(120.0, bottom - 50, 160.0, bottom)]
+            crossings += try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+                .filter { $0.type == .trafficRedLightCrossing }.count
+        }
+        #expect(crossings == 0)
+        #expect(lines.contains { $0.contains("standing at the line") })
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
