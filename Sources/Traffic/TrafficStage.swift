@@ -40,7 +40,7 @@ public final class TrafficStage: Stage {
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
-    static let slowest = 1.0
+    static let slowest = 1.5
     private var evidence = EvidenceBuffer()
 
     /// The model-resolution parts, made for the first frame's size.
@@ -225,13 +225,19 @@ public final class TrafficStage: Stage {
     /// the asphalt): shorter along the road than 80 % of its width (a vehicle seen whole is longer than wide, or about
     /// as long in perspective), with a measured track right behind it (overlapping it across, its front within
     /// `track`'s width of `track`'s rear) moving at its speed. Then the rear's crossing is the vehicle's. A vehicle
-    /// following close behind another is not taken for its rear: the one ahead is seen whole.
+    /// following close behind another is not taken for its rear: the one ahead is seen whole. At night (the model's
+    /// dark mode) the front may be longer — a dark body's blob is its headlight beam and lit front — when the track
+    /// behind is itself shorter than 80 % of its width (the slice of its tail lamps).
     private func followedByItsRear(_ track: Track) -> Bool {
         let d = travel
         let speed = track.velocity.dot(d)
-        guard speed > 0, track.box.height < 0.8 * track.box.width else { return false }
+        guard speed > 0 else { return false }
+        let short = track.box.height < 0.8 * track.box.width
+        let dark = geometry?.model.dark ?? false
+        guard short || dark else { return false }
         return tracker.tracks.contains { other in
             guard other.id != track.id, other.measuredThisFrame, other.hits >= 2 else { return false }
+            guard short || other.box.height < 0.8 * other.box.width else { return false }
             let across = min(track.box.right, other.box.right) - max(track.box.left, other.box.left)
             guard across >= 0.5 * min(track.box.width, other.box.width) else { return false }
             // Along the direction of travel: how far the other's front is behind this one's rear.

@@ -26,9 +26,9 @@ enum TestScene {
     static let arrowLamps = SignalLamps(red: square(260, 10), amber: nil, green: square(260, 58))
 
     /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom);
-    /// with `arrow`, the second head shows it.
+    /// with `arrow`, the second head shows it; `road` is the road's grey (36 is a night road, lamps lit as by day).
     static func frame(_ index: Int, signal: SignalState, boxes: [(Double, Double, Double, Double)] = [],
-                      brightness: Double = 1, arrow: SignalState? = nil) -> Frame {
+                      brightness: Double = 1, arrow: SignalState? = nil, road: Double = 90) -> Frame {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         func paint(_ l: Double, _ t: Double, _ r: Double, _ b: Double, _ colour: (Double, Double, Double)) {
             let (y0, y1, x0, x1) = (max(0, Int(t)), min(height, Int(b)), max(0, Int(l)), min(width, Int(r)))
@@ -42,7 +42,7 @@ enum TestScene {
                 }
             }
         }
-        paint(0, 0, Double(width), Double(height), (90, 90, 94))
+        paint(0, 0, Double(width), Double(height), (road, road, road + 4))
         paint(286, 6, 314, 82, (25, 25, 25))
         let lit: [(SignalState, Double, (Double, Double, Double))] = [
             (.red, 10, (255, 40, 30)), (.amber, 34, (255, 170, 0)), (.green, 58, (40, 230, 90)),

@@ -162,6 +162,28 @@ import Traffic
         #expect(lines.contains { $0.contains("standing at the line") })
     }
 
+    /// At night a dark car's blob is its headlight beam and lit front — longer than wide — with the slice of its tail
+    /// lamps following 22 px behind at its speed, the body between them lost against the dark road. The crossing
+    /// is the rear's (the tail lamps'), once; by day the same long blob is a vehicle seen whole and crosses itself.
+    @Test(arguments: [true, false]) func atNightABeamsCrossingIsLeftToTheTailLampsBehindIt(night: Bool) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var frames: [Int] = []
+        for i in 0..<40 {
+            let rear = 200 - 6 * Double(i - 10)
+            let boxes = i < 10 ? [] : [(120.0, rear - 100, 160.0, rear - 34), (120.0, rear - 12, 160.0, rear)]
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes, road: night ? 36 : 90))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        // The front (bottom at rear - 34) reaches the line at y 100 in frame 22, the rear in frame 27.
+        if night {
+            #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 27) <= 1 }, "crossings at \(frames)")
+        } else {
+            #expect(frames.contains { abs($0 - 22) <= 1 }, "crossings at \(frames)")
+        }
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
