@@ -150,11 +150,11 @@ import Traffic
     }
 
     /// Something that appears just before the stop line (a body the mask found only now, beside a queue), stands
-    /// there for four frames and then moves one model pixel onto the line, at red: too few frames for the advance
-    /// the standing rule asks (1.5 px a frame, less a model pixel of rounding) to show, but it never moved before
-    /// that step, so it is no crossing.
+    /// there for three frames (the approach the rule asks) and then moves one model pixel onto the line, at red: too
+    /// few frames for the advance the standing rule asks (1.5 px a frame, less a model pixel of rounding) to show, but
+    /// it never moved before that step, so it is no crossing.
     @Test func aTrackBornAtTheLineThatStoodThenSteppedOntoItIsNoCrossing() throws {
-        let (crossings, lines) = try atRed(frames: 30) { i in i < 14 ? 104 : 100 }
+        let (crossings, lines) = try atRed(frames: 30) { i in i < 13 ? 104 : 100 }
         #expect(crossings == 0)
         #expect(lines.contains { $0.contains("standing at the line") })
     }
