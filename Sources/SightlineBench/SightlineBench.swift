@@ -11,6 +11,6 @@ struct SightlineBench: ParsableCommand {
         version: SightlineVersion.string,
         subcommands: [
             Decode.self, BenchMatcher.self, Embed.self, FacesBench.self, EventsBenchEmit.self, EventsBenchIngest.self,
-            VideoBench.self, FleetBench.self,
+            VideoBench.self, FleetBench.self, Raw.self,
         ])
 }

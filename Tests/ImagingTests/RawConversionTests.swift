@@ -122,3 +122,72 @@ struct ColorConversionTests {
         #expect(ColorConversion.luma(of: rgb) == gray)
     }
 }
+
+/// RawConversion against its definition, pixel by pixel, for every layout and reduction, including pictures of odd
+/// size and pictures narrower or shorter than one block: luma is the truncated mean of each block (edge samples
+/// repeated), RGB is BT.601 limited range of that luma and the chroma at the block's centre. The definition is written
+/// here the plain way, one pixel at a time, apart from the conversion's per-layout loops.
+struct RawConversionDefinitionTests {
+    static func definition(_ s: [UInt8], _ format: PixelFormat, _ width: Int, _ height: Int, _ scale: Int)
+        -> (gray: [UInt8], rgb: [UInt8]) {
+        let cw = (width + 1) / 2, ch = (height + 1) / 2
+        func luma(_ x: Int, _ y: Int) -> Int {
+            switch format {
+            case .yuyv: return Int(s[y * cw * 4 + x * 2])
+            case .gray, .nv12, .i420: return Int(s[y * width + x])
+            case .rgb24:
+                let p = (y * width + x) * 3
+                return Int(ColorConversion.luma(r: s[p], g: s[p + 1], b: s[p + 2]))
+            }
+        }
+        let ow = max(width / scale, 1), oh = max(height / scale, 1)
+        var gray: [UInt8] = [], rgb: [UInt8] = []
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                var sum = 0
+                for dy in 0..<scale {
+                    for dx in 0..<scale { sum += luma(min(ox * scale + dx, width - 1), min(oy * scale + dy, height - 1)) }
+                }
+                gray.append(UInt8(sum / (scale * scale)))
+            }
+        }
+        func clamp(_ v: Int) -> UInt8 { UInt8(min(max(v, 0), 255)) }
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                let x = min(ox * scale + scale / 2, width - 1), y = min(oy * scale + scale / 2, height - 1)
+                let l = Int(gray[oy * ow + ox])
+                let u: Int, v: Int
+                switch format {
+                case .gray: rgb += [UInt8(l), UInt8(l), UInt8(l)]; continue
+                case .rgb24: let p = (y * width + x) * 3; rgb += [s[p], s[p + 1], s[p + 2]]; continue
+                case .yuyv: u = Int(s[y * cw * 4 + x / 2 * 4 + 1]); v = Int(s[y * cw * 4 + x / 2 * 4 + 3])
+                case .nv12: u = Int(s[width * height + y / 2 * cw * 2 + x / 2 * 2])
+                    v = Int(s[width * height + y / 2 * cw * 2 + x / 2 * 2 + 1])
+                case .i420: u = Int(s[width * height + y / 2 * cw + x / 2])
+                    v = Int(s[width * height + cw * ch + y / 2 * cw + x / 2])
+                }
+                let c = 298 * (l - 16), d = u - 128, e = v - 128
+                rgb += [clamp((c + 409 * e + 128) >> 8), clamp((c - 100 * d - 208 * e + 128) >> 8),
+                        clamp((c + 516 * d + 128) >> 8)]
+            }
+        }
+        return (gray, rgb)
+    }
+
+    @Test(arguments: [PixelFormat.yuyv, .gray, .nv12, .i420, .rgb24], [1, 2, 4, 8])
+    func everyLayoutAndReductionMatchesTheDefinition(format: PixelFormat, scale: Int) throws {
+        for (width, height) in [(64, 32), (37, 21), (5, 3), (1, 1), (9, 17)] {
+            var state = UInt64(width * 1000 + height) | 1
+            let bytes = (0..<format.frameByteCount(width: width, height: height)).map { _ -> UInt8 in
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return UInt8(truncatingIfNeeded: state >> 32)
+            }
+            let (gray, rgb) = try RawConversion.convert(bytes, format: format, width: width, height: height,
+                                                        scale: scale, color: true)
+            let expected = Self.definition(bytes, format, width, height, scale)
+            #expect(gray.width == max(width / scale, 1) && gray.height == max(height / scale, 1))
+            #expect(gray.pixels == expected.gray, "\(format) \(width)x\(height) 1/\(scale): luma")
+            #expect(rgb?.pixels == expected.rgb, "\(format) \(width)x\(height) 1/\(scale): RGB")
+        }
+    }
+}
