@@ -38,24 +38,6 @@ enum Backend: String, CustomStringConvertible, Sendable {
     }
 }
 
-/// A fresh directory under the system's temporary directory, removed when the test process exits.
-func temporaryDirectory(_ name: String) -> String {
-    let path = NSTemporaryDirectory() + "sightline-\(name)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    temporaryDirectories.withLock { paths in
-        if paths.isEmpty {
-            atexit {
-                for path in temporaryDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
-            }
-        }
-        paths.append(path)
-    }
-    return path
-}
-
-/// The directories `temporaryDirectory` made (each run of the suite made about fifty and left them behind).
-private let temporaryDirectories = Mutex<[String]>([])
-
 /// A collector on a loopback port, which can be stopped and started again on the same port.
 final class LiveCollector: @unchecked Sendable {
     let store: any CollectorStore

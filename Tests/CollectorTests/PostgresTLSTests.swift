@@ -1,5 +1,6 @@
 import Collector
 import Foundation
+import SightlineTestKit
 import Logging
 import Testing
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SightlineTestKit
 import Testing
 
 @testable import Collector

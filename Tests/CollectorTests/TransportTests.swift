@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Collector
 import Foundation
+import SightlineTestKit
 import NIOCore
 import NIOSSL
 import Testing

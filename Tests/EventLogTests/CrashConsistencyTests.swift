@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import SightlineTestKit
 import Logging
 import Testing
 

@@ -1,6 +1,7 @@
 import Crypto
 import EventLog
 import Foundation
+import SightlineTestKit
 import Logging
 import SightlineCore
 import Testing

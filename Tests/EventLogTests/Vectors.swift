@@ -1,4 +1,5 @@
 import Foundation
+import SightlineTestKit
 
 /// Test vectors in `Vectors/` (recorded by Tools/reference/events/record-vectors.sh).
 enum Vectors {
@@ -18,11 +19,4 @@ func hex(_ s: String) -> [UInt8] {
     var it = s.makeIterator()
     while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
     return out
-}
-
-/// A fresh directory under the system temporary directory.
-func temporaryDirectory(_ name: String = "eventlog") -> String {
-    let path = NSTemporaryDirectory() + "sightline-\(name)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

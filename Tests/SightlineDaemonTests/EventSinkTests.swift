@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SightlineConfig
 import SightlineCore
+import SightlineTestKit
 import Testing
 @testable import SightlineRuntime
 
@@ -15,7 +16,7 @@ import Testing
     }
 
     static func sink(limit: Int, types: Set<DetectionType>? = nil, clock: Clock = Clock()) throws -> (EventSink, EventLog) {
-        let dir = NSTemporaryDirectory() + "sightline-sink-\(UUID().uuidString)"
+        let dir = temporaryDirectory("sink")
         let key = try DeviceKey.loadOrCreate(stateDirectory: dir).key
         var logger = Logger(label: "test.sink")
         logger.logLevel = .critical
