@@ -176,7 +176,7 @@ struct RawConversionDefinitionTests {
 
     @Test(arguments: [PixelFormat.yuyv, .gray, .nv12, .i420, .rgb24], [1, 2, 4, 8])
     func everyLayoutAndReductionMatchesTheDefinition(format: PixelFormat, scale: Int) throws {
-        for (width, height) in [(64, 32), (37, 21), (5, 3), (1, 1), (9, 17)] {
+        for (width, height) in [(64, 32), (37, 21), (5, 3), (1, 1), (9, 17), (2, 1), (1, 9), (16, 16), (33, 2), (7, 8)] {
             var state = UInt64(width * 1000 + height) | 1
             let bytes = (0..<format.frameByteCount(width: width, height: height)).map { _ -> UInt8 in
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17
