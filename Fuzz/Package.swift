@@ -2,7 +2,7 @@
 import PackageDescription
 
 // libFuzzer targets: the footage container parsers (CaptureFuzz), the JPEG and PNG decoders
-// (JPEGFuzz, PNGFuzz), the dlib model readers (DlibModelFuzz), EventLog's JSON parser and canonical
+// (JPEGFuzz, PNGFuzz), raw camera frames (RawFuzz), the dlib model readers (DlibModelFuzz), EventLog's JSON parser and canonical
 // encoder (JSONFuzz) and event envelopes and times (EventFuzz), and the parsers' throughput benchmark. `make fuzz` (Makefile.fuzz) builds each with `-sanitize=fuzzer,address`; the package is
 // kept apart so that the main package never carries sanitizer flags.
 let package = Package(
@@ -25,6 +25,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "PNGFuzz",
+            dependencies: ["FuzzSupport", .product(name: "SightlineImaging", package: "Sightline")]
+        ),
+        .executableTarget(
+            name: "RawFuzz",
             dependencies: ["FuzzSupport", .product(name: "SightlineImaging", package: "Sightline")]
         ),
         .executableTarget(
