@@ -77,6 +77,10 @@ public struct BlobTracker: Sendable {
     private var recentPoints: [Int: [(frame: Int, point: TrafficPoint)]] = [:]
     /// How many measured points the velocity is the mean over.
     static let velocityWindow = 6
+    /// The widest gap (source pixels, along either axis) between pieces one track claims as one vehicle, when each is
+    /// at least `vehicleLength` long.
+    static let pieceGap = 40.0
+    static let vehicleLength = 32.0
 
     public init(confirmHits: Int, coastFrames: Int) {
         precondition(confirmHits >= 1 && coastFrames >= 0, "bad tracker settings")
@@ -110,6 +114,11 @@ public struct BlobTracker: Sendable {
             for b in inside {
                 let grown = union.map { $0.union(boxes[b]) } ?? boxes[b]
                 guard union == nil || grown.width <= widthLimit(grown.bottomCentre) else { continue }
+                // Two pieces each a vehicle long, further apart than a vehicle's middle lost against the road, are two
+                // vehicles close behind each other whose joined blob this track held until they parted.
+                if let u = union, min(u.height, boxes[b].height) >= Self.vehicleLength,
+                   max(boxes[b].top - u.bottom, u.top - boxes[b].bottom, boxes[b].left - u.right,
+                       u.left - boxes[b].right) > Self.pieceGap { continue }
                 claimed[b] = true
                 union = grown
                 if first == nil { first = b }

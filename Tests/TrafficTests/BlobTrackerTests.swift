@@ -96,6 +96,21 @@ import Traffic
         #expect(tracker.tracks[0].box.top == 260)
     }
 
+    /// Two vehicles close behind each other, seen as one blob until they part by 50 px: the track that held both
+    /// keeps one of them, and the other becomes a track of its own (pieces each a vehicle long and further apart than
+    /// `pieceGap` are not one vehicle falling apart against the road).
+    @Test func twoVehiclesThatPartAreNotOnePiece() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            tracker.update(boxes: [box(100, 200 - Double(frame) * 5, 40, 200)], frame: frame, pictureBottom: 480)
+        }
+        let id = tracker.tracks[0].id
+        tracker.update(boxes: [box(100, 180, 40, 80), box(100, 310, 40, 70)], frame: 4, pictureBottom: 480)
+        #expect(tracker.tracks.count == 2)
+        let kept = tracker.tracks.first { $0.id == id }
+        #expect(kept != nil && kept!.box.height <= 80)
+    }
+
     @Test func vehiclesThatTouchInAQueueKeepTheirEnds() {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 10)
         // Front vehicle 200…280, rear vehicle 300…380, both slowing to a stop.
