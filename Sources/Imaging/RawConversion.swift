@@ -32,7 +32,8 @@ public enum RawConversion {
         guard bytes.count >= needed else { throw .shortFrame(expected: needed, got: bytes.count) }
         let ow = max(width / scale, 1), oh = max(height / scale, 1)
         var gray = [UInt8](repeating: 0, count: ow * oh)
-        var rgb: [UInt8] = color ? [UInt8](repeating: 0, count: ow * oh * 3) : []
+        // Gray's RGB is its luma replicated (`ColorConversion.rgb(fromGray:)`, below); the others fill this plane.
+        var rgb: [UInt8] = color && format != .gray ? [UInt8](repeating: 0, count: ow * oh * 3) : []
         bytes.withUnsafeBufferPointer { src in
             let s = src.baseAddress!
             gray.withUnsafeMutableBufferPointer { g in
@@ -46,21 +47,23 @@ public enum RawConversion {
                 case .i420: planes.reduceLuma(Planar(width: width, height: height, interleavedChroma: false))
                 case .rgb24: planes.reduceLuma(RGB24(width: width))
                 }
-                guard color else { return }
+                guard color, format != .gray else { return }
                 rgb.withUnsafeMutableBufferPointer { out in
                     let o = out.baseAddress!
                     switch format {
                     case .yuyv: planes.sampleRGB(YUYV(width: width), into: o)
                     case .nv12: planes.sampleRGB(Planar(width: width, height: height, interleavedChroma: true), into: o)
                     case .i420: planes.sampleRGB(Planar(width: width, height: height, interleavedChroma: false), into: o)
-                    case .gray: planes.replicateGray(into: o)
                     case .rgb24: planes.copyRGB(into: o)
+                    case .gray: break
                     }
                 }
             }
         }
-        return (Image(width: ow, height: oh, channels: 1, pixels: gray),
-                color ? Image(width: ow, height: oh, channels: 3, pixels: rgb) : nil)
+        let luma = Image(width: ow, height: oh, channels: 1, pixels: gray)
+        guard color else { return (luma, nil) }
+        return (luma, format == .gray ? ColorConversion.rgb(fromGray: luma)
+                                      : Image(width: ow, height: oh, channels: 3, pixels: rgb))
     }
 
     /// A raw layout's addressing: where each luma sample is, and the chroma pair that covers a pixel.
@@ -227,14 +230,6 @@ public enum RawConversion {
                         }
                     }
                 }
-            }
-        }
-
-        /// Gray as RGB: the reduced luma in all three channels.
-        func replicateGray(into out: UnsafeMutablePointer<UInt8>) {
-            for i in 0..<(outWidth &* outHeight) {
-                let l = gray[i]
-                out[3 &* i] = l; out[3 &* i &+ 1] = l; out[3 &* i &+ 2] = l
             }
         }
 
