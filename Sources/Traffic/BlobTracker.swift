@@ -163,12 +163,14 @@ public struct BlobTracker: Sendable {
             }
         }
         for t in tracks.indices { tracks[t].measuredThisFrame = false }
+        var absorbed = Set<Int>()
         for (b, members) in tracksOfBlob.enumerated() where !members.isEmpty {
             if members.count == 1 {
                 observeAlone(track: members[0], box: observed[b], predicted: predicted[members[0]], frame: frame,
                              pictureBottom: pictureBottom)
             } else {
-                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame)
+                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame,
+                              absorbed: &absorbed)
             }
         }
         for t in tracks.indices where blobOfTrack[t] == nil {
@@ -183,7 +185,9 @@ public struct BlobTracker: Sendable {
                 duplicate.insert(tracks[a].hits >= tracks[b].hits ? tracks[b].id : tracks[a].id)
             }
         }
-        tracks.removeAll { $0.misses > ($0.confirmed ? coastFrames : 1) || duplicate.contains($0.id) }
+        tracks.removeAll {
+            $0.misses > ($0.confirmed ? coastFrames : 1) || duplicate.contains($0.id) || absorbed.contains($0.id)
+        }
         let live = Set(tracks.map(\.id))
         recentPoints = recentPoints.filter { live.contains($0.key) }
         for (b, box) in boxes.enumerated() where tracksOfBlob[b].isEmpty && !fragment[b] {
@@ -221,11 +225,31 @@ public struct BlobTracker: Sendable {
     }
 
     /// A blob shared by several tracks: the nearest to each end takes that end.
-    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int) {
+    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int,
+                                        absorbed: inout Set<Int>) {
         let bottomTrack = members.min {
             abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom)
         }!
         let topTrack = members.min { abs(predicted[$0].top - box.top) < abs(predicted[$1].top - box.top) }!
+        // Two tracks, the one at the bottom a short slice as wide as the other, in a blob no longer than a vehicle
+        // of the other's size and the slice, whose bottom it is: the slice is the rear of that vehicle, tracked apart
+        // while its middle was lost against the road. The slice, whose reference point is the vehicle's rear, takes
+        // the whole blob and the vehicle's length; the front is gone.
+        if members.count == 2, bottomTrack != topTrack {
+            let (slice, body) = (tracks[bottomTrack], tracks[topTrack])
+            if slice.size.height < Self.vehicleLength, slice.size.height < 0.5 * body.size.height,
+               slice.size.width >= 0.6 * body.size.width,
+               abs(predicted[bottomTrack].bottom - box.bottom) < 0.5 * slice.size.height,
+               box.height <= body.size.height + slice.size.height + Self.pieceGap {
+                let p = predicted[topTrack].union(predicted[bottomTrack])
+                tracks[bottomTrack].size = (body.size.width, box.height)
+                tracks[bottomTrack].confirmed = true
+                apply(TrafficBox(left: max(p.left, box.left), top: box.top, right: min(p.right, box.right),
+                                 bottom: box.bottom), to: bottomTrack, frame: frame)
+                absorbed.insert(body.id)
+                return
+            }
+        }
         for t in members {
             let p = predicted[t]
             let h = tracks[t].size.height

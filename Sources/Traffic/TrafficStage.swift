@@ -250,7 +250,9 @@ public final class TrafficStage: Stage {
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when
     /// it is. Before the step that crosses, the rear must have advanced at least `slowest` a frame, less a model pixel
     /// of rounding, and by something (a rear standing at the line moves a model pixel or two to and fro; a track born
-    /// there a few frames ago has too short a history for the rounding to leave room); and the whole advance must be
+    /// there a few frames ago has too short a history for the rounding to leave room) — or, over at least four steps
+    /// before it, its middle step must be `slowest` with at most one step back (a piece behind that joined the blob
+    /// for a frame pulls the last measurement back, not the vehicle); and the whole advance must be
     /// within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px and a
     /// model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
     /// or pulling away advances every frame or two and passes both.
@@ -260,12 +262,16 @@ public final class TrafficStage: Stage {
         let rounding = geometry?.scale ?? 0
         let before = points[points.count - 2]
         let advanceBefore = before.along - first.along, spanBefore = Double(before.frame - first.frame)
-        guard advanceBefore >= Self.slowest * spanBefore - rounding, advanceBefore > 0 else {
-            return "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line"
-        }
         var steps: [Double] = []
         for k in 1..<points.count {
             steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
+        }
+        let stepsBefore = steps.dropLast().sorted()
+        let typicalBefore = stepsBefore.isEmpty ? 0 : stepsBefore[stepsBefore.count / 2]
+        let fellBack = stepsBefore.filter { $0 < 0 }.count
+        guard advanceBefore >= Self.slowest * spanBefore - rounding && advanceBefore > 0
+              || stepsBefore.count >= 4 && fellBack <= 1 && typicalBefore >= Self.slowest else {
+            return "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line"
         }
         steps.sort()
         let n = steps.count

@@ -111,6 +111,31 @@ import Traffic
         #expect(kept != nil && kept!.box.height <= 80)
     }
 
+    /// A vehicle whose middle is lost against the road is tracked as two: its front, and a slice at its rear. When
+    /// the middle shows again, the blob is that one vehicle, and its reference point is the slice's: the rear.
+    @Test(arguments: [40.0, 16.0])
+    func aRearSliceAndItsFrontJoinAsOneVehicle(sliceWidth: Double) {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        // Front 200…250 and rear slice 278…290 of one 90-px vehicle moving up 8 px a frame.
+        for frame in 0..<4 {
+            let dy = -8 * Double(frame)
+            tracker.update(boxes: [box(100, 200 + dy, 40, 50), box(100 + (40 - sliceWidth) / 2, 278 + dy, sliceWidth, 12)],
+                           frame: frame, pictureBottom: 480)
+        }
+        #expect(tracker.tracks.count == 2)
+        let slice = tracker.tracks.first { $0.box.height == 12 }!.id
+        tracker.update(boxes: [box(100, 168, 40, 90)], frame: 4, pictureBottom: 480)
+        if sliceWidth == 40 {
+            #expect(tracker.tracks.count == 1)
+            #expect(tracker.tracks.first?.id == slice)
+            #expect(tracker.tracks.first?.box.bottom == 258)
+            #expect(tracker.tracks.first?.box.top == 168)
+        } else {
+            // A narrow object behind a vehicle (a cyclist) is not its rear.
+            #expect(tracker.tracks.count == 2)
+        }
+    }
+
     @Test func vehiclesThatTouchInAQueueKeepTheirEnds() {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 10)
         // Front vehicle 200…280, rear vehicle 300…380, both slowing to a stop.

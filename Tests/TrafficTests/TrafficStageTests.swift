@@ -159,6 +159,15 @@ import Traffic
         #expect(lines.contains { $0.contains("standing at the line") })
     }
 
+    /// A vehicle approaching the line at 4 px a frame whose blob falls back 20 px for the one frame before it crosses
+    /// (a piece behind joined it for that frame): its typical step was an advance, so it is no standing rear and
+    /// crosses, once.
+    @Test func anApproachingRearThatFellBackForOneFrameStillCrosses() throws {
+        let (crossings, lines) = try atRed(frames: 30) { i in 140 - 4 * Double(i - 10) + (i == 19 ? 20 : 0) }
+        #expect(crossings == 1)
+        #expect(!lines.contains { $0.contains("standing at the line") })
+    }
+
     /// At night a dark car's blob is its headlight beam and lit front — longer than wide — with the slice of its tail
     /// lamps following 22 px behind at its speed, the body between them lost against the dark road. The crossing
     /// is the rear's (the tail lamps'), once; by day the same long blob is a vehicle seen whole and crosses itself.
