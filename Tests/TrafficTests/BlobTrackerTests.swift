@@ -119,8 +119,8 @@ import Traffic
         // Front 200…250 and rear slice 278…290 of one 90-px vehicle moving up 8 px a frame.
         for frame in 0..<4 {
             let dy = -8 * Double(frame)
-            tracker.update(boxes: [box(100, 200 + dy, 40, 50), box(100 + (40 - sliceWidth) / 2, 278 + dy, sliceWidth, 12)],
-                           frame: frame, pictureBottom: 480)
+            let slice = box(100 + (40 - sliceWidth) / 2, 278 + dy, sliceWidth, 12)
+            tracker.update(boxes: [box(100, 200 + dy, 40, 50), slice], frame: frame, pictureBottom: 480)
         }
         #expect(tracker.tracks.count == 2)
         let slice = tracker.tracks.first { $0.box.height == 12 }!.id
