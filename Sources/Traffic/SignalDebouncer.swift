@@ -51,7 +51,20 @@ public struct SignalDebouncer: Sendable {
         let change = Change(state: target, previous: state, onsetFrame: run.frame, onsetPTS: run.pts)
         state = target
         onsetPTS = run.pts
+        onsetFrame = run.frame
         return change
+    }
+
+    /// The frame that began the locked state (the first of the run that locked it); nil while nothing was locked.
+    public private(set) var onsetFrame: Int?
+
+    /// A lamp of another colour than the locked state, lit for fewer than `lockFrames` frames so far: the colour and
+    /// the run's first frame. Should the run last, the state changes as of that frame.
+    public var changing: (colour: SignalState, since: Int)? {
+        guard let run, case .lit(let colour) = run.observation, colour != state, run.length < lockFrames else {
+            return nil
+        }
+        return (colour, run.frame)
     }
 
     /// Seconds the locked state has lasted at `pts`; nil when nothing is locked.

@@ -42,6 +42,25 @@ public final class TrafficStage: Stage {
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
     static let slowest = 1.5
     private var evidence = EvidenceBuffer()
+    /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
+    private var unsettled: [SeenCrossing] = []
+
+    /// A crossing seen: the track, its lane, the step that crossed and when it was seen. Judged at once, unless its
+    /// lane's signal was red by its lock but already showed another colour: whether the red had ended is known only
+    /// once that colour locks (its onset back-dated) or its run breaks. (A stream that ends within those few frames
+    /// leaves such a crossing unjudged.)
+    struct SeenCrossing {
+        var track: Track
+        var lane: Int
+        var last: (point: TrafficPoint, frame: Int)
+        var fraction: Double
+        var now: (frame: Int, pts: Double)
+        /// The frame in which the point was first on or past the line, interpolated over coasting gaps.
+        var frame: Int {
+            let span = Double(now.frame - last.frame)
+            return min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
+        }
+    }
 
     /// The model-resolution parts, made for the first frame's size.
     private struct Geometry {
@@ -127,6 +146,13 @@ public final class TrafficStage: Stage {
         var reported: [Violation] = []
         // Why crossings seen this frame were not reported (for the trace only).
         var refusals: [String] = []
+        func record(_ seen: SeenCrossing) {
+            switch judge(seen) {
+            case .violation(let violation): reported.append(violation)
+            case .lawful(let why):
+                if trace != nil { refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): \(why)") }
+            }
+        }
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
         let ahead = travel * ((geometry?.scale ?? 0) * 0.5)
@@ -178,10 +204,30 @@ public final class TrafficStage: Stage {
                 if trace != nil { refusals.append("#\(track.id) crossed, left to the track behind (its rear)") }
                 continue
             }
-            switch judge(track, lane: hit.lane, from: last, fraction: hit.fraction, now: (index, frame.pts)) {
-            case .violation(let violation): reported.append(violation)
-            case .lawful(let why): if trace != nil { refusals.append("#\(track.id) crossed \(rules[hit.lane].lane.name): \(why)") }
+            let seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
+                                 now: (index, frame.pts))
+            if let group = rules[hit.lane].group, let change = groups[group].debouncer.changing,
+               groups[group].debouncer.state == .red, change.colour != .red, change.since <= seen.frame {
+                unsettled.append(seen)
+                continue
             }
+            record(seen)
+        }
+        // Crossings seen as the red was giving way: lawful when the new colour locked as of their frame or before; as
+        // the red stood when its run broke.
+        unsettled.removeAll { seen in
+            guard let group = rules[seen.lane].group else { return true }
+            let debouncer = groups[group].debouncer
+            if debouncer.state != .red, let onset = debouncer.onsetFrame, onset <= seen.frame {
+                if trace != nil {
+                    refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): signal "
+                        + "\(debouncer.state.rawValue) from frame \(onset)")
+                }
+                return true
+            }
+            if let change = debouncer.changing, change.since <= seen.frame { return false }
+            record(seen)
+            return true
         }
         if let trace {
             let tracks = tracker.tracks.map { t in
@@ -392,15 +438,12 @@ public final class TrafficStage: Stage {
         return TrafficPolygon(out)
     }
 
-    /// The violation if the crossing of lane `lane` happened on a red of its signal group that had lasted
+    /// The violation if crossing `seen` happened on a red of its lane's signal group that had lasted
     /// `grace_seconds`; never in a lane where turning on red is lawful.
-    private func judge(_ track: Track, lane: Int, from last: (point: TrafficPoint, frame: Int), fraction: Double,
-                       now: (frame: Int, pts: Double)) -> Judgement {
+    private func judge(_ seen: SeenCrossing) -> Judgement {
+        let (track, lane, frame) = (seen.track, seen.lane, seen.frame)
         guard !rules[lane].lane.turnOnRed else { return .lawful("turning on red is lawful there") }
         guard let group = rules[lane].group else { return .lawful("no signal group") }
-        // The frame in which the point was first on or past the line, interpolated over coasting gaps.
-        let span = Double(now.frame - last.frame)
-        let frame = min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
         guard let entry = groups[group].history.last(where: { $0.frame <= frame }) else {
             return .lawful("no signal history at frame \(frame)")
         }

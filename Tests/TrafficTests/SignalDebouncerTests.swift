@@ -38,6 +38,22 @@ import Testing
         #expect(changes.last?.change.previous == .amber)
     }
 
+    /// While another colour's run is too short to lock, the debouncer says which colour and since when; once it
+    /// locks, the locked state's onset frame is that run's first.
+    @Test func aColourNotYetLockedIsShownAsChangingUntilItLocks() {
+        var debouncer = SignalDebouncer(lockFrames: 3, darkSeconds: 1)
+        let observations: [SignalObservation] = [.lit(.red), .lit(.red), .lit(.red), .lit(.green), .lit(.green),
+                                                 .lit(.green), .lit(.green)]
+        var changing: [String] = []
+        for (i, o) in observations.enumerated() {
+            _ = debouncer.observe(o, frame: i, pts: Double(i) / 10)
+            changing.append(debouncer.changing.map { "\($0.colour.rawValue)@\($0.since)" } ?? "-")
+        }
+        #expect(changing == ["red@0", "red@0", "-", "green@3", "green@3", "-", "-"])
+        #expect(debouncer.state == .green)
+        #expect(debouncer.onsetFrame == 3)
+    }
+
     @Test func twoLampsLitBecomeUnknown() {
         let changes = run(Array(repeating: .lit(.red), count: 3) + Array(repeating: .conflict, count: 3))
         #expect(changes.map(\.change.state) == [.red, .unknown])

@@ -157,8 +157,9 @@ import TrafficScenes
     /// fp 6, fn 10, 1. After the lane-width limit (sixth pass): tp 138, fp 6, fn 11, 0 — one miss more here and a
     /// lawful detection less, and over the bench's whole suite at three thresholds 129 errors against 131: inside the
     /// noise the fifth pass measured, kept for the lawful scenes. After the tenth pass (a rear slice joins its front,
-    /// one fallen-back measurement does not make a rear a standing one): tp 137, fp 4, fn 12, 0.
-    static let recorded = (fp: 4, fn: 12, lawful: 0)
+    /// one fallen-back measurement does not make a rear a standing one): tp 137, fp 4, fn 12, 0; with crossings
+    /// judged on the signal as it settles: fp 3.
+    static let recorded = (fp: 3, fn: 12, lawful: 0)
 }
 
 extension SuiteReportTests {

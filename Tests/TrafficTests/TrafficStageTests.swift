@@ -190,6 +190,22 @@ import Traffic
         }
     }
 
+    /// The signal turns green at frame `green` (and stays green, or is lit for that one frame only); the vehicle's rear
+    /// reaches the line in frame 30, while the lock (three frames) still says red when the green came on at 29 or 30.
+    /// A crossing at or after the green's first frame is lawful, known once the green locks; one before it, or during
+    /// a green lit for a frame only, is a violation, reported once.
+    @Test(arguments: [(29, false, 0), (30, false, 0), (31, false, 1), (30, true, 1), (100, false, 1)])
+    func aCrossingAsTheRedGivesWayIsJudgedOnTheSignalAsItSettles(green: Int, glitch: Bool, expected: Int) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        let detections = try drive(stage) { i in (glitch ? i == green : i >= green) ? .green : .red }
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
+        #expect(crossings.count == expected, "crossings \(crossings.map { $0.body["frame"] })")
+        for crossing in crossings { #expect(crossing.body["frame"] == .int(30)) }
+        if expected == 0 { #expect(lines.contains { $0.contains("signal green from frame \(green)") }) }
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
