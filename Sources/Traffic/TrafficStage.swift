@@ -137,7 +137,9 @@ public final class TrafficStage: Stage {
             }
             let debouncer = groups[g].debouncer
             groups[g].history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS))
-            if groups[g].history.count > 64 { groups[g].history.removeFirst(groups[g].history.count - 64) }
+            // Enough frames back for a coasting gap, and for a crossing that waited for the signal to settle.
+            let keep = 64 + configuration.tuning.lockFrames
+            if groups[g].history.count > keep { groups[g].history.removeFirst(groups[g].history.count - keep) }
         }
 
         let boxes = moving(frame)

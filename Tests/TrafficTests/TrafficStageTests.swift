@@ -206,6 +206,27 @@ import Traffic
         if expected == 0 { #expect(lines.contains { $0.contains("signal green from frame \(green)") }) }
     }
 
+    /// With a slow lock (80 frames), a green lit from the crossing's frame for 72 frames that then gives way to the
+    /// red again never locked: the crossing waited 72 frames, longer than the signal history used to reach back, and
+    /// is still judged on the red it happened under.
+    @Test func aCrossingThatWaitedLongForTheSignalIsStillJudgedOnItsOwnFrame() throws {
+        var configuration = TestScene.configuration()
+        configuration.tuning.lockFrames = 80
+        let stage = TrafficStage(configuration: configuration)
+        var crossings: [Detection] = []
+        for i in 0..<200 {
+            // Red from the start (locked at frame 79); the vehicle enters at frame 100 and its rear reaches the line
+            // (y 100) in frame 120, as the green comes on for frames 120…191.
+            let bottom = 220 - 6 * Double(i - 100)
+            let boxes = i < 100 ? [] : [(120.0, bottom - 50, 160.0, bottom)]
+            let signal: SignalState = i >= 120 && i < 192 ? .green : .red
+            crossings += try stage.process(TestScene.frame(i, signal: signal, boxes: boxes))
+                .filter { $0.type == .trafficRedLightCrossing }
+        }
+        #expect(crossings.count == 1)
+        #expect(crossings.first?.body["frame"] == .int(120))
+    }
+
     @Test func aVehiclePassingBesideTheSegmentIsNotACrossing() throws {
         // The stop line covers x 60…220; a vehicle at x 250…290 crosses its infinite line only.
         let stage = TrafficStage(configuration: TestScene.configuration(
