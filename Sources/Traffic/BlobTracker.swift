@@ -73,6 +73,8 @@ public struct BlobTracker: Sendable {
     public let coastFrames: Int
     public private(set) var tracks: [Track] = []
     private var nextID = 1
+    /// Rear slices that took their front's blob in the last update: the slice kept, the front gone (one vehicle).
+    public private(set) var joined: [(kept: Int, gone: Int)] = []
     /// Each track's last measured reference points (frame, bottom centre), for its velocity.
     private var recentPoints: [Int: [(frame: Int, point: TrafficPoint)]] = [:]
     /// How many measured points the velocity is the mean over.
@@ -95,6 +97,7 @@ public struct BlobTracker: Sendable {
     public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double,
                                 widthLimit: (TrafficPoint) -> Double = { _ in .infinity }) {
         let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
+        joined = []
         var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
         var tracksOfBlob = [[Int]](repeating: [], count: boxes.count)
         var observed = boxes
@@ -237,16 +240,26 @@ public struct BlobTracker: Sendable {
         // the whole blob and the vehicle's length; the front is gone.
         if members.count == 2, bottomTrack != topTrack {
             let (slice, body) = (tracks[bottomTrack], tracks[topTrack])
+            // Parts of one vehicle move together, and it moves (over its last measured step too, as the mean lags
+            // a vehicle that just stopped): a slice that pulled up behind a vehicle standing at the line is something
+            // else.
+            let mean = body.velocity.dot(body.velocity).squareRoot()
+            let (step, sliceStep) = (lastStep(of: body.id) ?? .init(0, 0), lastStep(of: slice.id) ?? slice.velocity)
+            let speed = min(mean, step.dot(step).squareRoot())
+            func apart(_ a: TrafficPoint, _ b: TrafficPoint) -> Double { (a - b).dot(a - b).squareRoot() }
             if slice.size.height < Self.vehicleLength, slice.size.height < 0.5 * body.size.height,
                slice.size.width >= 0.6 * body.size.width,
                abs(predicted[bottomTrack].bottom - box.bottom) < 0.5 * slice.size.height,
-               box.height <= body.size.height + slice.size.height + Self.pieceGap {
+               box.height <= body.size.height + slice.size.height + Self.pieceGap,
+               speed >= 1.5, apart(slice.velocity, body.velocity) <= 0.5 * mean + 3,
+               apart(sliceStep, step) <= 0.5 * speed + 1 {
                 let p = predicted[topTrack].union(predicted[bottomTrack])
                 tracks[bottomTrack].size = (body.size.width, box.height)
                 tracks[bottomTrack].confirmed = true
                 apply(TrafficBox(left: max(p.left, box.left), top: box.top, right: min(p.right, box.right),
                                  bottom: box.bottom), to: bottomTrack, frame: frame)
                 absorbed.insert(body.id)
+                joined.append((kept: slice.id, gone: body.id))
                 return
             }
         }
@@ -265,6 +278,13 @@ public struct BlobTracker: Sendable {
                 tracks[t].misses = min(tracks[t].misses + 1, coastFrames)
             }
         }
+    }
+
+    /// How track `id`'s reference point moved a frame between its last two measurements, or nil.
+    private func lastStep(of id: Int) -> TrafficPoint? {
+        guard let points = recentPoints[id], points.count >= 2 else { return nil }
+        let (a, b) = (points[points.count - 2], points[points.count - 1])
+        return (b.point - a.point) * (1 / Double(max(b.frame - a.frame, 1)))
     }
 
     /// Takes `box` as this frame's observation. While the object enters across the picture's bottom edge

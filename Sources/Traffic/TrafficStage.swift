@@ -33,6 +33,8 @@ public final class TrafficStage: Stage {
     private let travel: TrafficPoint
     /// Tracks whose reference point has crossed already (whatever the signal showed).
     private var crossed: Set<Int> = []
+    /// Crossed tracks that left their crossing to the track behind them (their rear).
+    private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
     /// Each track's last measured reference points: frame, and distance along the direction of travel.
@@ -134,6 +136,12 @@ public final class TrafficStage: Stage {
             let observation = groups[g].classifier.observe(frame)
             if let change = groups[g].debouncer.observe(observation, frame: index, pts: frame.pts) {
                 detections.append(signalDetection(change, group: g, frame))
+                // The new state began with its run: the frames since then are judged on it (a crossing seen late,
+                // after coasting, is placed back among them).
+                for k in groups[g].history.indices where groups[g].history[k].frame >= change.onsetFrame {
+                    groups[g].history[k].state = change.state
+                    groups[g].history[k].onset = change.onsetPTS
+                }
             }
             let debouncer = groups[g].debouncer
             groups[g].history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS))
@@ -145,6 +153,11 @@ public final class TrafficStage: Stage {
         let boxes = moving(frame)
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight),
                        widthLimit: { [self] in widestVehicle(at: $0) })
+        // A rear slice that took its front's blob is that vehicle: crossed if the front crossed for it (not when the
+        // front left its crossing to this rear).
+        for join in tracker.joined where crossed.contains(join.gone) && !leftToRear.contains(join.gone) {
+            crossed.insert(join.kept)
+        }
         var reported: [Violation] = []
         // Why crossings seen this frame were not reported (for the trace only).
         var refusals: [String] = []
@@ -203,6 +216,7 @@ public final class TrafficStage: Stage {
             // The front of a vehicle whose middle is lost against the road crosses before its rear: when another
             // track follows right behind at the same speed, that one is the rear, and its crossing the vehicle's.
             if followedByItsRear(track) {
+                leftToRear.insert(track.id)
                 if trace != nil { refusals.append("#\(track.id) crossed, left to the track behind (its rear)") }
                 continue
             }
@@ -251,6 +265,7 @@ public final class TrafficStage: Stage {
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)
+        leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
@@ -299,8 +314,9 @@ public final class TrafficStage: Stage {
     /// it is. Before the step that crosses, the rear must have advanced at least `slowest` a frame, less a model pixel
     /// of rounding, and by something (a rear standing at the line moves a model pixel or two to and fro; a track born
     /// there a few frames ago has too short a history for the rounding to leave room) — or, over at least four steps
-    /// before it, its middle step must be `slowest` with at most one step back (a piece behind that joined the blob
-    /// for a frame pulls the last measurement back, not the vehicle); and the whole advance must be
+    /// before it, its middle step must be `slowest` with no step back but the last (a piece behind that joined the
+    /// blob for the frame before the crossing pulled that measurement back, not the vehicle); and the whole advance
+    /// must be
     /// within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px and a
     /// model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
     /// or pulling away advances every frame or two and passes both.
@@ -314,11 +330,11 @@ public final class TrafficStage: Stage {
         for k in 1..<points.count {
             steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
         }
-        let stepsBefore = steps.dropLast().sorted()
-        let typicalBefore = stepsBefore.isEmpty ? 0 : stepsBefore[stepsBefore.count / 2]
-        let fellBack = stepsBefore.filter { $0 < 0 }.count
+        let earlier = Array(steps.dropLast())
+        let typicalBefore = earlier.isEmpty ? 0 : earlier.sorted()[earlier.count / 2]
+        let onlyTheLastFellBack = earlier.dropLast().allSatisfy { $0 >= 0 }
         guard advanceBefore >= Self.slowest * spanBefore - rounding && advanceBefore > 0
-              || stepsBefore.count >= 4 && fellBack <= 1 && typicalBefore >= Self.slowest else {
+              || earlier.count >= 4 && onlyTheLastFellBack && typicalBefore >= Self.slowest else {
             return "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line"
         }
         steps.sort()
