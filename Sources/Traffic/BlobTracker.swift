@@ -166,14 +166,12 @@ public struct BlobTracker: Sendable {
             }
         }
         for t in tracks.indices { tracks[t].measuredThisFrame = false }
-        var absorbed = Set<Int>()
         for (b, members) in tracksOfBlob.enumerated() where !members.isEmpty {
             if members.count == 1 {
                 observeAlone(track: members[0], box: observed[b], predicted: predicted[members[0]], frame: frame,
                              pictureBottom: pictureBottom)
             } else {
-                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame,
-                              absorbed: &absorbed)
+                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame)
             }
         }
         for t in tracks.indices where blobOfTrack[t] == nil {
@@ -188,6 +186,7 @@ public struct BlobTracker: Sendable {
                 duplicate.insert(tracks[a].hits >= tracks[b].hits ? tracks[b].id : tracks[a].id)
             }
         }
+        let absorbed = Set(joined.map(\.gone))
         tracks.removeAll {
             $0.misses > ($0.confirmed ? coastFrames : 1) || duplicate.contains($0.id) || absorbed.contains($0.id)
         }
@@ -228,8 +227,7 @@ public struct BlobTracker: Sendable {
     }
 
     /// A blob shared by several tracks: the nearest to each end takes that end.
-    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int,
-                                        absorbed: inout Set<Int>) {
+    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int) {
         let bottomTrack = members.min {
             abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom)
         }!
@@ -258,7 +256,6 @@ public struct BlobTracker: Sendable {
                 tracks[bottomTrack].confirmed = true
                 apply(TrafficBox(left: max(p.left, box.left), top: box.top, right: min(p.right, box.right),
                                  bottom: box.bottom), to: bottomTrack, frame: frame)
-                absorbed.insert(body.id)
                 joined.append((kept: slice.id, gone: body.id))
                 return
             }

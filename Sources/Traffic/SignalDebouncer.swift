@@ -21,6 +21,8 @@ public struct SignalDebouncer: Sendable {
     public private(set) var state: SignalState = .unknown
     /// When the locked state began (seconds of presentation time); nil while nothing was locked.
     public private(set) var onsetPTS: Double?
+    /// The frame that began the locked state (the first of the run that locked it); nil while nothing was locked.
+    public private(set) var onsetFrame: Int?
     private var run: (observation: SignalObservation, length: Int, frame: Int, pts: Double)?
 
     public init(lockFrames: Int, darkSeconds: Double) {
@@ -54,9 +56,6 @@ public struct SignalDebouncer: Sendable {
         onsetFrame = run.frame
         return change
     }
-
-    /// The frame that began the locked state (the first of the run that locked it); nil while nothing was locked.
-    public private(set) var onsetFrame: Int?
 
     /// A lamp of another colour than the locked state, lit for fewer than `lockFrames` frames so far: the colour and
     /// the run's first frame. Should the run last, the state changes as of that frame.
