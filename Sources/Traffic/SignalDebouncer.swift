@@ -21,8 +21,6 @@ public struct SignalDebouncer: Sendable {
     public private(set) var state: SignalState = .unknown
     /// When the locked state began (seconds of presentation time); nil while nothing was locked.
     public private(set) var onsetPTS: Double?
-    /// The frame that began the locked state (the first of the run that locked it); nil while nothing was locked.
-    public private(set) var onsetFrame: Int?
     private var run: (observation: SignalObservation, length: Int, frame: Int, pts: Double)?
 
     public init(lockFrames: Int, darkSeconds: Double) {
@@ -53,7 +51,6 @@ public struct SignalDebouncer: Sendable {
         let change = Change(state: target, previous: state, onsetFrame: run.frame, onsetPTS: run.pts)
         state = target
         onsetPTS = run.pts
-        onsetFrame = run.frame
         return change
     }
 

@@ -229,19 +229,11 @@ public final class TrafficStage: Stage {
             }
             record(seen)
         }
-        // Crossings seen as the red was giving way: lawful when the new colour locked as of their frame or before; as
-        // the red stood when its run broke.
+        // Crossings seen as the red was giving way, once the new colour has locked (the history back-dated to its
+        // first frame) or its run has broken: judged on the history of their frame.
         unsettled.removeAll { seen in
-            guard let group = rules[seen.lane].group else { return true }
-            let debouncer = groups[group].debouncer
-            if debouncer.state != .red, let onset = debouncer.onsetFrame, onset <= seen.frame {
-                if trace != nil {
-                    refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): signal "
-                        + "\(debouncer.state.rawValue) from frame \(onset)")
-                }
-                return true
-            }
-            if let change = debouncer.changing, change.since <= seen.frame { return false }
+            if let group = rules[seen.lane].group, let change = groups[group].debouncer.changing,
+               change.since <= seen.frame { return false }
             record(seen)
             return true
         }
@@ -316,9 +308,8 @@ public final class TrafficStage: Stage {
     /// there a few frames ago has too short a history for the rounding to leave room) — or, over at least four steps
     /// before it, its middle step must be `slowest` with no step back but the last (a piece behind that joined the
     /// blob for the frame before the crossing pulled that measurement back, not the vehicle); and the whole advance
-    /// must be
-    /// within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px and a
-    /// model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
+    /// must be within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px
+    /// and a model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
     /// or pulling away advances every frame or two and passes both.
     private func unsteadyAdvance(of id: Int) -> String? {
         guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,

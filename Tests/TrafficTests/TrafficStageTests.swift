@@ -203,7 +203,7 @@ import Traffic
         let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
         #expect(crossings.count == expected, "crossings \(crossings.map { $0.body["frame"] })")
         for crossing in crossings { #expect(crossing.body["frame"] == .int(30)) }
-        if expected == 0 { #expect(lines.contains { $0.contains("signal green from frame \(green)") }) }
+        if expected == 0 { #expect(lines.contains { $0.contains("crossed main: signal green at frame 30") }) }
     }
 
     /// With a slow lock (80 frames), a green lit from the crossing's frame for 72 frames that then gives way to the
