@@ -8,6 +8,13 @@ public protocol Stage: AnyObject {
     /// Whether this stage needs the RGB plane (otherwise the decoder produces luma only).
     var needsColor: Bool { get }
     func process(_ frame: Frame) throws -> [Detection]
+    /// Called once after the last frame of a run (the footage ended, the camera's pipeline stopped): what the
+    /// stage still held back, for example a crossing waiting for its signal to settle. Default: nothing.
+    func streamEnded() throws -> [Detection]
+}
+
+extension Stage {
+    public func streamEnded() throws -> [Detection] { [] }
 }
 
 /// Something a stage observed, with its evidence. Never a judgment of a person (see DESIGN.md).

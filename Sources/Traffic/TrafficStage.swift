@@ -46,11 +46,28 @@ public final class TrafficStage: Stage {
     private var evidence = EvidenceBuffer()
     /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
     private var unsettled: [SeenCrossing] = []
+    /// The last frame's stamp (no pixels): what a crossing judged after the last frame is reported on.
+    private var lastFrame: Stamp?
+
+    /// A frame's identity and size, without its pictures.
+    struct Stamp {
+        var camera: String
+        var seq: UInt64
+        var wallNanos: Int64
+        var pts: Double
+        var sourceWidth: Int
+        var sourceHeight: Int
+
+        init(_ frame: Frame) {
+            (camera, seq, wallNanos, pts) = (frame.camera, frame.seq, frame.wallNanos, frame.pts)
+            (sourceWidth, sourceHeight) = (frame.sourceWidth, frame.sourceHeight)
+        }
+    }
 
     /// A crossing seen: the track, its lane, the step that crossed and when it was seen. Judged at once, unless its
     /// lane's signal was red by its lock but already showed another colour: whether the red had ended is known only
     /// once that colour locks (its onset back-dated) or its run breaks. (A stream that ends within those few frames
-    /// leaves such a crossing unjudged.)
+    /// is judged when it ends, on the red: `streamEnded`.)
     struct SeenCrossing {
         var track: Track
         var lane: Int
@@ -132,6 +149,7 @@ public final class TrafficStage: Stage {
     public func process(_ frame: Frame) throws -> [Detection] {
         let index = Int(frame.seq) - 1
         var detections: [Detection] = []
+        lastFrame = Stamp(frame)
         for g in groups.indices {
             let observation = groups[g].classifier.observe(frame)
             if let change = groups[g].debouncer.observe(observation, frame: index, pts: frame.pts) {
@@ -260,19 +278,35 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
-        var pending: [PendingEvidence] = []
-        for violation in reported {
-            var crossing = crossingDetection(violation, frame)
-            if redactor != nil {
-                let evidence = PendingEvidence()
-                crossing.evidence = .pending(evidence)
-                pending.append(evidence)
-            }
-            detections.append(crossing)
-        }
+        let (crossings, pending) = crossingDetections(reported, lastFrame ?? Stamp(frame))
+        detections += crossings
         if redactor != nil {
             deliverEvidence(frame: frame, crossings: pending)
         }
+        return detections
+    }
+
+    /// The stream ended. A crossing still waiting for a red's successor to lock is judged on the red: that colour's
+    /// run ended unlocked with the stream, as a run that breaks. Evidence still waiting for its "after" frame is
+    /// completed with the frames there are (such a crossing's own frame is the last).
+    public func streamEnded() throws -> [Detection] {
+        guard let stamp = lastFrame else { return [] }
+        var reported: [Violation] = []
+        var refusals: [String] = []
+        for seen in unsettled {
+            switch judge(seen) {
+            case .violation(let violation): reported.append(violation)
+            case .lawful(let why): refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): \(why)")
+            }
+        }
+        unsettled = []
+        if let trace {
+            trace("stream ended after frame \(Int(stamp.seq) - 1)"
+                + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
+                + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
+        }
+        let (detections, pending) = crossingDetections(reported, stamp)
+        if redactor != nil { deliver(evidence.finish(crossings: pending)) }
         return detections
     }
 
@@ -482,7 +516,23 @@ public final class TrafficStage: Stage {
         return Detection(.trafficSignalState, of: frame, body: body)
     }
 
-    private func crossingDetection(_ v: Violation, _ frame: Frame) -> Detection {
+    /// The detections of `violations` reported on `frame`, and (with a redactor) their evidence still to come.
+    private func crossingDetections(_ violations: [Violation], _ frame: Stamp)
+        -> (detections: [Detection], pending: [PendingEvidence]) {
+        var pending: [PendingEvidence] = []
+        let detections = violations.map { violation in
+            var crossing = crossingDetection(violation, frame)
+            if redactor != nil {
+                let evidence = PendingEvidence()
+                crossing.evidence = .pending(evidence)
+                pending.append(evidence)
+            }
+            return crossing
+        }
+        return (detections, pending)
+    }
+
+    private func crossingDetection(_ v: Violation, _ frame: Stamp) -> Detection {
         let box: [JSONValue] = [v.box.left, v.box.top, v.box.right, v.box.bottom].map { .double(Self.round($0, 1)) }
         var body: [String: JSONValue] = [
             "track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
@@ -492,7 +542,8 @@ public final class TrafficStage: Stage {
             "source_size": .array([.int(Int64(frame.sourceWidth)), .int(Int64(frame.sourceHeight))]),
         ]
         if configuration.isMultiLane { body["lane"] = .string(rules[v.lane].lane.name) }
-        return Detection(.trafficRedLightCrossing, of: frame, body: body)
+        return Detection(type: .trafficRedLightCrossing, camera: frame.camera, frameSeq: frame.seq,
+                         wallNanos: frame.wallNanos, body: body, pts: frame.pts)
     }
 
     /// The stop line as `[[x1, y1], [x2, y2]]`, source pixels (what a reviewer draws over the evidence).
@@ -503,8 +554,14 @@ public final class TrafficStage: Stage {
     /// Completes the evidence of the crossings reported on the previous frame, now that their "after" frame
     /// is here; an evidence that cannot be made is fulfilled empty (its crossing goes without pictures).
     private func deliverEvidence(frame: Frame, crossings: [PendingEvidence]) {
+        guard redactor != nil else { return }
+        deliver(evidence.advance(frame: frame, crossings: crossings))
+    }
+
+    /// Redacts and encodes finished evidence, and fulfils it (empty when that fails).
+    private func deliver(_ finished: [EvidenceBuffer.Finished]) {
         guard let redactor else { return }
-        for finished in evidence.advance(frame: frame, crossings: crossings) {
+        for finished in finished {
             do {
                 let jpegs = try finished.frames.map {
                     try JPEGEncoder.encode(redactor.redact($0), quality: evidenceJPEGQuality)

@@ -52,6 +52,34 @@ final class RecordingStage: Stage, @unchecked Sendable {
         #expect(detections.count == 12 && detections.allSatisfy { $0.camera == "cam" })
     }
 
+    /// A stage holding a detection back until the run ends (a crossing waiting for its signal to settle) delivers
+    /// it once, after every frame's, when the footage ends.
+    @Test func whatAStageHeldBackIsDeliveredWhenTheRunEnds() async throws {
+        final class Holding: Stage, @unchecked Sendable {
+            let name = "holding"
+            let needsColor = false
+            var last: UInt64 = 0
+            var ended = 0
+            func process(_ frame: Frame) throws -> [Detection] {
+                last = frame.seq
+                return []
+            }
+            func streamEnded() throws -> [Detection] {
+                ended += 1
+                return [Detection(type: .trafficRedLightCrossing, camera: "cam", frameSeq: last, wallNanos: 0, body: [:])]
+            }
+        }
+        let stage = Holding()
+        let frames = SyntheticFootage.jpegFrames(count: 5, width: 64, height: 48)
+        let (counts, detections) = await run(ReplaySource(payloads: frames.map { .jpeg($0) }),
+                                             stages: [RecordingStage(), stage],
+                                             settings: .init(camera: "cam", queueDepth: 64, decode: .init(minWidth: 64)))
+        #expect(stage.ended == 1)
+        #expect(detections.map(\.type) == Array(repeating: .frameStats, count: 5) + [.trafficRedLightCrossing])
+        #expect(detections.last?.frameSeq == 5)
+        #expect(counts.detections == 6)
+    }
+
     @Test func corruptFramesAreCountedAndSkipped() async throws {
         let good = SyntheticFootage.jpegFrames(count: 3, width: 64, height: 48)
         let payloads: [CapturedFrame.Payload] = [

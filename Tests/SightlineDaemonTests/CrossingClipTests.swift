@@ -17,13 +17,27 @@ import Testing
         let name = "traffic"
         let needsColor = false
         let crossingsAt: Set<Double>
+        /// Whether a crossing is held back until the run ends (reported by `streamEnded`, its stills at once).
+        let heldToTheEnd: Bool
         private var waiting: [PendingEvidence] = []
-        init(crossingsAt: Set<Double>) { self.crossingsAt = crossingsAt }
+        private var last: Frame?
+        init(crossingsAt: Set<Double>, heldToTheEnd: Bool = false) {
+            self.crossingsAt = crossingsAt
+            self.heldToTheEnd = heldToTheEnd
+        }
+
+        func streamEnded() throws -> [Detection] {
+            guard heldToTheEnd, let last else { return [] }
+            let evidence = PendingEvidence()
+            evidence.fulfil([[9]])
+            return [Detection(.trafficRedLightCrossing, of: last, body: [:], evidence: .pending(evidence))]
+        }
 
         func process(_ frame: Frame) throws -> [Detection] {
             for evidence in waiting where evidence.isWanted { evidence.fulfil([[1], [2], [3]]) }
             waiting = []
-            guard crossingsAt.contains(frame.pts) else { return [] }
+            last = frame
+            guard !heldToTheEnd, crossingsAt.contains(frame.pts) else { return [] }
             let evidence = PendingEvidence()
             waiting.append(evidence)
             return [Detection(.trafficRedLightCrossing, of: frame, body: [:], evidence: .pending(evidence))]
@@ -54,8 +68,8 @@ import Testing
     {
         let stage = CrossingClipStage(wrapping: traffic, redactor: redactor, settings: settings, logger: logger)
         var evidence: [PendingEvidence] = []
-        for seq in 1...count {
-            for detection in try! stage.process(frame(seq)) {
+        func take(_ detections: [Detection]) {
+            for detection in detections {
                 guard case .pending(let pending) = detection.evidence else {
                     Issue.record("a crossing without pending evidence")
                     continue
@@ -64,6 +78,8 @@ import Testing
                 evidence.append(pending)
             }
         }
+        for seq in 1...count { take(try! stage.process(frame(seq))) }
+        take(try! stage.streamEnded())
         stage.finish()
         return evidence
     }
@@ -102,6 +118,21 @@ import Testing
         #expect(images.count == 4 && Array(images.prefix(3)) == [[1], [2], [3]])
         let frames = try #require(MotionJPEG.frames(images[3]))
         #expect(frames.count == 30, "\(frames.count) frames")  // 2.0 s … 4.9 s
+    }
+
+    /// A crossing the traffic stage held back until the run ended (its signal had not settled) keeps its stills and
+    /// a clip of the two seconds before the end.
+    @Test func aCrossingReportedAsTheRunEndsGetsTheSecondsBefore() throws {
+        let redactor = MarkingRedactor()
+        let evidence = Self.run(FakeTraffic(crossingsAt: [], heldToTheEnd: true), redactor: redactor, count: 125)
+        #expect(evidence.count == 1)
+        let first = try #require(evidence.first)
+        let images = try #require(Self.images(first))
+        #expect(images.count == 2 && images[0] == [9])
+        let frames = try #require(MotionJPEG.frames(images[1]))
+        #expect(frames.count == 21, "\(frames.count) frames")  // 2.9 s … 4.9 s
+        let asked = redactor.asked.withLock { $0 }
+        #expect(asked.first! >= 73 && asked.last! <= 125, "\(asked.first!)…\(asked.last!)")
     }
 
     /// A clip that reaches its size cap keeps every other frame and goes on at half the rate: it still runs to its

@@ -296,31 +296,41 @@ final class CameraPipeline: @unchecked Sendable {
             }
             metrics.decoded.increment()
             for (index, stage) in stages.enumerated() {
-                let stageStart = Clocks.monotonicNanos()
-                do {
-                    let detections = try stage.process(frame)
-                    for detection in detections {
-                        sink(detection)
-                        metrics.detection(type: detection.type).increment()
-                    }
-                    counters.update { $0.detections += UInt64(detections.count) }
-                } catch {
-                    if settings.strict {
-                        fail(.stage(name: stage.name, index: Int(counters.snapshot.decoded) - 1, reason: "\(error)"))
-                    }
-                    logger.error("stage failed", metadata: ["stage": "\(stage.name)", "seq": "\(frame.seq)",
-                                                            "error": "\(error)"])
-                }
-                let elapsed = Clocks.monotonicNanos() - stageStart
-                metrics.stageTimers[index].recordNanoseconds(Int64(elapsed))
-                counters.update {
-                    $0.stageNanos += elapsed
-                    $0.stageNanosByName[stage.name, default: 0] += elapsed
-                }
+                run(stage, index: index, seq: frame.seq) { try stage.process(frame) }
             }
         }
-        // The run ended: stages with work in flight (evidence clips) deliver what they have.
+        // The run ended: stages report what they held back (a crossing waiting for its signal to settle), then
+        // those with work in flight (evidence clips) deliver what they have.
+        for (index, stage) in stages.enumerated() {
+            run(stage, index: index, seq: nil) { try stage.streamEnded() }
+        }
         for stage in finishing { stage.finish() }
+    }
+
+    /// Runs one stage's step (`process` of frame `seq`, or `streamEnded` when nil): its detections go to the sink;
+    /// a failure is logged (and ends a strict run); its time is counted.
+    private func run(_ stage: any Stage, index: Int, seq: UInt64?, _ step: () throws -> [Detection]) {
+        let stageStart = Clocks.monotonicNanos()
+        do {
+            let detections = try step()
+            for detection in detections {
+                sink(detection)
+                metrics.detection(type: detection.type).increment()
+            }
+            counters.update { $0.detections += UInt64(detections.count) }
+        } catch {
+            if settings.strict {
+                fail(.stage(name: stage.name, index: Int(counters.snapshot.decoded) - 1, reason: "\(error)"))
+            }
+            let at = seq.map { "\($0)" } ?? "end of stream"
+            logger.error("stage failed", metadata: ["stage": "\(stage.name)", "seq": "\(at)", "error": "\(error)"])
+        }
+        let elapsed = Clocks.monotonicNanos() - stageStart
+        metrics.stageTimers[index].recordNanoseconds(Int64(elapsed))
+        counters.update {
+            $0.stageNanos += elapsed
+            $0.stageNanosByName[stage.name, default: 0] += elapsed
+        }
     }
 
     /// Seconds without a frame after which stages with work in flight are told the source went quiet.

@@ -88,33 +88,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
         let slot = (frame.pts * settings.fps + 1e-6).rounded(.down)
         let keep = recent.last.map { slot != ($0.pts * settings.fps + 1e-6).rounded(.down) } ?? true
         for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
-            guard jobs.count < settings.maxOpen else {
-                refusedTotal += 1
-                if !refusedLogged {
-                    logger.warning("too many crossings at once: this one keeps its stills without a clip",
-                                   metadata: ["open_clips": "\(jobs.count)", "without_clip_so_far": "\(refusedTotal)"])
-                    refusedLogged = true
-                }
-                continue
-            }
-            refusedLogged = false
-            let outer = PendingEvidence()
-            var innerEvidence: PendingEvidence?
-            if case .pending(let evidence) = detections[index].evidence { innerEvidence = evidence }
-            let job = Job(outer: outer, inner: innerEvidence, until: frame.pts + settings.after)
-            if let innerEvidence {
-                let key = ObjectIdentifier(job)
-                innerEvidence.whenReady { [self] images in stills.withLock { $0[key] = images } }
-            } else {
-                job.stills = detections[index].evidence.images
-            }
-            // The clip starts with the recent frames and this one, redacted now while their face tracks are fresh.
-            for earlier in recent where earlier.pts >= frame.pts - settings.before && earlier.pts < frame.pts {
-                add(earlier, to: job)
-            }
-            add(frame, to: job)
-            jobs.append(job)
-            detections[index].evidence = .pending(outer)
+            open(&detections[index], at: frame)
         }
         advance(frame, keep: keep)
         if keep {
@@ -126,6 +100,49 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
                 let newest = recent.removeLast()
                 recent = recent.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element) + [newest]
             }
+        }
+        return detections
+    }
+
+    /// Opens the clip of `crossing` reported on `frame` (nil: the run ended, after the last frame): it starts with
+    /// the recent frames and that one, redacted now while their face tracks are fresh, and the crossing's evidence
+    /// becomes this stage's, fulfilled with the stills followed by the clip.
+    private func open(_ crossing: inout Detection, at frame: Frame?) {
+        guard jobs.count < settings.maxOpen else {
+            refusedTotal += 1
+            if !refusedLogged {
+                logger.warning("too many crossings at once: this one keeps its stills without a clip",
+                               metadata: ["open_clips": "\(jobs.count)", "without_clip_so_far": "\(refusedTotal)"])
+                refusedLogged = true
+            }
+            return
+        }
+        refusedLogged = false
+        let now = frame?.pts ?? recent.last?.pts ?? crossing.pts ?? 0
+        let outer = PendingEvidence()
+        var innerEvidence: PendingEvidence?
+        if case .pending(let evidence) = crossing.evidence { innerEvidence = evidence }
+        let job = Job(outer: outer, inner: innerEvidence, until: now + settings.after)
+        if let innerEvidence {
+            let key = ObjectIdentifier(job)
+            innerEvidence.whenReady { [self] images in stills.withLock { $0[key] = images } }
+        } else {
+            job.stills = crossing.evidence.images
+        }
+        for earlier in recent where earlier.pts >= now - settings.before && (frame == nil || earlier.pts < now) {
+            add(earlier, to: job)
+        }
+        if let frame { add(frame, to: job) }
+        jobs.append(job)
+        crossing.evidence = .pending(outer)
+    }
+
+    /// The run ended: crossings the wrapped stage still held (reported now) get a clip of the frames before.
+    /// The pipeline calls `finish` next, which delivers every clip.
+    func streamEnded() throws -> [Detection] {
+        var detections = try inner.streamEnded()
+        for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
+            open(&detections[index], at: nil)
         }
         return detections
     }
