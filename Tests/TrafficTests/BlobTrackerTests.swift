@@ -50,6 +50,25 @@ import Traffic
         #expect(tracker.tracks[0].misses == 0)
     }
 
+    /// A vehicle first seen as a slice much shorter than it is wide (60 wide, 20 long: its rear lost against the road)
+    /// moving up 5 px a frame, whose blob then reaches 70 px back with its top where the track predicts it (the rear
+    /// seen again): the track takes the whole blob, so its bottom is the vehicle's rear. A standing slice whose blob
+    /// grows behind it (a car pulling up behind a queue's first) keeps its length, and so does a vehicle seen whole
+    /// (60 × 90) whose blob grows behind it (the vehicle behind joined it).
+    @Test(arguments: [(20.0, 5.0, 70.0, 70.0), (20.0, 0.0, 70.0, 20.0), (90.0, 5.0, 150.0, 90.0)])
+    func aSliceWhoseRearIsSeenAgainTakesTheWholeVehicle(length: Double, speed: Double, blob: Double,
+                                                      expected: Double) {
+        var tracker = BlobTracker(confirmHits: 3, coastFrames: 5)
+        for frame in 0..<8 {
+            tracker.update(boxes: [box(100, 200 - speed * Double(frame), 60, length)], frame: frame, pictureBottom: 360)
+        }
+        let top = 200 - speed * 8
+        tracker.update(boxes: [box(100, top, 60, blob)], frame: 8, pictureBottom: 360)
+        #expect(tracker.tracks.count == 1)
+        #expect(tracker.tracks.first?.box.top == top)
+        #expect(tracker.tracks.first?.box.bottom == top + expected)
+    }
+
     @Test func aConfirmedTrackCoastsThroughAShortOcclusionOnItsVelocity() {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
         for frame in 0..<4 {
