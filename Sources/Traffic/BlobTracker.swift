@@ -83,6 +83,9 @@ public struct BlobTracker: Sendable {
     /// at least `vehicleLength` long.
     static let pieceGap = 40.0
     static let vehicleLength = 32.0
+    /// The longest a vehicle is for its width, along the road: a long truck seen from above (a bus is longer, and its
+    /// pieces, when its middle is lost against the road, are not joined beyond this).
+    static let longest = 2.2
 
     public init(confirmHits: Int, coastFrames: Int) {
         precondition(confirmHits >= 1 && coastFrames >= 0, "bad tracker settings")
@@ -93,9 +96,10 @@ public struct BlobTracker: Sendable {
     /// Advances every track to frame `frame` with this frame's blob boxes (source pixels).
     /// `pictureBottom` is the bottom edge of the picture, where objects enter partly seen.
     /// `widthLimit` gives the widest a vehicle can be with its rear at a point (wider than its lane is two objects);
-    /// a track does not claim pieces that would make it wider.
+    /// a track does not claim pieces that would make it wider, nor (when `lengthLimited`) longer than `longest` times
+    /// its width.
     public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double,
-                                widthLimit: (TrafficPoint) -> Double = { _ in .infinity }) {
+                                widthLimit: (TrafficPoint) -> Double = { _ in .infinity }, lengthLimited: Bool = true) {
         let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
         joined = []
         var blobOfTrack = [Int?](repeating: nil, count: tracks.count)
@@ -117,11 +121,18 @@ public struct BlobTracker: Sendable {
             for b in inside {
                 let grown = union.map { $0.union(boxes[b]) } ?? boxes[b]
                 guard union == nil || grown.width <= widthLimit(grown.bottomCentre) else { continue }
+                // Nor any that would make it longer than a vehicle can be for its width (a car and the one close
+                // behind it, both entering the picture, held as one) — unless lengths mean nothing (at night a blob
+                // is a vehicle and its beam ahead).
+                guard union == nil || !lengthLimited || grown.height <= Self.longest * grown.width else { continue }
                 // Two pieces each a vehicle long, further apart than a vehicle's middle lost against the road, are two
                 // vehicles close behind each other whose joined blob this track held until they parted.
+                // (Not when together they are no longer than this track's vehicle seen whole: a long truck's middle
+                // lost under a cloud's shadow.)
                 if let u = union, min(u.height, boxes[b].height) >= Self.vehicleLength,
                    max(boxes[b].top - u.bottom, u.top - boxes[b].bottom, boxes[b].left - u.right,
-                       u.left - boxes[b].right) > Self.pieceGap { continue }
+                       u.left - boxes[b].right) > Self.pieceGap,
+                   grown.height > 1.1 * tracks[t].size.height { continue }
                 claimed[b] = true
                 union = grown
                 if first == nil { first = b }
@@ -218,7 +229,7 @@ public struct BlobTracker: Sendable {
         // predicted to no more than a vehicle's length (2.2 times its width): the rest of that vehicle, seen again. It
         // takes the whole blob, and that length from now on. (A standing slice's blob that grows behind it is a car
         // pulling up behind, as is what grows behind a vehicle seen whole.)
-        let sliceGrown = size.height < 0.6 * size.width && box.height <= 2.2 * box.width && v.dot(v) >= 1
+        let sliceGrown = size.height < 0.6 * size.width && box.height <= Self.longest * box.width && v.dot(v) >= 1
             && abs(box.width - size.width) <= 0.25 * size.width
             && abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom)
         if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height, sliceGrown {

@@ -170,7 +170,7 @@ public final class TrafficStage: Stage {
 
         let boxes = moving(frame)
         tracker.update(boxes: boxes, frame: index, pictureBottom: Double(frame.sourceHeight),
-                       widthLimit: { [self] in widestVehicle(at: $0) })
+                       widthLimit: { [self] in widestVehicle(at: $0) }, lengthLimited: !(geometry?.model.dark ?? false))
         // A rear slice that took its front's blob is that vehicle: crossed if the front crossed for it (not when the
         // front left its crossing to this rear).
         for join in tracker.joined where crossed.contains(join.gone) && !leftToRear.contains(join.gone) {

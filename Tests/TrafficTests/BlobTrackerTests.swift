@@ -105,11 +105,11 @@ import Traffic
     @Test func piecesOfOneVehicleStayOneTrack() {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
         for frame in 0..<4 {
-            tracker.update(boxes: [box(100, 300 - Double(frame) * 10, 40, 100)], frame: frame, pictureBottom: 480)
+            tracker.update(boxes: [box(100, 300 - Double(frame) * 10, 50, 100)], frame: frame, pictureBottom: 480)
         }
         let id = tracker.tracks[0].id
         // The middle of the vehicle matches the road: two pieces inside the predicted box.
-        tracker.update(boxes: [box(100, 260, 40, 35), box(100, 310, 40, 50)], frame: 4, pictureBottom: 480)
+        tracker.update(boxes: [box(100, 260, 50, 35), box(100, 310, 50, 50)], frame: 4, pictureBottom: 480)
         #expect(tracker.tracks.map(\.id) == [id])
         #expect(tracker.tracks[0].box.bottom == 360)
         #expect(tracker.tracks[0].box.top == 260)
@@ -128,6 +128,37 @@ import Traffic
         #expect(tracker.tracks.count == 2)
         let kept = tracker.tracks.first { $0.id == id }
         #expect(kept != nil && kept!.box.height <= 80)
+    }
+
+    /// Something 60 wide grows across the picture's bottom edge to 200 px (a car and the one close behind it entering
+    /// together), then shows as two pieces 36 px apart, each a vehicle long: together longer than a vehicle can be for
+    /// its width (2.2 times), so they are two tracks, none longer than that. At night (no length limit: a blob is a
+    /// vehicle and its beam ahead) they stay one.
+    @Test(arguments: [true, false]) func piecesLongerTogetherThanAVehicleCanBeAreTwo(limited: Bool) {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            let height = 50 * Double(frame + 1)
+            tracker.update(boxes: [box(100, 360 - height, 60, height)], frame: frame, pictureBottom: 360,
+                           lengthLimited: limited)
+        }
+        tracker.update(boxes: [box(100, 150, 60, 90), box(100, 276, 60, 84)], frame: 4, pictureBottom: 360,
+                       lengthLimited: limited)
+        #expect(tracker.tracks.count == (limited ? 2 : 1))
+        if limited { #expect(tracker.tracks.allSatisfy { $0.box.height <= 2.2 * $0.box.width }) }
+    }
+
+    /// A truck 60 wide and 130 long, seen whole, whose middle is then lost under a cloud's shadow: its front and rear
+    /// pieces, each a vehicle long and 50 px apart, are no longer together than the truck seen whole, so they stay
+    /// one track whose bottom is the truck's rear.
+    @Test func aLongTrucksPiecesFurtherApartThanTheGapStayOneVehicle() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<4 {
+            tracker.update(boxes: [box(100, 200 - Double(frame) * 5, 60, 130)], frame: frame, pictureBottom: 480)
+        }
+        let id = tracker.tracks[0].id
+        tracker.update(boxes: [box(100, 180, 60, 40), box(100, 270, 60, 40)], frame: 4, pictureBottom: 480)
+        #expect(tracker.tracks.map(\.id) == [id])
+        #expect(tracker.tracks.first?.box.bottom == 310)
     }
 
     /// A vehicle whose middle is lost against the road is tracked as two: its front, and a slice at its rear. When
