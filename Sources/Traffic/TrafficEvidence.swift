@@ -23,11 +23,9 @@ struct EvidenceBuffer {
         return finished
     }
 
-    /// The stream ended: the crossings reported on the last frame complete with the frames they have (before, at),
-    /// and `crossings` reported after it with the last frame.
-    mutating func finish(crossings: [PendingEvidence]) -> [Finished] {
+    /// The stream ended: the crossings reported on the last frame complete with the frames they have (before, at).
+    mutating func finish() -> [Finished] {
         let finished = waiting.filter { $0.evidence.isWanted }.map { Finished(evidence: $0.evidence, frames: $0.frames) }
-            + crossings.map { Finished(evidence: $0, frames: previous.map { [$0] } ?? []) }
         waiting = []
         previous = nil
         return finished

@@ -46,28 +46,13 @@ public final class TrafficStage: Stage {
     private var evidence = EvidenceBuffer()
     /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
     private var unsettled: [SeenCrossing] = []
-    /// The last frame's stamp (no pixels): what a crossing judged after the last frame is reported on.
-    private var lastFrame: Stamp?
-
-    /// A frame's identity and size, without its pictures.
-    struct Stamp {
-        var camera: String
-        var seq: UInt64
-        var wallNanos: Int64
-        var pts: Double
-        var sourceWidth: Int
-        var sourceHeight: Int
-
-        init(_ frame: Frame) {
-            (camera, seq, wallNanos, pts) = (frame.camera, frame.seq, frame.wallNanos, frame.pts)
-            (sourceWidth, sourceHeight) = (frame.sourceWidth, frame.sourceHeight)
-        }
-    }
+    /// The last frame's index, once a frame was seen.
+    private var lastIndex: Int?
 
     /// A crossing seen: the track, its lane, the step that crossed and when it was seen. Judged at once, unless its
     /// lane's signal was red by its lock but already showed another colour: whether the red had ended is known only
     /// once that colour locks (its onset back-dated) or its run breaks. (A stream that ends within those few frames
-    /// is judged when it ends, on the red: `streamEnded`.)
+    /// leaves it unreported: `streamEnded`.)
     struct SeenCrossing {
         var track: Track
         var lane: Int
@@ -149,7 +134,7 @@ public final class TrafficStage: Stage {
     public func process(_ frame: Frame) throws -> [Detection] {
         let index = Int(frame.seq) - 1
         var detections: [Detection] = []
-        lastFrame = Stamp(frame)
+        lastIndex = index
         for g in groups.indices {
             let observation = groups[g].classifier.observe(frame)
             if let change = groups[g].debouncer.observe(observation, frame: index, pts: frame.pts) {
@@ -278,36 +263,42 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
-        let (crossings, pending) = crossingDetections(reported, lastFrame ?? Stamp(frame))
-        detections += crossings
+        var pending: [PendingEvidence] = []
+        for violation in reported {
+            var crossing = crossingDetection(violation, frame)
+            if redactor != nil {
+                let evidence = PendingEvidence()
+                crossing.evidence = .pending(evidence)
+                pending.append(evidence)
+            }
+            detections.append(crossing)
+        }
         if redactor != nil {
             deliverEvidence(frame: frame, crossings: pending)
         }
         return detections
     }
 
-    /// The stream ended. A crossing still waiting for a red's successor to lock is judged on the red: that colour's
-    /// run ended unlocked with the stream, as a run that breaks. Evidence still waiting for its "after" frame is
-    /// completed with the frames there are (such a crossing's own frame is the last).
+    /// The stream ended (the footage ran out, or the daemon stopped or reloaded). A crossing still waiting for the
+    /// colour lit in place of the red to lock is not reported: that colour was lit from the crossing's frame to the
+    /// end, and only the stream's end kept it from locking — the benefit of the doubt goes to the driver, so that
+    /// where a stream is cut never makes a violation (the trace says so). Evidence still waiting for its "after"
+    /// frame is completed with the frames there are (before and at the crossing).
     public func streamEnded() throws -> [Detection] {
-        guard let stamp = lastFrame else { return [] }
-        var reported: [Violation] = []
-        var refusals: [String] = []
-        for seen in unsettled {
-            switch judge(seen) {
-            case .violation(let violation): reported.append(violation)
-            case .lawful(let why): refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): \(why)")
+        guard let lastIndex else { return [] }
+        if let trace {
+            let waiting = unsettled.map { seen in
+                let change = rules[seen.lane].group.flatMap { groups[$0].debouncer.changing }
+                let signal = change.map { "signal \($0.colour.rawValue) lit since frame \($0.since), not locked" }
+                return "#\(seen.track.id) crossed \(rules[seen.lane].lane.name) at frame \(seen.frame): "
+                    + (signal ?? "signal unsettled")
             }
+            trace("stream ended after frame \(lastIndex)"
+                + (waiting.isEmpty ? "" : " not reported: " + waiting.joined(separator: "; ")))
         }
         unsettled = []
-        if let trace {
-            trace("stream ended after frame \(Int(stamp.seq) - 1)"
-                + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
-                + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
-        }
-        let (detections, pending) = crossingDetections(reported, stamp)
-        if redactor != nil { deliver(evidence.finish(crossings: pending)) }
-        return detections
+        if redactor != nil { deliver(evidence.finish()) }
+        return []
     }
 
     /// Whether `track` is the front of a vehicle whose middle went missing against the road (rain, snow, paint like
@@ -516,23 +507,7 @@ public final class TrafficStage: Stage {
         return Detection(.trafficSignalState, of: frame, body: body)
     }
 
-    /// The detections of `violations` reported on `frame`, and (with a redactor) their evidence still to come.
-    private func crossingDetections(_ violations: [Violation], _ frame: Stamp)
-        -> (detections: [Detection], pending: [PendingEvidence]) {
-        var pending: [PendingEvidence] = []
-        let detections = violations.map { violation in
-            var crossing = crossingDetection(violation, frame)
-            if redactor != nil {
-                let evidence = PendingEvidence()
-                crossing.evidence = .pending(evidence)
-                pending.append(evidence)
-            }
-            return crossing
-        }
-        return (detections, pending)
-    }
-
-    private func crossingDetection(_ v: Violation, _ frame: Stamp) -> Detection {
+    private func crossingDetection(_ v: Violation, _ frame: Frame) -> Detection {
         let box: [JSONValue] = [v.box.left, v.box.top, v.box.right, v.box.bottom].map { .double(Self.round($0, 1)) }
         var body: [String: JSONValue] = [
             "track": .int(Int64(v.track)), "frame": .int(Int64(v.frame)), "pts": .double(Self.round(v.pts, 3)),
@@ -542,8 +517,7 @@ public final class TrafficStage: Stage {
             "source_size": .array([.int(Int64(frame.sourceWidth)), .int(Int64(frame.sourceHeight))]),
         ]
         if configuration.isMultiLane { body["lane"] = .string(rules[v.lane].lane.name) }
-        return Detection(type: .trafficRedLightCrossing, camera: frame.camera, frameSeq: frame.seq,
-                         wallNanos: frame.wallNanos, body: body, pts: frame.pts)
+        return Detection(.trafficRedLightCrossing, of: frame, body: body)
     }
 
     /// The stop line as `[[x1, y1], [x2, y2]]`, source pixels (what a reviewer draws over the evidence).

@@ -80,6 +80,26 @@ final class RecordingStage: Stage, @unchecked Sendable {
         #expect(counts.detections == 6)
     }
 
+    /// In a strict run, a stage that fails when the stream ends fails the run, and says so (not "on frame N").
+    @Test func aStrictRunSaysWhenAStageFailsAtTheEndOfTheStream() throws {
+        final class FailingAtTheEnd: Stage, @unchecked Sendable {
+            let name = "ending"
+            let needsColor = false
+            func process(_ frame: Frame) throws -> [Detection] { [] }
+            func streamEnded() throws -> [Detection] { throw CancellationError() }
+        }
+        let frames = SyntheticFootage.jpegFrames(count: 3, width: 64, height: 48)
+        var settings = CameraPipeline.Settings(camera: "cam", queueDepth: 64, decode: .init(minWidth: 64))
+        settings.strict = true
+        let pipeline = CameraPipeline(settings: settings, source: ReplaySource(payloads: frames.map { .jpeg($0) }),
+                                      stages: [FailingAtTheEnd()], logger: Self.logger, sink: { _ in })
+        #expect {
+            try pipeline.runUntilEnd()
+        } throws: { error in
+            "\(error)".hasPrefix("stage ending failed at the end of the stream: ")
+        }
+    }
+
     @Test func corruptFramesAreCountedAndSkipped() async throws {
         let good = SyntheticFootage.jpegFrames(count: 3, width: 64, height: 48)
         let payloads: [CapturedFrame.Payload] = [

@@ -21,12 +21,23 @@ import Testing
         let heldToTheEnd: Bool
         private var waiting: [PendingEvidence] = []
         private var last: Frame?
+        /// Stills made (fulfilled while still wanted): what a real stage would have redacted and encoded.
+        private(set) var made = 0
         init(crossingsAt: Set<Double>, heldToTheEnd: Bool = false) {
             self.crossingsAt = crossingsAt
             self.heldToTheEnd = heldToTheEnd
         }
 
+        private func makeStills() {
+            for evidence in waiting where evidence.isWanted {
+                made += 1
+                evidence.fulfil([[1], [2], [3]])
+            }
+            waiting = []
+        }
+
         func streamEnded() throws -> [Detection] {
+            makeStills()
             guard heldToTheEnd, let last else { return [] }
             let evidence = PendingEvidence()
             evidence.fulfil([[9]])
@@ -34,8 +45,7 @@ import Testing
         }
 
         func process(_ frame: Frame) throws -> [Detection] {
-            for evidence in waiting where evidence.isWanted { evidence.fulfil([[1], [2], [3]]) }
-            waiting = []
+            makeStills()
             last = frame
             guard !heldToTheEnd, crossingsAt.contains(frame.pts) else { return [] }
             let evidence = PendingEvidence()
@@ -133,6 +143,16 @@ import Testing
         #expect(frames.count == 21, "\(frames.count) frames")  // 2.9 s … 4.9 s
         let asked = redactor.asked.withLock { $0 }
         #expect(asked.first! >= 73 && asked.last! <= 125, "\(asked.first!)…\(asked.last!)")
+    }
+
+    /// A crossing whose event was not admitted (the consumer cancelled it) has no stills made for it, whether its
+    /// "after" frame comes (mid-stream) or the stream ends first: the clip stage tells the wrapped stage before it
+    /// makes them.
+    @Test(arguments: [200 as UInt64, 101]) func aCrossingNobodyWantsHasNoStillsMade(count: UInt64) throws {
+        let traffic = FakeTraffic(crossingsAt: [4.0])
+        let evidence = Self.run(traffic, redactor: MarkingRedactor(), count: count, cancel: true)
+        #expect(evidence.count == 1)
+        #expect(traffic.made == 0)
     }
 
     /// A clip that reaches its size cap keeps every other frame and goes on at half the rate: it still runs to its

@@ -104,13 +104,14 @@ final class CameraPipeline: @unchecked Sendable {
     enum ProcessingFailure: Error, CustomStringConvertible {
         /// Frame `index` (0-based among the frames processed) did not decode.
         case undecodable(index: Int, reason: String)
-        /// A stage failed on frame `index`.
-        case stage(name: String, index: Int, reason: String)
+        /// A stage failed on frame `index`, or (nil) when the stream ended.
+        case stage(name: String, index: Int?, reason: String)
 
         var description: String {
             switch self {
             case .undecodable(let index, let reason): return "frame \(index) does not decode (\(reason))"
-            case .stage(let name, let index, let reason): return "stage \(name) failed on frame \(index): \(reason)"
+            case .stage(let name, let index?, let reason): return "stage \(name) failed on frame \(index): \(reason)"
+            case .stage(let name, nil, let reason): return "stage \(name) failed at the end of the stream: \(reason)"
             }
         }
     }
@@ -320,7 +321,8 @@ final class CameraPipeline: @unchecked Sendable {
             counters.update { $0.detections += UInt64(detections.count) }
         } catch {
             if settings.strict {
-                fail(.stage(name: stage.name, index: Int(counters.snapshot.decoded) - 1, reason: "\(error)"))
+                fail(.stage(name: stage.name, index: seq.map { _ in Int(counters.snapshot.decoded) - 1 },
+                            reason: "\(error)"))
             }
             let at = seq.map { "\($0)" } ?? "end of stream"
             logger.error("stage failed", metadata: ["stage": "\(stage.name)", "seq": "\(at)", "error": "\(error)"])

@@ -82,6 +82,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     }
 
     func process(_ frame: Frame) throws -> [Detection] {
+        cancelUnwantedStills()
         var detections = try inner.process(frame)
         // One frame per 1/fps slot of source time (the first to arrive in it): exactly `fps` a second from any
         // camera rate at or above it, every frame below it.
@@ -140,6 +141,7 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
     /// The run ended: crossings the wrapped stage still held (reported now) get a clip of the frames before.
     /// The pipeline calls `finish` next, which delivers every clip.
     func streamEnded() throws -> [Detection] {
+        cancelUnwantedStills()
         var detections = try inner.streamEnded()
         for index in detections.indices where detections[index].type == .trafficRedLightCrossing {
             open(&detections[index], at: nil)
@@ -164,6 +166,12 @@ final class CrossingClipStage: Stage, FinishingStage, @unchecked Sendable {
                         metadata: ["clips": "\(jobs.count)"])
         }
         finish()
+    }
+
+    /// Tells the wrapped stage, before it makes the stills it owes, which crossings' events were not admitted
+    /// (filtered or rate-limited), so it never redacts or encodes them.
+    private func cancelUnwantedStills() {
+        for job in jobs where !job.outer.isWanted { job.inner?.cancel() }
     }
 
     /// Adds `frame` to the open clips that want it, and delivers those that are complete.
