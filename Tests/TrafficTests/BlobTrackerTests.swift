@@ -102,14 +102,23 @@ import Traffic
         #expect(up?.id != down?.id)
     }
 
-    @Test func piecesOfOneVehicleStayOneTrack() {
+    /// A tracker that followed one object (`width` × `length` at x 100, its top at `top` moving up `step` px a frame)
+    /// seen whole for four frames, then sees `pieces` in frame 4; and that object's track id.
+    func seenWholeThenInPieces(top: Double, step: Double, width: Double, length: Double,
+                               pieces: [TrafficBox]) -> (tracker: BlobTracker, id: Int) {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
         for frame in 0..<4 {
-            tracker.update(boxes: [box(100, 300 - Double(frame) * 10, 50, 100)], frame: frame, pictureBottom: 480)
+            tracker.update(boxes: [box(100, top - Double(frame) * step, width, length)], frame: frame, pictureBottom: 480)
         }
         let id = tracker.tracks[0].id
+        tracker.update(boxes: pieces, frame: 4, pictureBottom: 480)
+        return (tracker, id)
+    }
+
+    @Test func piecesOfOneVehicleStayOneTrack() {
         // The middle of the vehicle matches the road: two pieces inside the predicted box.
-        tracker.update(boxes: [box(100, 260, 50, 35), box(100, 310, 50, 50)], frame: 4, pictureBottom: 480)
+        let (tracker, id) = seenWholeThenInPieces(top: 300, step: 10, width: 50, length: 100,
+                                                  pieces: [box(100, 260, 50, 35), box(100, 310, 50, 50)])
         #expect(tracker.tracks.map(\.id) == [id])
         #expect(tracker.tracks[0].box.bottom == 360)
         #expect(tracker.tracks[0].box.top == 260)
@@ -119,12 +128,8 @@ import Traffic
     /// keeps one of them, and the other becomes a track of its own (pieces each a vehicle long and further apart than
     /// `pieceGap` are not one vehicle falling apart against the road).
     @Test func twoVehiclesThatPartAreNotOnePiece() {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<4 {
-            tracker.update(boxes: [box(100, 200 - Double(frame) * 5, 40, 200)], frame: frame, pictureBottom: 480)
-        }
-        let id = tracker.tracks[0].id
-        tracker.update(boxes: [box(100, 180, 40, 80), box(100, 310, 40, 70)], frame: 4, pictureBottom: 480)
+        let (tracker, id) = seenWholeThenInPieces(top: 200, step: 5, width: 40, length: 200,
+                                                  pieces: [box(100, 180, 40, 80), box(100, 310, 40, 70)])
         #expect(tracker.tracks.count == 2)
         let kept = tracker.tracks.first { $0.id == id }
         #expect(kept != nil && kept!.box.height <= 80)
@@ -151,12 +156,8 @@ import Traffic
     /// pieces, each a vehicle long and 50 px apart, are no longer together than the truck seen whole, so they stay
     /// one track whose bottom is the truck's rear.
     @Test func aLongTrucksPiecesFurtherApartThanTheGapStayOneVehicle() {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<4 {
-            tracker.update(boxes: [box(100, 200 - Double(frame) * 5, 60, 130)], frame: frame, pictureBottom: 480)
-        }
-        let id = tracker.tracks[0].id
-        tracker.update(boxes: [box(100, 180, 60, 40), box(100, 270, 60, 40)], frame: 4, pictureBottom: 480)
+        let (tracker, id) = seenWholeThenInPieces(top: 200, step: 5, width: 60, length: 130,
+                                                  pieces: [box(100, 180, 60, 40), box(100, 270, 60, 40)])
         #expect(tracker.tracks.map(\.id) == [id])
         #expect(tracker.tracks.first?.box.bottom == 310)
     }
