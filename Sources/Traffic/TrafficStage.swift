@@ -273,9 +273,7 @@ public final class TrafficStage: Stage {
             }
             detections.append(crossing)
         }
-        if redactor != nil {
-            deliverEvidence(frame: frame, crossings: pending)
-        }
+        deliverEvidence(frame: frame, crossings: pending)
         return detections
     }
 
@@ -297,7 +295,7 @@ public final class TrafficStage: Stage {
                 + (waiting.isEmpty ? "" : " not reported: " + waiting.joined(separator: "; ")))
         }
         unsettled = []
-        if redactor != nil { deliver(evidence.finish()) }
+        deliver(evidence.finish())
         return []
     }
 
@@ -526,7 +524,8 @@ public final class TrafficStage: Stage {
     }
 
     /// Completes the evidence of the crossings reported on the previous frame, now that their "after" frame
-    /// is here; an evidence that cannot be made is fulfilled empty (its crossing goes without pictures).
+    /// is here; an evidence that cannot be made is fulfilled empty (its crossing goes without pictures). Without a
+    /// redactor nothing is kept, not even the previous frame.
     private func deliverEvidence(frame: Frame, crossings: [PendingEvidence]) {
         guard redactor != nil else { return }
         deliver(evidence.advance(frame: frame, crossings: crossings))
