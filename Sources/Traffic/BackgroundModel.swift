@@ -6,7 +6,11 @@
 /// compared. The light is modelled as a gain above black (16) per model pixel (`localGain`): a global gain
 /// (exposure, daylight) times a smooth regional factor measured on 4 × 4-pixel blocks from the pixels that last
 /// frame's light still explains, so a passing cloud's shadow darkens the prediction with the road while a
-/// vehicle, which last frame's light does not explain, never enters the estimate. A model pixel is foreground
+/// vehicle, which last frame's light does not explain, never enters the estimate. Nor do the pixels the caller holds
+/// (`update(gray:imageWidth:held:)`: the traffic stage holds the vehicles it tracks, where they are and where they are
+/// heading): a uniform vehicle of nearly the road's grey is otherwise explained in part, taken a little more each frame
+/// for a shadow, and fades out of the mask. A block with too few pixels to measure takes the light of the measured
+/// blocks nearest around it. A model pixel is foreground
 /// when it differs by more than `threshold` (in the dark, 30 % of the background's level above black, but at
 /// least 40 % of `threshold`) from the background under that light, unless both lie near the top of the range
 /// (clipped), or a residual shake of a third of a pixel towards a neighbour explains it.
@@ -47,6 +51,16 @@ public struct BackgroundModel: Sendable {
     private(set) var offset: Float = 16
     /// Whether the last frame was taken as a dark scene.
     private(set) var dark = false
+    /// 1 on the pixels of this frame's held areas, which never enter the estimate of the light.
+    private var heldMask: [UInt8] = []
+
+    /// A rectangle of model pixels, `left..<right` by `top..<bottom` (it may reach outside the model).
+    public struct Area: Sendable, Equatable {
+        public var left, top, right, bottom: Int
+        public init(left: Int, top: Int, right: Int, bottom: Int) {
+            (self.left, self.top, self.right, self.bottom) = (left, top, right, bottom)
+        }
+    }
 
     /// A model for processing images of `imageWidth` × `imageHeight`.
     public init(imageWidth: Int, imageHeight: Int, modelWidth: Int, threshold: Double, learningRate: Double) {
@@ -60,6 +74,7 @@ public struct BackgroundModel: Sendable {
         current = background
         aligned = background
         mask = [UInt8](repeating: 0, count: width * height)
+        heldMask = mask
         localGain = [Float](repeating: 1, count: width * height)
         localFactor = localGain
         let blocks = ((width + Self.block - 1) / Self.block) * ((height + Self.block - 1) / Self.block)
@@ -67,9 +82,11 @@ public struct BackgroundModel: Sendable {
         blockSamples = [Float](repeating: 0, count: Self.block * Self.block)
     }
 
-    /// Updates the model with a luma plane of the size given at init and returns the raw mask.
-    public mutating func update(gray: [UInt8], imageWidth: Int) -> [UInt8] {
+    /// Updates the model with a luma plane of the size given at init and returns the raw mask. The `held` areas'
+    /// pixels are left out of the estimate of the light this frame (they follow the light around them).
+    public mutating func update(gray: [UInt8], imageWidth: Int, held: [Area] = []) -> [UInt8] {
         downscale(gray, imageWidth: imageWidth)
+        hold(held)
         frames += 1
         if frames == 1 {
             background = current
@@ -84,6 +101,17 @@ public struct BackgroundModel: Sendable {
         classify()
         adapt()
         return mask
+    }
+
+    /// Marks the held areas' pixels, clamped to the model.
+    private mutating func hold(_ areas: [Area]) {
+        for i in heldMask.indices { heldMask[i] = 0 }
+        for area in areas {
+            let (left, right) = (max(area.left, 0), min(area.right, width))
+            let (top, bottom) = (max(area.top, 0), min(area.bottom, height))
+            guard left < right, top < bottom else { continue }
+            for y in top..<bottom { for x in left..<right { heldMask[y * width + x] = 1 } }
+        }
     }
 
     /// Box-reduces the luma plane into `current`.
@@ -268,10 +296,11 @@ public struct BackgroundModel: Sendable {
 
     /// Measures the light's gain at every model pixel: the global gain above black over last frame's background
     /// pixels, times a regional factor per block, interpolated bilinearly between block centres. A block's factor
-    /// is the median of its pixels' ratios among those that last frame's light explains (within the threshold):
-    /// a shadow's edge moves a little each frame and stays explained, a vehicle's pixels do not. Where too few
-    /// pixels are explained (a queue covers the block) the factor follows the measured neighbours; it moves at
-    /// most `maxFactorStep` a frame.
+    /// is the median of its pixels' ratios among those that last frame's light explains (within the threshold) and
+    /// that are not held: a shadow's edge moves a little each frame and stays explained, a vehicle's pixels do not.
+    /// Where too few pixels are explained (a queue covers the block) the factor follows the measured neighbours, and
+    /// a block further in the nearest ring so filled (without that, the blocks inside a large held area would keep
+    /// their light while a shadow darkens around them); it moves at most `maxFactorStep` a frame.
     private mutating func measureLocalGain() {
         let (w, h, bs, black, threshold) = (width, height, Self.block, Self.black, threshold)
         let (bw, bh) = ((w + bs - 1) / bs, (h + bs - 1) / bs)
@@ -300,6 +329,7 @@ public struct BackgroundModel: Sendable {
         let global = sumBackground > 0 && sumCurrent > 0 ? min(max(sumCurrent / sumBackground, 0.4), 2.5) : 1
         let needed = bs * bs / 4
         var measured = [Bool](repeating: false, count: bw * bh)
+        let held = heldMask
         current.withUnsafeBufferPointer { c in
             background.withUnsafeBufferPointer { b in
                 localFactor.withUnsafeBufferPointer { f in
@@ -310,6 +340,7 @@ public struct BackgroundModel: Sendable {
                                 for y in (by * bs)..<min(h, (by + 1) * bs) {
                                     for x in (bx * bs)..<min(w, (bx + 1) * bs) {
                                         let i = y &* w &+ x
+                                        if held[i] != 0 { continue }
                                         let above = b[i] - black
                                         guard above > Self.darkest, b[i] < Self.clip, c[i] < Self.clip else { continue }
                                         let expected = global * f[i] * above
@@ -332,22 +363,34 @@ public struct BackgroundModel: Sendable {
                 }
             }
         }
-        // A block hidden by a queue follows its measured neighbours (or keeps its factor).
+        // A block hidden by a queue follows its measured neighbours (or keeps its factor); a block further inside
+        // follows the nearest ring of blocks so filled.
         let previous = blockFactor
-        for by in 0..<bh {
-            for bx in 0..<bw where !measured[by * bw + bx] {
-                var sum: Float = 0, count: Float = 0
-                for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
-                    for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where measured[ny * bw + nx] {
-                        sum += previous[ny * bw + nx]
-                        count += 1
+        var filled = measured
+        var target = blockFactor
+        var frontier = true
+        while frontier {
+            frontier = false
+            let before = filled
+            for by in 0..<bh {
+                for bx in 0..<bw where !before[by * bw + bx] {
+                    var sum: Float = 0, count: Float = 0
+                    for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
+                        for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where before[ny * bw + nx] {
+                            sum += target[ny * bw + nx]
+                            count += 1
+                        }
                     }
+                    guard count > 0 else { continue }
+                    target[by * bw + bx] = sum / count
+                    filled[by * bw + bx] = true
+                    frontier = true
                 }
-                guard count > 0 else { continue }
-                let k = by * bw + bx
-                let step = Self.maxFactorStep
-                blockFactor[k] = min(max(sum / count, previous[k] - step), previous[k] + step)
             }
+        }
+        for k in blockFactor.indices where !measured[k] {
+            let step = Self.maxFactorStep
+            blockFactor[k] = min(max(target[k], previous[k] - step), previous[k] + step)
         }
         let fs = Float(bs)
         blockFactor.withUnsafeBufferPointer { f in

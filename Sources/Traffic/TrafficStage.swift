@@ -376,6 +376,28 @@ public final class TrafficStage: Stage {
         return widest > 0 ? 1.5 * widest : .infinity
     }
 
+    /// The model pixels the background model keeps out of its estimate of the light: where each confirmed track shaped
+    /// like a vehicle (no wider than `widest` allows at its rear, no longer than `BlobTracker.longest` times its
+    /// width) is now and where one frame of its velocity takes it, with a model pixel around. A box of another shape
+    /// may be a shadow's edge taken for motion, and holding it would keep it motion. `scale`: source pixels per model
+    /// pixel.
+    static func heldAreas(of tracks: [Track], scale: Double, widest: (TrafficPoint) -> Double)
+        -> [BackgroundModel.Area]
+    {
+        guard scale > 0 else { return [] }
+        return tracks.compactMap { track in
+            let (box, v) = (track.box, track.velocity)
+            let (width, length) = (box.right - box.left, box.bottom - box.top)
+            guard track.confirmed, length <= BlobTracker.longest * width, width <= widest(box.bottomCentre),
+                  let left = Int(exactly: ((box.left + min(v.x, 0)) / scale).rounded(.down)),
+                  let top = Int(exactly: ((box.top + min(v.y, 0)) / scale).rounded(.down)),
+                  let right = Int(exactly: ((box.right + max(v.x, 0)) / scale).rounded(.up)),
+                  let bottom = Int(exactly: ((box.bottom + max(v.y, 0)) / scale).rounded(.up))
+            else { return nil }
+            return BackgroundModel.Area(left: left - 1, top: top - 1, right: right + 1, bottom: bottom + 1)
+        }
+    }
+
     /// Boxes of this frame's moving objects, in source pixels.
     private func moving(_ frame: Frame) -> [TrafficBox] {
         let gray = frame.gray
@@ -394,7 +416,9 @@ public final class TrafficStage: Stage {
             geometry = Geometry(model: model, extractor: extractor, imageWidth: gray.width, imageHeight: gray.height,
                                 scale: scale, minCells: minCells)
         }
-        let mask = geometry!.model.update(gray: gray.pixels, imageWidth: gray.width)
+        // The tracks are last frame's: the vehicles the model must not take for light.
+        let held = Self.heldAreas(of: tracker.tracks, scale: geometry!.scale, widest: { [self] in widestVehicle(at: $0) })
+        let mask = geometry!.model.update(gray: gray.pixels, imageWidth: gray.width, held: held)
         let blobs = geometry!.extractor.extract(mask, minArea: geometry!.minCells)
         let s = geometry!.scale
         return blobs.map {

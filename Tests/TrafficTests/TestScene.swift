@@ -26,9 +26,11 @@ enum TestScene {
     static let arrowLamps = SignalLamps(red: square(260, 10), amber: nil, green: square(260, 58))
 
     /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom);
-    /// with `arrow`, the second head shows it; `road` is the road's grey (36 is a night road, lamps lit as by day).
+    /// with `arrow`, the second head shows it; `road` is the road's grey (36 is a night road, lamps lit as by day),
+    /// `body` the vehicles' colour (yellow unless given).
     static func frame(_ index: Int, signal: SignalState, boxes: [(Double, Double, Double, Double)] = [],
-                      brightness: Double = 1, arrow: SignalState? = nil, road: Double = 90) -> Frame {
+                      brightness: Double = 1, arrow: SignalState? = nil, road: Double = 90,
+                      body: (Double, Double, Double) = (220, 215, 60)) -> Frame {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         func paint(_ l: Double, _ t: Double, _ r: Double, _ b: Double, _ colour: (Double, Double, Double)) {
             let (y0, y1, x0, x1) = (max(0, Int(t)), min(height, Int(b)), max(0, Int(l)), min(width, Int(r)))
@@ -58,7 +60,7 @@ enum TestScene {
                 paint(262, y + 2, 278, y + 18, on ? colour : (colour.0 / 6, colour.1 / 6, colour.2 / 6))
             }
         }
-        for box in boxes { paint(box.0, box.1, box.2, box.3, (220, 215, 60)) }
+        for box in boxes { paint(box.0, box.1, box.2, box.3, body) }
         let image = Image(width: width, height: height, channels: 3, pixels: rgb)
         var gray = [UInt8](repeating: 0, count: width * height)
         for i in 0..<(width * height) {

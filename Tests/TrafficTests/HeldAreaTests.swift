@@ -1,0 +1,37 @@
+import Testing
+@testable import Traffic
+
+/// Which tracks the traffic stage asks the background model to keep out of its estimate of the light.
+@Suite struct HeldAreaTests {
+    static func track(_ box: TrafficBox, velocity: TrafficPoint = TrafficPoint(0, 0), confirmed: Bool = true) -> Track {
+        Track(id: 1, box: box, velocity: velocity, size: (box.width, box.height), hits: 5, misses: 0,
+              confirmed: confirmed, lastReference: nil, measuredThisFrame: true)
+    }
+
+    /// A car 40 × 60 (source pixels) at 4 source pixels per model pixel, moving up 6 a frame: its box, reached up by
+    /// one frame of its motion, in model pixels, with one around.
+    @Test func aConfirmedCarIsHeldWhereItIsAndWhereItIsGoing() {
+        let car = Self.track(TrafficBox(left: 100, top: 40, right: 140, bottom: 100), velocity: TrafficPoint(0, -6))
+        let areas = TrafficStage.heldAreas(of: [car], scale: 4, widest: { _ in 80 })
+        // Top: (40 - 6) / 4 = 8.5, down to 8, one more: 7. Bottom: 100 / 4 = 25, one more: 26 (half-open).
+        #expect(areas == [BackgroundModel.Area(left: 24, top: 7, right: 36, bottom: 26)])
+    }
+
+    /// Not held: a tentative track, one longer than a vehicle is for its width (a shadow's edge, or a vehicle and
+    /// the beam ahead of it), one wider than the lanes allow.
+    @Test func onlyConfirmedTracksShapedLikeAVehicleAreHeld() {
+        let tentative = Self.track(TrafficBox(left: 100, top: 40, right: 140, bottom: 100), confirmed: false)
+        let long = Self.track(TrafficBox(left: 100, top: 0, right: 140, bottom: 89))   // 2.225 × its width
+        let wide = Self.track(TrafficBox(left: 0, top: 40, right: 81, bottom: 100))
+        #expect(TrafficStage.heldAreas(of: [tentative, long, wide], scale: 4, widest: { _ in 80 }).isEmpty)
+        let longest = Self.track(TrafficBox(left: 100, top: 0, right: 140, bottom: 88))  // 2.2 × its width
+        #expect(TrafficStage.heldAreas(of: [longest], scale: 4, widest: { _ in 80 }).count == 1)
+    }
+
+    /// A box the tracker predicted out of all range (it cannot, but nothing here may trap on it) is skipped.
+    @Test func aBoxOutOfRangeIsSkipped() {
+        let far = Self.track(TrafficBox(left: 1e300, top: 0, right: 1e300 + 1, bottom: 1))
+        let nan = Self.track(TrafficBox(left: .nan, top: 0, right: 10, bottom: 10))
+        #expect(TrafficStage.heldAreas(of: [far, nan], scale: 4, widest: { _ in .infinity }).isEmpty)
+    }
+}
