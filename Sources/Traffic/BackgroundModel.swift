@@ -8,9 +8,10 @@
 /// frame's light still explains, so a passing cloud's shadow darkens the prediction with the road while a
 /// vehicle, which last frame's light does not explain, never enters the estimate. Nor do the pixels the caller holds
 /// (`update(gray:imageWidth:held:)`: the traffic stage holds the vehicles it tracks, where they are and where they are
-/// heading): a uniform vehicle of nearly the road's grey is otherwise explained in part, taken a little more each frame
-/// for a shadow, and fades out of the mask. A block with too few pixels to measure takes the light of the measured
-/// blocks nearest around it. A model pixel is foreground
+/// heading) enter the regional factor (they still count towards the global gain where they are no motion): a uniform
+/// vehicle of nearly the road's grey is otherwise explained in part, taken a little more each frame for a shadow, and
+/// fades out of the mask. A block with too few pixels to measure takes its light from the measured blocks around it,
+/// ring by ring. A model pixel is foreground
 /// when it differs by more than `threshold` (in the dark, 30 % of the background's level above black, but at
 /// least 40 % of `threshold`) from the background under that light, unless both lie near the top of the range
 /// (clipped), or a residual shake of a third of a pixel towards a neighbour explains it.
@@ -51,7 +52,7 @@ public struct BackgroundModel: Sendable {
     private(set) var offset: Float = 16
     /// Whether the last frame was taken as a dark scene.
     private(set) var dark = false
-    /// 1 on the pixels of this frame's held areas, which never enter the estimate of the light.
+    /// 1 on the pixels of this frame's held areas, which never enter the regional factor.
     private var heldMask: [UInt8] = []
 
     /// A rectangle of model pixels, `left..<right` by `top..<bottom` (it may reach outside the model).
@@ -83,7 +84,8 @@ public struct BackgroundModel: Sendable {
     }
 
     /// Updates the model with a luma plane of the size given at init and returns the raw mask. The `held` areas'
-    /// pixels are left out of the estimate of the light this frame (they follow the light around them).
+    /// pixels are left out of the regional factor this frame (they follow the light around them); an area holds
+    /// for the frame it is given with, no longer.
     public mutating func update(gray: [UInt8], imageWidth: Int, held: [Area] = []) -> [UInt8] {
         downscale(gray, imageWidth: imageWidth)
         hold(held)
@@ -298,9 +300,10 @@ public struct BackgroundModel: Sendable {
     /// pixels, times a regional factor per block, interpolated bilinearly between block centres. A block's factor
     /// is the median of its pixels' ratios among those that last frame's light explains (within the threshold) and
     /// that are not held: a shadow's edge moves a little each frame and stays explained, a vehicle's pixels do not.
-    /// Where too few pixels are explained (a queue covers the block) the factor follows the measured neighbours, and
-    /// a block further in the nearest ring so filled (without that, the blocks inside a large held area would keep
-    /// their light while a shadow darkens around them); it moves at most `maxFactorStep` a frame.
+    /// Where too few pixels are explained (a queue covers the block) the factor follows the mean of the measured
+    /// neighbours, and a block further in the mean of the ring filled just before it (without that, the blocks inside
+    /// a large held area would keep their light while a shadow darkens around them); it moves at most
+    /// `maxFactorStep` a frame.
     private mutating func measureLocalGain() {
         let (w, h, bs, black, threshold) = (width, height, Self.block, Self.black, threshold)
         let (bw, bh) = ((w + bs - 1) / bs, (h + bs - 1) / bs)
@@ -363,30 +366,39 @@ public struct BackgroundModel: Sendable {
                 }
             }
         }
-        // A block hidden by a queue follows its measured neighbours (or keeps its factor); a block further inside
-        // follows the nearest ring of blocks so filled.
+        // A block hidden by a queue takes the mean of its measured neighbours; a block further in, the mean of its
+        // neighbours in the ring filled before it, ring by ring (breadth first from every measured block at once).
+        // With no block measured, every block keeps its factor.
         let previous = blockFactor
         var filled = measured
         var target = blockFactor
-        var frontier = true
-        while frontier {
-            frontier = false
-            let before = filled
-            for by in 0..<bh {
-                for bx in 0..<bw where !before[by * bw + bx] {
-                    var sum: Float = 0, count: Float = 0
-                    for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
-                        for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where before[ny * bw + nx] {
-                            sum += target[ny * bw + nx]
-                            count += 1
-                        }
+        var ring = measured.indices.filter { measured[$0] }
+        var next: [Int] = []
+        var queued = measured
+        while !ring.isEmpty {
+            next.removeAll(keepingCapacity: true)
+            for k in ring {
+                let (bx, by) = (k % bw, k / bw)
+                for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
+                    for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where !queued[ny * bw + nx] {
+                        queued[ny * bw + nx] = true
+                        next.append(ny * bw + nx)
                     }
-                    guard count > 0 else { continue }
-                    target[by * bw + bx] = sum / count
-                    filled[by * bw + bx] = true
-                    frontier = true
                 }
             }
+            for k in next {
+                let (bx, by) = (k % bw, k / bw)
+                var sum: Float = 0, count: Float = 0
+                for ny in max(by - 1, 0)...min(by + 1, bh - 1) {
+                    for nx in max(bx - 1, 0)...min(bx + 1, bw - 1) where filled[ny * bw + nx] {
+                        sum += target[ny * bw + nx]
+                        count += 1
+                    }
+                }
+                target[k] = sum / count
+            }
+            for k in next { filled[k] = true }
+            swap(&ring, &next)
         }
         for k in blockFactor.indices where !measured[k] {
             let step = Self.maxFactorStep

@@ -388,11 +388,14 @@ public final class TrafficStage: Stage {
         return tracks.compactMap { track in
             let (box, v) = (track.box, track.velocity)
             let (width, length) = (box.right - box.left, box.bottom - box.top)
+            // Model pixels, for boxes within a (generous) range of the picture: nothing here may overflow.
+            func cell(_ x: Double, _ rule: FloatingPointRoundingRule) -> Int? {
+                let c = (x / scale).rounded(rule)
+                return c.isFinite && abs(c) < 1e9 ? Int(c) : nil
+            }
             guard track.confirmed, length <= BlobTracker.longest * width, width <= widest(box.bottomCentre),
-                  let left = Int(exactly: ((box.left + min(v.x, 0)) / scale).rounded(.down)),
-                  let top = Int(exactly: ((box.top + min(v.y, 0)) / scale).rounded(.down)),
-                  let right = Int(exactly: ((box.right + max(v.x, 0)) / scale).rounded(.up)),
-                  let bottom = Int(exactly: ((box.bottom + max(v.y, 0)) / scale).rounded(.up))
+                  let left = cell(box.left + min(v.x, 0), .down), let top = cell(box.top + min(v.y, 0), .down),
+                  let right = cell(box.right + max(v.x, 0), .up), let bottom = cell(box.bottom + max(v.y, 0), .up)
             else { return nil }
             return BackgroundModel.Area(left: left - 1, top: top - 1, right: right + 1, bottom: bottom + 1)
         }

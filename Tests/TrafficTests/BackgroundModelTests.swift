@@ -129,4 +129,20 @@ import Traffic
         }
         #expect(worst <= 4, "up to \(worst) model pixels of the held area taken for motion")
     }
+
+    /// An area holds for the frame it is given with: after a frame with the whole picture held, a shadow passing
+    /// over a picture nothing holds is measured again, and is no motion.
+    @Test func anAreaHoldsOnlyForItsFrame() {
+        var model = Self.model()
+        for _ in 0..<20 { _ = model.update(gray: Self.plane(), imageWidth: Self.width) }
+        _ = model.update(gray: Self.plane(), imageWidth: Self.width,
+                         held: [BackgroundModel.Area(left: 0, top: 0, right: 80, bottom: 45)])
+        var worst = 0
+        for step in 0..<130 {
+            let shadow = (cx: -100 + 4 * Double(step), cy: 100.0, rx: 90.0, ry: 55.0, depth: 0.45)
+            let mask = model.update(gray: Self.plane(shadow: shadow), imageWidth: Self.width)
+            worst = max(worst, mask.reduce(0) { $0 + Int($1) })
+        }
+        #expect(worst <= 8, "up to \(worst) model pixels of the shadow taken for motion")
+    }
 }

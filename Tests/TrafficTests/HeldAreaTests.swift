@@ -12,7 +12,10 @@ import Testing
     /// one frame of its motion, in model pixels, with one around.
     @Test func aConfirmedCarIsHeldWhereItIsAndWhereItIsGoing() {
         let car = Self.track(TrafficBox(left: 100, top: 40, right: 140, bottom: 100), velocity: TrafficPoint(0, -6))
-        let areas = TrafficStage.heldAreas(of: [car], scale: 4, widest: { _ in 80 })
+        var asked: [TrafficPoint] = []
+        let areas = TrafficStage.heldAreas(of: [car], scale: 4, widest: { asked.append($0); return 80 })
+        // The lanes' width is asked for at the rear, where the vehicle stands.
+        #expect(asked == [TrafficPoint(120, 100)])
         // Top: (40 - 6) / 4 = 8.5, down to 8, one more: 7. Bottom: 100 / 4 = 25, one more: 26 (half-open).
         #expect(areas == [BackgroundModel.Area(left: 24, top: 7, right: 36, bottom: 26)])
     }
@@ -28,10 +31,12 @@ import Testing
         #expect(TrafficStage.heldAreas(of: [longest], scale: 4, widest: { _ in 80 }).count == 1)
     }
 
-    /// A box the tracker predicted out of all range (it cannot, but nothing here may trap on it) is skipped.
+    /// A box the tracker predicted out of all range (it cannot, but nothing here may trap on it) is skipped; -2⁶³
+    /// converts to Int exactly, and one model pixel around it would overflow.
     @Test func aBoxOutOfRangeIsSkipped() {
         let far = Self.track(TrafficBox(left: 1e300, top: 0, right: 1e300 + 1, bottom: 1))
         let nan = Self.track(TrafficBox(left: .nan, top: 0, right: 10, bottom: 10))
-        #expect(TrafficStage.heldAreas(of: [far, nan], scale: 4, widest: { _ in .infinity }).isEmpty)
+        let lowest = Self.track(TrafficBox(left: -9_223_372_036_854_775_808.0, top: 0, right: 10, bottom: 10))
+        #expect(TrafficStage.heldAreas(of: [far, nan, lowest], scale: 1, widest: { _ in .infinity }).isEmpty)
     }
 }
