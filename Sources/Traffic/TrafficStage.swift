@@ -376,7 +376,7 @@ public final class TrafficStage: Stage {
         return widest > 0 ? 1.5 * widest : .infinity
     }
 
-    /// The model pixels the background model keeps out of its estimate of the light: where each confirmed track shaped
+    /// The model pixels the background model keeps out of its regional light factor: where each confirmed track shaped
     /// like a vehicle (no wider than `widest` allows at its rear, no longer than `BlobTracker.longest` times its
     /// width) is now and where one frame of its velocity takes it, with a model pixel around. A box of another shape
     /// may be a shadow's edge taken for motion, and holding it would keep it motion. `scale`: source pixels per model
