@@ -1,7 +1,7 @@
 import Testing
 @testable import Traffic
 
-/// Which tracks the traffic stage asks the background model to keep out of its estimate of the light.
+/// Which tracks the traffic stage asks the background model to keep out of its regional light factor.
 @Suite struct HeldAreaTests {
     static func track(_ box: TrafficBox, velocity: TrafficPoint = TrafficPoint(0, 0), confirmed: Bool = true) -> Track {
         Track(id: 1, box: box, velocity: velocity, size: (box.width, box.height), hits: 5, misses: 0,
