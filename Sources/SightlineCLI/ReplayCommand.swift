@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import SightlineCore
 import SightlineRuntime
+import Synchronization
+import Traffic
 
 /// `sightline replay SOURCE --camera-config FILE`: a camera's stages over recorded footage.
 struct ReplayCommand: ParsableCommand {
@@ -35,6 +38,31 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary at the end instead of a line of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("""
+        Write each frame as the traffic stage saw it into DIR as frame-NNNNNN.jpg: motion tinted red, stop lines \
+        yellow, blobs cyan, tracks green (white while tentative) with their ids, a reported crossing's track red.
+        """, valueName: "DIR"))
+    var masks: String?
+
+    @Option(name: .customLong("mask-frames"), help: ArgumentHelp(
+        "Only frames FIRST-LAST (indices as in --trace, inclusive) for --masks.", valueName: "FIRST-LAST"))
+    var maskFrames: String?
+
+    func validate() throws {
+        if maskFrames != nil, masks == nil { throw ValidationError("--mask-frames needs --masks DIR") }
+        if let maskFrames, Self.range(maskFrames) == nil {
+            throw ValidationError("--mask-frames: \(maskFrames) is not FIRST-LAST (two frame indices, FIRST <= LAST)")
+        }
+    }
+
+    /// `FIRST-LAST` as a closed range of frame indices.
+    static func range(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let first = Int(parts[0]), let last = Int(parts[1]), first >= 0, first <= last
+        else { return nil }
+        return first...last
+    }
+
     func run() throws {
         let camera: CameraFile
         do { camera = try CameraFile.load(path: cameraConfig) } catch {
@@ -46,9 +74,15 @@ struct ReplayCommand: ParsableCommand {
         if trace {
             replay.trace = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }
+        let writer = try masks.map { try MaskWriter(directory: $0, frames: maskFrames.flatMap(Self.range)) }
+        if let writer { replay.inspect = { writer.write($0) } }
         let result: FootageReplay.Result
         do { result = try replay.run() } catch {
             FileHandle.standardError.write(Data("\(source): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if let failure = writer?.failure {
+            FileHandle.standardError.write(Data("--masks: \(failure)\n".utf8))
             throw ExitCode(1)
         }
         let encoder = JSONEncoder()
@@ -108,6 +142,40 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             if let match = suffixes.first(where: { text.lowercased().hasSuffix($0.0) }) { return match.1(text) }
             throw ValidationError("\(CredentialRedaction.redact(text)): \(error)")
+        }
+    }
+}
+
+/// Writes `replay --masks` pictures; the first failure stops the writing and is reported when the run ends.
+final class MaskWriter: Sendable {
+    let directory: URL
+    let frames: ClosedRange<Int>?
+    private let firstFailure = Mutex<String?>(nil)
+
+    init(directory path: String, frames: ClosedRange<Int>?) throws {
+        directory = URL(fileURLWithPath: path, isDirectory: true)
+        self.frames = frames
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            FileHandle.standardError.write(
+                Data("--masks: cannot create the directory \(path): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    var failure: String? { firstFailure.withLock { $0 } }
+
+    func write(_ inspection: TrafficInspection) {
+        guard frames?.contains(inspection.frame) ?? true, failure == nil else { return }
+        let path = directory.appendingPathComponent(String(format: "frame-%06d.jpg", inspection.frame)).path
+        do {
+            let jpeg = try JPEGEncoder.encode(inspection.rendered(), quality: 85)
+            if !FileManager.default.createFile(atPath: path, contents: Data(jpeg)) {
+                firstFailure.withLock { $0 = $0 ?? "cannot write \(path)" }
+            }
+        } catch {
+            firstFailure.withLock { $0 = $0 ?? "cannot encode frame \(inspection.frame): \(error)" }
         }
     }
 }

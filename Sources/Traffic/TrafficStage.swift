@@ -128,6 +128,10 @@ public final class TrafficStage: Stage {
     public var signalStates: [String: SignalState] {
         Dictionary(groups.map { ($0.name, $0.debouncer.state) }, uniquingKeysWith: { a, _ in a })
     }
+    /// Called once per frame with what the stage saw (`replay --masks`): the picture, the motion mask, the blobs and
+    /// the tracks. Copies the mask when set; nothing when nil.
+    public var inspect: ((TrafficInspection) -> Void)?
+
     /// The live tracks (for diagnostics and tests).
     public var tracks: [Track] { tracker.tracks }
 
@@ -257,6 +261,14 @@ public final class TrafficStage: Stage {
                 .joined(separator: " ")
                 + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
                 + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
+        }
+        if let inspect, let geometry {
+            inspect(TrafficInspection(
+                frame: index, picture: frame.gray, pictureScale: frame.scaleToSource,
+                mask: Image(width: geometry.model.width, height: geometry.model.height, channels: 1,
+                            pixels: geometry.extractor.cleanedMask),
+                maskScale: geometry.scale, stopLines: configuration.laneRules.map(\.stopLine), blobs: boxes,
+                tracks: tracker.tracks, reported: Set(reported.map(\.track))))
         }
         let live = Set(tracker.tracks.map(\.id))
         crossed.formIntersection(live)

@@ -33,3 +33,49 @@ import Testing
                 "\(run.stderr)")
     }
 }
+
+/// `sightline replay --masks DIR`: each frame as the traffic stage saw it, as a JPEG, for the frames asked for.
+@Suite(.serialized) struct ReplayMasksTests {
+    static func temporary() throws -> String {
+        let dir = NSTemporaryDirectory() + "sightline-cli-masks-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func replay(_ extra: [String]) throws -> GalleryCommandTests.Result {
+        let top = CLIFixtures.top.path
+        return try GalleryCommandTests.sightline([
+            "replay", top + "/Samples/intersection.mjpeg", "--camera-config", top + "/Samples/intersection.camera.yaml",
+        ] + extra)
+    }
+
+    @Test func theFramesAskedForAreWrittenAsPictures() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Self.replay(["--masks", dir + "/masks", "--mask-frames", "10-14"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/masks").sorted()
+        #expect(names == (10...14).map { String(format: "frame-%06d.jpg", $0) })
+        let jpeg = try #require(FileManager.default.contents(atPath: dir + "/masks/frame-000012.jpg"))
+        #expect(jpeg.starts(with: [0xFF, 0xD8]) && jpeg.count > 1000)
+        // The detections are the same with pictures as without.
+        #expect(run.stdout.split(separator: "\n").filter { $0.contains("\"traffic.red_light_crossing\"") }.count == 2)
+    }
+
+    @Test(arguments: [["--mask-frames", "3-1", "--masks", "/tmp"], ["--mask-frames", "x", "--masks", "/tmp"],
+                      ["--mask-frames", "1-2"]])
+    func aBadFrameRangeIsRefusedBeforeTheRun(arguments: [String]) throws {
+        let run = try Self.replay(arguments)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains("--mask-frames"), "\(run.stderr)")
+    }
+
+    @Test func aDirectoryThatCannotBeMadeIsAnError() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/file"))
+        let run = try Self.replay(["--masks", dir + "/file/masks"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--masks: cannot create the directory"), "\(run.stderr)")
+    }
+}

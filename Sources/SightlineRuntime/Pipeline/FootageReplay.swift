@@ -45,6 +45,8 @@ public struct FootageReplay {
     public private(set) var camera: CameraConfiguration
     /// Called once per frame with the traffic stage's account of the signal and the tracks.
     public var trace: ((String) -> Void)?
+    /// Called once per frame with what the traffic stage saw (its picture, motion mask, blobs and tracks).
+    public var inspect: ((TrafficInspection) -> Void)?
     private let logger: Logger
 
     /// - Parameters:
@@ -78,8 +80,9 @@ public struct FootageReplay {
             collected.withLock { $0.append(detection) }
             each(detection)
         }
-        if let trace {
-            for case let traffic as TrafficStage in pipeline.stages { traffic.trace = trace }
+        for case let traffic as TrafficStage in pipeline.stages {
+            if let trace { traffic.trace = trace }
+            if let inspect { traffic.inspect = inspect }
         }
         try pipeline.runUntilEnd()
         let counts = pipeline.counters.snapshot
