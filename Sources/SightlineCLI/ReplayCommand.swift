@@ -39,26 +39,32 @@ struct ReplayCommand: ParsableCommand {
     var json = false
 
     @Option(help: ArgumentHelp("""
-        Write each frame as the traffic stage saw it into DIR as frame-NNNNNN.jpg: motion tinted red, stop lines \
-        yellow, blobs cyan, tracks green (white while tentative) with their ids, a reported crossing's track red.
+        Write each frame as the traffic stage saw it into DIR as frame-NNNNNNNN.jpg: motion tinted red, stop lines \
+        yellow, blobs cyan, tracks green (dim while they coast, white while tentative) with their ids, a reported \
+        crossing's track red. The pictures are the footage as it is (privacy_masks applied, faces not blurred): \
+        about 40 KB a frame at 640x360. The stage's fps then includes the drawing.
         """, valueName: "DIR"))
     var masks: String?
 
     @Option(name: .customLong("mask-frames"), help: ArgumentHelp(
-        "Only frames FIRST-LAST (indices as in --trace, inclusive) for --masks.", valueName: "FIRST-LAST"))
+        "Only frames FIRST-LAST, or frame N (indices as in --trace, inclusive), for --masks.",
+        valueName: "FIRST-LAST"))
     var maskFrames: String?
 
     func validate() throws {
         if maskFrames != nil, masks == nil { throw ValidationError("--mask-frames needs --masks DIR") }
+        if masks?.isEmpty == true { throw ValidationError("--masks needs a directory") }
         if let maskFrames, Self.range(maskFrames) == nil {
-            throw ValidationError("--mask-frames: \(maskFrames) is not FIRST-LAST (two frame indices, FIRST <= LAST)")
+            throw ValidationError("--mask-frames: \(maskFrames) is not FIRST-LAST or N (frame indices, FIRST <= LAST)")
         }
     }
 
-    /// `FIRST-LAST` as a closed range of frame indices.
+    /// `FIRST-LAST` (or `N`, that frame alone) as a closed range of frame indices.
     static func range(_ text: String) -> ClosedRange<Int>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let first = Int(parts[0]), let last = Int(parts[1]), first >= 0, first <= last
+        func index(_ part: Substring) -> Int? { part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) ? Int(part) : nil }
+        guard parts.count == 1 || parts.count == 2, let first = index(parts[0]), let last = index(parts[parts.count - 1]),
+              first <= last
         else { return nil }
         return first...last
     }
@@ -81,10 +87,20 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(source): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        defer {
+            if let writer, writer.written == 0, writer.failure == nil {
+                FileHandle.standardError.write(Data("--masks: no frame written (\(result.frames) frames replayed)\n".utf8))
+            }
+        }
+        // The detections and the summary first: a picture that could not be written loses nothing else.
+        try report(result)
         if let failure = writer?.failure {
             FileHandle.standardError.write(Data("--masks: \(failure)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    private func report(_ result: FootageReplay.Result) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var out: FileHandle?
@@ -150,32 +166,56 @@ struct ReplayCommand: ParsableCommand {
 final class MaskWriter: Sendable {
     let directory: URL
     let frames: ClosedRange<Int>?
-    private let firstFailure = Mutex<String?>(nil)
+    private let state = Mutex<(written: Int, failure: String?)>((0, nil))
 
+    /// Makes the directory and writes (then removes) a file there, so that a directory nothing can be written to is
+    /// refused before the run.
     init(directory path: String, frames: ClosedRange<Int>?) throws {
         directory = URL(fileURLWithPath: path, isDirectory: true)
         self.frames = frames
+        let probe = directory.appendingPathComponent(".sightline-masks-\(getpid())")
+        // Foundation names no reason when a component of the path is a file: find it.
+        var existing = directory.standardizedFileURL
+        while existing.path != "/", !FileManager.default.fileExists(atPath: existing.path) {
+            existing.deleteLastPathComponent()
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: existing.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            FileHandle.standardError.write(Data("--masks: cannot write into \(path): \(existing.path) is a file\n".utf8))
+            throw ExitCode(2)
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data().write(to: probe)
+            try FileManager.default.removeItem(at: probe)
         } catch {
-            FileHandle.standardError.write(
-                Data("--masks: cannot create the directory \(path): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("--masks: cannot write into \(path): \(Self.reason(error))\n".utf8))
             throw ExitCode(2)
         }
     }
 
-    var failure: String? { firstFailure.withLock { $0 } }
+    var failure: String? { state.withLock { $0.failure } }
+    var written: Int { state.withLock { $0.written } }
 
     func write(_ inspection: TrafficInspection) {
         guard frames?.contains(inspection.frame) ?? true, failure == nil else { return }
-        let path = directory.appendingPathComponent(String(format: "frame-%06d.jpg", inspection.frame)).path
+        let url = directory.appendingPathComponent(String(format: "frame-%08d.jpg", inspection.frame))
         do {
-            let jpeg = try JPEGEncoder.encode(inspection.rendered(), quality: 85)
-            if !FileManager.default.createFile(atPath: path, contents: Data(jpeg)) {
-                firstFailure.withLock { $0 = $0 ?? "cannot write \(path)" }
-            }
+            try Data(JPEGEncoder.encode(inspection.rendered(), quality: 85)).write(to: url)
+            state.withLock { $0.written += 1 }
         } catch {
-            firstFailure.withLock { $0 = $0 ?? "cannot encode frame \(inspection.frame): \(error)" }
+            let message = "cannot write \(url.path): \(Self.reason(error)) (\(written) pictures written before)"
+            state.withLock { $0.failure = $0.failure ?? message }
         }
+    }
+
+    /// The system's reason (errno's text) where Foundation wraps one.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 }

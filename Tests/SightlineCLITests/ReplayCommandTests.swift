@@ -55,19 +55,51 @@ import Testing
         let run = try Self.replay(["--masks", dir + "/masks", "--mask-frames", "10-14"])
         #expect(run.status == 0, "\(run.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/masks").sorted()
-        #expect(names == (10...14).map { String(format: "frame-%06d.jpg", $0) })
-        let jpeg = try #require(FileManager.default.contents(atPath: dir + "/masks/frame-000012.jpg"))
+        #expect(names == (10...14).map { String(format: "frame-%08d.jpg", $0) })
+        let jpeg = try #require(FileManager.default.contents(atPath: dir + "/masks/frame-00000012.jpg"))
         #expect(jpeg.starts(with: [0xFF, 0xD8]) && jpeg.count > 1000)
         // The detections are the same with pictures as without.
         #expect(run.stdout.split(separator: "\n").filter { $0.contains("\"traffic.red_light_crossing\"") }.count == 2)
     }
 
+    @Test func oneFrameIsAskedForByItsIndex() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Self.replay(["--masks", dir, "--mask-frames", "7"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["frame-00000007.jpg"])
+    }
+
+    /// A picture that cannot be written (here a directory stands where it goes) stops the writing and fails the run,
+    /// after the detections and the summary are out.
+    @Test func aPictureThatCannotBeWrittenFailsTheRunButLosesNothingElse() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/frame-00000012.jpg", withIntermediateDirectories: false)
+        let run = try Self.replay(["--masks", dir, "--mask-frames", "10-20", "--json"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("--masks: cannot write") && run.stderr.contains("frame-00000012.jpg"), "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").filter { $0.contains("\"traffic.red_light_crossing\"") }.count == 2)
+        #expect(run.stdout.contains("\"summary\""))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["frame-00000010.jpg", "frame-00000011.jpg", "frame-00000012.jpg"])
+    }
+
+    @Test func framesOutsideTheFootageAreSaidToBeNone() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Self.replay(["--masks", dir, "--mask-frames", "500-600"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("--masks: no frame written (150 frames replayed)"), "\(run.stderr)")
+    }
+
     @Test(arguments: [["--mask-frames", "3-1", "--masks", "/tmp"], ["--mask-frames", "x", "--masks", "/tmp"],
-                      ["--mask-frames", "1-2"]])
+                      ["--mask-frames", "1-2"], ["--mask-frames", "+1-+3", "--masks", "/tmp"],
+                      ["--mask-frames", "1-2-3", "--masks", "/tmp"], ["--masks", ""]])
     func aBadFrameRangeIsRefusedBeforeTheRun(arguments: [String]) throws {
         let run = try Self.replay(arguments)
         #expect(run.status == 64, "\(run.stderr)")
-        #expect(run.stderr.contains("--mask-frames"), "\(run.stderr)")
+        #expect(run.stderr.contains(arguments[0]), "\(run.stderr)")
     }
 
     @Test func aDirectoryThatCannotBeMadeIsAnError() throws {
@@ -76,6 +108,6 @@ import Testing
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/file"))
         let run = try Self.replay(["--masks", dir + "/file/masks"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("--masks: cannot create the directory"), "\(run.stderr)")
+        #expect(run.stderr.contains("--masks: cannot write into \(dir)/file/masks: \(dir)/file is a file"), "\(run.stderr)")
     }
 }
