@@ -31,6 +31,8 @@ public final class TrafficStage: Stage {
     private var geometry: Geometry?
     /// The direction of travel, of unit length.
     private let travel: TrafficPoint
+    /// Whether the camera looks down the road (`looksDownTheRoad`): vehicles are wider than tall in the picture.
+    private let lookingDownTheRoad: Bool
     /// Tracks whose reference point has crossed already (whatever the signal showed).
     private var crossed: Set<Int> = []
     /// Crossed tracks that left their crossing to the track behind them (their rear).
@@ -111,6 +113,7 @@ public final class TrafficStage: Stage {
         }
         tracker = BlobTracker(confirmHits: tuning.confirmHits, coastFrames: tuning.coastFrames)
         travel = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
+        lookingDownTheRoad = Self.looksDownTheRoad(configuration)
         let names = configuration.signalGroups.map(\.name)
         rules = configuration.laneRules.map { lane in
             (lane, CrossingRule(stopLine: lane.stopLine, direction: configuration.direction,
@@ -332,7 +335,7 @@ public final class TrafficStage: Stage {
             guard across >= 0.5 * min(track.box.width, other.box.width) else { return false }
             // Along the direction of travel: how far the other's front is behind this one's rear.
             let gap = (track.box.bottomCentre - TrafficPoint((other.box.left + other.box.right) / 2, other.box.top)).dot(d)
-            guard gap >= -4, gap <= track.box.width else { return false }
+            guard gap >= -4, gap <= (lookingDownTheRoad ? 0.25 : 1) * track.box.width else { return false }
             return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
         }
     }
@@ -484,6 +487,18 @@ public final class TrafficStage: Stage {
     /// (the vertices furthest along the direction, within a pixel, one run of the outline) is drawn out far along the
     /// direction, keeping its width; an area whose far end is a single vertex, or is not one run, stays as it is.
     /// Only the split uses it: the crossing rule keeps the area.
+    /// Whether the camera looks down the road: some lane area is at least 1.3 times as wide at its near end as at
+    /// its far end (vehicles grow as they come nearer, and a whole car is wider than tall in the picture).
+    static func looksDownTheRoad(_ configuration: TrafficConfiguration) -> Bool {
+        let d = configuration.direction * (1 / configuration.direction.dot(configuration.direction).squareRoot())
+        return configuration.lanes.contains { area in
+            let along = area.vertices.map { $0.dot(d) }
+            guard let lo = along.min(), let hi = along.max(), hi - lo > 4 else { return false }
+            let near = area.width(across: d, at: lo + 1), far = area.width(across: d, at: hi - 1)
+            return far > 0 && near >= 1.3 * far
+        }
+    }
+
     static func sweptOn(_ area: TrafficPolygon, _ direction: TrafficPoint) -> TrafficPolygon {
         let n = area.vertices.count
         let unit = direction * (1 / direction.dot(direction).squareRoot())

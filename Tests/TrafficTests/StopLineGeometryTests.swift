@@ -107,3 +107,31 @@ import Testing
         #expect(reported.count == 1 && abs(reported[0] - truth) <= 1, "reported \(reported), truth \(truth)")
     }
 }
+
+/// Whether a camera looks down the road, judged from its lane areas: one at least 1.3 times as wide at its near end
+/// (the picture's bottom, vehicles moving up) as at its far end.
+@Suite struct LookingDownTheRoadTests {
+    static func configuration(nearWidth: Double?) -> TrafficConfiguration {
+        var configuration = TestScene.configuration()
+        if let nearWidth {
+            // Far end 100 wide at y 0, near end `nearWidth` wide at y 180, both centred on x 140.
+            configuration.lanes = [TrafficPolygon([
+                TrafficPoint(90, 0), TrafficPoint(190, 0), TrafficPoint(140 + nearWidth / 2, 180),
+                TrafficPoint(140 - nearWidth / 2, 180),
+            ])]
+        }
+        return configuration
+    }
+
+    @Test(arguments: [(nil, false), (100, false), (125, false), (135, true), (300, true)])
+    func aLaneThatWidensTowardsTheCameraSaysSo(nearWidth: Double?, expected: Bool) {
+        #expect(TrafficStage.looksDownTheRoad(Self.configuration(nearWidth: nearWidth)) == expected)
+    }
+
+    /// Traffic moving down the picture: the near end is the top.
+    @Test func theNearEndFollowsTheDirectionOfTravel() {
+        var configuration = Self.configuration(nearWidth: 300)
+        configuration.direction = TrafficPoint(0, 1)
+        #expect(!TrafficStage.looksDownTheRoad(configuration))
+    }
+}

@@ -212,6 +212,33 @@ import Traffic
         }
     }
 
+    /// A track wider than tall with another right behind it at its speed may be the front of a vehicle whose middle was
+    /// lost, and leaves its crossing to that rear. Looking down the road (a lane area twice as wide near the camera as at
+    /// its far end) every car is wider than tall, so only a track within a quarter of its width behind is its rear: a
+    /// car 60 × 40 crossing on red (frame 28) with another 30 px behind it is reported when it crosses, and the one
+    /// behind when it does (frame 45); 8 px behind, they are one vehicle, reported once, as its rear crosses. Seen from
+    /// above, 30 px behind is still close enough to be one vehicle's parts.
+    @Test(arguments: [(true, 30.0, [28, 45]), (true, 8.0, [39]), (false, 30.0, [45])])
+    func aShortTrackLeavesItsCrossingOnlyToARearCloseBehind(downTheRoad: Bool, gap: Double, expected: [Int]) throws {
+        var configuration = TestScene.configuration()
+        if downTheRoad {
+            configuration.lanes = [TrafficPolygon([TrafficPoint(60, 0), TrafficPoint(220, 0), TrafficPoint(300, 180),
+                                                   TrafficPoint(-20, 180)])]
+        }
+        let stage = TrafficStage(configuration: configuration)
+        var frames: [Int] = []
+        for i in 0..<60 {
+            let bottom = 170 - 4 * Double(i - 10)
+            let boxes = i < 10 ? [] : [(120.0, bottom - 40, 180.0, bottom), (120.0, bottom + gap, 180.0, bottom + gap + 40)]
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        #expect(frames.count == expected.count && zip(frames, expected).allSatisfy { abs($0 - $1) <= 1 },
+                "crossings at \(frames)")
+    }
+
     /// The signal turns green at frame `green` (and stays green, or is lit for that one frame only); the vehicle's rear
     /// reaches the line in frame 30, while the lock (three frames) still says red when the green came on at 29 or 30.
     /// A crossing at or after the green's first frame is lawful, known once the green locks; one before it, or during
