@@ -336,6 +336,9 @@ public final class TrafficStage: Stage {
             // Along the direction of travel: how far the other's front is behind this one's rear.
             let gap = (track.box.bottomCentre - TrafficPoint((other.box.left + other.box.right) / 2, other.box.top)).dot(d)
             guard gap >= -4, gap <= (lookingDownTheRoad ? 0.25 : 1) * track.box.width else { return false }
+            // A short front and its rear are one vehicle: seen from above, together no longer than a vehicle can be.
+            guard !short || lookingDownTheRoad || track.box.union(other.box).height <= BlobTracker.longest * track.box.width
+            else { return false }
             return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
         }
     }

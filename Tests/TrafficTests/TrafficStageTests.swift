@@ -217,9 +217,13 @@ import Traffic
     /// its far end) every car is wider than tall, so only a track within a quarter of its width behind is its rear: a
     /// car 60 × 40 crossing on red (frame 28) with another 30 px behind it is reported when it crosses, and the one
     /// behind when it does (frame 45); 8 px behind, they are one vehicle, reported once, as its rear crosses. Seen from
-    /// above, 30 px behind is still close enough to be one vehicle's parts.
-    @Test(arguments: [(true, 30.0, [28, 45]), (true, 8.0, [39]), (false, 30.0, [45])])
-    func aShortTrackLeavesItsCrossingOnlyToARearCloseBehind(downTheRoad: Bool, gap: Double, expected: [Int]) throws {
+    /// above, 30 px behind is still close enough to be one vehicle's parts — unless the two together are longer than a
+    /// vehicle can be (2.2 times its width): a front 40 × 25 with a vehicle 56 long 16 px behind it (97 px together,
+    /// against 88) is reported when it crosses, and the one behind at frame 46.
+    @Test(arguments: [(true, 60.0, 40.0, 30.0, 40.0, [28, 45]), (true, 60.0, 40.0, 8.0, 40.0, [39]),
+                      (false, 60.0, 40.0, 30.0, 40.0, [45]), (false, 40.0, 25.0, 16.0, 56.0, [28, 46])])
+    func aShortTrackLeavesItsCrossingOnlyToARearCloseBehind(downTheRoad: Bool, width: Double, length: Double, gap: Double,
+                                                          rearLength: Double, expected: [Int]) throws {
         var configuration = TestScene.configuration()
         if downTheRoad {
             configuration.lanes = [TrafficPolygon([TrafficPoint(60, 0), TrafficPoint(220, 0), TrafficPoint(300, 180),
@@ -227,9 +231,10 @@ import Traffic
         }
         let stage = TrafficStage(configuration: configuration)
         var frames: [Int] = []
-        for i in 0..<60 {
+        for i in 0..<64 {
             let bottom = 170 - 4 * Double(i - 10)
-            let boxes = i < 10 ? [] : [(120.0, bottom - 40, 180.0, bottom), (120.0, bottom + gap, 180.0, bottom + gap + 40)]
+            let boxes = i < 10 ? [] : [(120.0, bottom - length, 120.0 + width, bottom),
+                                       (120.0, bottom + gap, 120.0 + width, bottom + gap + rearLength)]
             for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
             where d.type == .trafficRedLightCrossing {
                 if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
