@@ -484,12 +484,6 @@ public final class TrafficStage: Stage {
         return bands
     }
 
-    /// A lane area swept on past its far end along the direction of travel, for splitting blobs: seen from behind
-    /// and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its lane's
-    /// area reaches past it (where it would join the cross traffic and the bodies of the other lanes). The far end
-    /// (the vertices furthest along the direction, within a pixel, one run of the outline) is drawn out far along the
-    /// direction, keeping its width; an area whose far end is a single vertex, or is not one run, stays as it is.
-    /// Only the split uses it: the crossing rule keeps the area.
     /// Whether the camera looks down the road: some lane area is at least 1.3 times as wide at its near end as at
     /// its far end (vehicles grow as they come nearer, and a whole car is wider than tall in the picture).
     static func looksDownTheRoad(_ configuration: TrafficConfiguration) -> Bool {
@@ -502,6 +496,12 @@ public final class TrafficStage: Stage {
         }
     }
 
+    /// A lane area swept on past its far end along the direction of travel, for splitting blobs: seen from behind
+    /// and above, a body rises in the picture beyond its footprint, so a tall vehicle near the far end of its lane's
+    /// area reaches past it (where it would join the cross traffic and the bodies of the other lanes). The far end
+    /// (the vertices furthest along the direction, within a pixel, one run of the outline) is drawn out far along the
+    /// direction, keeping its width; an area whose far end is a single vertex, or is not one run, stays as it is.
+    /// Only the split uses it: the crossing rule keeps the area.
     static func sweptOn(_ area: TrafficPolygon, _ direction: TrafficPoint) -> TrafficPolygon {
         let n = area.vertices.count
         let unit = direction * (1 / direction.dot(direction).squareRoot())
