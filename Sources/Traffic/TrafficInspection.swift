@@ -84,13 +84,14 @@ private struct Canvas {
     mutating func box(_ b: TrafficBox, colour: (UInt8, UInt8, UInt8), thickness: Int) {
         let (l, r) = (pixel(b.left, limit: image.width), pixel(b.right, limit: image.width) - 1)
         let (t, bottom) = (pixel(b.top, limit: image.height), pixel(b.bottom, limit: image.height) - 1)
+        // Some of the box on the picture; then each range below is within it and not empty.
         guard l <= r, t <= bottom, r >= 0, bottom >= 0, l < image.width, t < image.height else { return }
         for k in 0..<thickness {
-            for x in max(l, 0)...max(min(r, image.width - 1), max(l, 0)) {
+            for x in max(l, 0)...min(r, image.width - 1) {
                 set(x, t + k, colour)
                 set(x, bottom - k, colour)
             }
-            for y in max(t, 0)...max(min(bottom, image.height - 1), max(t, 0)) {
+            for y in max(t, 0)...min(bottom, image.height - 1) {
                 set(l + k, y, colour)
                 set(r - k, y, colour)
             }
