@@ -39,8 +39,9 @@ public final class TrafficStage: Stage {
     private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
-    /// Each track's last measured reference points: frame, and distance along the direction of travel.
-    private var rears: [Int: [(frame: Int, along: Double)]] = [:]
+    /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
+    /// box's front edge (its top).
+    private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
@@ -185,7 +186,7 @@ public final class TrafficStage: Stage {
             defer { tracker.commitReference(of: track.id, frame: index) }
             let point = track.box.bottomCentre + ahead
             var recent = rears[track.id, default: []]
-            recent.append((index, point.dot(travel)))
+            recent.append((index, point.dot(travel), TrafficPoint(point.x, track.box.top).dot(travel)))
             if recent.count > Self.steadyWindow { recent.removeFirst() }
             rears[track.id] = recent
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
@@ -193,8 +194,8 @@ public final class TrafficStage: Stage {
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id),
-                  let last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
-                  let hit = crossing(from: last.point, to: point)
+                  var last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
+                  var hit = crossing(from: last.point, to: point)
             else { continue }
             guard approached >= configuration.tuning.confirmHits else {
                 if trace != nil { refusals.append("#\(track.id) seen approaching \(approached) frames") }
@@ -213,9 +214,20 @@ public final class TrafficStage: Stage {
             // Nor is a rear that stood still and then reached the line in a jump or two (a queue's blob that lost
             // a waiting vehicle's rear, a pedestrian's blob joining it): over the last measured frames the rear must
             // have advanced by steps its typical (median) step explains.
-            if let unexplained = unsteadyAdvance(of: track.id) {
-                if trace != nil { refusals.append("#\(track.id) \(unexplained)") }
+            switch unsteadyAdvance(of: track.id) {
+            case nil: break
+            case .standing(let why)?:
+                if trace != nil { refusals.append("#\(track.id) \(why)") }
                 continue
+            case .leapt(let why)?:
+                // Unless the rear was held back by something it touched (a shadow, a stationary blob behind it) and
+                // caught up with a front that advanced steadily all along: then the vehicle crossed when the rear
+                // its front implies did.
+                guard let caughtUp = rearCaughtUp(track, at: point) else {
+                    if trace != nil { refusals.append("#\(track.id) \(why)") }
+                    continue
+                }
+                (last, hit) = caughtUp
             }
             // A cyclist or a pedestrian is no vehicle: narrower than a motorbike (80 % of the side of `min_area`).
             guard track.box.width >= 0.8 * configuration.minArea.squareRoot() else {
@@ -352,7 +364,7 @@ public final class TrafficStage: Stage {
     /// must be within twice what the median step (at least one source pixel a frame) covers over the span, plus 8 px
     /// and a model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
     /// or pulling away advances every frame or two and passes both.
-    private func unsteadyAdvance(of id: Int) -> String? {
+    private func unsteadyAdvance(of id: Int) -> Unsteady? {
         guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,
               last.frame > first.frame else { return nil }
         let rounding = geometry?.scale ?? 0
@@ -367,7 +379,8 @@ public final class TrafficStage: Stage {
         let onlyTheLastFellBack = earlier.dropLast().allSatisfy { $0 >= 0 }
         guard advanceBefore >= Self.slowest * spanBefore - rounding && advanceBefore > 0
               || earlier.count >= 4 && onlyTheLastFellBack && typicalBefore >= Self.slowest else {
-            return "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line"
+            return .standing(
+                "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line")
         }
         steps.sort()
         let n = steps.count
@@ -376,7 +389,46 @@ public final class TrafficStage: Stage {
         let advance = last.along - first.along
         let explained = 2 * max(median, 1) * span + 8 + rounding
         guard advance > explained else { return nil }
-        return "advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))"
+        return .leapt("advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))")
+    }
+
+    /// Why a rear's advance is no vehicle's steady motion.
+    enum Unsteady {
+        /// It stood at the line before the step that crossed.
+        case standing(String)
+        /// It advanced more than its typical step explains.
+        case leapt(String)
+    }
+
+    /// Where the rear of `track`, now at `point`, crossed if it was held back by something it touched and has just
+    /// caught up with its front: over the last measured frames the front advanced by steps its median step (at least
+    /// `slowest`) explains, never falling back by more than a model pixel, and the box is now no longer than 1.25
+    /// times the vehicle's length seen alone (the rear is the vehicle's again, nothing behind it). The rear was then
+    /// the front less today's length at each of those frames, and the crossing is that rear's: the step that crossed
+    /// and the fraction along it. Nil otherwise, or when that rear crossed no stop line.
+    private func rearCaughtUp(_ track: Track, at point: TrafficPoint)
+        -> (last: (point: TrafficPoint, frame: Int), hit: (lane: Int, fraction: Double))?
+    {
+        guard let points = rears[track.id], points.count >= 3, let first = points.first, let now = points.last,
+              now.frame > first.frame, track.box.height <= 1.25 * track.size.height else { return nil }
+        let rounding = geometry?.scale ?? 0
+        let steps = (1..<points.count).map { k in
+            (points[k].front - points[k - 1].front) / Double(max(points[k].frame - points[k - 1].frame, 1))
+        }
+        let typical = steps.sorted()[steps.count / 2]
+        let span = Double(now.frame - first.frame)
+        guard typical >= Self.slowest, steps.allSatisfy({ $0 >= -rounding }),
+              now.front - first.front <= 2 * typical * span + 8 + rounding else { return nil }
+        // The implied rear at each frame: this frame's reference point moved back by how far the front has come since.
+        func rear(_ k: Int) -> TrafficPoint { point - travel * (now.front - points[k].front) }
+        for k in 1..<points.count {
+            guard let hit = crossing(from: rear(k - 1), to: rear(k)) else { continue }
+            // As a fraction of the span from that frame to this one (`SeenCrossing.frame` interpolates over it).
+            let from = points[k - 1].frame
+            let frames = max(1, Int((hit.fraction * Double(points[k].frame - from)).rounded(.up)))
+            return ((rear(k - 1), from), (hit.lane, (Double(frames) - 0.5) / Double(max(now.frame - from, 1))))
+        }
+        return nil
     }
 
     /// The widest a vehicle may be with its rear at `point`: 1.5 times the widest lane there (the lane areas' width

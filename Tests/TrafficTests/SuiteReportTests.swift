@@ -160,8 +160,10 @@ import TrafficScenes
     /// one fallen-back measurement does not make a rear a standing one): tp 137, fp 4, fn 12, 0; with crossings
     /// judged on the signal as it settles: fp 3. After the twelfth pass (the vehicles being tracked are held out of the
     /// background model's estimate of the light): tp 139, fp 2, fn 10, 0. After the thirteenth pass (a short front and
-    /// the track behind it are one vehicle only when together no longer than a vehicle): tp 140, fp 2, fn 9, 0.
-    static let recorded = (fp: 2, fn: 9, lawful: 0)
+    /// the track behind it are one vehicle only when together no longer than a vehicle): tp 140, fp 2, fn 9, 0. After
+    /// the fourteenth (a rear held back that catches up with a steady front crosses when the rear its front implies
+    /// did): tp 141, fp 2, fn 8, 0.
+    static let recorded = (fp: 2, fn: 8, lawful: 0)
 }
 
 extension SuiteReportTests {

@@ -171,6 +171,34 @@ import Traffic
         return (crossings, lines)
     }
 
+    /// A vehicle 40 × 80 approaching at 8 px a frame, its rear on the line (y 100) in frame 25. As its rear reaches
+    /// y 136 a dark patch 32 px deep appears behind the line where it drives (a shadow's edge, something the mask
+    /// finds only now): the blob's bottom stays there while the front drives on, then leaps 44 px as the rear parts
+    /// from the patch. The front advanced steadily all along and the box is the vehicle's length again, so the rear
+    /// was held back: the crossing is reported, in the frame the rear its front implies crossed. When the front did not
+    /// advance steadily (something ahead joined the blob for frame 23), the leap is still no crossing.
+    @Test(arguments: [(false, [25]), (true, [])])
+    func aRearHeldBackThatCatchesUpWithASteadyFrontCrosses(somethingAhead: Bool, expected: [Int]) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var found: [Int] = []
+        for i in 0..<40 {
+            var boxes: [(Double, Double, Double, Double)] = []
+            if i >= 10 {
+                let rear = 100 - 8 * Double(i - 25)
+                boxes = [(120, rear - 80 - (somethingAhead && i == 23 ? 24 : 0), 160, rear)]
+                if rear <= 136 && rear >= 72 { boxes.append((120, 104, 160, 136)) }
+            }
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes, body: (60, 60, 60)))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { found.append(Int(f)) }
+            }
+        }
+        #expect(found == expected, "crossings at \(found); \(lines.filter { $0.contains("not reported") })")
+        if expected.isEmpty { #expect(lines.contains { $0.contains("steady motion explains") }) }
+    }
+
     /// Something that appears just before the stop line (a body the mask found only now, beside a queue), stands
     /// there for three frames (the approach the rule asks) and then moves one model pixel onto the line, at red: too
     /// few frames for the advance the standing rule asks (1.5 px a frame, less a model pixel of rounding) to show, but
