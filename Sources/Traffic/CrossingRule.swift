@@ -20,6 +20,11 @@ public struct CrossingRule: Sendable {
         stopLine.side(of: point, towards: direction) < 0
     }
 
+    /// How far `point` is before the stop line's (infinite) line, in pixels along its normal; negative past it.
+    public func distanceBefore(_ point: TrafficPoint) -> Double {
+        -stopLine.side(of: point, towards: direction)
+    }
+
     /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not.
     public func crossing(from: TrafficPoint, to: TrafficPoint) -> Double? {
         guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0

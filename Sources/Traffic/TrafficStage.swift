@@ -191,6 +191,17 @@ public final class TrafficStage: Stage {
             rears[track.id] = recent
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
+            // A track that crossed and whose whole box is now before a stop line (its front too, by more than a model
+            // pixel) is no longer that vehicle: it was handed from one object to the next (cross traffic, a vehicle in
+            // another lane). It may cross again, once it is seen approaching.
+            let front = TrafficPoint(point.x, track.box.top)
+            if crossed.contains(track.id),
+               rules.contains(where: { $0.rule.distanceBefore(front) > (geometry?.scale ?? 0) }) {
+                crossed.remove(track.id)
+                leftToRear.remove(track.id)
+                approach[track.id] = 0
+                rears[track.id] = [recent[recent.count - 1]]
+            }
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard !crossed.contains(track.id),

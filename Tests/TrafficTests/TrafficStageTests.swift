@@ -199,6 +199,27 @@ import Traffic
         if expected.isEmpty { #expect(lines.contains { $0.contains("steady motion explains") }) }
     }
 
+    /// A track that crossed on green and whose whole box is later before the line again (the tracker hands tracks from
+    /// one object to the next — cross traffic, a vehicle in another lane; here the same box driving back stands in
+    /// for that) is another vehicle: when it then drives over the line at red, that crossing is reported. A track
+    /// whose rear only falls back behind the line while its front stays past it (something joined its blob behind)
+    /// is still the vehicle that crossed, and crosses once.
+    @Test(arguments: [(true, [58]), (false, [22])])
+    func aTrackWhoseWholeBoxIsBeforeTheLineAgainMayCrossAgain(driveBack: Bool, expected: [Int]) throws {
+        let found = try crossingFrames(frames: 90, signal: { driveBack && $0 < 30 ? .green : .red }) { i in
+            guard i >= 10 else { return [] }
+            if driveBack {
+                // Up to a rear of 64 (frame 28), down to 172 (frame 46), up again.
+                let rear = i <= 28 ? 172 - 6 * Double(i - 10) : i <= 46 ? 64 + 6 * Double(i - 28) : 172 - 6 * Double(i - 46)
+                return [(120, rear - 50, 160, rear)]
+            }
+            // Up to a rear of 64 and stands there; from frame 40 to 55 a body stands right behind it, over the line.
+            let rear = max(172 - 6 * Double(i - 10), 64)
+            return [(120, rear - 50, 160, rear)] + (i >= 40 && i < 55 ? [(120.0, 64.0, 160.0, 130.0)] : [])
+        }
+        #expect(found == expected, "crossings at \(found)")
+    }
+
     /// Something that appears just before the stop line (a body the mask found only now, beside a queue), stands
     /// there for three frames (the approach the rule asks) and then moves one model pixel onto the line, at red: too
     /// few frames for the advance the standing rule asks (1.5 px a frame, less a model pixel of rounding) to show, but
