@@ -17,6 +17,10 @@ public struct TrafficBox: Sendable, Equatable {
     public var area: Double { max(width, 0) * max(height, 0) }
     /// The reference point of a vehicle: the middle of the bottom edge.
     public var bottomCentre: TrafficPoint { TrafficPoint((left + right) / 2, bottom) }
+    /// The four corners.
+    var corners: [TrafficPoint] {
+        [TrafficPoint(left, top), TrafficPoint(right, top), TrafficPoint(left, bottom), TrafficPoint(right, bottom)]
+    }
 
     func shifted(_ dx: Double, _ dy: Double) -> TrafficBox {
         TrafficBox(left: left + dx, top: top + dy, right: right + dx, bottom: bottom + dy)

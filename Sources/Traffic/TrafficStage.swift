@@ -9,7 +9,7 @@ import SightlineCore
 /// (bottom centre, taken half a model pixel inside the blob's edge) crosses a lane's stop-line segment in the
 /// configured direction (within one lane area, when areas are given) while that lane's signal
 /// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
-/// crossing per track. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
+/// crossing per track while its box is past the line it crossed. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
 /// of any kind.
 ///
 /// Evidence (three frames: before, at, after the crossing) is kept only when an `EvidenceRedactor`
@@ -33,14 +33,14 @@ public final class TrafficStage: Stage {
     private let travel: TrafficPoint
     /// Whether the camera looks down the road (`looksDownTheRoad`): vehicles are wider than tall in the picture.
     private let lookingDownTheRoad: Bool
-    /// Tracks whose reference point has crossed already (whatever the signal showed).
-    private var crossed: Set<Int> = []
+    /// Tracks whose reference point has crossed already (whatever the signal showed), with the lane whose line it was.
+    private var crossed: [Int: Int] = [:]
     /// Crossed tracks that left their crossing to the track behind them (their rear).
     private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
     /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
-    /// box's front edge (its top).
+    /// box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
@@ -166,8 +166,8 @@ public final class TrafficStage: Stage {
                        widthLimit: { [self] in widestVehicle(at: $0) }, lengthLimited: !(geometry?.model.dark ?? false))
         // A rear slice that took its front's blob is that vehicle: crossed if the front crossed for it (not when the
         // front left its crossing to this rear).
-        for join in tracker.joined where crossed.contains(join.gone) && !leftToRear.contains(join.gone) {
-            crossed.insert(join.kept)
+        for join in tracker.joined where !leftToRear.contains(join.gone) {
+            if let lane = crossed[join.gone] { crossed[join.kept] = lane }
         }
         var reported: [Violation] = []
         // Why crossings seen this frame were not reported (for the trace only).
@@ -186,25 +186,25 @@ public final class TrafficStage: Stage {
             defer { tracker.commitReference(of: track.id, frame: index) }
             let point = track.box.bottomCentre + ahead
             var recent = rears[track.id, default: []]
-            recent.append((index, point.dot(travel), TrafficPoint(point.x, track.box.top).dot(travel)))
+            recent.append((index, point.dot(travel), Self.extent(of: track.box, along: travel).front))
             if recent.count > Self.steadyWindow { recent.removeFirst() }
             rears[track.id] = recent
-            // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
-            // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
-            // A track that crossed and whose whole box is now before a stop line (its front too, by more than a model
-            // pixel) is no longer that vehicle: it was handed from one object to the next (cross traffic, a vehicle in
-            // another lane). It may cross again, once it is seen approaching.
-            let front = TrafficPoint(point.x, track.box.top)
-            if crossed.contains(track.id),
-               rules.contains(where: { $0.rule.distanceBefore(front) > (geometry?.scale ?? 0) }) {
-                crossed.remove(track.id)
+            // A track that crossed and whose whole box (every corner, by more than a model pixel) is now before the
+            // line it crossed is no longer that vehicle: it was handed from one object to the next (cross traffic, a
+            // vehicle in another lane). It may cross again, once it is seen approaching.
+            if let lane = crossed[track.id], track.box.corners.allSatisfy({
+                rules[lane].rule.distanceBefore($0) > (geometry?.scale ?? 0)
+            }) {
+                crossed[track.id] = nil
                 leftToRear.remove(track.id)
                 approach[track.id] = 0
                 rears[track.id] = [recent[recent.count - 1]]
             }
+            // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
+            // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
-            guard !crossed.contains(track.id),
+            guard crossed[track.id] == nil,
                   var last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
                   var hit = crossing(from: last.point, to: point)
             else { continue }
@@ -245,7 +245,7 @@ public final class TrafficStage: Stage {
                 if trace != nil { refusals.append("#\(track.id) too narrow for a vehicle") }
                 continue
             }
-            crossed.insert(track.id)
+            crossed[track.id] = hit.lane
             // The front of a vehicle whose middle is lost against the road crosses before its rear: when another
             // track follows right behind at the same speed, that one is the rear, and its crossing the vehicle's.
             if followedByItsRear(track) {
@@ -297,7 +297,7 @@ public final class TrafficStage: Stage {
                 tracks: tracker.tracks, reported: Set(reported.map(\.track))))
         }
         let live = Set(tracker.tracks.map(\.id))
-        crossed.formIntersection(live)
+        crossed = crossed.filter { live.contains($0.key) }
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
@@ -412,24 +412,29 @@ public final class TrafficStage: Stage {
     }
 
     /// Where the rear of `track`, now at `point`, crossed if it was held back by something it touched and has just
-    /// caught up with its front: over the last measured frames the front advanced by steps its median step (at least
-    /// `slowest`) explains, never falling back by more than a model pixel, and the box is now no longer than 1.25
-    /// times the vehicle's length seen alone (the rear is the vehicle's again, nothing behind it). The rear was then
-    /// the front less today's length at each of those frames, and the crossing is that rear's: the step that crossed
-    /// and the fraction along it. Nil otherwise, or when that rear crossed no stop line.
+    /// caught up with its front (the box's furthest point along the road), when the reference point is the rear
+    /// (in the box's back quarter along the road: traffic moving up the picture): over the last measured frames the
+    /// front advanced by steps (per frame) whose median is at least `slowest`, none back by more than a model pixel,
+    /// and by no more in all than twice that median covers over the span, plus 8 px and a model pixel; and the box is
+    /// now no longer than 1.25 times the vehicle's length seen alone (the rear is the vehicle's again, nothing behind
+    /// it). The rear was then the front less today's length at each of those frames, and the crossing is that rear's:
+    /// the step that crossed and the fraction along it. Nil otherwise, or when that rear crossed no stop line.
     private func rearCaughtUp(_ track: Track, at point: TrafficPoint)
         -> (last: (point: TrafficPoint, frame: Int), hit: (lane: Int, fraction: Double))?
     {
         guard let points = rears[track.id], points.count >= 3, let first = points.first, let now = points.last,
               now.frame > first.frame, track.box.height <= 1.25 * track.size.height else { return nil }
+        let extent = Self.extent(of: track.box, along: travel)
+        guard now.front - now.along >= 0.75 * (extent.front - extent.rear) else { return nil }
         let rounding = geometry?.scale ?? 0
         let steps = (1..<points.count).map { k in
             (points[k].front - points[k - 1].front) / Double(max(points[k].frame - points[k - 1].frame, 1))
-        }
-        let typical = steps.sorted()[steps.count / 2]
+        }.sorted()
+        let n = steps.count
+        let median = n % 2 == 1 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2
         let span = Double(now.frame - first.frame)
-        guard typical >= Self.slowest, steps.allSatisfy({ $0 >= -rounding }),
-              now.front - first.front <= 2 * typical * span + 8 + rounding else { return nil }
+        guard median >= Self.slowest, steps[0] >= -rounding,
+              now.front - first.front <= 2 * median * span + 8 + rounding else { return nil }
         // The implied rear at each frame: this frame's reference point moved back by how far the front has come since.
         func rear(_ k: Int) -> TrafficPoint { point - travel * (now.front - points[k].front) }
         for k in 1..<points.count {
@@ -440,6 +445,12 @@ public final class TrafficStage: Stage {
             return ((rear(k - 1), from), (hit.lane, (Double(frames) - 0.5) / Double(max(now.frame - from, 1))))
         }
         return nil
+    }
+
+    /// How far along the unit vector `direction` the box reaches: its nearest and furthest corners.
+    static func extent(of box: TrafficBox, along direction: TrafficPoint) -> (rear: Double, front: Double) {
+        let along = box.corners.map { $0.dot(direction) }
+        return (along.min() ?? 0, along.max() ?? 0)
     }
 
     /// The widest a vehicle may be with its rear at `point`: 1.5 times the widest lane there (the lane areas' width

@@ -220,6 +220,35 @@ import Traffic
         #expect(found == expected, "crossings at \(found)")
     }
 
+    /// Two lanes with staggered stop lines: the left one's at y 100 (x 60…140), the right one's further on, at y 40
+    /// (x 140…220). A car 40 × 30 crosses the left line at red, then changes into the right lane and crosses its line
+    /// too. Its box was wholly before the right lane's line, but never again before the line it crossed: it is the car
+    /// that crossed, reported once (a track may cross again only when wholly before the line it crossed).
+    @Test func aVehicleThatCrossedAndChangesIntoALaneWithItsLineFurtherOnCrossesOnce() throws {
+        let configuration = TrafficConfiguration(
+            laneRules: [
+                TrafficLane(name: "left", stopLine: TrafficSegment(TrafficPoint(60, 100), TrafficPoint(140, 100)),
+                            signal: "main"),
+                TrafficLane(name: "right", stopLine: TrafficSegment(TrafficPoint(140, 40), TrafficPoint(220, 40)),
+                            signal: "main"),
+            ],
+            signalGroups: [SignalGroup(name: "main", lamps: TestScene.lamps)], direction: TrafficPoint(0, -1),
+            graceSeconds: 0.5, minArea: 150, tuning: TestScene.configuration().tuning)
+        let stage = TrafficStage(configuration: configuration)
+        var lanes: [String] = []
+        for i in 0..<70 {
+            // Up 4 px a frame at x 100…140 to a rear of 96 (frame 28), then 3 px right and 2 px up a frame.
+            let climb = Double(min(i - 10, 18)), drift = Double(max(i - 28, 0))
+            let (left, rear) = (100 + 3 * drift, 168 - 4 * climb - 2 * drift)
+            let boxes = i < 10 ? [] : [(left, rear - 30, left + 40, rear)]
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+            where d.type == .trafficRedLightCrossing {
+                if case .string(let lane) = d.body["lane"] { lanes.append(lane) }
+            }
+        }
+        #expect(lanes == ["left"])
+    }
+
     /// Something that appears just before the stop line (a body the mask found only now, beside a queue), stands
     /// there for three frames (the approach the rule asks) and then moves one model pixel onto the line, at red: too
     /// few frames for the advance the standing rule asks (1.5 px a frame, less a model pixel of rounding) to show, but
