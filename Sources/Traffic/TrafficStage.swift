@@ -9,8 +9,8 @@ import SightlineCore
 /// (bottom centre, taken half a model pixel inside the blob's edge) crosses a lane's stop-line segment in the
 /// configured direction (within one lane area, when areas are given) while that lane's signal
 /// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
-/// crossing per track while its box is past the line it crossed. In the lanes form the crossing names its lane (`lane`). Detections carry no identity
-/// of any kind.
+/// crossing per track while its box is past the line it crossed. In the lanes form the crossing names its lane
+/// (`lane`). Detections carry no identity of any kind.
 ///
 /// Evidence (three frames: before, at, after the crossing) is kept only when an `EvidenceRedactor`
 /// is given: a crossing then carries `.pending` evidence, which the stage fulfils on the next frame with the
