@@ -449,8 +449,9 @@ public final class TrafficStage: Stage {
 
     /// How far along the unit vector `direction` the box reaches: its nearest and furthest corners.
     static func extent(of box: TrafficBox, along direction: TrafficPoint) -> (rear: Double, front: Double) {
-        let along = box.corners.map { $0.dot(direction) }
-        return (along.min() ?? 0, along.max() ?? 0)
+        let centre = TrafficPoint((box.left + box.right) / 2, (box.top + box.bottom) / 2).dot(direction)
+        let reach = (abs(box.width * direction.x) + abs(box.height * direction.y)) / 2
+        return (centre - reach, centre + reach)
     }
 
     /// The widest a vehicle may be with its rear at `point`: 1.5 times the widest lane there (the lane areas' width
