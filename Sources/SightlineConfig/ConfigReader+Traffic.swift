@@ -60,14 +60,15 @@ extension ConfigReader {
             return point
         }
         let groups = laneForm ? fields["signals"].flatMap { readSignalGroups($0, path: fields.path("signals")) } : nil
-        var areas: [TrafficPolygon] = []
+        var areas: [(polygon: TrafficPolygon, path: String, mark: Mark?)] = []
         var laneRules: [TrafficLane]?
         if laneForm, let node = fields["lanes"] {
             laneRules = readLanes(node, path: fields.path("lanes"), groups: groups, areas: &areas)
         } else if let node = fields["lanes"] {
             if case .sequence(let entries) = node, !entries.isEmpty {
                 for (index, entry) in entries.enumerated() {
-                    if let lane = polygon(entry, path: "\(fields.path("lanes"))[\(index)]") { areas.append(lane) }
+                    let path = "\(fields.path("lanes"))[\(index)]"
+                    if let lane = polygon(entry, path: path) { areas.append((lane, path, entry.mark)) }
                 }
             } else {
                 report(fields, "lanes", "must be a list of lane polygons, or of lanes (name, stop_line, signal), "
@@ -87,22 +88,44 @@ extension ConfigReader {
                 }
             }
         }
+        // A crossing counts when the rear's step starts and ends inside one lane area, so an area that holds the near
+        // side of a stop line must reach on past it: one that ends at the line could never hold a crossing.
+        var areasEndAtALine = false
+        if let d = direction, !parallel {
+            let lines = laneRules.map { $0.map(\.stopLine) } ?? stopLine.map { [$0] } ?? []
+            for area in areas {
+                for line in lines where area.polygon.endsAt(line, towards: d) {
+                    report(area.path, at: area.mark, "holds the near side of the stop line "
+                        + "[[\(Self.format(line.start.x)), \(Self.format(line.start.y))], "
+                        + "[\(Self.format(line.end.x)), \(Self.format(line.end.y))]] but does not reach past it (by 2 px or more): a "
+                        + "crossing counts only when the vehicle's step ends inside the same area, so draw it on past "
+                        + "the line, further than a vehicle moves in a frame")
+                    areasEndAtALine = true
+                    break
+                }
+            }
+        }
         let grace = number(fields, "grace_seconds", in: 0...60, "a number of seconds from 0 to 60")
         let minArea = number(fields, "min_area", in: 1...10_000_000, "an area in px² from 1 to 10000000")
         let region = fields["region"].flatMap { polygon($0, path: fields.path("region")) }
         let tuning = fields["tuning"].map { readTrafficTuning($0, path: fields.path("tuning")) } ?? TrafficTuning()
-        guard let direction, !parallel, !mixed else { return nil }
+        guard let direction, !parallel, !mixed, !areasEndAtALine else { return nil }
         if laneForm {
             guard let groups, let laneRules else { return nil }
             return TrafficConfiguration(laneRules: laneRules, signalGroups: groups, direction: direction,
-                                        graceSeconds: grace ?? 0.5, minArea: minArea ?? 400, lanes: areas,
+                                        graceSeconds: grace ?? 0.5, minArea: minArea ?? 400, lanes: areas.map(\.polygon),
                                         region: region, tuning: tuning)
         }
         guard let signal, let stopLine else { return nil }
         let defaults = TrafficConfiguration(signal: signal, stopLine: stopLine, direction: direction)
         return TrafficConfiguration(
             signal: signal, stopLine: stopLine, direction: direction, graceSeconds: grace ?? defaults.graceSeconds,
-            minArea: minArea ?? defaults.minArea, lanes: areas, region: region, tuning: tuning)
+            minArea: minArea ?? defaults.minArea, lanes: areas.map(\.polygon), region: region, tuning: tuning)
+    }
+
+    /// A coordinate as written: without a fraction when it is whole.
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(value)
     }
 
     /// A stop line: two distinct points at least 2 px apart.
@@ -151,7 +174,8 @@ extension ConfigReader {
 
     /// The lanes form's `lanes:` entries; each names a group of `groups` (nil: the groups were wrong, so
     /// only the names' shape is checked).
-    private mutating func readLanes(_ node: Node, path: String, groups: [SignalGroup]?, areas: inout [TrafficPolygon])
+    private mutating func readLanes(_ node: Node, path: String, groups: [SignalGroup]?,
+                                    areas: inout [(polygon: TrafficPolygon, path: String, mark: Mark?)])
         -> [TrafficLane]?
     {
         guard case .sequence(let entries) = node else { return nil }
@@ -209,7 +233,7 @@ extension ConfigReader {
                 valid = false
                 continue
             }
-            if let area { areas.append(area) }
+            if let area { areas.append((area, fields.path("area"), fields["area"]?.mark)) }
             lanes.append(TrafficLane(name: name, stopLine: stopLine, signal: signal, turnOnRed: turnOnRed ?? false))
         }
         return valid && groups != nil ? lanes : nil

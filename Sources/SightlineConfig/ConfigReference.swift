@@ -242,7 +242,9 @@ public enum ConfigReference {
                       meaning: "Smallest moving object counted."),
                 Entry(key: "lanes", type: "list of polygons, or of lanes", defaultValue: "none",
                       meaning: "Polygons (single-lane form): blobs are split along lane borders; only crossings "
-                        + "inside a lane count. Lanes (mappings, see `lanes[]`): each vehicle is judged against its "
+                        + "inside a lane count (the step over the line must start and end in one polygon, so one that "
+                        + "holds the near side of the stop line must reach at least 2 px past it, better further than a "
+                        + "vehicle moves in a frame). Lanes (mappings, see `lanes[]`): each vehicle is judged against its "
                         + "own lane's stop line and signal group; crossings name their `lane`."),
                 Entry(key: "region", type: "polygon", defaultValue: "whole frame",
                       meaning: "Only motion inside it is considered."),
@@ -266,7 +268,9 @@ public enum ConfigReference {
                       meaning: "A turn lane where turning on red is lawful: no crossing is reported here on red."),
                 Entry(key: "area", type: "polygon", defaultValue: "none",
                       meaning: "The lane's area: blobs are split along its border, and crossings count only inside "
-                        + "a lane area (when any lane has one)."),
+                        + "a lane area (when any lane has one): the step over a stop line must start and end in one "
+                        + "area, so an area that holds the near side of a stop line must reach at least 2 px past it "
+                        + "(better further than a vehicle moves in a frame)."),
             ], acceptedKeys: ConfigReader.trafficLaneKeys),
             Section(path: "cameras[].traffic.tuning", summary: "Every key optional.", entries: [
                 Entry(key: "lock_frames", type: "integer 1–100", defaultValue: "\(tuning.lockFrames)",

@@ -26,6 +26,22 @@ public struct TrafficPolygon: Sendable, Equatable {
         self.vertices = vertices
     }
 
+    /// Whether the polygon holds points just before `line` (a pixel back against `direction`, sampled along the
+    /// segment) but none past it (two pixels on along it): a lane area that ends at its stop line, in which no
+    /// vehicle's step over the line can end.
+    public func endsAt(_ line: TrafficSegment, towards direction: TrafficPoint) -> Bool {
+        let length = direction.dot(direction).squareRoot()
+        guard length > 0, length.isFinite else { return false }
+        let unit = direction * (1 / length)
+        var before = false
+        for k in 1..<32 {
+            let point = line.start + (line.end - line.start) * (Double(k) / 32)
+            if contains(point + unit * 2) { return false }
+            if contains(point - unit) { before = true }
+        }
+        return before
+    }
+
     /// Whether `point` lies inside (even-odd rule; points on an edge may go either way).
     public func contains(_ point: TrafficPoint) -> Bool {
         var inside = false

@@ -135,4 +135,44 @@ import Yams
         ])
         #expect(issues.last?.message.contains("'green' is missing") == true)
     }
+
+    /// A crossing counts only when the rear's step over the line ends inside the lane area it started in, so an area
+    /// drawn up to its stop line (the natural way to draw an approach lane) could never count one: refused, with its
+    /// path and line, in both forms; an area that reaches on past the line is read as before.
+    @Test(arguments: [300, 299, 290])
+    func aLaneAreaThatEndsAtItsStopLineIsRefused(farEnd: Int) throws {
+        let (configuration, issues) = try read("""
+            lanes:
+              - name: straight
+                stop_line: [[200, 300], [330, 300]]
+                signal: main
+                area: [[200, \(farEnd)], [330, \(farEnd)], [330, 360], [200, 360]]
+            signals:
+              main: {red: [[600, 10], [620, 10], [620, 30]], green: [[600, 70], [620, 70], [620, 90]]}
+            direction: [0, -1]
+            """)
+        if farEnd == 290 {
+            #expect(issues.isEmpty, "\(issues)")
+            #expect(configuration?.lanes.count == 1)
+        } else {
+            #expect(configuration == nil)
+            #expect(issues.map { "\($0.line) \($0.path)" } == ["5 traffic.lanes[0].area"])
+            #expect(issues.first?.message.contains("does not reach past it") == true, "\(issues)")
+        }
+        let (single, singleIssues) = try read("""
+            signal: {red: [[0, 0], [9, 0], [9, 9]], green: [[0, 20], [9, 20], [9, 29]]}
+            stop_line: [[10, 100], [200, 100]]
+            direction: [0, -1]
+            lanes:
+              - [[0, 0], [100, 0], [100, 200], [0, 200]]
+              - [[100, \(farEnd - 200)], [210, \(farEnd - 200)], [210, 200], [100, 200]]
+            """)
+        if farEnd == 290 {
+            #expect(singleIssues.isEmpty, "\(singleIssues)")
+            #expect(single?.lanes.count == 2)
+        } else {
+            #expect(single == nil)
+            #expect(singleIssues.map { "\($0.line) \($0.path)" } == ["6 traffic.lanes[1]"])
+        }
+    }
 }
