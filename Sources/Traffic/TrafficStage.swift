@@ -47,6 +47,11 @@ public final class TrafficStage: Stage {
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
     static let slowest = 1.5
     private var evidence = EvidenceBuffer()
+    /// Crossings foreseen for a later frame, judged when the stream reaches it.
+    private var foreseen: [SeenCrossing] = []
+    /// The furthest ahead a crossing is foreseen, frames (a rear that lost its last rows further back than its pace
+    /// covers in that time is judged as it is seen).
+    static let foresight = 8
     /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
     private var unsettled: [SeenCrossing] = []
     /// The last frame's index, once a frame was seen.
@@ -62,8 +67,12 @@ public final class TrafficStage: Stage {
         var last: (point: TrafficPoint, frame: Int)
         var fraction: Double
         var now: (frame: Int, pts: Double)
+        /// The frame of a crossing foreseen: a rear that lost its last rows against the road crosses in the frame
+        /// its steady motion takes it over the line, judged once the stream reaches that frame.
+        var foreseen: Int? = nil
         /// The frame in which the point was first on or past the line, interpolated over coasting gaps.
         var frame: Int {
+            if let foreseen { return foreseen }
             let span = Double(now.frame - last.frame)
             return min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
         }
@@ -172,6 +181,15 @@ public final class TrafficStage: Stage {
         var reported: [Violation] = []
         // Why crossings seen this frame were not reported (for the trace only).
         var refusals: [String] = []
+        // A crossing seen while its lane's red is giving way waits for the signal to settle.
+        func submit(_ seen: SeenCrossing) {
+            if let group = rules[seen.lane].group, let change = groups[group].debouncer.changing,
+               groups[group].debouncer.state == .red, change.colour != .red, change.since <= seen.frame {
+                unsettled.append(seen)
+            } else {
+                record(seen)
+            }
+        }
         func record(_ seen: SeenCrossing) {
             switch judge(seen) {
             case .violation(let violation): reported.append(violation)
@@ -222,14 +240,19 @@ public final class TrafficStage: Stage {
                 if trace != nil { refusals.append("#\(track.id) leapt \(Int(leap)) px (motion explains \(Int(explained)))") }
                 continue
             }
+            // A rear that leapt over the line further than steady motion explains (more than twice, and 8 px) lost its
+            // last rows against the road: it crosses when its steady motion before the leap takes it over the line.
+            let lostRows = leap > 2 * expected + 8
+                ? foreseenCrossing(of: track, from: last, lane: hit.lane, now: index) : nil
             // Nor is a rear that stood still and then reached the line in a jump or two (a queue's blob that lost
             // a waiting vehicle's rear, a pedestrian's blob joining it): over the last measured frames the rear must
-            // have advanced by steps its typical (median) step explains.
+            // have advanced by steps its typical (median) step explains (a leap of lost rows is explained).
             switch unsteadyAdvance(of: track.id) {
             case nil: break
             case .standing(let why)?:
                 if trace != nil { refusals.append("#\(track.id) \(why)") }
                 continue
+            case .leapt? where lostRows != nil: break
             case .leapt(let why)?:
                 // Unless the rear was held back by something it touched (a shadow, a stationary blob behind it) and
                 // caught up with a front that advanced steadily all along: then the vehicle crossed when the rear
@@ -253,14 +276,21 @@ public final class TrafficStage: Stage {
                 if trace != nil { refusals.append("#\(track.id) crossed, left to the track behind (its rear)") }
                 continue
             }
-            let seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
-                                 now: (index, frame.pts))
-            if let group = rules[hit.lane].group, let change = groups[group].debouncer.changing,
-               groups[group].debouncer.state == .red, change.colour != .red, change.since <= seen.frame {
-                unsettled.append(seen)
+            var seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
+                                    now: (index, frame.pts))
+            seen.foreseen = lostRows
+            if let lostRows {
+                if trace != nil { refusals.append("#\(track.id) lost its rear's last rows: crosses at frame \(lostRows)") }
+                foreseen.append(seen)
                 continue
             }
-            record(seen)
+            submit(seen)
+        }
+        // Crossings foreseen for this frame, judged now.
+        foreseen.removeAll { seen in
+            guard let at = seen.foreseen, at <= index else { return false }
+            submit(seen)
+            return true
         }
         // Crossings seen as the red was giving way, once the new colour has locked (the history back-dated to its
         // first frame) or its run has broken: judged on the history of their frame.
@@ -318,7 +348,8 @@ public final class TrafficStage: Stage {
     /// The stream ended (the footage ran out, or the daemon stopped or reloaded). A crossing still waiting for the
     /// colour lit in place of the red to lock is not reported: that colour was lit from the crossing's frame to the
     /// end, and only the stream's end kept it from locking — the benefit of the doubt goes to the driver, so that
-    /// where a stream is cut never makes a violation (the trace says so). Evidence still waiting for its "after"
+    /// where a stream is cut never makes a violation (the trace says so); nor is a crossing foreseen for a frame after
+    /// the end. Evidence still waiting for its "after"
     /// frame is completed with the frames there are (before and at the crossing).
     public func streamEnded() throws -> [Detection] {
         guard let lastIndex else { return [] }
@@ -329,10 +360,12 @@ public final class TrafficStage: Stage {
                 return "#\(seen.track.id) crossed \(rules[seen.lane].lane.name) at frame \(seen.frame): "
                     + (signal ?? "signal unsettled")
             }
+            let ahead = foreseen.map { "#\($0.track.id) foreseen to cross at frame \($0.frame), after the end" }
             trace("stream ended after frame \(lastIndex)"
-                + (waiting.isEmpty ? "" : " not reported: " + waiting.joined(separator: "; ")))
+                + (waiting.isEmpty && ahead.isEmpty ? "" : " not reported: " + (waiting + ahead).joined(separator: "; ")))
         }
         unsettled = []
+        foreseen = []
         deliver(evidence.finish())
         return []
     }
@@ -364,6 +397,24 @@ public final class TrafficStage: Stage {
             else { return false }
             return abs(other.velocity.dot(d) - speed) <= 0.5 * speed + 3
         }
+    }
+
+    /// The frame in which the rear of `track`, which leapt from `last` over the line of `lane`, crosses at the pace it
+    /// kept before (its median step over its last measured frames before this one, at least `slowest`). Nil when that
+    /// pace takes it over the line by this frame (the step's own crossing stands), or only more than `foresight` frames
+    /// on (too far ahead to foresee: the vehicle may yet stop).
+    private func foreseenCrossing(of track: Track, from last: (point: TrafficPoint, frame: Int), lane: Int,
+                                  now index: Int) -> Int? {
+        guard let points = rears[track.id], points.count >= 3 else { return nil }
+        var steps: [Double] = []
+        for k in 1..<(points.count - 1) {
+            steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
+        }
+        steps.sort()
+        let pace = steps[steps.count / 2]
+        guard pace >= Self.slowest else { return nil }
+        let at = last.frame + max(1, Int((rules[lane].rule.distanceBefore(last.point) / pace).rounded(.up)))
+        return at > index && at - index <= Self.foresight ? at : nil
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when

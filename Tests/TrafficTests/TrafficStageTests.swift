@@ -199,6 +199,30 @@ import Traffic
         if expected.isEmpty { #expect(lines.contains { $0.contains("steady motion explains") }) }
     }
 
+    /// A car 40 × 80 at 8 px a frame, its rear on the line (y 100) in frame 19. From frame 16 its last 30 rows are
+    /// the road's colour (a grey rear face, a dark one at night): the blob's bottom leaps 38 px over the line. The rear
+    /// crosses where its steady pace before the leap takes it: reported in frame 19 (in frame 16, the leap's, without
+    /// the foresight).
+    @Test func aRearThatLosesItsLastRowsCrossesAtItsPace() throws {
+        var lines: [String] = []
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        stage.trace = { lines.append($0) }
+        var found: [Int] = []
+        for i in 0..<40 {
+            var boxes: [(Double, Double, Double, Double)] = []
+            if i >= 10 {
+                let rear = 172 - 8 * Double(i - 10)
+                boxes = [(120, rear - 80, 160, rear - (i >= 16 ? 30 : 0))]
+            }
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes, body: (60, 60, 60)))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { found.append(Int(f)) }
+            }
+        }
+        #expect(found == [19], "crossings at \(found); \(lines.filter { $0.contains("not reported") })")
+        #expect(lines.contains { $0.contains("lost its rear's last rows: crosses at frame 19") })
+    }
+
     /// A track that crossed on green and whose whole box is later before the line again (the tracker hands tracks from
     /// one object to the next — cross traffic, a vehicle in another lane; here the same box driving back stands in
     /// for that) is another vehicle: when it then drives over the line at red, that crossing is reported. A track
