@@ -60,7 +60,8 @@ extension ConfigReader {
             return point
         }
         let groups = laneForm ? fields["signals"].flatMap { readSignalGroups($0, path: fields.path("signals")) } : nil
-        var areas: [(polygon: TrafficPolygon, path: String, mark: Mark?)] = []
+        // Each lane area with where it was written and, in the lanes form, its own lane's stop line.
+        var areas: [(polygon: TrafficPolygon, path: String, mark: Mark?, line: TrafficSegment?)] = []
         var laneRules: [TrafficLane]?
         if laneForm, let node = fields["lanes"] {
             laneRules = readLanes(node, path: fields.path("lanes"), groups: groups, areas: &areas)
@@ -68,7 +69,7 @@ extension ConfigReader {
             if case .sequence(let entries) = node, !entries.isEmpty {
                 for (index, entry) in entries.enumerated() {
                     let path = "\(fields.path("lanes"))[\(index)]"
-                    if let lane = polygon(entry, path: path) { areas.append((lane, path, entry.mark)) }
+                    if let lane = polygon(entry, path: path) { areas.append((lane, path, entry.mark, nil)) }
                 }
             } else {
                 report(fields, "lanes", "must be a list of lane polygons, or of lanes (name, stop_line, signal), "
@@ -88,28 +89,29 @@ extension ConfigReader {
                 }
             }
         }
-        // A crossing counts when the rear's step starts and ends inside one lane area, so an area that holds the near
-        // side of a stop line must reach on past it: one that ends at the line could never hold a crossing.
-        var areasEndAtALine = false
+        // A crossing counts when the rear's step over its stop line starts and ends inside one lane area, so a lane's
+        // area (lanes form), or a lane polygon drawn up to the stop line (single-lane form), must straddle that line:
+        // one that ends at the line, or just short of it, could never hold a crossing.
+        var areasMissTheirLine = false
         if let d = direction, !parallel {
-            let lines = laneRules.map { $0.map(\.stopLine) } ?? stopLine.map { [$0] } ?? []
             for area in areas {
-                for line in lines where area.polygon.endsAt(line, towards: d) {
-                    report(area.path, at: area.mark, "holds the near side of the stop line "
-                        + "[[\(Self.format(line.start.x)), \(Self.format(line.start.y))], "
-                        + "[\(Self.format(line.end.x)), \(Self.format(line.end.y))]] but does not reach past it (by 2 px or more): a "
-                        + "crossing counts only when the vehicle's step ends inside the same area, so draw it on past "
-                        + "the line, further than a vehicle moves in a frame")
-                    areasEndAtALine = true
-                    break
-                }
+                guard let line = area.line ?? stopLine else { continue }
+                if area.line == nil && !area.polygon.approaches(line, towards: d, within: 8) { continue }
+                guard !area.polygon.straddles(line, towards: d) else { continue }
+                report(area.path, at: area.mark, "does not straddle the stop line "
+                    + "[[\(Self.format(line.start.x)), \(Self.format(line.start.y))], "
+                    + "[\(Self.format(line.end.x)), \(Self.format(line.end.y))]]: a crossing counts only when the "
+                    + "vehicle's step over the line starts and ends inside one area, so the area must hold the line's "
+                    + "near side and reach on past it, 2 px at least along the direction of travel (better further than "
+                    + "a vehicle moves in a frame)")
+                areasMissTheirLine = true
             }
         }
         let grace = number(fields, "grace_seconds", in: 0...60, "a number of seconds from 0 to 60")
         let minArea = number(fields, "min_area", in: 1...10_000_000, "an area in px² from 1 to 10000000")
         let region = fields["region"].flatMap { polygon($0, path: fields.path("region")) }
         let tuning = fields["tuning"].map { readTrafficTuning($0, path: fields.path("tuning")) } ?? TrafficTuning()
-        guard let direction, !parallel, !mixed, !areasEndAtALine else { return nil }
+        guard let direction, !parallel, !mixed, !areasMissTheirLine else { return nil }
         if laneForm {
             guard let groups, let laneRules else { return nil }
             return TrafficConfiguration(laneRules: laneRules, signalGroups: groups, direction: direction,
@@ -175,7 +177,7 @@ extension ConfigReader {
     /// The lanes form's `lanes:` entries; each names a group of `groups` (nil: the groups were wrong, so
     /// only the names' shape is checked).
     private mutating func readLanes(_ node: Node, path: String, groups: [SignalGroup]?,
-                                    areas: inout [(polygon: TrafficPolygon, path: String, mark: Mark?)])
+                                    areas: inout [(polygon: TrafficPolygon, path: String, mark: Mark?, line: TrafficSegment?)])
         -> [TrafficLane]?
     {
         guard case .sequence(let entries) = node else { return nil }
@@ -233,7 +235,7 @@ extension ConfigReader {
                 valid = false
                 continue
             }
-            if let area { areas.append((area, fields.path("area"), fields["area"]?.mark)) }
+            if let area { areas.append((area, fields.path("area"), fields["area"]?.mark, stopLine)) }
             lanes.append(TrafficLane(name: name, stopLine: stopLine, signal: signal, turnOnRed: turnOnRed ?? false))
         }
         return valid && groups != nil ? lanes : nil

@@ -242,8 +242,8 @@ public enum ConfigReference {
                       meaning: "Smallest moving object counted."),
                 Entry(key: "lanes", type: "list of polygons, or of lanes", defaultValue: "none",
                       meaning: "Polygons (single-lane form): blobs are split along lane borders; only crossings "
-                        + "inside a lane count (the step over the line must start and end in one polygon, so one that "
-                        + "holds the near side of the stop line must reach at least 2 px past it, better further than a "
+                        + "inside a lane count (the step over the line must start and end in one polygon, so one drawn "
+                        + "up to the stop line must straddle it, reaching 2 px past it at least, better further than a "
                         + "vehicle moves in a frame). Lanes (mappings, see `lanes[]`): each vehicle is judged against its "
                         + "own lane's stop line and signal group; crossings name their `lane`."),
                 Entry(key: "region", type: "polygon", defaultValue: "whole frame",
@@ -269,8 +269,8 @@ public enum ConfigReference {
                 Entry(key: "area", type: "polygon", defaultValue: "none",
                       meaning: "The lane's area: blobs are split along its border, and crossings count only inside "
                         + "a lane area (when any lane has one): the step over a stop line must start and end in one "
-                        + "area, so an area that holds the near side of a stop line must reach at least 2 px past it "
-                        + "(better further than a vehicle moves in a frame)."),
+                        + "area, so it must straddle this lane's stop line, reaching 2 px past it at least (better "
+                        + "further than a vehicle moves in a frame)."),
             ], acceptedKeys: ConfigReader.trafficLaneKeys),
             Section(path: "cameras[].traffic.tuning", summary: "Every key optional.", entries: [
                 Entry(key: "lock_frames", type: "integer 1–100", defaultValue: "\(tuning.lockFrames)",

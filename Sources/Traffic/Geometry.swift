@@ -26,20 +26,31 @@ public struct TrafficPolygon: Sendable, Equatable {
         self.vertices = vertices
     }
 
-    /// Whether the polygon holds points just before `line` (a pixel back against `direction`, sampled along the
-    /// segment) but none past it (two pixels on along it): a lane area that ends at its stop line, in which no
-    /// vehicle's step over the line can end.
-    public func endsAt(_ line: TrafficSegment, towards direction: TrafficPoint) -> Bool {
-        let length = direction.dot(direction).squareRoot()
-        guard length > 0, length.isFinite else { return false }
-        let unit = direction * (1 / length)
-        var before = false
-        for k in 1..<32 {
+    /// Whether some point of `line` (sampled along the segment) has the polygon holding both the point a pixel before
+    /// it (back against `direction`) and the one `past` pixels on along `direction`: a vehicle's step over the line
+    /// can start and end inside it. False for a zero or non-finite direction.
+    public func straddles(_ line: TrafficSegment, towards direction: TrafficPoint, past: Double = 2) -> Bool {
+        guard let unit = Self.unit(direction) else { return false }
+        return (1..<32).contains { k in
             let point = line.start + (line.end - line.start) * (Double(k) / 32)
-            if contains(point + unit * 2) { return false }
-            if contains(point - unit) { before = true }
+            return contains(point - unit) && contains(point + unit * past)
         }
-        return before
+    }
+
+    /// Whether the polygon holds some point up to `within` pixels before `line` (back against `direction`, sampled
+    /// along the segment): it is drawn up to the line, if not over it.
+    public func approaches(_ line: TrafficSegment, towards direction: TrafficPoint, within: Double) -> Bool {
+        guard let unit = Self.unit(direction) else { return false }
+        return (1..<32).contains { k in
+            let point = line.start + (line.end - line.start) * (Double(k) / 32)
+            return stride(from: 1.0, through: within, by: 1).contains { contains(point - unit * $0) }
+        }
+    }
+
+    private static func unit(_ direction: TrafficPoint) -> TrafficPoint? {
+        let length = direction.dot(direction).squareRoot()
+        guard length > 0, length.isFinite else { return nil }
+        return direction * (1 / length)
     }
 
     /// Whether `point` lies inside (even-odd rule; points on an edge may go either way).

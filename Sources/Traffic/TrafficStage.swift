@@ -280,16 +280,20 @@ public final class TrafficStage: Stage {
                                     now: (index, frame.pts))
             seen.foreseen = lostRows
             if let lostRows {
-                if trace != nil { refusals.append("#\(track.id) lost its rear's last rows: crosses at frame \(lostRows)") }
+                if trace != nil {
+                    refusals.append("#\(track.id) lost its rear's last rows: deferred to frame \(lostRows), where its pace takes it over")
+                }
                 foreseen.append(seen)
                 continue
             }
             submit(seen)
         }
-        // Crossings foreseen for this frame, judged now.
+        // Crossings foreseen for this frame, judged now (with the box the vehicle has now, while it is tracked).
         foreseen.removeAll { seen in
             guard let at = seen.foreseen, at <= index else { return false }
-            submit(seen)
+            var due = seen
+            if let now = tracker.tracks.first(where: { $0.id == seen.track.id }) { due.track = now }
+            submit(due)
             return true
         }
         // Crossings seen as the red was giving way, once the new colour has locked (the history back-dated to its
@@ -413,7 +417,10 @@ public final class TrafficStage: Stage {
         steps.sort()
         let pace = steps[steps.count / 2]
         guard pace >= Self.slowest else { return nil }
-        let at = last.frame + max(1, Int((rules[lane].rule.distanceBefore(last.point) / pace).rounded(.up)))
+        // The pace is along the road, the distance straight across the line: the road meets the line at an angle.
+        let closing = pace * rules[lane].rule.normal.dot(travel)
+        guard closing > 0 else { return nil }
+        let at = last.frame + max(1, Int((rules[lane].rule.distanceBefore(last.point) / closing).rounded(.up)))
         return at > index && at - index <= Self.foresight ? at : nil
     }
 

@@ -137,9 +137,9 @@ import Yams
     }
 
     /// A crossing counts only when the rear's step over the line ends inside the lane area it started in, so an area
-    /// drawn up to its stop line (the natural way to draw an approach lane) could never count one: refused, with its
-    /// path and line, in both forms; an area that reaches on past the line is read as before.
-    @Test(arguments: [300, 299, 290])
+    /// drawn up to its stop line (the natural way to draw an approach lane), or just short of it, could never count
+    /// one: refused, with its path and line, in both forms; an area that reaches on past the line is read as before.
+    @Test(arguments: [302, 300, 299, 290])
     func aLaneAreaThatEndsAtItsStopLineIsRefused(farEnd: Int) throws {
         let (configuration, issues) = try read("""
             lanes:
@@ -157,7 +157,8 @@ import Yams
         } else {
             #expect(configuration == nil)
             #expect(issues.map { "\($0.line) \($0.path)" } == ["5 traffic.lanes[0].area"])
-            #expect(issues.first?.message.contains("does not reach past it") == true, "\(issues)")
+            #expect(issues.first?.message.contains("does not straddle the stop line [[200, 300], [330, 300]]") == true,
+                    "\(issues)")
         }
         let (single, singleIssues) = try read("""
             signal: {red: [[0, 0], [9, 0], [9, 9]], green: [[0, 20], [9, 20], [9, 29]]}
@@ -174,5 +175,26 @@ import Yams
             #expect(single == nil)
             #expect(singleIssues.map { "\($0.line) \($0.path)" } == ["6 traffic.lanes[1]"])
         }
+    }
+
+    /// Staggered lines whose ends overlap: the left lane's area ends at the straight lane's line but reaches 50 px past
+    /// its own, which is the one its crossings are judged on. Read without an issue.
+    @Test func aLaneAreaIsCheckedAgainstItsOwnStopLine() throws {
+        let (configuration, issues) = try read("""
+            lanes:
+              - name: left
+                stop_line: [[60, 300], [200, 300]]
+                signal: main
+                area: [[60, 250], [200, 250], [200, 360], [60, 360]]
+              - name: straight
+                stop_line: [[180, 250], [330, 250]]
+                signal: main
+                area: [[200, 150], [330, 150], [330, 360], [200, 360]]
+            signals:
+              main: {red: [[600, 10], [620, 10], [620, 30]], green: [[600, 70], [620, 70], [620, 90]]}
+            direction: [0, -1]
+            """)
+        #expect(issues.isEmpty, "\(issues.map(\.message))")
+        #expect(configuration?.lanes.count == 2)
     }
 }
