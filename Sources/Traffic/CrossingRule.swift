@@ -21,13 +21,7 @@ public struct CrossingRule: Sendable {
     }
 
     /// The stop line's unit normal, pointing the way of `direction` (towards its far side).
-    public var normal: TrafficPoint {
-        let line = stopLine.end - stopLine.start
-        var normal = TrafficPoint(-line.y, line.x)
-        if normal.dot(direction) < 0 { normal = normal * -1 }
-        let length = normal.dot(normal).squareRoot()
-        return length > 0 ? normal * (1 / length) : TrafficPoint(0, 0)
-    }
+    public var normal: TrafficPoint { stopLine.normal(towards: direction) }
 
     /// How far `point` is before the stop line's (infinite) line, in pixels along its normal; negative past it.
     public func distanceBefore(_ point: TrafficPoint) -> Double {

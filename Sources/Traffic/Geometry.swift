@@ -146,11 +146,15 @@ public struct TrafficSegment: Sendable, Equatable {
     ///
     /// The value is the projection onto the line's normal chosen to agree with `direction`, in pixels.
     func side(of point: TrafficPoint, towards direction: TrafficPoint) -> Double {
+        (point - start).dot(normal(towards: direction))
+    }
+
+    /// The segment's unit normal on the side `direction` points to; zero for a segment of no length.
+    func normal(towards direction: TrafficPoint) -> TrafficPoint {
         let line = end - start
         var normal = TrafficPoint(-line.y, line.x)
         if normal.dot(direction) < 0 { normal = normal * -1 }
         let length = normal.dot(normal).squareRoot()
-        guard length > 0 else { return 0 }
-        return (point - start).dot(normal) / length
+        return length > 0 ? normal * (1 / length) : TrafficPoint(0, 0)
     }
 }
