@@ -123,7 +123,7 @@ public struct SceneRenderer {
         // At night, cross traffic and cyclists are dark; vehicles on the approach are lit by the street lights
         // where they are, like the road (dark bodies, the road's contrast).
         let bodyLight = nightLight == nil ? ambient : ambient * 0.3
-        let shadows = sim.spec.nuisances.shadows && nightLight == nil
+        let shadows = sim.spec.nuisances.shadows && !sim.spec.nuisances.overcast && nightLight == nil
         let frameLight: FrameLight = (light.illumination, light.exposure, ambient, bodyLight)
         if nightLight != nil {
             // Headlight beams and their glare on the road ahead of each vehicle.

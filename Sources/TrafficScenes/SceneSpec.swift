@@ -44,6 +44,9 @@ public struct SceneSpec: Sendable, Equatable {
         /// Buses, some with a red-light runner in the lane beside them, on the far side from the camera: seen at an
         /// angle (a perspective camera), the bus hides the runner as it crosses.
         public var occlusion = false
+        /// An overcast sky: no sun, so no vehicle, pedestrian or cross-traffic body casts a hard shadow (the default
+        /// scenes are sunny, and a shadow gives many a body a rear it would otherwise lose against the road).
+        public var overcast = false
 
         public init() {}
 
@@ -53,8 +56,9 @@ public struct SceneSpec: Sendable, Equatable {
         public static let featuredNames = ["side-by-side", "close-following", "night", "rain", "snow",
                                            "cloud-shadows", "exposure-jumps", "cyclists"]
 
-        /// Every featured nuisance by name (`scenes synth --with`, truth.json's `nuisances`).
-        public static let everyName = featuredNames + ["occlusion"]
+        /// Every featured nuisance by name (`scenes synth --with`, truth.json's `nuisances`). Occlusion and overcast
+        /// are not part of `all`.
+        public static let everyName = featuredNames + ["occlusion", "overcast"]
 
         /// Switches a featured nuisance on by name; false when there is none of that name.
         public mutating func feature(_ name: String) -> Bool {
@@ -68,6 +72,7 @@ public struct SceneSpec: Sendable, Equatable {
             case "exposure-jumps": exposureJumps = true
             case "cyclists": cyclists = true
             case "occlusion": occlusion = true
+            case "overcast": overcast = true
             default: return false
             }
             return true
@@ -75,7 +80,8 @@ public struct SceneSpec: Sendable, Equatable {
 
         /// The featured nuisances that are on, by name.
         public var featured: [String] {
-            let on = [sideBySide, closeFollowing, night, rain, snow, cloudShadows, exposureJumps, cyclists, occlusion]
+            let on = [sideBySide, closeFollowing, night, rain, snow, cloudShadows, exposureJumps, cyclists, occlusion,
+                      overcast]
             return zip(Self.everyName, on).filter(\.1).map(\.0)
         }
 

@@ -110,6 +110,31 @@ import TrafficScenes
         }
     }
 
+    /// An overcast scene is the sunny one without hard shadows: the same pixels as with shadows switched off, other
+    /// pixels than the sunny default, and its truth names it for the per-nuisance scores.
+    @Test func overcastScenesCastNoHardShadows() {
+        func frames(_ nuisances: SceneSpec.Nuisances, camera: SceneCamera?) -> [[UInt8]] {
+            var scene = SyntheticScene(spec: SceneSpec(seed: 9, seconds: 3, nuisances: nuisances, camera: camera))
+            var out: [[UInt8]] = []
+            while let frame = scene.next() { out.append(frame.rgb) }
+            return out
+        }
+        var overcast = SceneSpec.Nuisances()
+        let known = overcast.feature("overcast")
+        #expect(known)
+        var shadeless = SceneSpec.Nuisances()
+        shadeless.shadows = false
+        for camera in [nil, SceneCamera()] {
+            let cast = frames(overcast, camera: camera)
+            let asShadeless = cast == frames(shadeless, camera: camera)
+            let sunnyDiffers = cast != frames(SceneSpec.Nuisances(), camera: camera)
+            #expect(asShadeless, "camera \(String(describing: camera))")
+            #expect(sunnyDiffers, "the sun casts shadows")
+        }
+        #expect(overcast.featured == ["overcast"])
+        #expect(!SceneSpec.Nuisances.featuredNames.contains("overcast"), "`all` renders the scenes it always did")
+    }
+
     /// What the stage (tuned on the top-down view) still gets wrong in perspective, seen from the scenes' truth
     /// (Sources/TrafficScenes/README.md has the bench's rows): a vehicle following close behind hides the rear of
     /// the one crossing (seed 7000: a truck on red in the right lane, its rear behind the truck after it, is
