@@ -39,6 +39,8 @@ public final class TrafficStage: Stage {
     private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
+    /// Each track's last reference point judged, and its frame.
+    private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
     /// box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
@@ -200,9 +202,19 @@ public final class TrafficStage: Stage {
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
         let ahead = travel * ((geometry?.scale ?? 0) * 0.5)
+        // At night the rear of a vehicle moving up the picture is where its tail lamps are: its blob may run on behind
+        // it into the beam of the vehicle following.
+        let lampsShowRears = (geometry?.model.dark ?? false) && travel.y < -0.5
         for track in tracker.tracks where track.measuredThisFrame {
-            defer { tracker.commitReference(of: track.id, frame: index) }
-            let point = track.box.bottomCentre + ahead
+            var point = track.box.bottomCentre + ahead
+            if lampsShowRears, let rgb = frame.rgb,
+               let rear = Self.tailLampRear(in: track.box, rgb: rgb, scale: frame.scaleToSource), rear < point.y - 8 {
+                point = TrafficPoint(point.x, rear)
+            }
+            defer {
+                tracker.commitReference(of: track.id, frame: index)
+                references[track.id] = (point, index)
+            }
             var recent = rears[track.id, default: []]
             recent.append((index, point.dot(travel), Self.extent(of: track.box, along: travel).front))
             if recent.count > Self.steadyWindow { recent.removeFirst() }
@@ -223,7 +235,7 @@ public final class TrafficStage: Stage {
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
             guard crossed[track.id] == nil,
-                  var last = track.lastReference.map({ (point: $0.point + ahead, frame: $0.frame) }),
+                  var last = references[track.id],
                   var hit = crossing(from: last.point, to: point)
             else { continue }
             guard approached >= configuration.tuning.confirmHits else {
@@ -335,6 +347,7 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
+        references = references.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
             var crossing = crossingDetection(violation, frame)
@@ -503,6 +516,42 @@ public final class TrafficStage: Stage {
             return ((rear(k - 1), from), (hit.lane, (Double(frames) - 0.5) / Double(max(now.frame - from, 1))))
         }
         return nil
+    }
+
+    /// The rear edge (source pixels down the picture) of the lowest pair of tail lamps inside `box`: a row with a lamp
+    /// in its left third and one in its right third, each at least two pixels of a saturated red (red at least 150 and
+    /// more than twice green and blue) within four rows; the rear is a row and a half below the pair's lowest row (a
+    /// lamp's last row is a pixel or two inside the body's edge). Nil without such a pair.
+    static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
+        guard rgb.channels == 3, scale > 0, box.left.isFinite, box.right.isFinite, box.top.isFinite,
+              box.bottom.isFinite else { return nil }
+        let left = max(0, Int((box.left / scale).rounded(.down))), right = min(rgb.width, Int((box.right / scale).rounded(.up)))
+        let top = max(0, Int((box.top / scale).rounded(.down))), bottom = min(rgb.height, Int((box.bottom / scale).rounded(.up)))
+        let third = (right - left) / 3
+        guard third >= 2, bottom > top else { return nil }
+        return rgb.pixels.withUnsafeBufferPointer { px -> Double? in
+            func lit(_ y: Int, _ from: Int, _ to: Int) -> Int {
+                var n = 0
+                for x in from..<to {
+                    let i = (y * rgb.width + x) * 3
+                    let (r, g, b) = (Int(px[i]), Int(px[i + 1]), Int(px[i + 2]))
+                    if r >= 150 && r > 2 * g && r > 2 * b { n += 1 }
+                }
+                return n
+            }
+            // The lowest row of either lamp, with the other lamp on that row or the three above it.
+            func pair(_ y: Int, _ one: Range<Int>, _ other: Range<Int>) -> Bool {
+                lit(y, one.lowerBound, one.upperBound) >= 2
+                    && (max(top, y - 3)...y).contains { lit($0, other.lowerBound, other.upperBound) >= 2 }
+            }
+            let (leftThird, rightThird) = (left..<(left + third), (right - third)..<right)
+            var y = bottom - 1
+            while y >= top {
+                if pair(y, leftThird, rightThird) || pair(y, rightThird, leftThird) { return (Double(y) + 1.5) * scale }
+                y -= 1
+            }
+            return nil
+        }
     }
 
     /// How far along the unit vector `direction` the box reaches: its nearest and furthest corners.

@@ -27,10 +27,12 @@ enum TestScene {
 
     /// Frame `index` (pts = index / 10 s) showing `signal` and the given boxes (left, top, right, bottom);
     /// with `arrow`, the second head shows it; `road` is the road's grey (36 is a night road, lamps lit as by day),
-    /// `body` the vehicles' colour (yellow unless given).
+    /// `body` the vehicles' colour (yellow unless given); `lights` are painted last, each in its own colour (a beam,
+    /// tail lamps).
     static func frame(_ index: Int, signal: SignalState, boxes: [(Double, Double, Double, Double)] = [],
                       brightness: Double = 1, arrow: SignalState? = nil, road: Double = 90,
-                      body: (Double, Double, Double) = (220, 215, 60)) -> Frame {
+                      body: (Double, Double, Double) = (220, 215, 60),
+                      lights: [(box: (Double, Double, Double, Double), colour: (Double, Double, Double))] = []) -> Frame {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         func paint(_ l: Double, _ t: Double, _ r: Double, _ b: Double, _ colour: (Double, Double, Double)) {
             let (y0, y1, x0, x1) = (max(0, Int(t)), min(height, Int(b)), max(0, Int(l)), min(width, Int(r)))
@@ -61,6 +63,7 @@ enum TestScene {
             }
         }
         for box in boxes { paint(box.0, box.1, box.2, box.3, body) }
+        for light in lights { paint(light.box.0, light.box.1, light.box.2, light.box.3, light.colour) }
         let image = Image(width: width, height: height, channels: 3, pixels: rgb)
         var gray = [UInt8](repeating: 0, count: width * height)
         for i in 0..<(width * height) {
