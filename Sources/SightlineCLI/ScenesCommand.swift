@@ -18,7 +18,7 @@ struct ScenesCommand: ParsableCommand {
                 is lawful) and writes the lanes form of the camera file. --with adds featured nuisances: \
                 side-by-side, close-following, night, rain, snow, cloud-shadows, exposure-jumps, cyclists (or \
                 all: those eight), occlusion (buses, some with a red-light runner beside them on the far side \
-                from the camera) and overcast (no sun: no body casts a hard shadow). Queues form at red and clear on green, some vehicles enter on amber (lawful), \
+                from the camera) and overcast (no sun: nothing casts a hard shadow; not with cloud-shadows). Queues form at red and clear on green, some vehicles enter on amber (lawful), \
                 and the camera shakes by up to 2 px in every scene. --camera perspective looks down the road from \
                 behind the approach (--camera-height metres, --camera-tilt degrees below the horizon, --focal \
                 pixels): vehicles are boxes that grow and speed up as they approach and hide what is behind them; \
@@ -85,6 +85,10 @@ struct ScenesCommand: ParsableCommand {
                     throw ValidationError("unknown nuisance '\(name)'; known: "
                         + SceneSpec.Nuisances.everyName.joined(separator: ", ") + ", all")
                 }
+            }
+            if nuisances.overcast && nuisances.cloudShadows {
+                throw ValidationError("overcast and cloud-shadows (or all) contradict each other: an overcast sky casts "
+                    + "no cloud shadows")
             }
             guard let layout = SceneSpec.Layout(rawValue: layout) else {
                 throw ValidationError("--layout must be single or lanes")

@@ -41,6 +41,8 @@ public final class TrafficStage: Stage {
     private var approach: [Int: Int] = [:]
     /// Each track's last reference point judged, and its frame.
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
+    /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
+    private var byLamps: Set<Int> = []
     /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
     /// box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
@@ -202,19 +204,34 @@ public final class TrafficStage: Stage {
         // A blob's edge is the edge of its last model pixel, which the rear covers only in part: the rear is half a
         // model pixel further along, on average (otherwise a stop line just inside a model row is crossed a row late).
         let ahead = travel * ((geometry?.scale ?? 0) * 0.5)
-        // At night the rear of a vehicle moving up the picture is where its tail lamps are: its blob may run on behind
-        // it into the beam of the vehicle following.
-        let lampsShowRears = (geometry?.model.dark ?? false) && travel.y < -0.5
+        // At night the rear of a vehicle moving up the picture, seen from above, is where its tail lamps are: its blob
+        // may run on behind it into the beam of the vehicle following. (Looking down the road the lamps stand above the
+        // ground on the rear face: their image crosses the line before the vehicle does.)
+        let lampsShowRears = (geometry?.model.dark ?? false) && travel.y < -0.5 && !lookingDownTheRoad
         for track in tracker.tracks where track.measuredThisFrame {
             var point = track.box.bottomCentre + ahead
-            if lampsShowRears, let rgb = frame.rgb,
-               let rear = Self.tailLampRear(in: track.box, rgb: rgb, scale: frame.scaleToSource), rear < point.y - 8 {
-                point = TrafficPoint(point.x, rear)
+            var lampsHidden = false
+            if lampsShowRears, let rgb = frame.rgb {
+                // Behind the lamps by more than half the vehicle's width: not its bumper, a beam or what follows.
+                let beyond = max(8, 0.5 * track.box.width)
+                if let rear = Self.tailLampRear(in: track.box, rgb: rgb, scale: frame.scaleToSource),
+                   rear < point.y - beyond {
+                    point = TrafficPoint(point.x, rear)
+                    byLamps.insert(track.id)
+                } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
+                          point.y - last.point.y > beyond {
+                    // The lamps it was judged by are hidden this frame (rain, spray): not measured, for up to three
+                    // frames; the next lamp point is judged over the whole span.
+                    lampsHidden = true
+                } else {
+                    byLamps.remove(track.id)
+                }
             }
             defer {
                 tracker.commitReference(of: track.id, frame: index)
-                references[track.id] = (point, index)
+                if !lampsHidden { references[track.id] = (point, index) }
             }
+            if lampsHidden { continue }
             var recent = rears[track.id, default: []]
             recent.append((index, point.dot(travel), Self.extent(of: track.box, along: travel).front))
             if recent.count > Self.steadyWindow { recent.removeFirst() }
@@ -348,6 +365,7 @@ public final class TrafficStage: Stage {
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
+        byLamps.formIntersection(live)
         var pending: [PendingEvidence] = []
         for violation in reported {
             var crossing = crossingDetection(violation, frame)
@@ -520,13 +538,20 @@ public final class TrafficStage: Stage {
 
     /// The rear edge (source pixels down the picture) of the lowest pair of tail lamps inside `box`: a row with a lamp
     /// in its left third and one in its right third, each at least two pixels of a saturated red (red at least 150 and
-    /// more than twice green and blue) within four rows; the rear is a row and a half below the pair's lowest row (a
+    /// more than twice green and blue) within four rows; the rear is half a source pixel below the pair's lowest row (a
     /// lamp's last row is a pixel or two inside the body's edge). Nil without such a pair.
     static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
-        guard rgb.channels == 3, scale > 0, box.left.isFinite, box.right.isFinite, box.top.isFinite,
-              box.bottom.isFinite else { return nil }
-        let left = max(0, Int((box.left / scale).rounded(.down))), right = min(rgb.width, Int((box.right / scale).rounded(.up)))
-        let top = max(0, Int((box.top / scale).rounded(.down))), bottom = min(rgb.height, Int((box.bottom / scale).rounded(.up)))
+        guard rgb.channels == 3, scale.isFinite, scale > 0 else { return nil }
+        // Clamped to the picture before any conversion to Int (NaN clamps to 0 and then leaves the range empty).
+        func column(_ x: Double, _ rule: FloatingPointRoundingRule) -> Int {
+            Int(min(max((x / scale).rounded(rule), 0), Double(rgb.width)))
+        }
+        func row(_ y: Double, _ rule: FloatingPointRoundingRule) -> Int {
+            Int(min(max((y / scale).rounded(rule), 0), Double(rgb.height)))
+        }
+        guard box.left.isFinite, box.right.isFinite, box.top.isFinite, box.bottom.isFinite else { return nil }
+        let (left, right) = (column(box.left, .down), column(box.right, .up))
+        let (top, bottom) = (row(box.top, .down), row(box.bottom, .up))
         let third = (right - left) / 3
         guard third >= 2, bottom > top else { return nil }
         return rgb.pixels.withUnsafeBufferPointer { px -> Double? in
@@ -547,7 +572,7 @@ public final class TrafficStage: Stage {
             let (leftThird, rightThird) = (left..<(left + third), (right - third)..<right)
             var y = bottom - 1
             while y >= top {
-                if pair(y, leftThird, rightThird) || pair(y, rightThird, leftThird) { return (Double(y) + 1.5) * scale }
+                if pair(y, leftThird, rightThird) || pair(y, rightThird, leftThird) { return Double(y + 1) * scale + 0.5 }
                 y -= 1
             }
             return nil

@@ -1,10 +1,10 @@
 extension SceneRenderer {
     /// The empty intersection (no agents), RGB at canvas size: verges, sidewalks, asphalt with lane
-    /// marks, the stop bar, a zebra crossing, the cross street, buildings, a static tree shadow and the
-    /// signal head's housing and pole.
+    /// marks, the stop bar, a zebra crossing, the cross street, buildings, a static tree shadow (none under an overcast
+    /// sky: `treeShadow` false) and the signal head's housing and pole.
     /// With `signalHead` false (a perspective camera draws the head in the picture) the ground has no housing or pole.
     static func paintStreet(canvasWidth: Int, canvasHeight: Int, seed: UInt64, arrowHead: Bool = false,
-                            signalHead: Bool = true) -> [UInt8] {
+                            signalHead: Bool = true, treeShadow: Bool = true) -> [UInt8] {
         var texture = SceneRandom(seed: seed ^ 0x57_4EE7)
         var pixels = [UInt8](repeating: 0, count: canvasWidth * canvasHeight * 3)
         let m = margin
@@ -21,7 +21,7 @@ extension SceneRenderer {
                 colour = RGB(colour.r + grain * amplitude, colour.g + grain * amplitude, colour.b + grain * amplitude)
                 // A tree's shadow, fixed, over part of the left lanes.
                 let tx = (x - 215) / 70, ty = (y - 300) / 32
-                if tx * tx + ty * ty < 1 { colour = colour.scaled(0.7) }
+                if treeShadow && tx * tx + ty * ty < 1 { colour = colour.scaled(0.7) }
                 let i = (cy * canvasWidth + cx) * 3
                 pixels[i] = UInt8(clamping: Int(colour.r.rounded()))
                 pixels[i + 1] = UInt8(clamping: Int(colour.g.rounded()))

@@ -49,7 +49,7 @@ public struct SceneRenderer {
         let gh = spec.camera == nil ? ch : Int(spec.nearEdge.rounded(.up)) + 40 + 2 * Self.margin
         groundHeight = gh
         street = Self.paintStreet(canvasWidth: cw, canvasHeight: gh, seed: seed, arrowHead: spec.layout == .lanes,
-                                  signalHead: spec.camera == nil)
+                                  signalHead: spec.camera == nil, treeShadow: !spec.nuisances.overcast)
         canvas = street
         nightLight = spec.nuisances.night
             ? Self.nightLightMap(canvasWidth: cw, canvasHeight: gh, approachLamps: spec.camera != nil) : nil

@@ -44,8 +44,9 @@ public struct SceneSpec: Sendable, Equatable {
         /// Buses, some with a red-light runner in the lane beside them, on the far side from the camera: seen at an
         /// angle (a perspective camera), the bus hides the runner as it crosses.
         public var occlusion = false
-        /// An overcast sky: no sun, so no vehicle, pedestrian or cross-traffic body casts a hard shadow (the default
-        /// scenes are sunny, and a shadow gives many a body a rear it would otherwise lose against the road).
+        /// An overcast sky: no sun, so no vehicle, pedestrian, cross-traffic body or tree casts a hard shadow (the
+        /// default scenes are sunny, and a shadow gives many a body a rear it would otherwise lose against the road).
+        /// No cloud shadows either: `scenes synth` refuses the two together.
         public var overcast = false
 
         public init() {}
