@@ -27,9 +27,9 @@ import Testing
 
     static let red = (255.0, 50.0, 40.0)
 
-    /// The crossings (frames) of the night car of `atNightTheTailLampsAreTheRearOfABlobThatRunsIntoTheBeamBehind`
-    /// (40 × 50, up 6 px a frame, its blob running into the beam behind down to the picture's bottom), its tail lamps
-    /// hidden (rain, spray) in the frames `hidden`.
+    /// The crossings (frames) of a night car 40 × 50 going up 6 px a frame (its rear reaches the line at y 100 in frame
+    /// 22), its blob running into the beam behind it down to the picture's bottom, its tail lamps hidden in the frames
+    /// `hidden`.
     static func nightCar(lampsHiddenIn hidden: Set<Int>) throws -> [Int] {
         let stage = TrafficStage(configuration: TestScene.configuration())
         var frames: [Int] = []
@@ -46,6 +46,16 @@ import Testing
             }
         }
         return frames
+    }
+
+    /// At night a dark car (40 × 50, up 6 px a frame) runs on into the beam of the vehicle behind it, down to the
+    /// picture's bottom edge: its blob's bottom is that edge, never its rear. Its tail lamps (two red spots at its rear
+    /// corners) are: the crossing is reported in the frame its rear reaches the line (22). Without lamps (a vehicle
+    /// that shows none) there is nothing to tell its rear by, and no crossing.
+    @Test(arguments: [true, false]) func atNightTheTailLampsAreTheRearOfABlobThatRunsIntoTheBeamBehind(lamps: Bool) throws {
+        let frames = try Self.nightCar(lampsHiddenIn: lamps ? [] : Set(0..<40))
+        #expect(lamps ? frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 } : frames.isEmpty,
+                "crossings at \(frames)")
     }
 
     /// Lamps hidden for one frame (rain, spray) in the crossing frame (22) or the frame before it (21): that frame is not

@@ -321,29 +321,6 @@ import Traffic
         }
     }
 
-    /// At night a dark car (40 × 50, up 6 px a frame) runs on into the beam of the vehicle behind it, down to the
-    /// picture's bottom edge: its blob's bottom is that edge, never its rear. Its tail lamps (two red spots at its rear
-    /// corners) are: the crossing is reported in the frame its rear reaches the line (22). Without lamps (a vehicle
-    /// that shows none) there is nothing to tell its rear by, and no crossing.
-    @Test(arguments: [true, false]) func atNightTheTailLampsAreTheRearOfABlobThatRunsIntoTheBeamBehind(lamps: Bool) throws {
-        let stage = TrafficStage(configuration: TestScene.configuration())
-        var frames: [Int] = []
-        for i in 0..<40 {
-            let rear = 170 - 6 * Double(i - 10)
-            let car = (140.0, rear - 50, 180.0, rear)
-            let beam = (box: (138.0, rear, 182.0, 180.0), colour: (150.0, 150.0, 140.0))
-            let red = (255.0, 50.0, 40.0)
-            let tail = [(box: (142.0, rear - 5, 149.0, rear - 1), colour: red), (box: (171.0, rear - 5, 178.0, rear - 1), colour: red)]
-            let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
-                                        lights: i < 10 ? [] : [beam] + (lamps ? tail : []))
-            for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
-                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
-            }
-        }
-        #expect(lamps ? frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 } : frames.isEmpty,
-                "crossings at \(frames)")
-    }
-
     /// A track wider than tall with another right behind it at its speed may be the front of a vehicle whose middle was
     /// lost, and leaves its crossing to that rear. Looking down the road (a lane area twice as wide near the camera as at
     /// its far end) every car is wider than tall, so only a track within a quarter of its width behind is its rear: a
