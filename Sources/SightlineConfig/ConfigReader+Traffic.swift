@@ -57,7 +57,13 @@ extension ConfigReader {
                 report(fields.path("direction"), at: node.mark, "must not be [0, 0]; use [0, -1] for 'up the image'")
                 return nil
             }
-            return point
+            // Only the direction counts: read as a unit vector, scaled first by its larger component so that neither a
+            // tiny one ([1e-300, -1e-300], whose squared length underflows to 0) nor a huge one ([1e200, -1e200], whose
+            // squares overflow) loses it.
+            let largest = max(abs(point.x), abs(point.y))
+            let (x, y) = (point.x / largest, point.y / largest)
+            let length = (x * x + y * y).squareRoot()
+            return TrafficPoint(x / length, y / length)
         }
         let groups = laneForm ? fields["signals"].flatMap { readSignalGroups($0, path: fields.path("signals")) } : nil
         // Each lane area with where it was written and, in the lanes form, its own lane's stop line.

@@ -234,8 +234,8 @@ public enum ConfigReference {
                 Entry(key: "stop_line", type: "[[x, y], [x, y]]", defaultValue: "required (single-lane form)",
                       meaning: "The segment a vehicle's reference point must cross."),
                 Entry(key: "direction", type: "[dx, dy]", defaultValue: "required",
-                      meaning: "Direction of travel that counts as crossing (`[0, -1]` is up the image); not "
-                        + "parallel to the stop line."),
+                      meaning: "Direction of travel that counts as crossing (`[0, -1]` is up the image; only the "
+                        + "direction counts, not the length); not parallel to the stop line."),
                 Entry(key: "grace_seconds", type: "seconds 0–60", defaultValue: "0.5",
                       meaning: "Crossings this soon after red onset are not reported."),
                 Entry(key: "min_area", type: "px² 1–10000000", defaultValue: "400",

@@ -34,6 +34,19 @@ import Traffic
         #expect(configuration.reservedSections.isEmpty)
     }
 
+    /// Only the direction counts, read as a unit vector: one of tiny or huge components is still that direction (its
+    /// squared length would underflow to 0 or overflow to infinity), and is judged against the stop line as such.
+    @Test(arguments: [("[1e-300, -1e-300]", 0.5.squareRoot(), -(0.5.squareRoot())), ("[1e200, -1e200]", 0.5.squareRoot(), -(0.5.squareRoot())),
+                      ("[0, -5e-324]", 0, -1), ("[3, -4]", 0.6, -0.8)] as [(String, Double, Double)])
+    func aDirectionIsReadAsAUnitVector(written: String, x: Double, y: Double) throws {
+        let yaml = Self.valid.replacingOccurrences(of: "direction: [0, -1]", with: "direction: \(written)")
+        let traffic = try #require(try ConfigLoader.parse(yaml: yaml, file: "t.yaml").cameras.first?.traffic)
+        #expect(abs(traffic.direction.x - x) < 1e-12 && abs(traffic.direction.y - y) < 1e-12, "\(traffic.direction)")
+        // Along the stop line, however written, it is still refused as parallel.
+        expectSingleIssue(Self.valid.replacingOccurrences(of: "direction: [0, -1]", with: "direction: [6e200, -1e199]"),
+                          path: "cameras[0].traffic.direction", line: 10, "parallel to the stop line")
+    }
+
     @Test func aCameraWithoutTrafficHasNone() throws {
         let configuration = try ConfigLoader.parse(yaml: "cameras: [{id: a, source: \"y4m:-\"}]", file: "t.yaml")
         #expect(configuration.cameras.first?.traffic == nil)
