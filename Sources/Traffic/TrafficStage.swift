@@ -542,7 +542,7 @@ public final class TrafficStage: Stage {
     /// lamp's last row is a pixel or two inside the body's edge). Nil without such a pair.
     static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
         guard rgb.channels == 3, scale.isFinite, scale > 0 else { return nil }
-        // Clamped to the picture before any conversion to Int (NaN clamps to 0 and then leaves the range empty).
+        // Clamped to the picture before any conversion to Int (huge finite edges, a tiny scale).
         func column(_ x: Double, _ rule: FloatingPointRoundingRule) -> Int {
             Int(min(max((x / scale).rounded(rule), 0), Double(rgb.width)))
         }
