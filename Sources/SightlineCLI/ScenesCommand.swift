@@ -18,7 +18,8 @@ struct ScenesCommand: ParsableCommand {
                 is lawful) and writes the lanes form of the camera file. --with adds featured nuisances: \
                 side-by-side, close-following, night, rain, snow, cloud-shadows, exposure-jumps, cyclists (or \
                 all: those eight), occlusion (buses, some with a red-light runner beside them on the far side \
-                from the camera) and overcast (no sun: nothing casts a hard shadow; not with cloud-shadows). Queues form at red and clear on green, some vehicles enter on amber (lawful), \
+                from the camera) and overcast (no sun: nothing casts a hard shadow; not with cloud-shadows). \
+                Queues form at red and clear on green, some vehicles enter on amber (lawful), \
                 and the camera shakes by up to 2 px in every scene. --camera perspective looks down the road from \
                 behind the approach (--camera-height metres, --camera-tilt degrees below the horizon, --focal \
                 pixels): vehicles are boxes that grow and speed up as they approach and hide what is behind them; \
