@@ -56,6 +56,11 @@ public final class TrafficStage: Stage {
     /// The furthest ahead a crossing is foreseen, frames (a rear that lost its last rows further back than its pace
     /// covers in that time is judged as it is seen).
     static let foresight = 8
+    /// Crossings of tracks measured again after longer hidden than `coast_frames` (inside another object's blob), with
+    /// where the rear was along the direction of travel when seen: judged once the track has moved on from there.
+    private var emerging: [(seen: SeenCrossing, along: Double)] = []
+    /// How many frames a track that came out of hiding past a line has to show that it moves on (`emerging`).
+    static let emergingFrames = 3
     /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
     private var unsettled: [SeenCrossing] = []
     /// The last frame's index, once a frame was seen.
@@ -307,6 +312,14 @@ public final class TrafficStage: Stage {
             }
             var seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
                                     now: (index, frame.pts))
+            // A track unseen for longer than a lone track may coast was hidden inside another object's blob, which
+            // vouched for it while it coasted on at its pace: a vehicle passing behind a bus. Where it is measured
+            // again is its own only if it then moves on from there at a vehicle's pace; something standing where the
+            // coasting track happened to be (a beam ahead of a queue it coasted through) is not it.
+            if index - last.frame > configuration.tuning.coastFrames {
+                emerging.append((seen, point.dot(travel)))
+                continue
+            }
             seen.foreseen = lostRows
             if let lostRows {
                 if trace != nil {
@@ -316,6 +329,23 @@ public final class TrafficStage: Stage {
                 continue
             }
             submit(seen)
+        }
+        // Tracks that came out of hiding past a line: judged once they have moved on `emergingFrames` at the slowest
+        // pace (less a model pixel of rounding), dropped when they have not.
+        emerging.removeAll { entry in
+            guard let now = tracker.tracks.first(where: { $0.id == entry.seen.track.id }) else { return true }
+            let frames = index - entry.seen.now.frame
+            guard now.measuredThisFrame || frames > Self.emergingFrames else { return false }
+            let advance = references[now.id].map { $0.point.dot(travel) - entry.along } ?? 0
+            if frames >= Self.emergingFrames, advance >= Self.slowest * Double(frames) - (geometry?.scale ?? 0) {
+                submit(entry.seen)
+                return true
+            }
+            guard frames >= Self.emergingFrames else { return false }
+            if trace != nil {
+                refusals.append("#\(now.id) came out of hiding past the line and advanced \(Int(advance)) px in \(frames) frames: not the vehicle hidden")
+            }
+            return true
         }
         // Crossings foreseen for this frame, judged now (with the box the vehicle has now, while it is tracked).
         foreseen.removeAll { seen in
