@@ -59,7 +59,10 @@ public final class TrafficStage: Stage {
     /// Crossings of tracks measured again after longer hidden than `coast_frames` (inside another object's blob), with
     /// where the rear was along the direction of travel when seen: judged once the track has moved on from there.
     private var emerging: [(seen: SeenCrossing, along: Double)] = []
-    /// How many frames a track that came out of hiding past a line has to show that it moves on (`emerging`).
+    /// Crossings of short fronts waiting for a rear to be seen behind them (`followedByItsRear`).
+    private var awaitingRear: [SeenCrossing] = []
+    /// How many frames a track that came out of hiding past a line has to show that it moves on (`emerging`), and a
+    /// short front's crossing waits for its rear (`awaitingRear`).
     static let emergingFrames = 3
     /// Crossings on a red that another colour was replacing when they were seen: judged once the signal settles.
     private var unsettled: [SeenCrossing] = []
@@ -320,6 +323,13 @@ public final class TrafficStage: Stage {
                 emerging.append((seen, point.dot(travel)))
                 continue
             }
+            // A short front's rear may be seen again only now, a new track behind it: the crossing waits a few frames
+            // for it.
+            if mayBeAFront(track), track.box.height < 0.8 * track.box.width, !lookingDownTheRoad,
+               !(geometry?.model.dark ?? false) {
+                awaitingRear.append(seen)
+                continue
+            }
             seen.foreseen = lostRows
             if let lostRows {
                 if trace != nil {
@@ -329,6 +339,22 @@ public final class TrafficStage: Stage {
                 continue
             }
             submit(seen)
+        }
+        // Short fronts whose rear may yet be seen behind them: left to that rear once it is, judged as seen when it is
+        // not within `emergingFrames` (or their track is gone).
+        awaitingRear.removeAll { seen in
+            guard let now = tracker.tracks.first(where: { $0.id == seen.track.id }) else {
+                submit(seen)
+                return true
+            }
+            if now.measuredThisFrame, followedByItsRear(now) {
+                leftToRear.insert(now.id)
+                if trace != nil { refusals.append("#\(now.id) crossed, left to the track behind (its rear, seen since)") }
+                return true
+            }
+            guard index - seen.now.frame >= Self.emergingFrames else { return false }
+            submit(seen)
+            return true
         }
         // Tracks that came out of hiding past a line: judged once they have moved on `emergingFrames` at the slowest
         // pace (less a model pixel of rounding), dropped when they have not.
@@ -435,6 +461,12 @@ public final class TrafficStage: Stage {
         return []
     }
 
+    /// Whether `track` has the shape of a front whose rear is lost (`followedByItsRear`): moving, and shorter along the
+    /// road than 80 % of its width, or at night.
+    private func mayBeAFront(_ track: Track) -> Bool {
+        track.velocity.dot(travel) > 0 && (track.box.height < 0.8 * track.box.width || (geometry?.model.dark ?? false))
+    }
+
     /// Whether `track` is the front of a vehicle whose middle went missing against the road (rain, snow, paint like
     /// the asphalt): shorter along the road than 80 % of its width (a vehicle seen whole is longer than wide, or about
     /// as long in perspective), with a measured track right behind it (overlapping it across, its front within
@@ -443,12 +475,10 @@ public final class TrafficStage: Stage {
     /// dark mode) the front may be longer — a dark body's blob is its headlight beam and lit front — when the track
     /// behind is itself shorter than 80 % of its width (the slice of its tail lamps).
     private func followedByItsRear(_ track: Track) -> Bool {
+        guard mayBeAFront(track) else { return false }
         let d = travel
         let speed = track.velocity.dot(d)
-        guard speed > 0 else { return false }
         let short = track.box.height < 0.8 * track.box.width
-        let dark = geometry?.model.dark ?? false
-        guard short || dark else { return false }
         return tracker.tracks.contains { other in
             guard other.id != track.id, other.measuredThisFrame, other.hits >= 2 else { return false }
             guard short || other.box.height < 0.8 * other.box.width else { return false }

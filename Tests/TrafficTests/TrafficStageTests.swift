@@ -353,6 +353,25 @@ import Traffic
                 "crossings at \(frames)")
     }
 
+    /// Seen from above, a front 60 × 40 (a car whose middle is lost against the road) crosses on red in frame 28; its
+    /// rear, 40 long and 30 px behind, is seen from frame `appears` on — from the front's crossing on, a track born
+    /// that frame, whose pace is known a frame later. The front's crossing waits a few frames for it, so the vehicle is
+    /// reported once either way, as its rear crosses (frame 45).
+    @Test(arguments: [10, 27, 28, 29]) func aShortFrontsCrossingWaitsForARearSeenOnlyAsItCrosses(appears: Int) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var frames: [Int] = []
+        for i in 0..<64 {
+            let bottom = 170 - 4 * Double(i - 10)
+            var boxes = i < 10 ? [] : [(120.0, bottom - 40, 180.0, bottom)]
+            if i >= appears { boxes.append((120, bottom + 30, 180, bottom + 70)) }
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        #expect(frames.count == 1 && abs(frames[0] - 45) <= 1, "crossings at \(frames)")
+    }
+
     /// The signal turns green at frame `green` (and stays green, or is lit for that one frame only); the vehicle's rear
     /// reaches the line in frame 30, while the lock (three frames) still says red when the green came on at 29 or 30.
     /// A crossing at or after the green's first frame is lawful, known once the green locks; one before it, or during
