@@ -597,8 +597,9 @@ public final class TrafficStage: Stage {
     }
 
     /// The rear edge (source pixels down the picture) of the lowest pair of tail lamps inside `box`: a row with a lamp
-    /// in its left third and one in its right third, each at least two pixels of a saturated red (red at least 150 and
-    /// more than twice green and blue) within four rows; the rear is half a source pixel below the pair's lowest row (a
+    /// in the left third and one in the right third of where red is in it and the three rows above (spanning at least
+    /// 30 % of the box's width), each at least two pixels of a saturated red (red at least 150 and more than twice green
+    /// and blue) within those four rows; the rear is half a source pixel below the pair's lowest row (a
     /// lamp's last row is a pixel or two inside the body's edge). Nil without such a pair.
     static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
         guard rgb.channels == 3, scale.isFinite, scale > 0 else { return nil }
@@ -612,27 +613,41 @@ public final class TrafficStage: Stage {
         guard box.left.isFinite, box.right.isFinite, box.top.isFinite, box.bottom.isFinite else { return nil }
         let (left, right) = (column(box.left, .down), column(box.right, .up))
         let (top, bottom) = (row(box.top, .down), row(box.bottom, .up))
-        let third = (right - left) / 3
-        guard third >= 2, bottom > top else { return nil }
+        guard right - left >= 6, bottom > top else { return nil }
         return rgb.pixels.withUnsafeBufferPointer { px -> Double? in
+            func red(_ y: Int, _ x: Int) -> Bool {
+                let i = (y * rgb.width + x) * 3
+                let (r, g, b) = (Int(px[i]), Int(px[i + 1]), Int(px[i + 2]))
+                return r >= 150 && r > 2 * g && r > 2 * b
+            }
             func lit(_ y: Int, _ from: Int, _ to: Int) -> Int {
                 var n = 0
-                for x in from..<to {
-                    let i = (y * rgb.width + x) * 3
-                    let (r, g, b) = (Int(px[i]), Int(px[i + 1]), Int(px[i + 2]))
-                    if r >= 150 && r > 2 * g && r > 2 * b { n += 1 }
-                }
+                for x in max(from, left)..<min(max(to, from), right) where red(y, x) { n += 1 }
                 return n
             }
-            // The lowest row of either lamp, with the other lamp on that row or the three above it.
-            func pair(_ y: Int, _ one: Range<Int>, _ other: Range<Int>) -> Bool {
-                lit(y, one.lowerBound, one.upperBound) >= 2
-                    && (max(top, y - 3)...y).contains { lit($0, other.lowerBound, other.upperBound) >= 2 }
+            // Each row's first and last red column in the box (nil: none).
+            let extent: [(first: Int, last: Int)?] = (top..<bottom).map { y in
+                guard let first = (left..<right).first(where: { red(y, $0) }),
+                      let last = (left..<right).last(where: { red(y, $0) }) else { return nil }
+                return (first, last)
             }
-            let (leftThird, rightThird) = (left..<(left + third), (right - third)..<right)
+            // The lowest row of either lamp, with the other lamp on that row or the three above it: over those rows,
+            // the red spans at least 30 % of the box's width (a car's lamps are at its corners, but its box may hold
+            // more beside it: the beam of a vehicle in the next lane), with a lamp in the span's left third and one in
+            // its right third.
             var y = bottom - 1
             while y >= top {
-                if pair(y, leftThird, rightThird) || pair(y, rightThird, leftThird) { return Double(y + 1) * scale + 0.5 }
+                let rows = max(top, y - 3)...y
+                let spans = rows.compactMap { extent[$0 - top] }
+                if extent[y - top] != nil, let first = spans.map(\.first).min(), let last = spans.map(\.last).max(),
+                   Double(last + 1 - first) >= 0.3 * Double(right - left) {
+                    let third = max((last + 1 - first) / 3, 1)
+                    let (one, other) = (first..<(first + third), (last + 1 - third)..<(last + 1))
+                    func pair(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+                        lit(y, a.lowerBound, a.upperBound) >= 2 && rows.contains { lit($0, b.lowerBound, b.upperBound) >= 2 }
+                    }
+                    if pair(one, other) || pair(other, one) { return Double(y + 1) * scale + 0.5 }
+                }
                 y -= 1
             }
             return nil

@@ -27,6 +27,21 @@ import Testing
 
     static let red = (255.0, 50.0, 40.0)
 
+    /// A box wider than the car in it (90 px: the car 50 wide at its left, a beam beside it): the car's lamps at its
+    /// corners are not in the box's right third, but they are the two ends of the red in it, 46 px apart (at least 30 %
+    /// of the box's width): its rear. Two spots 10 px apart are not a car's lamps.
+    @Test func theLampsAreToldWithinTheRedTheyEndEvenInABoxWiderThanTheCar() {
+        let box = TrafficBox(left: 100, top: 20, right: 190, bottom: 170)
+        func rear(_ lamps: [(Double, Double)]) -> Double? {
+            let lights = lamps.map { (box: ($0.0, $0.1, $0.0 + 7, $0.1 + 4), colour: Self.red) }
+            let frame = TestScene.frame(0, signal: .red, boxes: [], road: 36, lights: lights)
+            return TrafficStage.tailLampRear(in: box, rgb: frame.rgb!, scale: frame.scaleToSource)
+        }
+        #expect(rear([(102, 120), (141, 121)]) == 125.5)
+        #expect(rear([(120, 120), (130, 120)]) == nil, "10 px apart")
+    }
+
+
     /// The crossings (frames) of a night car 40 × 50 going up 6 px a frame (its rear reaches the line at y 100 in frame
     /// 22), its blob running into the beam behind it down to the picture's bottom, its tail lamps hidden in the frames
     /// `hidden`.
