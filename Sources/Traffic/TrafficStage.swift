@@ -315,17 +315,18 @@ public final class TrafficStage: Stage {
             }
             var seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
                                     now: (index, frame.pts))
-            // A track unseen for longer than a lone track may coast was hidden inside another object's blob, which
+            // A track unseen for longer than a lone track may coast (measured again `coast_frames` + 1 frames on, at the
+            // latest) was hidden inside another object's blob, which
             // vouched for it while it coasted on at its pace: a vehicle passing behind a bus. Where it is measured
             // again is its own only if it then moves on from there at a vehicle's pace; something standing where the
             // coasting track happened to be (a beam ahead of a queue it coasted through) is not it.
-            if index - last.frame > configuration.tuning.coastFrames {
+            if index - last.frame > configuration.tuning.coastFrames + 1 {
                 emerging.append((seen, point.dot(travel)))
                 continue
             }
             // A short front's rear may be seen again only now, a new track behind it: the crossing waits a few frames
-            // for it.
-            if mayBeAFront(track), track.box.height < 0.8 * track.box.width, !lookingDownTheRoad,
+            // for it. (Not a rear that lost its last rows, the box shrinking from behind: its pace foresees it.)
+            if lostRows == nil, mayBeAFront(track), track.box.height < 0.8 * track.box.width, !lookingDownTheRoad,
                !(geometry?.model.dark ?? false) {
                 awaitingRear.append(seen)
                 continue
@@ -349,7 +350,9 @@ public final class TrafficStage: Stage {
             }
             if now.measuredThisFrame, followedByItsRear(now) {
                 leftToRear.insert(now.id)
-                if trace != nil { refusals.append("#\(now.id) crossed, left to the track behind (its rear, seen since)") }
+                if trace != nil {
+                    refusals.append("#\(now.id) crossed, left to the track behind (its rear, seen since)")
+                }
                 return true
             }
             guard index - seen.now.frame >= Self.emergingFrames else { return false }
@@ -369,7 +372,8 @@ public final class TrafficStage: Stage {
             }
             guard frames >= Self.emergingFrames else { return false }
             if trace != nil {
-                refusals.append("#\(now.id) came out of hiding past the line and advanced \(Int(advance)) px in \(frames) frames: not the vehicle hidden")
+                refusals.append("#\(now.id) came out of hiding past the line and advanced \(Int(advance)) px in "
+                    + "\(frames) frames: not the vehicle hidden")
             }
             return true
         }
@@ -452,11 +456,20 @@ public final class TrafficStage: Stage {
                     + (signal ?? "signal unsettled")
             }
             let ahead = foreseen.map { "#\($0.track.id) foreseen to cross at frame \($0.frame), after the end" }
+            let fronts = awaitingRear.map {
+                "#\($0.track.id) crossed at frame \($0.frame), a short front still waiting for its rear"
+            }
+            let hidden = emerging.map {
+                "#\($0.seen.track.id) crossed at frame \($0.seen.frame), out of hiding, not yet seen moving on"
+            }
+            let all = waiting + ahead + fronts + hidden
             trace("stream ended after frame \(lastIndex)"
-                + (waiting.isEmpty && ahead.isEmpty ? "" : " not reported: " + (waiting + ahead).joined(separator: "; ")))
+                + (all.isEmpty ? "" : " not reported: " + all.joined(separator: "; ")))
         }
         unsettled = []
         foreseen = []
+        awaitingRear = []
+        emerging = []
         deliver(evidence.finish())
         return []
     }
@@ -598,9 +611,10 @@ public final class TrafficStage: Stage {
 
     /// The rear edge (source pixels down the picture) of the lowest pair of tail lamps inside `box`: a row with a lamp
     /// in the left third and one in the right third of where red is in it and the three rows above (spanning at least
-    /// 30 % of the box's width), each at least two pixels of a saturated red (red at least 150 and more than twice green
-    /// and blue) within those four rows; the rear is half a source pixel below the pair's lowest row (a
-    /// lamp's last row is a pixel or two inside the body's edge). Nil without such a pair.
+    /// 30 % of the box's width, with a column free of red between them: two lamps, not one wide red light), each at least
+    /// two pixels of a saturated red (red at least 150 and more than twice green and blue) within those four rows; the
+    /// rear is half a source pixel below the pair's lowest row (a lamp's last row is a pixel or two inside the body's
+    /// edge). Nil without such a pair.
     static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
         guard rgb.channels == 3, scale.isFinite, scale > 0 else { return nil }
         // Clamped to the picture before any conversion to Int (huge finite edges, a tiny scale).
@@ -634,7 +648,7 @@ public final class TrafficStage: Stage {
             // The lowest row of either lamp, with the other lamp on that row or the three above it: over those rows,
             // the red spans at least 30 % of the box's width (a car's lamps are at its corners, but its box may hold
             // more beside it: the beam of a vehicle in the next lane), with a lamp in the span's left third and one in
-            // its right third.
+            // its right third, and a gap between them.
             var y = bottom - 1
             while y >= top {
                 let rows = max(top, y - 3)...y
@@ -643,6 +657,13 @@ public final class TrafficStage: Stage {
                    Double(last + 1 - first) >= 0.3 * Double(right - left) {
                     let third = max((last + 1 - first) / 3, 1)
                     let (one, other) = (first..<(first + third), (last + 1 - third)..<(last + 1))
+                    // Two lamps, not one red light as wide (a high brake lamp, the signal's own lamp): some column of
+                    // the span's middle third holds no red in those rows.
+                    let middle = (first + third)..<max(first + third, last + 1 - third)
+                    guard middle.contains(where: { x in !rows.contains { red($0, x) } }) else {
+                        y -= 1
+                        continue
+                    }
                     func pair(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
                         lit(y, a.lowerBound, a.upperBound) >= 2 && rows.contains { lit($0, b.lowerBound, b.upperBound) >= 2 }
                     }

@@ -44,4 +44,26 @@ import Traffic
         #expect(found == [])
         #expect(lines.contains { $0.contains("came out of hiding past the line") })
     }
+
+    /// A lone car 40 × 50 at 6 px a frame (rear on the line, y 100, in frame 22) is lost against the road for
+    /// `hidden` frames from frame 22 — no longer than a lone track may coast (`coast_frames`, 10), no other object
+    /// anywhere — and is seen again past the line, standing (held up by cross traffic) from frame 29 to 45, then drives
+    /// on. It ran the red: one crossing, frame 22.
+    @Test(arguments: [9, 10]) func aLoneTrackThatCoastedNoLongerThanCoastFramesStillCrosses(hidden: Int) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var frames: [Int] = []
+        for i in 0..<60 {
+            let step = i < 29 ? Double(i - 10) : i < 45 ? 19 : 19 + Double(i - 45)
+            let rear = 170 - 6 * step
+            let boxes = i < 10 || (22..<(22 + hidden)).contains(i) ? [] : [(120.0, rear - 50, 160.0, rear)]
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        #expect(frames.count == 1 && abs(frames[0] - 22) <= 1,
+                "crossings at \(frames); \(lines.filter { $0.contains("not reported") })")
+    }
 }

@@ -27,6 +27,46 @@ import Testing
 
     static let red = (255.0, 50.0, 40.0)
 
+    /// One red light alone is no pair of tail lamps: a 14 × 4 strip at the middle of a 40-px car's box (a
+    /// high-mounted brake lamp, a red reflector bar; or the signal head's 16-px red lamp in a box up to 53 px wide).
+    @Test func oneWideRedLightAloneIsNoPairOfTailLamps() {
+        let box = TrafficBox(left: 140, top: 20, right: 180, bottom: 170)
+        let strip = [(box: (153.0, 100.0, 167.0, 104.0), colour: (255.0, 50.0, 40.0))]
+        let frame = TestScene.frame(0, signal: .red, road: 36, lights: strip)
+        let rear = TrafficStage.tailLampRear(in: box, rgb: frame.rgb!, scale: frame.scaleToSource)
+        #expect(rear == nil, "rear \(String(describing: rear))")
+        // The signal head's own red lamp (x 292…308, y 12…28), in a box over it 50 px wide.
+        let head = TrafficStage.tailLampRear(in: TrafficBox(left: 270, top: 0, right: 320, bottom: 60),
+                                             rgb: TestScene.frame(0, signal: .red, road: 36).rgb!, scale: 1)
+        #expect(head == nil, "the red signal lamp taken for a pair: rear \(String(describing: head))")
+    }
+
+    /// At night a car 40 × 50 (its blob running on into the beam behind it) pulls up at red at 3 px a frame,
+    /// its rear stopping 8 px before the line (y 108), braking: its high brake lamp (18 × 4, centred, 20 px above its
+    /// tail lamps) is lit. Spray hides its low tail lamps in frame `hidden`. That frame is not measured, as without the
+    /// brake lamp; the car stopped short and did not cross.
+    @Test(arguments: [26, 29]) func aHighBrakeLampIsNoRearWhenTheTailLampsAreHidden(hidden: Int) throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var frames: [Int] = []
+        let red = (255.0, 50.0, 40.0)
+        for i in 0..<60 {
+            let rear = max(108, 170 - 3 * Double(i - 10))
+            let car = (140.0, rear - 50, 180.0, rear)
+            let beam = (box: (138.0, rear, 182.0, 180.0), colour: (150.0, 150.0, 140.0))
+            let tail = [(box: (142.0, rear - 5, 149.0, rear - 1), colour: red),
+                        (box: (171.0, rear - 5, 178.0, rear - 1), colour: red)]
+            let high = [(box: (151.0, rear - 25, 169.0, rear - 21), colour: red)]
+            let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
+                                        lights: i < 10 ? [] : [beam] + high + (i == hidden ? [] : tail))
+            for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        #expect(frames.isEmpty, "crossings at \(frames); \(lines.filter { $0.contains("not reported") })")
+    }
+
     /// A box wider than the car in it (90 px: the car 50 wide at its left, a beam beside it): the car's lamps at its
     /// corners are not in the box's right third, but they are the two ends of the red in it, 46 px apart (at least 30 %
     /// of the box's width): its rear. Two spots 10 px apart are not a car's lamps.
@@ -141,8 +181,10 @@ import Testing
                                               scale: scale) == nil)
         }
         #expect(TrafficStage.tailLampRear(in: TrafficBox(left: -5, top: -5, right: 5, bottom: 5), rgb: one, scale: 1) == nil)
-        // Partly outside: clamped to the picture, the lowest red row (179) + 1.5.
-        #expect(TrafficStage.tailLampRear(in: TrafficBox(left: -100, top: 150, right: 400, bottom: 400), rgb: rgb,
+        // Partly outside: clamped to the picture, the lowest lamps' row (179) + 1.5.
+        let lamps = TestScene.frame(0, signal: .red, road: 36, lights: [(box: (10, 176, 20, 180), colour: Self.red),
+                                                                       (box: (290, 176, 300, 180), colour: Self.red)]).rgb!
+        #expect(TrafficStage.tailLampRear(in: TrafficBox(left: -100, top: 150, right: 400, bottom: 400), rgb: lamps,
                                           scale: 1) == 180.5)
     }
 }

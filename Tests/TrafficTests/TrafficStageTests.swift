@@ -372,6 +372,45 @@ import Traffic
         #expect(frames.count == 1 && abs(frames[0] - 45) <= 1, "crossings at \(frames)")
     }
 
+    /// A car 70 × 80 (seen from above, by day) at 8 px a frame whose last 30 rows are lost against the road from
+    /// frame 16: its box, 70 × 50, is shorter than 80 % of its width. As for the 40-wide car of
+    /// `aRearThatLosesItsLastRowsCrossesAtItsPace`, its rear crosses at its pace in frame 19 — not in frame 16, the leap's.
+    @Test func aWideRearThatLosesItsLastRowsStillCrossesAtItsPace() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var frames: [Int] = []
+        for i in 0..<40 {
+            let rear = 172 - 8 * Double(i - 10)
+            let boxes = i < 10 ? [] : [(110.0, rear - 80, 180.0, rear - (i >= 16 ? 30 : 0))]
+            for d in try stage.process(TestScene.frame(i, signal: .red, boxes: boxes, body: (60, 60, 60)))
+            where d.type == .trafficRedLightCrossing {
+                if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
+            }
+        }
+        #expect(frames == [19], "crossings at \(frames); \(lines.filter { $0.contains("not reported") })")
+    }
+
+    /// The short front of `aShortFrontsCrossingWaitsForARearSeenOnlyAsItCrosses`, with no rear ever seen,
+    /// crosses on red in frame 28; the footage ends (or the daemon reloads) after frame 29. Before the change it was
+    /// reported in frame 28. Like a crossing foreseen after the end, it is not reported (the benefit of the doubt: the
+    /// rear it waits for might have taken it), and the trace says so.
+    @Test func aShortFrontsCrossingWaitingForItsRearWhenTheStreamEndsIsNotLost() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var lines: [String] = []
+        stage.trace = { lines.append($0) }
+        var detections: [Detection] = []
+        for i in 0..<30 {
+            let bottom = 170 - 4 * Double(i - 10)
+            let boxes = i < 10 ? [] : [(120.0, bottom - 40, 180.0, bottom)]
+            detections += try stage.process(TestScene.frame(i, signal: .red, boxes: boxes))
+        }
+        detections += try stage.streamEnded()
+        let crossings = detections.filter { $0.type == .trafficRedLightCrossing }
+        #expect(crossings.isEmpty)
+        #expect(lines.last?.contains("a short front still waiting for its rear") == true, "\(lines.last ?? "")")
+    }
+
     /// The signal turns green at frame `green` (and stays green, or is lit for that one frame only); the vehicle's rear
     /// reaches the line in frame 30, while the lock (three frames) still says red when the green came on at 29 or 30.
     /// A crossing at or after the green's first frame is lawful, known once the green locks; one before it, or during
