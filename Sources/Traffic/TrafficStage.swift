@@ -56,8 +56,9 @@ public final class TrafficStage: Stage {
     /// The furthest ahead a crossing is foreseen, frames (a rear that lost its last rows further back than its pace
     /// covers in that time is judged as it is seen).
     static let foresight = 8
-    /// Crossings of tracks measured again after longer hidden than `coast_frames` (inside another object's blob), with
-    /// where the rear was along the direction of travel when seen: judged once the track has moved on from there.
+    /// Crossings of tracks measured again more than `coast_frames` + 1 frames after they were last (hidden inside another
+    /// object's blob), with where the rear was along the direction of travel when seen: judged once the track has moved
+    /// on from there.
     private var emerging: [(seen: SeenCrossing, along: Double)] = []
     /// Crossings of short fronts waiting for a rear to be seen behind them (`followedByItsRear`).
     private var awaitingRear: [SeenCrossing] = []
@@ -316,10 +317,10 @@ public final class TrafficStage: Stage {
             var seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
                                     now: (index, frame.pts))
             // A track unseen for longer than a lone track may coast (measured again `coast_frames` + 1 frames on, at the
-            // latest) was hidden inside another object's blob, which
-            // vouched for it while it coasted on at its pace: a vehicle passing behind a bus. Where it is measured
-            // again is its own only if it then moves on from there at a vehicle's pace; something standing where the
-            // coasting track happened to be (a beam ahead of a queue it coasted through) is not it.
+            // latest) was hidden inside another object's blob, which vouched for it while it coasted on at its pace: a
+            // vehicle passing behind a bus. Where it is measured again is its own only if it then moves on from there
+            // at a vehicle's pace; something standing where the coasting track happened to be (a beam ahead of a queue
+            // it coasted through) is not it.
             if index - last.frame > configuration.tuning.coastFrames + 1 {
                 emerging.append((seen, point.dot(travel)))
                 continue
@@ -635,8 +636,10 @@ public final class TrafficStage: Stage {
                 return r >= 150 && r > 2 * g && r > 2 * b
             }
             func lit(_ y: Int, _ from: Int, _ to: Int) -> Int {
+                let (a, b) = (max(from, left), min(to, right))
+                guard a < b else { return 0 }
                 var n = 0
-                for x in max(from, left)..<min(max(to, from), right) where red(y, x) { n += 1 }
+                for x in a..<b where red(y, x) { n += 1 }
                 return n
             }
             // Each row's first and last red column in the box (nil: none).
