@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SightlineCore
 import SightlineRuntime
+import Synchronization
 import TrafficScenes
 
 /// `sightline eval traffic DIR...`: replays synthetic scenes and scores the red-light crossings.
@@ -27,7 +28,7 @@ struct EvalCommand: ParsableCommand {
         @Flag(help: "One JSON object per scene and one for the total.")
         var json = false
 
-        @Flag(help: "List unmatched detections and missed crossings.")
+        @Flag(help: "List unmatched detections and missed crossings, with what the stage saw of each missed vehicle.")
         var verbose = false
 
         @Option(help: "Exit with status 1 when precision is below this.")
@@ -50,8 +51,18 @@ struct EvalCommand: ParsableCommand {
                     throw ValidationError(error.description)
                 }
                 // Through the daemon's pipeline, as fast as it goes and without dropping a frame.
-                let result = try FootageReplay(camera: camera.camera,
-                                               footage: .y4m(path: "\(dir)/\(SceneFiles.footage)")).run()
+                var replay = FootageReplay(camera: camera.camera, footage: .y4m(path: "\(dir)/\(SceneFiles.footage)"))
+                // With --verbose, what the stage saw of each violation in the frame it happened, for the misses.
+                let sights = Mutex<[Int: TrafficScore.Sight]>([:])
+                if verbose {
+                    let due = Dictionary(grouping: truth.crossings.filter { $0.violation && !$0.ambiguous }, by: \.frame)
+                    replay.inspect = { inspection in
+                        guard let crossings = due[inspection.frame] else { return }
+                        let seen = crossings.map { ($0.vehicle, TrafficScore.sight(of: $0.box, in: inspection)) }
+                        sights.withLock { for (vehicle, sight) in seen { $0[vehicle] = sight } }
+                    }
+                }
+                let result = try replay.run()
                 let reported = result.detections.filter { $0.type == .trafficRedLightCrossing }.compactMap {
                     detection -> TrafficScore.Reported? in
                     guard case .int(let frame) = detection.body["frame"],
@@ -85,7 +96,9 @@ struct EvalCommand: ParsableCommand {
                     for m in missed {
                         print("    missed vehicle \(m.vehicle) frame \(m.frame) lane \(m.lane) "
                             + "red_for \(m.redFor ?? -1) "
-                            + "box \(m.box.map { Int($0) }): " + TrafficScore.explain(missed: m, reported: reported))
+                            + "box \(m.box.map { Int($0) }): "
+                            + TrafficScore.explain(missed: m, reported: reported,
+                                                   sight: sights.withLock { $0[m.vehicle] }))
                     }
                 }
             }

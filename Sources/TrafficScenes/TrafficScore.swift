@@ -1,3 +1,5 @@
+import Traffic
+
 /// Precision and recall of reported crossings against a scene's truth.
 ///
 /// A detection matches a truth violation when its crossing frame is within `frameTolerance` frames of
@@ -95,14 +97,82 @@ public struct TrafficScore: Sendable, Equatable {
         return "\(offset(r.frame - c.frame)) vehicle \(c.vehicle)'s \(what)"
     }
 
-    /// What became of a missed violation: the nearest detection whose point its box (widened by `slack`) holds.
-    public static func explain(missed m: SceneTruth.Crossing, reported: [Reported], slack: Double = 12) -> String {
+    /// What became of a missed violation: the nearest detection whose point its box (widened by `slack`) holds, and,
+    /// given what the stage saw of the vehicle in its crossing frame, that too.
+    public static func explain(missed m: SceneTruth.Crossing, reported: [Reported], sight: Sight? = nil,
+                               slack: Double = 12) -> String {
         let near = reported.filter { $0.x >= m.box[0] - slack && $0.x <= m.box[2] + slack }
             .min { (abs($0.frame - m.frame), $0.frame) < (abs($1.frame - m.frame), $1.frame) }
+        let seen = sight.map { "; " + $0.description } ?? ""
         guard let r = near, abs(r.frame - m.frame) <= explainFrames else {
-            return "no detection there within \(explainFrames) frames"
+            return "no detection there within \(explainFrames) frames" + seen
         }
-        return "a detection \(offset(r.frame - m.frame)) it"
+        return "a detection \(offset(r.frame - m.frame)) it" + seen
+    }
+
+    /// What the stage saw of a vehicle in the frame it crossed: how much of its box was motion, and the track that
+    /// held most of it. It tells a vehicle the motion never showed (a body the grey of the road, one hidden behind
+    /// another) from one that was seen but not tracked as itself (merged with the vehicle behind it, cut in pieces).
+    public struct Sight: Sendable, Equatable {
+        /// The fraction of the motion mask's cells inside the box that were motion (0 when no cell's centre is in it).
+        public var motion: Double
+        /// The track whose box covers the most of the vehicle's box, at least a third of it: its id, its box
+        /// (source pixels) and whether it was coasting (not measured in that frame).
+        public var track: Int?
+        public var trackBox: TrafficBox?
+        public var coasting = false
+
+        public init(motion: Double, track: Int? = nil, trackBox: TrafficBox? = nil, coasting: Bool = false) {
+            self.motion = motion
+            self.track = track
+            self.trackBox = trackBox
+            self.coasting = coasting
+        }
+
+        /// "motion on 12 % of its box, no track on it", "motion on 80 % of its box, held by track #4 [10,20,60,140]".
+        public var description: String {
+            let held = track.map { id in
+                let b = trackBox.map { " [\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" } ?? ""
+                return "held by \(coasting ? "coasting " : "")track #\(id)\(b)"
+            } ?? "no track on it"
+            return "motion on \(Int((motion * 100).rounded())) % of its box, \(held)"
+        }
+    }
+
+    /// What `inspection` (the stage's view of one frame) shows of the vehicle box `box` ([left, top, right, bottom],
+    /// source pixels). A box that is not four finite numbers shows nothing.
+    public static func sight(of box: [Double], in inspection: TrafficInspection) -> Sight {
+        guard box.count == 4, box.allSatisfy(\.isFinite), box[2] > box[0], box[3] > box[1] else { return Sight(motion: 0) }
+        let mask = inspection.mask, scale = inspection.maskScale
+        var cells = 0, moving = 0
+        if scale.isFinite, scale > 0, mask.channels == 1 {
+            // The cells whose centre lies in the box, clamped to the mask before any conversion to Int.
+            func range(_ low: Double, _ high: Double, _ count: Int) -> Range<Int> {
+                let first = min(max((low / scale - 0.5).rounded(.up), 0), Double(count))
+                let last = min(max((high / scale - 0.5).rounded(.down) + 1, first), Double(count))
+                return Int(first)..<Int(last)
+            }
+            let (columns, rows) = (range(box[0], box[2], mask.width), range(box[1], box[3], mask.height))
+            for y in rows {
+                for x in columns {
+                    cells += 1
+                    if mask.pixels[y * mask.width + x] != 0 { moving += 1 }
+                }
+            }
+        }
+        var sight = Sight(motion: cells == 0 ? 0 : Double(moving) / Double(cells))
+        let vehicle = TrafficBox(left: box[0], top: box[1], right: box[2], bottom: box[3])
+        var best = 1.0 / 3
+        for track in inspection.tracks {
+            let b = track.box
+            let overlap = max(min(b.right, vehicle.right) - max(b.left, vehicle.left), 0)
+                * max(min(b.bottom, vehicle.bottom) - max(b.top, vehicle.top), 0)
+            let share = overlap / vehicle.area
+            guard share >= best else { continue }
+            best = share
+            (sight.track, sight.trackBox, sight.coasting) = (track.id, b, !track.measuredThisFrame)
+        }
+        return sight
     }
 
     /// "3 frames after", "1 frame before", "in the same frame as".

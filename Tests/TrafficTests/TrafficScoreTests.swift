@@ -1,5 +1,7 @@
 import Foundation
+import SightlineCore
 import Testing
+@testable import Traffic
 import TrafficScenes
 
 /// The score's matching, and what `sightline eval traffic --verbose` says each error is.
@@ -39,5 +41,52 @@ struct TrafficScoreTests {
         #expect(TrafficScore.explain(unmatched: beside, truth: Self.truth) == "no vehicle crossed there within 30 frames")
         let onTime = TrafficScore.Reported(frame: 102, x: 160, y: 120)
         #expect(TrafficScore.score([onTime], truth: Self.truth).score.truePositives == 1)
+    }
+
+    /// A 16 × 9 mask at 8 source pixels a cell, motion in cells x 2…3, y 2…3 (source x 16…31, y 16…31).
+    static func inspection(tracks: [Track] = []) -> TrafficInspection {
+        var mask = Image(width: 16, height: 9, channels: 1)
+        for y in 2...3 { for x in 2...3 { mask.pixels[y * 16 + x] = 1 } }
+        return TrafficInspection(frame: 100, picture: Image(width: 128, height: 72, channels: 1), pictureScale: 1,
+                                 mask: mask, maskScale: 8, stopLines: [], blobs: [], tracks: tracks, reported: [])
+    }
+
+    static func track(_ id: Int, _ box: TrafficBox, measured: Bool = true) -> Track {
+        Track(id: id, box: box, velocity: TrafficPoint(0, -4), size: (box.width, box.height), hits: 5, misses: 0,
+              confirmed: true, lastReference: nil, measuredThisFrame: measured)
+    }
+
+    @Test func aMissSaysHowMuchOfTheVehicleWasMotionAndWhichTrackHeldIt() {
+        // Cells whose centre is in the box count: x 2…5 (centres 20, 28, 36, 44), y 2…3, half of them motion.
+        let box: [Double] = [16, 16, 48, 32]
+        #expect(TrafficScore.sight(of: box, in: Self.inspection()) == TrafficScore.Sight(motion: 0.5))
+        #expect(TrafficScore.sight(of: [16, 16, 32, 32], in: Self.inspection()).motion == 1)
+        #expect(TrafficScore.sight(of: [60, 50, 90, 70], in: Self.inspection()).motion == 0)
+        // The track covering most of the box holds it; a quarter is too little to say so.
+        let half = Self.track(3, TrafficBox(left: 16, top: 16, right: 32, bottom: 40))
+        let quarter = Self.track(4, TrafficBox(left: 40, top: 16, right: 48, bottom: 32))
+        let sight = TrafficScore.sight(of: box, in: Self.inspection(tracks: [quarter, half]))
+        #expect(sight.track == 3 && sight.trackBox == half.box && !sight.coasting)
+        #expect(TrafficScore.sight(of: box, in: Self.inspection(tracks: [quarter])).track == nil)
+        let coasting = Self.track(7, TrafficBox(left: 10, top: 10, right: 50, bottom: 40), measured: false)
+        let held = TrafficScore.sight(of: box, in: Self.inspection(tracks: [half, coasting]))
+        #expect(held.track == 7 && held.coasting)
+        let missed = TrafficScore.score([], truth: Self.truth).missed[0]
+        #expect(TrafficScore.explain(missed: missed, reported: [], sight: sight)
+            == "no detection there within 30 frames; motion on 50 % of its box, held by track #3 [16,16,32,40]")
+        #expect(TrafficScore.explain(missed: missed, reported: [], sight: held).hasSuffix(
+            "held by coasting track #7 [10,10,50,40]"))
+        #expect(TrafficScore.explain(missed: missed, reported: [], sight: TrafficScore.Sight(motion: 0.123))
+            == "no detection there within 30 frames; motion on 12 % of its box, no track on it")
+    }
+
+    @Test func aBoxThatIsNotFourFiniteNumbersShowsNothing() {
+        let everywhere = Self.track(1, TrafficBox(left: 0, top: 0, right: 128, bottom: 72))
+        for box: [Double] in [[], [16, 16, 48], [16, .nan, 48, 32], [16, 16, .infinity, 32], [48, 16, 16, 32],
+                              [-1e300, -1e300, 1e300, 1e300]] {
+            let sight = TrafficScore.sight(of: box, in: Self.inspection(tracks: [everywhere]))
+            #expect(sight.motion >= 0 && sight.motion <= 1, "\(box)")
+            if box.count != 4 || !box.allSatisfy(\.isFinite) || box[2] <= box[0] { #expect(sight == TrafficScore.Sight(motion: 0)) }
+        }
     }
 }
