@@ -46,6 +46,10 @@ public final class TrafficStage: Stage {
     /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
     /// box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
+    /// The same distances over a longer window (`creepWindow`), for rears that creep (`creptSteadily`).
+    private var creeps: [Int: [(frame: Int, along: Double)]] = [:]
+    /// How many measured reference points the creeping check looks at.
+    static let creepWindow = 12
     /// How many measured reference points the steadiness check looks at.
     static let steadyWindow = 7
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
@@ -245,6 +249,10 @@ public final class TrafficStage: Stage {
             recent.append((index, point.dot(travel), Self.extent(of: track.box, along: travel).front))
             if recent.count > Self.steadyWindow { recent.removeFirst() }
             rears[track.id] = recent
+            var longer = creeps[track.id, default: []]
+            longer.append((index, point.dot(travel)))
+            if longer.count > Self.creepWindow { longer.removeFirst() }
+            creeps[track.id] = longer
             // A track that crossed and whose whole box (every corner, by more than a model pixel) is now before the
             // line it crossed is no longer that vehicle: it was handed from one object to the next (cross traffic, a
             // vehicle in another lane). It may cross again, once it is seen approaching.
@@ -255,6 +263,7 @@ public final class TrafficStage: Stage {
                 leftToRear.remove(track.id)
                 approach[track.id] = 0
                 rears[track.id] = [recent[recent.count - 1]]
+                creeps[track.id] = [(index, point.dot(travel))]
             }
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
@@ -287,6 +296,7 @@ public final class TrafficStage: Stage {
             // have advanced by steps its typical (median) step explains (a leap of lost rows is explained).
             switch unsteadyAdvance(of: track.id) {
             case nil: break
+            case .standing? where creptSteadily(track.id): break
             case .standing(let why)?:
                 if trace != nil { refusals.append("#\(track.id) \(why)") }
                 continue
@@ -425,6 +435,7 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
+        creeps = creeps.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
         var pending: [PendingEvidence] = []
@@ -564,6 +575,26 @@ public final class TrafficStage: Stage {
         let explained = 2 * max(median, 1) * span + 8 + rounding
         guard advance > explained else { return nil }
         return .leapt("advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))")
+    }
+
+    /// Whether the rear of track `id` crept up to the line: over its last `creepWindow` measured frames it advanced by
+    /// at least three model pixels, half a pixel a frame, in at least three steps, none back and none longer than a
+    /// model pixel. A rear a little slower than `slowest` moves a model row every few frames, and a pause of five frames
+    /// before the row that crosses reads as standing over the shorter window; something standing at the line moves to
+    /// and fro, and a rear that jumps to it from a standstill takes a step longer than a model pixel.
+    private func creptSteadily(_ id: Int) -> Bool {
+        guard let points = creeps[id], points.count >= Self.creepWindow,
+              let first = points.first, let last = points.last else { return false }
+        let rounding = geometry?.scale ?? 0
+        var advancing = 0
+        for k in 1..<points.count {
+            let step = points[k].along - points[k - 1].along
+            if step < -0.01 || step > rounding + 0.01 { return false }
+            if step > 0.01 { advancing += 1 }
+        }
+        guard advancing >= 3 else { return false }
+        let span = Double(last.frame - first.frame)
+        return last.along - first.along >= 3 * rounding && last.along - first.along >= 0.5 * span
     }
 
     /// Why a rear's advance is no vehicle's steady motion.

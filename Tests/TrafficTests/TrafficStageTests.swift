@@ -290,6 +290,20 @@ import Traffic
         #expect(lines.contains { $0.contains("standing at the line") })
     }
 
+    /// A rear creeping up to the line a model pixel every two or three frames (1.3 px a frame, a little slower than the
+    /// standing rule's 1.5) that pauses six frames a model row short of the line (y 104) and then steps onto it: over
+    /// the standing rule's seven frames it advanced nothing before that step, but over the last twelve it advanced
+    /// 16 px in steps of a model pixel, none back. It crossed, once. (A perspective scene's vehicle crept so over the
+    /// line at red.)
+    @Test func aRearThatCreptUpToTheLineAndPausedThereStillCrosses() throws {
+        let creep: [Double] = [112, 108, 108, 104, 104, 104, 104, 104, 104, 100]
+        let (crossings, lines) = try atRed(frames: 60) { i in
+            i < 31 ? 140 - 4 * Double((i - 10) / 3) : (i - 31 < creep.count ? creep[i - 31] : 100 - 4 * Double(i - 40))
+        }
+        #expect(crossings == 1)
+        #expect(!lines.contains { $0.contains("standing at the line") })
+    }
+
     /// A vehicle approaching the line at 4 px a frame whose blob falls back 20 px for the one frame before it crosses
     /// (a piece behind joined it for that frame): its typical step was an advance, so it is no standing rear and
     /// crosses, once.
