@@ -28,14 +28,21 @@ public struct CrossingRule: Sendable {
         -stopLine.side(of: point, towards: direction)
     }
 
-    /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not.
-    public func crossing(from: TrafficPoint, to: TrafficPoint) -> Double? {
+    /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not. With
+    /// `pastTheAreas`, a motion that starts in a lane area and meets the line inside it may end outside every area
+    /// (past its far end: a step longer than the area reaches beyond the line).
+    public func crossing(from: TrafficPoint, to: TrafficPoint, pastTheAreas: Bool = false) -> Double? {
         guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0
         else { return nil }
         guard let fraction = stopLine.intersection(from: from, to: to) else { return nil }
         // With lane areas, the motion stays in one of them: a step from one lane into the next at the line is a
         // box that slid over (a coasting track caught by a neighbour's blob), not a vehicle crossing.
-        if !lanes.isEmpty, !lanes.contains(where: { $0.contains(to) && $0.contains(from) }) { return nil }
+        if !lanes.isEmpty {
+            let meets = from + (to - from) * fraction
+            let ends = pastTheAreas && !lanes.contains { $0.contains(to) }
+            guard lanes.contains(where: { $0.contains(from) && $0.contains(meets) && ($0.contains(to) || ends) })
+            else { return nil }
+        }
         return fraction
     }
 }

@@ -64,6 +64,10 @@ public final class TrafficStage: Stage {
     /// object's blob), with where the rear was along the direction of travel when seen: judged once the track has moved
     /// on from there.
     private var emerging: [(seen: SeenCrossing, along: Double)] = []
+    /// Crossings seen only as a creep (`creptSteadily`), with where the rear was along the direction of travel: judged
+    /// once the rear has crept on by another model pixel, dropped when it falls back before the line or has not within
+    /// `creepWindow` frames (a standing rear whose last mask row flickered onto the line once).
+    private var creepingOver: [(seen: SeenCrossing, along: Double)] = []
     /// Crossings of short fronts waiting for a rear to be seen behind them (`followedByItsRear`).
     private var awaitingRear: [SeenCrossing] = []
     /// How many frames a track that came out of hiding past a line has to show that it moves on (`emerging`), and a
@@ -269,10 +273,11 @@ public final class TrafficStage: Stage {
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
             let approached = approach[track.id, default: 0]
             if rules.contains(where: { $0.rule.isBefore(point) }) { approach[track.id] = approached + 1 }
-            guard crossed[track.id] == nil,
-                  var last = references[track.id],
-                  var hit = crossing(from: last.point, to: point)
-            else { continue }
+            guard crossed[track.id] == nil, var last = references[track.id] else { continue }
+            // A step that ends past its lane area's far end (outside every area) is judged only as a rear that lost its
+            // last rows, below: otherwise it is a coasting track measured again on something else past the line.
+            let inArea = crossing(from: last.point, to: point)
+            guard var hit = inArea ?? crossing(from: last.point, to: point, pastTheAreas: true) else { continue }
             guard approached >= configuration.tuning.confirmHits else {
                 if trace != nil { refusals.append("#\(track.id) seen approaching \(approached) frames") }
                 continue
@@ -291,12 +296,17 @@ public final class TrafficStage: Stage {
             // last rows against the road: it crosses when its steady motion before the leap takes it over the line.
             let lostRows = leap > 2 * expected + 8
                 ? foreseenCrossing(of: track, from: last, lane: hit.lane, now: index) : nil
+            guard inArea != nil || lostRows != nil else {
+                if trace != nil { refusals.append("#\(track.id) stepped past its lane area's end") }
+                continue
+            }
             // Nor is a rear that stood still and then reached the line in a jump or two (a queue's blob that lost
             // a waiting vehicle's rear, a pedestrian's blob joining it): over the last measured frames the rear must
             // have advanced by steps its typical (median) step explains (a leap of lost rows is explained).
+            var crept = false
             switch unsteadyAdvance(of: track.id) {
             case nil: break
-            case .standing? where creptSteadily(track.id): break
+            case .standing? where creptSteadily(track.id): crept = true
             case .standing(let why)?:
                 if trace != nil { refusals.append("#\(track.id) \(why)") }
                 continue
@@ -335,6 +345,11 @@ public final class TrafficStage: Stage {
                 emerging.append((seen, point.dot(travel)))
                 continue
             }
+            // A rear that crept onto the line must creep on: a standing one whose last row flickered onto it goes back.
+            if crept {
+                creepingOver.append((seen, point.dot(travel)))
+                continue
+            }
             // A short front's rear may be seen again only now, a new track behind it: the crossing waits a few frames
             // for it. (Not a rear that lost its last rows, the box shrinking from behind: its pace foresees it.)
             if lostRows == nil, mayBeAFront(track), track.box.height < 0.8 * track.box.width, !lookingDownTheRoad,
@@ -368,6 +383,26 @@ public final class TrafficStage: Stage {
             }
             guard index - seen.now.frame >= Self.emergingFrames else { return false }
             submit(seen)
+            return true
+        }
+        // Rears that crept onto the line: judged once they have crept on by a model pixel, dropped (and free to cross
+        // again) when they fall back before the line or stand for `creepWindow` frames.
+        creepingOver.removeAll { entry in
+            guard let now = tracker.tracks.first(where: { $0.id == entry.seen.track.id }) else { return true }
+            guard now.measuredThisFrame, let reference = references[now.id], reference.frame == index else {
+                return false
+            }
+            if reference.point.dot(travel) >= entry.along + (geometry?.scale ?? 0) - 0.01 {
+                submit(entry.seen)
+                return true
+            }
+            let fellBack = rules[entry.seen.lane].rule.isBefore(reference.point)
+            guard fellBack || index - entry.seen.now.frame >= Self.creepWindow else { return false }
+            crossed[now.id] = nil
+            if trace != nil {
+                refusals.append("#\(now.id) crept onto the line at frame \(entry.seen.frame) and "
+                    + (fellBack ? "fell back before it" : "crept no further"))
+            }
             return true
         }
         // Tracks that came out of hiding past a line: judged once they have moved on `emergingFrames` at the slowest
@@ -474,7 +509,10 @@ public final class TrafficStage: Stage {
             let hidden = emerging.map {
                 "#\($0.seen.track.id) crossed at frame \($0.seen.frame), out of hiding, not yet seen moving on"
             }
-            let all = waiting + ahead + fronts + hidden
+            let creeping = creepingOver.map {
+                "#\($0.seen.track.id) crept onto the line at frame \($0.seen.frame), not yet seen creeping on"
+            }
+            let all = waiting + ahead + fronts + hidden + creeping
             trace("stream ended after frame \(lastIndex)"
                 + (all.isEmpty ? "" : " not reported: " + all.joined(separator: "; ")))
         }
@@ -482,6 +520,7 @@ public final class TrafficStage: Stage {
         foreseen = []
         awaitingRear = []
         emerging = []
+        creepingOver = []
         deliver(evidence.finish())
         return []
     }
@@ -787,10 +826,13 @@ public final class TrafficStage: Stage {
 
     /// The lane whose stop line the motion `from` → `to` crosses (the earliest along the motion when it
     /// crosses several), with the fraction along the motion.
-    private func crossing(from: TrafficPoint, to: TrafficPoint) -> (lane: Int, fraction: Double)? {
+    private func crossing(from: TrafficPoint, to: TrafficPoint, pastTheAreas: Bool = false)
+        -> (lane: Int, fraction: Double)?
+    {
         var best: (lane: Int, fraction: Double)?
         for (index, entry) in rules.enumerated() {
-            if let fraction = entry.rule.crossing(from: from, to: to), fraction < best?.fraction ?? .infinity {
+            if let fraction = entry.rule.crossing(from: from, to: to, pastTheAreas: pastTheAreas),
+               fraction < best?.fraction ?? .infinity {
                 best = (index, fraction)
             }
         }

@@ -28,9 +28,19 @@ public enum SceneFiles {
     }
 
     /// Reads a scene's truth.
+    /// A crossing's box that is not four finite numbers within a million pixels of the origin, left of right and above
+    /// bottom is refused with `SceneFileError` (the scoring and its messages index and convert them).
     public static func readTruth(in directory: String) throws -> SceneTruth {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(truth)"))
-        return try JSONDecoder().decode(SceneTruth.self, from: data)
+        let truth = try JSONDecoder().decode(SceneTruth.self, from: data)
+        for crossing in truth.crossings {
+            let b = crossing.box
+            guard b.count == 4, b.allSatisfy({ $0.isFinite && abs($0) <= 1e6 }), b[0] < b[2], b[1] < b[3] else {
+                throw SceneFileError(description: "\(directory)/\(truth): vehicle \(crossing.vehicle)'s crossing at frame "
+                    + "\(crossing.frame) has box \(b): not [left, top, right, bottom] within a million pixels")
+            }
+        }
+        return truth
     }
 
     /// The scene directories among `paths`: each path that holds a truth.json, else its subdirectories
@@ -47,4 +57,9 @@ public enum SceneFiles {
         }
         return scenes
     }
+}
+
+/// A scene file that cannot be used as it is.
+public struct SceneFileError: Error, CustomStringConvertible, Equatable {
+    public var description: String
 }

@@ -140,7 +140,7 @@ public struct TrafficScore: Sendable, Equatable {
     }
 
     /// What `inspection` (the stage's view of one frame) shows of the vehicle box `box` ([left, top, right, bottom],
-    /// source pixels). A box that is not four finite numbers shows nothing.
+    /// source pixels), the part of it inside the picture. A box that is not four finite numbers shows nothing.
     public static func sight(of box: [Double], in inspection: TrafficInspection) -> Sight {
         guard box.count == 4, box.allSatisfy(\.isFinite), box[2] > box[0], box[3] > box[1] else { return Sight(motion: 0) }
         let mask = inspection.mask, scale = inspection.maskScale
@@ -161,7 +161,12 @@ public struct TrafficScore: Sendable, Equatable {
             }
         }
         var sight = Sight(motion: cells == 0 ? 0 : Double(moving) / Double(cells))
-        let vehicle = TrafficBox(left: box[0], top: box[1], right: box[2], bottom: box[3])
+        // The share of the vehicle's box inside the picture (tracks and blobs stop at its edges).
+        let (width, height) = scale.isFinite && scale > 0
+            ? (Double(mask.width) * scale, Double(mask.height) * scale) : (Double.infinity, Double.infinity)
+        let vehicle = TrafficBox(left: max(box[0], 0), top: max(box[1], 0), right: min(box[2], width),
+                                 bottom: min(box[3], height))
+        guard vehicle.width > 0, vehicle.height > 0 else { return sight }
         var best = 1.0 / 3
         for track in inspection.tracks {
             let b = track.box

@@ -89,4 +89,44 @@ struct TrafficScoreTests {
             if box.count != 4 || !box.allSatisfy(\.isFinite) || box[2] <= box[0] { #expect(sight == TrafficScore.Sight(motion: 0)) }
         }
     }
+
+    /// A vehicle whose box runs off the picture's top (from the review): a track holding all of it that is in the
+    /// picture (tracks stop at its edge) holds it.
+    @Test func aTrackHoldingAllOfAVehicleInThePictureHoldsItThoughItsBoxRunsOffThePicture() {
+        let inPicture = Self.track(1, TrafficBox(left: 16, top: 0, right: 48, bottom: 32))
+        let sight = TrafficScore.sight(of: [16, -100, 48, 32], in: Self.inspection(tracks: [inPicture]))
+        #expect(sight.track == 1, "\(sight.description)")
+        // Wholly outside the picture: nothing of it to hold.
+        #expect(TrafficScore.sight(of: [200, 100, 240, 140], in: Self.inspection(tracks: [inPicture])).track == nil)
+    }
+
+    /// A truth file whose crossing box is not [left, top, right, bottom] of finite, sane numbers is refused with a
+    /// message naming the vehicle (the scoring indexes and converts boxes; a box of 9.3e18 trapped `eval --verbose`).
+    @Test func aTruthFileWithABadBoxIsRefusedClearly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sightline-truth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(box: String) throws {
+            let json = """
+                {"seed": 1, "kind": "mixed", "width": 640, "height": 360, "fps": 15, "frames": 900, "grace_seconds": 0.5,
+                 "vehicles": 1, "pedestrians": 0, "phases": [],
+                 "crossings": [{"vehicle": 7, "frame": 100, "pts": 6.67, "signal": "red", "red_for": 4, "violation": true,
+                                "ambiguous": false, "box": \(box), "lane": 0}]}
+                """
+            try Data(json.utf8).write(to: dir.appendingPathComponent(SceneFiles.truth))
+        }
+        try write(box: "[100, 50, 150, 120]")
+        #expect(try SceneFiles.readTruth(in: dir.path).crossings.count == 1)
+        for bad in ["[9.3e18, 50, 150, 120]", "[100, 50, 150]", "[150, 50, 100, 120]", "[100, 50, 150, 50]", "[]"] {
+            try write(box: bad)
+            #expect(throws: SceneFileError.self, "\(bad)") { try SceneFiles.readTruth(in: dir.path) }
+        }
+        try write(box: "[100, 50, 150]")
+        do {
+            _ = try SceneFiles.readTruth(in: dir.path)
+            Issue.record("a box of three numbers was read")
+        } catch let error as SceneFileError {
+            #expect(error.description.contains("vehicle 7") && error.description.contains("frame 100"))
+        }
+    }
 }
