@@ -29,19 +29,25 @@ public struct CrossingRule: Sendable {
     }
 
     /// The fraction (0...1] along the motion `from` → `to` where it crosses, or nil when it does not. With
-    /// `pastTheAreas`, a motion that starts in a lane area and meets the line inside it may end outside every area
-    /// (past its far end: a step longer than the area reaches beyond the line).
+    /// `pastTheAreas`, a motion that starts in a lane area and meets the line inside it may end past the area's far end
+    /// (outside every area, further along the direction of travel than all its corners: a step longer than the area
+    /// reaches beyond the line), not out through its side.
     public func crossing(from: TrafficPoint, to: TrafficPoint, pastTheAreas: Bool = false) -> Double? {
         guard stopLine.side(of: from, towards: direction) < 0, stopLine.side(of: to, towards: direction) >= 0
         else { return nil }
         guard let fraction = stopLine.intersection(from: from, to: to) else { return nil }
         // With lane areas, the motion stays in one of them: a step from one lane into the next at the line is a
         // box that slid over (a coasting track caught by a neighbour's blob), not a vehicle crossing.
-        if !lanes.isEmpty {
-            let meets = from + (to - from) * fraction
-            let ends = pastTheAreas && !lanes.contains { $0.contains(to) }
-            guard lanes.contains(where: { $0.contains(from) && $0.contains(meets) && ($0.contains(to) || ends) })
-            else { return nil }
+        if !lanes.isEmpty, !lanes.contains(where: { $0.contains(to) && $0.contains(from) }) {
+            // Past the far end: outside every area, further along the direction of travel than any of the area's
+            // corners, having met the line inside the area it started in (the meeting point, or a hair before it:
+            // it is computed, and may round onto the wrong side of a slanted edge).
+            guard pastTheAreas, !lanes.contains(where: { $0.contains(to) }) else { return nil }
+            let meets = from + (to - from) * fraction, before = from + (to - from) * max(fraction - 1e-6, 0)
+            guard lanes.contains(where: { area in
+                area.contains(from) && (area.contains(meets) || area.contains(before))
+                    && area.vertices.allSatisfy { to.dot(direction) > $0.dot(direction) }
+            }) else { return nil }
         }
         return fraction
     }

@@ -65,8 +65,8 @@ public final class TrafficStage: Stage {
     /// on from there.
     private var emerging: [(seen: SeenCrossing, along: Double)] = []
     /// Crossings seen only as a creep (`creptSteadily`), with where the rear was along the direction of travel: judged
-    /// once the rear has crept on by another model pixel, dropped when it falls back before the line or has not within
-    /// `creepWindow` frames (a standing rear whose last mask row flickered onto the line once).
+    /// once the rear has crept on by another model pixel (however long it stood first) or its track is gone, dropped
+    /// when it falls back before the line (a standing rear whose last mask row flickered onto the line once).
     private var creepingOver: [(seen: SeenCrossing, along: Double)] = []
     /// Crossings of short fronts waiting for a rear to be seen behind them (`followedByItsRear`).
     private var awaitingRear: [SeenCrossing] = []
@@ -386,9 +386,13 @@ public final class TrafficStage: Stage {
             return true
         }
         // Rears that crept onto the line: judged once they have crept on by a model pixel, dropped (and free to cross
-        // again) when they fall back before the line or stand for `creepWindow` frames.
+        // again) when they fall back before the line.
         creepingOver.removeAll { entry in
-            guard let now = tracker.tracks.first(where: { $0.id == entry.seen.track.id }) else { return true }
+            // Its track gone (joined into another, lost) while its rear was still past the line: judged as seen.
+            guard let now = tracker.tracks.first(where: { $0.id == entry.seen.track.id }) else {
+                submit(entry.seen)
+                return true
+            }
             guard now.measuredThisFrame, let reference = references[now.id], reference.frame == index else {
                 return false
             }
@@ -396,12 +400,11 @@ public final class TrafficStage: Stage {
                 submit(entry.seen)
                 return true
             }
-            let fellBack = rules[entry.seen.lane].rule.isBefore(reference.point)
-            guard fellBack || index - entry.seen.now.frame >= Self.creepWindow else { return false }
+            // However long it stands past the line first (a vehicle that crept over at red, waited, then drove on).
+            guard rules[entry.seen.lane].rule.isBefore(reference.point) else { return false }
             crossed[now.id] = nil
             if trace != nil {
-                refusals.append("#\(now.id) crept onto the line at frame \(entry.seen.frame) and "
-                    + (fellBack ? "fell back before it" : "crept no further"))
+                refusals.append("#\(now.id) crept onto the line at frame \(entry.seen.frame) and fell back before it")
             }
             return true
         }

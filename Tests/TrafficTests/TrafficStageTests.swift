@@ -356,6 +356,21 @@ import Traffic
         #expect(lines.contains { $0.contains("crept onto the line at frame") && $0.contains("fell back before it") })
     }
 
+    /// From the second review: the rear of `aRearThatCreptUpToTheLineAndPausedThereStillCrosses` steps onto the line
+    /// in frame 40 and stands there 15 frames, then drives on through the red; or its blob is lost after frame 40 (its
+    /// track coasts and is dropped, as when it joins another blob). Either way it crossed in frame 40, once (with a
+    /// twelve-frame limit on the wait, the first was dropped and, already past the line, never crossed again; the
+    /// second was dropped with its track).
+    @Test(arguments: [false, true]) func aRearThatCreptOverTheLineIsReportedThoughItThenStoodOrWasLost(lost: Bool) throws {
+        let creep: [Double] = [112, 108, 108, 104, 104, 104, 104, 104, 104, 100]
+        let (crossings, lines) = try atRed(frames: 66) { i in
+            if i < 31 { return 140 - 4 * Double((i - 10) / 3) }
+            if i - 31 < creep.count { return creep[i - 31] }
+            return lost ? -1000 : i <= 55 ? 100 : 100 - 8 * Double(i - 55)
+        }
+        #expect(crossings == 1, "\(lines.filter { $0.contains("not reported") || $0.contains("reported #") })")
+    }
+
     /// A vehicle approaching the line at 4 px a frame whose blob falls back 20 px for the one frame before it crosses
     /// (a piece behind joined it for that frame): its typical step was an advance, so it is no standing rear and
     /// crosses, once.
