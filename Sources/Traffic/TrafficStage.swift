@@ -43,14 +43,12 @@ public final class TrafficStage: Stage {
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
     private var byLamps: Set<Int> = []
-    /// Each track's last measured reference points: frame, distance along the direction of travel, and that of the
-    /// box's furthest point along it (its front edge: the top, for traffic moving up the picture).
+    /// Each track's last `creepWindow` measured reference points: frame, distance along the direction of travel, and
+    /// that of the box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
-    /// The same distances over a longer window (`creepWindow`), for rears that creep (`creptSteadily`).
-    private var creeps: [Int: [(frame: Int, along: Double)]] = [:]
     /// How many measured reference points the creeping check looks at.
     static let creepWindow = 12
-    /// How many measured reference points the steadiness check looks at.
+    /// How many of them (the last) the steadiness checks look at.
     static let steadyWindow = 7
     /// The slowest a crossing vehicle's rear advances over that window before it crosses, source pixels a frame.
     static let slowest = 1.5
@@ -251,12 +249,8 @@ public final class TrafficStage: Stage {
             if lampsHidden { continue }
             var recent = rears[track.id, default: []]
             recent.append((index, point.dot(travel), Self.extent(of: track.box, along: travel).front))
-            if recent.count > Self.steadyWindow { recent.removeFirst() }
+            if recent.count > Self.creepWindow { recent.removeFirst() }
             rears[track.id] = recent
-            var longer = creeps[track.id, default: []]
-            longer.append((index, point.dot(travel)))
-            if longer.count > Self.creepWindow { longer.removeFirst() }
-            creeps[track.id] = longer
             // A track that crossed and whose whole box (every corner, by more than a model pixel) is now before the
             // line it crossed is no longer that vehicle: it was handed from one object to the next (cross traffic, a
             // vehicle in another lane). It may cross again, once it is seen approaching.
@@ -267,7 +261,6 @@ public final class TrafficStage: Stage {
                 leftToRear.remove(track.id)
                 approach[track.id] = 0
                 rears[track.id] = [recent[recent.count - 1]]
-                creeps[track.id] = [(index, point.dot(travel))]
             }
             // Only a track seen approaching for `confirmHits` frames may cross: a fragment that splits off a
             // vehicle at the painted line (a white truck over the white bar) is born there and must not count.
@@ -473,7 +466,6 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
-        creeps = creeps.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
         var pending: [PendingEvidence] = []
@@ -567,7 +559,7 @@ public final class TrafficStage: Stage {
     /// on (too far ahead to foresee: the vehicle may yet stop).
     private func foreseenCrossing(of track: Track, from last: (point: TrafficPoint, frame: Int), lane: Int,
                                   now index: Int) -> Int? {
-        guard let points = rears[track.id], points.count >= 3 else { return nil }
+        guard let points = steadyRears(track.id), points.count >= 3 else { return nil }
         var steps: [Double] = []
         for k in 1..<(points.count - 1) {
             steps.append((points[k].along - points[k - 1].along) / Double(max(points[k].frame - points[k - 1].frame, 1)))
@@ -592,7 +584,7 @@ public final class TrafficStage: Stage {
     /// and a model pixel (a rear that jumps to the line from a standstill is another object's edge). A vehicle approaching
     /// or pulling away advances every frame or two and passes both.
     private func unsteadyAdvance(of id: Int) -> Unsteady? {
-        guard let points = rears[id], points.count >= 3, let first = points.first, let last = points.last,
+        guard let points = steadyRears(id), points.count >= 3, let first = points.first, let last = points.last,
               last.frame > first.frame else { return nil }
         let rounding = geometry?.scale ?? 0
         let before = points[points.count - 2]
@@ -625,7 +617,7 @@ public final class TrafficStage: Stage {
     /// before the row that crosses reads as standing over the shorter window; something standing at the line moves to
     /// and fro, and a rear that jumps to it from a standstill takes a step longer than a model pixel.
     private func creptSteadily(_ id: Int) -> Bool {
-        guard let points = creeps[id], points.count >= Self.creepWindow,
+        guard let points = rears[id], points.count >= Self.creepWindow,
               let first = points.first, let last = points.last else { return false }
         let rounding = geometry?.scale ?? 0
         var advancing = 0
@@ -637,6 +629,11 @@ public final class TrafficStage: Stage {
         guard advancing >= 3 else { return false }
         let span = Double(last.frame - first.frame)
         return last.along - first.along >= 3 * rounding && last.along - first.along >= 0.5 * span
+    }
+
+    /// The last `steadyWindow` of track `id`'s measured reference points (`rears`), which the steadiness checks read.
+    private func steadyRears(_ id: Int) -> [(frame: Int, along: Double, front: Double)]? {
+        rears[id].map { Array($0.suffix(Self.steadyWindow)) }
     }
 
     /// Why a rear's advance is no vehicle's steady motion.
@@ -658,7 +655,7 @@ public final class TrafficStage: Stage {
     private func rearCaughtUp(_ track: Track, at point: TrafficPoint)
         -> (last: (point: TrafficPoint, frame: Int), hit: (lane: Int, fraction: Double))?
     {
-        guard let points = rears[track.id], points.count >= 3, let first = points.first, let now = points.last,
+        guard let points = steadyRears(track.id), points.count >= 3, let first = points.first, let now = points.last,
               now.frame > first.frame, track.box.height <= 1.25 * track.size.height else { return nil }
         let extent = Self.extent(of: track.box, along: travel)
         guard now.front - now.along >= 0.75 * (extent.front - extent.rear) else { return nil }
