@@ -186,7 +186,8 @@ public struct BlobTracker: Sendable {
                 observeAlone(track: members[0], box: observed[b], predicted: predicted[members[0]], frame: frame,
                              pictureBottom: pictureBottom)
             } else {
-                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame)
+                observeMerged(tracks: members, box: observed[b], predicted: predicted, frame: frame,
+                              lengthsKnown: lengthLimited)
             }
         }
         for t in tracks.indices where blobOfTrack[t] == nil {
@@ -253,7 +254,8 @@ public struct BlobTracker: Sendable {
     }
 
     /// A blob shared by several tracks: the nearest to each end takes that end.
-    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int) {
+    private mutating func observeMerged(tracks members: [Int], box: TrafficBox, predicted: [TrafficBox], frame: Int,
+                                        lengthsKnown: Bool) {
         let bottomTrack = members.min {
             abs(predicted[$0].bottom - box.bottom) < abs(predicted[$1].bottom - box.bottom)
         }!
@@ -290,10 +292,13 @@ public struct BlobTracker: Sendable {
             let p = predicted[t]
             let h = tracks[t].size.height
             let left = max(p.left, box.left), right = min(p.right, box.right)
-            if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h {
+            // Where lengths mean nothing (at night), a track's own length cut from one end of the blob measures its
+            // other end only if that lies inside the blob.
+            let fits = lengthsKnown || h <= 1.25 * box.height
+            if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h, fits {
                 let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
                 apply(cut, to: t, frame: frame)
-            } else if t == topTrack, abs(p.top - box.top) < 0.5 * h {
+            } else if t == topTrack, abs(p.top - box.top) < 0.5 * h, fits {
                 apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
             } else {
                 // Hidden inside the merge: coast, but the blob vouches that it is still there.
