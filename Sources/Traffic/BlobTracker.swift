@@ -71,7 +71,8 @@ public struct Track: Sendable, Equatable {
 ///
 /// When one blob holds several tracks (a queue, a platoon), the track nearest the blob's bottom takes
 /// the blob's bottom and keeps its own height, the one nearest its top takes the top; so the reference
-/// point of each vehicle stays measured while they touch.
+/// point of each vehicle stays measured while they touch. (At night, where lengths mean nothing, the top one does
+/// only if its length fits the blob; otherwise it coasts.)
 public struct BlobTracker: Sendable {
     public let confirmHits: Int
     public let coastFrames: Int
@@ -97,11 +98,12 @@ public struct BlobTracker: Sendable {
         self.coastFrames = coastFrames
     }
 
-    /// Advances every track to frame `frame` with this frame's blob boxes (source pixels).
-    /// `pictureBottom` is the bottom edge of the picture, where objects enter partly seen.
-    /// `widthLimit` gives the widest a vehicle can be with its rear at a point (wider than its lane is two objects);
-    /// a track does not claim pieces that would make it wider, nor (when `lengthLimited`) longer than `longest` times
-    /// its width.
+    /// Advances every track to frame `frame` with this frame's blob boxes (source pixels). `pictureBottom` is the
+    /// bottom edge of the picture, where objects enter partly seen. `widthLimit` gives the widest a vehicle can be with
+    /// its rear at a point (wider than its lane is two objects); a track does not claim pieces that would make it
+    /// wider, nor (when `lengthLimited`) longer than `longest` times its width. Without `lengthLimited` (at night: a
+    /// blob is a vehicle and its beam) a track cut from the top of a blob it shares is measured only if its length fits
+    /// the blob.
     public mutating func update(boxes: [TrafficBox], frame: Int, pictureBottom: Double,
                                 widthLimit: (TrafficPoint) -> Double = { _ in .infinity }, lengthLimited: Bool = true) {
         let predicted = tracks.map { $0.box.shifted($0.velocity.x, $0.velocity.y) }
@@ -229,10 +231,10 @@ public struct BlobTracker: Sendable {
             || tracks[t].box.bottom >= pictureBottom - 1 - max(4, 2 * abs(v.y))
             || box.height < 3 * size.height
         let atEdge = box.bottom >= pictureBottom - 1 && entering
-        // A moving track known only as a slice much shorter than it is wide (its rear was lost against the road when
-        // it was born, so its length was never seen) whose blob, as wide as it give or take 40 % (the slice may have
-        // been its roof), now reaches back from where its top is predicted to no more than a vehicle's length (2.2 times
-        // its width): the rest of that vehicle, seen again. It takes the whole blob, and that length from now on. (A
+        // A moving track known only as a slice much shorter than it is wide (its rear was lost against the road when it
+        // was born, so its length was never seen) whose blob, as wide as it give or take 40 % (the slice may have been
+        // its roof), now reaches back from where its top is predicted to no more than a vehicle's length (2.2 times its
+        // width): the rest of that vehicle, seen again. It takes the whole blob, and that length from now on. (A
         // standing slice's blob that grows behind it is a car pulling up behind, as is what grows behind a vehicle seen
         // whole.)
         let sliceGrown = size.height < 0.6 * size.width && box.height <= Self.longest * box.width && v.dot(v) >= 1
@@ -292,10 +294,11 @@ public struct BlobTracker: Sendable {
             let p = predicted[t]
             let h = tracks[t].size.height
             let left = max(p.left, box.left), right = min(p.right, box.right)
-            // Where lengths mean nothing (at night), a track's own length cut from one end of the blob measures its
-            // other end only if that lies inside the blob.
-            let fits = lengthsKnown || h <= 1.25 * box.height
-            if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h, fits {
+            // Where lengths mean nothing (at night), a track's own length cut down from the blob's top measures its
+            // rear only if that lies inside the blob. (The track at the blob's bottom has its rear there, measured,
+            // whatever its length.)
+            let fits = lengthsKnown || h <= box.height
+            if t == bottomTrack, abs(p.bottom - box.bottom) < 0.5 * h {
                 let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
                 apply(cut, to: t, frame: frame)
             } else if t == topTrack, abs(p.top - box.top) < 0.5 * h, fits {

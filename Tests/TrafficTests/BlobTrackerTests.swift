@@ -72,8 +72,8 @@ import Traffic
     }
 
     /// A track 80 px long (moving up) and another crossing from the left share a blob only 52 px high, whose top is the
-    /// first's. By day its length cut from the blob's top is its rear (28 px past the blob's bottom: a vehicle whose rear
-    /// rows are lost). At night, where lengths mean nothing (a blob is a vehicle and its beam), that cut is no
+    /// first's. By day its length cut from the blob's top is its rear (28 px past the blob's bottom: a vehicle whose
+    /// rear rows are lost). At night, where lengths mean nothing (a blob is a vehicle and its beam), that cut is no
     /// measurement of its rear: the track coasts (the case: a motorbike's beam in the first set's all-nuisance scene,
     /// taken for its rear five frames before the motorbike crossed).
     @Test(arguments: [true, false])
@@ -90,6 +90,83 @@ import Traffic
         let track = tracker.tracks.first { $0.id == up }
         #expect(track?.measuredThisFrame == lengthsKnown)
         if lengthsKnown { #expect(track?.box.bottom == 318) }
+    }
+
+    /// (From the review of the night cut.) A track 80 long moving up is the one nearest a merged blob's bottom (52
+    /// high, its bottom 2 px short of where the track predicts its rear: it slowed); another crossing from the left is
+    /// nearest its top. The blob's bottom is this track's rear, measured; only its front (80 up from it) lies outside
+    /// the blob. At night its rear is still measured, as by day. (The first version of the night cut let it coast.)
+    @Test(arguments: [true, false])
+    func theTrackAtAMergedBlobsBottomKeepsItsMeasuredRearAtNight(lengthsKnown: Bool) {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<6 {
+            let f = Double(frame)
+            tracker.update(boxes: [box(192, 300 - 10 * f, 28, 80), box(100 + 10 * f, 270, 50, 40)], frame: frame,
+                           pictureBottom: 480, lengthLimited: lengthsKnown)
+        }
+        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        tracker.update(boxes: [TrafficBox(left: 160, top: 266, right: 260, bottom: 318)], frame: 6,
+                       pictureBottom: 480, lengthLimited: lengthsKnown)
+        let track = tracker.tracks.first { $0.id == up }
+        #expect(track?.measuredThisFrame == true)
+        #expect(track?.box.bottom == 318)
+    }
+
+    /// The top track at night: its length cut down from the blob's top (52 high) measures its rear only if that lies
+    /// inside the blob.
+    @Test(arguments: [40.0, 52.0, 53.0, 60.0, 80.0])
+    func atNightATopCutIsMeasuredOnlyIfItsRearLiesInsideTheBlob(length: Double) {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<6 {
+            let f = Double(frame)
+            tracker.update(boxes: [box(192, 300 - 10 * f, 28, length), box(100 + 10 * f, 250, 50, 40)], frame: frame,
+                           pictureBottom: 480, lengthLimited: false)
+        }
+        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        tracker.update(boxes: [TrafficBox(left: 160, top: 238, right: 260, bottom: 290)], frame: 6, pictureBottom: 480,
+                       lengthLimited: false)
+        let track = tracker.tracks.first { $0.id == up }
+        #expect(track?.measuredThisFrame == (length <= 52), "length \(length) in a blob 52 high")
+    }
+
+    /// (From the review.) Hostile boxes (NaN, ±infinity, zero and negative sizes, huge coordinates) fed to tracks set
+    /// up as a moving slice (observeAlone's grown slice) and as two tracks sharing a blob (observeMerged), day and
+    /// night: nothing traps.
+    @Test(arguments: [true, false])
+    func hostileBoxesThroughTheSliceAndMergePathsDoNotTrap(lengthsKnown: Bool) {
+        let nan = Double.nan, inf = Double.infinity, huge = 1e308
+        let hostile: [TrafficBox] = [
+            TrafficBox(left: nan, top: nan, right: nan, bottom: nan),
+            TrafficBox(left: 100, top: nan, right: 160, bottom: 300),
+            TrafficBox(left: -inf, top: -inf, right: inf, bottom: inf),
+            TrafficBox(left: 100, top: 100, right: 160, bottom: inf),
+            TrafficBox(left: 100, top: 150, right: 100, bottom: 150),
+            TrafficBox(left: 160, top: 300, right: 100, bottom: 150),
+            TrafficBox(left: -huge, top: -huge, right: huge, bottom: huge),
+            TrafficBox(left: huge, top: huge, right: huge, bottom: huge),
+            TrafficBox(left: 100, top: 160, right: 160 + 24, bottom: 160 + 1e300),
+        ]
+        for bad in hostile {
+            for setup in 0..<2 {
+                var tracker = BlobTracker(confirmHits: 2, coastFrames: 3)
+                for frame in 0..<6 {
+                    let f = Double(frame)
+                    let boxes = setup == 0
+                        ? [box(100, 200 - 5 * f, 60, 20)]
+                        : [box(192, 300 - 10 * f, 28, 80), box(100 + 10 * f, 250, 50, 40)]
+                    tracker.update(boxes: boxes, frame: frame, pictureBottom: 360, lengthLimited: lengthsKnown)
+                }
+                // The hostile box alone, beside a normal merged blob, then again with the tracks' boxes.
+                tracker.update(boxes: [bad], frame: 6, pictureBottom: 360, lengthLimited: lengthsKnown)
+                tracker.update(boxes: [bad, TrafficBox(left: 160, top: 238, right: 260, bottom: 290)], frame: 7,
+                               pictureBottom: 360, lengthLimited: lengthsKnown)
+                for frame in 8..<14 {
+                    tracker.update(boxes: [bad, box(100, 160, 84, 70), bad], frame: frame, pictureBottom: .nan,
+                                   lengthLimited: lengthsKnown)
+                }
+                #expect(tracker.tracks.count < 100)
+            }
+        }
     }
 
     @Test func aConfirmedTrackCoastsThroughAShortOcclusionOnItsVelocity() {
