@@ -232,13 +232,13 @@ public struct BlobTracker: Sendable {
             || box.height < 3 * size.height
         let atEdge = box.bottom >= pictureBottom - 1 && entering
         // A moving track known only as a slice much shorter than it is wide (its rear was lost against the road when it
-        // was born, so its length was never seen) whose blob, as wide as it give or take 40 % (the slice may have been
-        // its roof), now reaches back from where its top is predicted to no more than a vehicle's length (2.2 times its
-        // width): the rest of that vehicle, seen again. It takes the whole blob, and that length from now on. (A
-        // standing slice's blob that grows behind it is a car pulling up behind, as is what grows behind a vehicle seen
-        // whole.)
+        // was born, so its length was never seen) whose blob, from a quarter narrower to 40 % wider (the slice may have
+        // been its roof), now reaches back from where its top is predicted to no more than a vehicle's length (2.2
+        // times its width): the rest of that vehicle, seen again. It takes the whole blob, and that length from now on.
+        // (A standing slice's blob that grows behind it is a car pulling up behind, as is what grows behind a vehicle
+        // seen whole.)
         let sliceGrown = size.height < 0.6 * size.width && box.height <= Self.longest * box.width && v.dot(v) >= 1
-            && abs(box.width - size.width) <= 0.4 * size.width
+            && box.width >= 0.75 * size.width && box.width <= 1.4 * size.width
             && abs(box.top - predicted.top) < abs(box.bottom - predicted.bottom)
         if tracks[t].confirmed, !atEdge, box.height > 1.4 * size.height, sliceGrown {
             tracks[t].size = (box.width, box.height)
