@@ -72,6 +72,22 @@ import Traffic
         #expect(tracker.tracks.first?.box.bottom == top + expected)
     }
 
+    /// A track `length` long moving up 10 px a frame (28 wide, its top from 300) and another, 50 × 40, crossing from
+    /// the left 10 px a frame with its top at `crosserTop`, for six frames; then `merged`, one blob holding both. The
+    /// track moving up, after that frame.
+    func trackUpMergedWithACrosser(length: Double, crosserTop: Double, merged: TrafficBox,
+                                   lengthsKnown: Bool) -> Track? {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<6 {
+            let f = Double(frame)
+            tracker.update(boxes: [box(192, 300 - 10 * f, 28, length), box(100 + 10 * f, crosserTop, 50, 40)],
+                           frame: frame, pictureBottom: 480, lengthLimited: lengthsKnown)
+        }
+        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        tracker.update(boxes: [merged], frame: 6, pictureBottom: 480, lengthLimited: lengthsKnown)
+        return tracker.tracks.first { $0.id == up }
+    }
+
     /// A track 80 px long (moving up) and another crossing from the left share a blob only 52 px high, whose top is the
     /// first's. By day its length cut from the blob's top is its rear (28 px past the blob's bottom: a vehicle whose
     /// rear rows are lost). At night, where lengths mean nothing (a blob is a vehicle and its beam), that cut is no
@@ -79,16 +95,9 @@ import Traffic
     /// taken for its rear five frames before the motorbike crossed).
     @Test(arguments: [true, false])
     func aTrackCutFromAMergedBlobPastItsEndIsMeasuredOnlyWhereLengthsAreKnown(lengthsKnown: Bool) {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<6 {
-            let f = Double(frame)
-            tracker.update(boxes: [box(192, 300 - 10 * f, 28, 80), box(100 + 10 * f, 250, 50, 40)], frame: frame,
-                           pictureBottom: 360, lengthLimited: lengthsKnown)
-        }
-        let up = tracker.tracks.first { $0.box.width == 28 }!.id
-        tracker.update(boxes: [TrafficBox(left: 160, top: 238, right: 260, bottom: 290)], frame: 6, pictureBottom: 360,
-                       lengthLimited: lengthsKnown)
-        let track = tracker.tracks.first { $0.id == up }
+        let track = trackUpMergedWithACrosser(length: 80, crosserTop: 250,
+                                              merged: TrafficBox(left: 160, top: 238, right: 260, bottom: 290),
+                                              lengthsKnown: lengthsKnown)
         #expect(track?.measuredThisFrame == lengthsKnown)
         if lengthsKnown { #expect(track?.box.bottom == 318) }
     }
@@ -99,16 +108,9 @@ import Traffic
     /// the blob. At night its rear is still measured, as by day. (The first version of the night cut let it coast.)
     @Test(arguments: [true, false])
     func theTrackAtAMergedBlobsBottomKeepsItsMeasuredRearAtNight(lengthsKnown: Bool) {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<6 {
-            let f = Double(frame)
-            tracker.update(boxes: [box(192, 300 - 10 * f, 28, 80), box(100 + 10 * f, 270, 50, 40)], frame: frame,
-                           pictureBottom: 480, lengthLimited: lengthsKnown)
-        }
-        let up = tracker.tracks.first { $0.box.width == 28 }!.id
-        tracker.update(boxes: [TrafficBox(left: 160, top: 266, right: 260, bottom: 318)], frame: 6,
-                       pictureBottom: 480, lengthLimited: lengthsKnown)
-        let track = tracker.tracks.first { $0.id == up }
+        let track = trackUpMergedWithACrosser(length: 80, crosserTop: 270,
+                                              merged: TrafficBox(left: 160, top: 266, right: 260, bottom: 318),
+                                              lengthsKnown: lengthsKnown)
         #expect(track?.measuredThisFrame == true)
         #expect(track?.box.bottom == 318)
     }
@@ -117,16 +119,9 @@ import Traffic
     /// inside the blob.
     @Test(arguments: [40.0, 52.0, 53.0, 60.0, 80.0])
     func atNightATopCutIsMeasuredOnlyIfItsRearLiesInsideTheBlob(length: Double) {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<6 {
-            let f = Double(frame)
-            tracker.update(boxes: [box(192, 300 - 10 * f, 28, length), box(100 + 10 * f, 250, 50, 40)], frame: frame,
-                           pictureBottom: 480, lengthLimited: false)
-        }
-        let up = tracker.tracks.first { $0.box.width == 28 }!.id
-        tracker.update(boxes: [TrafficBox(left: 160, top: 238, right: 260, bottom: 290)], frame: 6, pictureBottom: 480,
-                       lengthLimited: false)
-        let track = tracker.tracks.first { $0.id == up }
+        let track = trackUpMergedWithACrosser(length: length, crosserTop: 250,
+                                              merged: TrafficBox(left: 160, top: 238, right: 260, bottom: 290),
+                                              lengthsKnown: false)
         #expect(track?.measuredThisFrame == (length <= 52), "length \(length) in a blob 52 high")
     }
 
