@@ -88,10 +88,34 @@ final class LiveCollector: @unchecked Sendable {
 
     var url: String { "\(router.configuration.tlsCertificatePath == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
-    /// Starts serving (on `port` again after a stop); returns once listening.
+    /// Starts serving (on `port` again after a stop); returns once listening, or throws when the server could not
+    /// start. The first start takes a port below the kernel's ephemeral range (32768 up), picked at random and tried
+    /// again elsewhere if taken: a port handed out by the kernel (to another test's server on port 0, or to a client's
+    /// connection) could be given to someone else while this collector is stopped, and its restart then not bind.
     func start() async throws {
+        if port != 0 {
+            try await serve(on: port)
+            return
+        }
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                try await serve(on: Int.random(in: 20000..<32000))
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? HarnessError.notStarted(port: 0)
+    }
+
+    enum HarnessError: Error {
+        case notStarted(port: Int)
+    }
+
+    private func serve(on requested: Int) async throws {
         var configuration = router.configuration
-        configuration.port = port
+        configuration.port = requested
         var logger = logCapture?.logger("test.collector") ?? Logger(label: "test.collector")
         if logCapture == nil { logger.logLevel = .critical }
         let router = CollectorRouter(
@@ -100,11 +124,23 @@ final class LiveCollector: @unchecked Sendable {
         serving = router
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try router.application { port in continuation.yield(port) }
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // A server that fails (its port taken) ends the stream, so the wait below ends too.
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        var bound: Int?
         for await p in stream {
-            port = p
+            bound = p
             break
         }
+        guard let bound else {
+            serving = nil
+            if case .failure(let error) = await task.result { throw error }
+            throw HarnessError.notStarted(port: requested)
+        }
+        self.task = task
+        port = bound
     }
 
     func stop() async {

@@ -13,12 +13,14 @@ import Testing
         let fd: Int32
         let port: Int
 
-        init() throws {
+        /// On `port`, or (0) one the kernel picks.
+        init(port requested: Int = 0) throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             self.fd = fd
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(clamping: requested).bigEndian
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let bound = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -25,6 +25,20 @@ import Testing
             spool: log.spool, key: log.key, logger: logger)
     }
 
+    /// The harness: a collector whose port was taken while it was stopped fails to start again, with an error, instead
+    /// of waiting for ever (`make test` on a fresh clone once hung in `outageThenRecovery` on PostgreSQL, 2026-12-07:
+    /// the restart's server failed and nothing ended the wait for its port).
+    @Test(.timeLimit(.minutes(1))) func aCollectorWhosePortWasTakenWhileStoppedFailsToRestart() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        let port = collector.port
+        await collector.stop()
+        let squatter = try DatabaseReachabilityTests.SilentPort(port: port)
+        #expect(squatter.port == port)
+        await #expect(throws: (any Error).self) { try await collector.start() }
+        try await collector.store.close()
+    }
+
     /// The collector is down while hundreds of events are emitted, then comes back: all arrive, once, in order.
     @Test(arguments: Backend.all)
     func outageThenRecovery(backend: Backend) async throws {
