@@ -569,9 +569,20 @@ public final class TrafficStage: Stage {
         guard pace >= Self.slowest else { return nil }
         // The pace is along the road, the distance straight across the line: the road meets the line at an angle.
         let closing = pace * rules[lane].rule.normal.dot(travel)
-        guard closing > 0 else { return nil }
-        let at = last.frame + max(1, Int((rules[lane].rule.distanceBefore(last.point) / closing).rounded(.up)))
-        return at > index && at - index <= Self.foresight ? at : nil
+        return Self.foreseenFrame(from: last.frame, distance: rules[lane].rule.distanceBefore(last.point),
+                                  closing: closing, now: index)
+    }
+
+    /// The frame in which a rear `distance` before a line on frame `last`, closing on it `closing` a frame, crosses it
+    /// (at least one frame on), when that frame is after `index` and at most `foresight` frames after it; else nil.
+    /// A road nearly parallel to its line (a configuration built in code skips the camera file's check) closes on it
+    /// barely at all: the quotient is compared before it becomes an `Int`, so no value traps.
+    static func foreseenFrame(from last: Int, distance: Double, closing: Double, now index: Int) -> Int? {
+        guard closing > 0, last >= 0, index >= last, index <= Int.max - foresight else { return nil }
+        let ahead = (distance / closing).rounded(.up)
+        guard ahead.isFinite, ahead <= Double(index - last + foresight) else { return nil }
+        let at = last + max(1, Int(max(ahead, 1)))
+        return at > index ? at : nil
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when

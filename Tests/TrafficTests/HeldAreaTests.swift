@@ -40,3 +40,31 @@ import Testing
         #expect(TrafficStage.heldAreas(of: [far, nan, lowest], scale: 1, widest: { _ in .infinity }).isEmpty)
     }
 }
+
+/// The frame in which a rear that leapt over a line would have crossed at the pace it kept.
+@Suite struct ForeseenFrameTests {
+    /// 10 px before the line on frame 100, closing 4 a frame: over it in 3 frames, on frame 103. Seen from frame 101 it
+    /// is foreseen; from frame 103 or later, the step's own crossing stands; more than `foresight` frames ahead, the
+    /// vehicle may yet stop.
+    @Test func aRearCrossesAtThePaceItKept() {
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: 4, now: 101) == 103)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: 4, now: 103) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 0, closing: 4, now: 100) == 101)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 36, closing: 4, now: 101) == 109)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 37, closing: 4, now: 101) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: 0, now: 101) == nil)
+    }
+
+    /// A road all but parallel to its line closes on it by almost nothing a frame: the quotient is out of `Int`'s
+    /// range, or not a number at all. None of these may trap.
+    @Test func aQuotientOutOfRangeIsNoFrame() {
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: 1e-300, now: 101) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: -1e300, closing: 1e-300, now: 101) == nil)
+        // A rear already far past the line: at least one frame on.
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: -1e300, closing: 1, now: 100) == 101)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: .infinity, closing: 1, now: 101) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: .nan, closing: 1, now: 101) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: .nan, now: 101) == nil)
+        #expect(TrafficStage.foreseenFrame(from: Int.max - 1, distance: 10, closing: 4, now: Int.max) == nil)
+    }
+}
