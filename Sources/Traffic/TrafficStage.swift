@@ -574,15 +574,21 @@ public final class TrafficStage: Stage {
     }
 
     /// The frame in which a rear `distance` before a line on frame `last`, closing on it `closing` a frame, crosses it
-    /// (at least one frame on), when that frame is after `index` and at most `foresight` frames after it; else nil.
+    /// (at least one frame on: a rear already past the line, however far, crosses on the next), when that frame is
+    /// after `index` and at most `foresight` frames after it; else nil (also when `closing` is not positive or NaN).
     /// A road nearly parallel to its line (a configuration built in code skips the camera file's check) closes on it
-    /// barely at all: the quotient is compared before it becomes an `Int`, so no value traps.
+    /// barely at all: the quotient is bounded before it becomes an `Int`, and the frames are added and compared with
+    /// overflow checked (nil where one would overflow), so no value traps.
     static func foreseenFrame(from last: Int, distance: Double, closing: Double, now index: Int) -> Int? {
-        guard closing > 0, last >= 0, index >= last, index <= Int.max - foresight else { return nil }
-        let ahead = (distance / closing).rounded(.up)
-        guard ahead.isFinite, ahead <= Double(index - last + foresight) else { return nil }
-        let at = last + max(1, Int(max(ahead, 1)))
-        return at > index ? at : nil
+        guard closing > 0 else { return nil }
+        let quotient = (distance / closing).rounded(.up)
+        guard !quotient.isNaN, quotient < 0x1p63 else { return nil }
+        let frames = quotient < 1 ? 1 : Int(quotient)
+        let (gap, gapOverflow) = index.subtractingReportingOverflow(last)
+        let (beyond, beyondOverflow) = frames.subtractingReportingOverflow(gap)
+        let (at, atOverflow) = last.addingReportingOverflow(frames)
+        guard !gapOverflow, !beyondOverflow, !atOverflow, beyond > 0, beyond <= foresight else { return nil }
+        return at
     }
 
     /// Why the advance of track `id`'s rear over its last measured frames is no vehicle's steady motion, or nil when

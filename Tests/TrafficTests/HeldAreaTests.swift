@@ -66,5 +66,15 @@ import Testing
         #expect(TrafficStage.foreseenFrame(from: 100, distance: .nan, closing: 1, now: 101) == nil)
         #expect(TrafficStage.foreseenFrame(from: 100, distance: 10, closing: .nan, now: 101) == nil)
         #expect(TrafficStage.foreseenFrame(from: Int.max - 1, distance: 10, closing: 4, now: Int.max) == nil)
+        // A quotient of 2⁶³ is not below `Int.max` as a Double; one of 2⁶² added to a frame of 2⁶² overflows.
+        #expect(TrafficStage.foreseenFrame(from: 0, distance: 0x1p63, closing: 1, now: Int.max - 8) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 1 << 62, distance: 0x1p62, closing: 1, now: Int.max - 8) == nil)
+        #expect(TrafficStage.foreseenFrame(from: 1 << 62, distance: 0x1p62, closing: 1, now: Int.max - 1) == nil)
+        // Frames beyond 2⁵³ are compared exactly: 64 frames ahead is too far.
+        #expect(TrafficStage.foreseenFrame(from: 0, distance: 0x1p60 + 256, closing: 1, now: (1 << 60) + 192) == nil)
+        let far = 1 << 60
+        #expect(TrafficStage.foreseenFrame(from: 0, distance: 0x1p60 + 256, closing: 1, now: far + 250) == far + 256)
+        // A rear past the line crosses on the next frame, however far past (an infinite quotient too).
+        #expect(TrafficStage.foreseenFrame(from: 100, distance: -.infinity, closing: 1, now: 100) == 101)
     }
 }
