@@ -59,7 +59,8 @@ public struct Track: Sendable, Equatable {
     public var confirmed: Bool
     /// The last reference point measured (not predicted), and the frame it was measured in.
     public var lastReference: (point: TrafficPoint, frame: Int)?
-    /// Whether the reference point of this frame was measured (so crossings may be judged on it).
+    /// Whether the reference point of this frame was measured (so crossings may be judged on it): not while coasting,
+    /// nor on the first cut from the top of a shared blob after a coast.
     public var measuredThisFrame: Bool
 
     public static func == (a: Track, b: Track) -> Bool { a.id == b.id && a.box == b.box }
@@ -302,7 +303,11 @@ public struct BlobTracker: Sendable {
                 let cut = TrafficBox(left: left, top: box.bottom - h, right: right, bottom: box.bottom)
                 apply(cut, to: t, frame: frame)
             } else if t == topTrack, abs(p.top - box.top) < 0.5 * h, fits {
+                // The first cut after a coast may be another object's top (a pedestrian's, cross traffic's) that lies
+                // where the track was predicted: the track follows it, but it measures no rear until a cut follows a cut.
+                let coasted = tracks[t].misses > 0
                 apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
+                if coasted { tracks[t].measuredThisFrame = false }
             } else {
                 // Hidden inside the merge: coast, but the blob vouches that it is still there.
                 tracks[t].box = p

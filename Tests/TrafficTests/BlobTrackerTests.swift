@@ -102,6 +102,37 @@ import Traffic
         if lengthsKnown { #expect(track?.box.bottom == 318) }
     }
 
+    /// A track 40 long moving up 10 px a frame coasts one frame (no blob of its own), then shares a blob with a
+    /// vehicle crossing below it, whose top is its predicted top: it takes the top and cuts its own length from it. That
+    /// first cut after a coast may be another object's top (the case: a car's track in the second set's perspective-1,
+    /// found again on two pedestrians' blob and cut past the line, 60 px ahead of the car): the track follows it but it
+    /// is no measurement, so no crossing is judged on it. The next frame's cut, with no coast before it, is one.
+    @Test func theFirstTopCutAfterACoastIsNoMeasurement() {
+        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
+        for frame in 0..<6 {
+            let f = Double(frame)
+            tracker.update(boxes: [box(192, 300 - 10 * f, 28, 40), box(100 + 10 * f, 290, 50, 40)], frame: frame,
+                           pictureBottom: 480, lengthLimited: true)
+        }
+        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        // Frame 6: the crosser alone; the track coasts.
+        tracker.update(boxes: [box(160, 290, 50, 40)], frame: 6, pictureBottom: 480, lengthLimited: true)
+        #expect(tracker.tracks.first { $0.id == up }?.measuredThisFrame == false)
+        // Frame 7: one blob from the track's predicted top (230) to the crosser's bottom (330).
+        tracker.update(boxes: [TrafficBox(left: 170, top: 230, right: 230, bottom: 330)], frame: 7, pictureBottom: 480,
+                       lengthLimited: true)
+        let cut = tracker.tracks.first { $0.id == up }
+        #expect(cut?.box.top == 230)
+        #expect(cut?.box.bottom == 270)
+        #expect(cut?.measuredThisFrame == false)
+        // Frame 8: cut again, after a frame that was not a coast: measured.
+        tracker.update(boxes: [TrafficBox(left: 180, top: 220, right: 240, bottom: 330)], frame: 8, pictureBottom: 480,
+                       lengthLimited: true)
+        let next = tracker.tracks.first { $0.id == up }
+        #expect(next?.box.bottom == 260)
+        #expect(next?.measuredThisFrame == true)
+    }
+
     /// (From the review of the night cut.) A track 80 long moving up is the one nearest a merged blob's bottom (52
     /// high, its bottom 2 px short of where the track predicts its rear: it slowed); another crossing from the left is
     /// nearest its top. The blob's bottom is this track's rear, measured; only its front (80 up from it) lies outside
