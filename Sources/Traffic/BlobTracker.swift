@@ -46,7 +46,8 @@ public struct TrafficBox: Sendable, Equatable {
 /// One tracked moving object.
 public struct Track: Sendable, Equatable {
     public let id: Int
-    /// Where the object is now: measured this frame, or predicted while it coasts.
+    /// Where the object is now: measured this frame, or predicted while it coasts (or cut from a shared blob's top
+    /// right after a coast: followed, not measured; see `measuredThisFrame`).
     public var box: TrafficBox
     /// Velocity of the box in source pixels per frame.
     public var velocity: TrafficPoint
@@ -73,7 +74,8 @@ public struct Track: Sendable, Equatable {
 /// When one blob holds several tracks (a queue, a platoon), the track nearest the blob's bottom takes
 /// the blob's bottom and keeps its own height, the one nearest its top takes the top; so the reference
 /// point of each vehicle stays measured while they touch. (At night, where lengths mean nothing, the top one does
-/// only if its length fits the blob; otherwise it coasts.)
+/// only if its length fits the blob; otherwise it coasts. And the top one's first cut after a coast is followed but
+/// not measured: it may be another object's top.)
 public struct BlobTracker: Sendable {
     public let confirmHits: Int
     public let coastFrames: Int
@@ -304,7 +306,8 @@ public struct BlobTracker: Sendable {
                 apply(cut, to: t, frame: frame)
             } else if t == topTrack, abs(p.top - box.top) < 0.5 * h, fits {
                 // The first cut after a coast may be another object's top (a pedestrian's, cross traffic's) that lies
-                // where the track was predicted: the track follows it, but it measures no rear until a cut follows a cut.
+                // where the track was predicted: the track follows it (its box, hits and velocity take the cut), but
+                // its rear counts as measured only from the next frame it is observed again.
                 let coasted = tracks[t].misses > 0
                 apply(TrafficBox(left: left, top: box.top, right: right, bottom: box.top + h), to: t, frame: frame)
                 if coasted { tracks[t].measuredThisFrame = false }

@@ -122,6 +122,8 @@ import Traffic
         tracker.update(boxes: [TrafficBox(left: 170, top: 230, right: 230, bottom: 330)], frame: 7, pictureBottom: 480,
                        lengthLimited: true)
         let cut = tracker.tracks.first { $0.id == up }
+        // Cut, not coasting (a coasting track's predicted box would be the same one).
+        #expect(cut?.misses == 0)
         #expect(cut?.box.top == 230)
         #expect(cut?.box.bottom == 270)
         #expect(cut?.measuredThisFrame == false)
