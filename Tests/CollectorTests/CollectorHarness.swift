@@ -92,9 +92,20 @@ final class LiveCollector: @unchecked Sendable {
     /// start. The first start takes a port below the kernel's ephemeral range (32768 up), picked at random and tried
     /// again elsewhere if taken: a port handed out by the kernel (to another test's server on port 0, or to a client's
     /// connection) could be given to someone else while this collector is stopped, and its restart then not bind.
+    ///
+    /// A restart on the same port tries again for up to 5 s while the port is in use: the stopped server's task ends
+    /// before its listening socket is closed on the event loop (a fresh clone's `make test` saw the restart refused with
+    /// "Address already in use" right after a stop).
     func start() async throws {
         if port != 0 {
-            try await serve(on: port)
+            for attempt in 0..<50 {
+                do {
+                    try await serve(on: port)
+                    return
+                } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 49 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
             return
         }
         var lastError: (any Error)?

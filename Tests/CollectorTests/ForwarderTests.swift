@@ -39,6 +39,27 @@ import Testing
         try await collector.store.close()
     }
 
+    /// The harness: a restart on the same port waits (up to 5 s) for the port to be free, as it is once a stopped
+    /// server's listening socket is closed (a fresh clone's `make test` saw `outageThenRecovery` on SQLite refused with
+    /// "Address already in use" right after the stop, 2026-12-07). Here the port is held for half a second.
+    @Test(.timeLimit(.minutes(1))) func aCollectorRestartsOnceItsPortIsFreeAgain() async throws {
+        let collector = try await LiveCollector(backend: .sqlite)
+        try await collector.start()
+        let port = collector.port
+        await collector.stop()
+        var squatter: DatabaseReachabilityTests.SilentPort? = try DatabaseReachabilityTests.SilentPort(port: port)
+        #expect(squatter?.port == port)
+        async let restart: Void = collector.start()
+        try await Task.sleep(for: .milliseconds(500))
+        squatter = nil
+        try await restart
+        #expect(collector.port == port)
+        let (status, _, _) = try await collector.request(.GET, "/healthz")
+        #expect(status == 200)
+        await collector.stop()
+        try await collector.store.close()
+    }
+
     /// The collector is down while hundreds of events are emitted, then comes back: all arrive, once, in order.
     @Test(arguments: Backend.all)
     func outageThenRecovery(backend: Backend) async throws {
