@@ -93,9 +93,9 @@ final class LiveCollector: @unchecked Sendable {
     /// again elsewhere if taken: a port handed out by the kernel (to another test's server on port 0, or to a client's
     /// connection) could be given to someone else while this collector is stopped, and its restart then not bind.
     ///
-    /// A restart on the same port tries again for up to 5 s while the port is in use: the stopped server's task ends
-    /// before its listening socket is closed on the event loop (a fresh clone's `make test` saw the restart refused with
-    /// "Address already in use" right after a stop).
+    /// A restart on the same port tries again for up to 5 s while the port is in use (a fresh clone's `make test` saw
+    /// the restart refused with "Address already in use" right after a stop; likely the stopped server's listening
+    /// socket was still being closed, not proven). The last attempt's error is thrown.
     func start() async throws {
         if port != 0 {
             for attempt in 0..<50 {
@@ -106,7 +106,7 @@ final class LiveCollector: @unchecked Sendable {
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
-            return
+            return  // not reached: the last attempt returns or throws
         }
         var lastError: (any Error)?
         for _ in 0..<20 {

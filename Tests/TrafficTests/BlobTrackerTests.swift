@@ -72,18 +72,23 @@ import Traffic
         #expect(tracker.tracks.first?.box.bottom == top + expected)
     }
 
-    /// A track `length` long moving up 10 px a frame (28 wide, its top from 300) and another, 50 × 40, crossing from
-    /// the left 10 px a frame with its top at `crosserTop`, for six frames; then `merged`, one blob holding both. The
-    /// track moving up, after that frame.
-    func trackUpMergedWithACrosser(length: Double, crosserTop: Double, merged: TrafficBox,
-                                   lengthsKnown: Bool) -> Track? {
+    /// A tracker after six frames (0 to 5) of a track `length` long moving up 10 px a frame (28 wide, its top from 300)
+    /// and another, 50 × 40, crossing from the left 10 px a frame with its top at `crosserTop`; and the id of the track
+    /// moving up.
+    func trackUpBesideACrosser(length: Double, crosserTop: Double, lengthsKnown: Bool) -> (BlobTracker, Int) {
         var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
         for frame in 0..<6 {
             let f = Double(frame)
             tracker.update(boxes: [box(192, 300 - 10 * f, 28, length), box(100 + 10 * f, crosserTop, 50, 40)],
                            frame: frame, pictureBottom: 480, lengthLimited: lengthsKnown)
         }
-        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        return (tracker, tracker.tracks.first { $0.box.width == 28 }!.id)
+    }
+
+    /// `trackUpBesideACrosser`, then `merged`, one blob holding both, on frame 6. The track moving up, after that frame.
+    func trackUpMergedWithACrosser(length: Double, crosserTop: Double, merged: TrafficBox,
+                                   lengthsKnown: Bool) -> Track? {
+        var (tracker, up) = trackUpBesideACrosser(length: length, crosserTop: crosserTop, lengthsKnown: lengthsKnown)
         tracker.update(boxes: [merged], frame: 6, pictureBottom: 480, lengthLimited: lengthsKnown)
         return tracker.tracks.first { $0.id == up }
     }
@@ -108,13 +113,7 @@ import Traffic
     /// found again on two pedestrians' blob and cut past the line, 60 px ahead of the car): the track follows it but it
     /// is no measurement, so no crossing is judged on it. The next frame's cut, with no coast before it, is one.
     @Test func theFirstTopCutAfterACoastIsNoMeasurement() {
-        var tracker = BlobTracker(confirmHits: 2, coastFrames: 5)
-        for frame in 0..<6 {
-            let f = Double(frame)
-            tracker.update(boxes: [box(192, 300 - 10 * f, 28, 40), box(100 + 10 * f, 290, 50, 40)], frame: frame,
-                           pictureBottom: 480, lengthLimited: true)
-        }
-        let up = tracker.tracks.first { $0.box.width == 28 }!.id
+        var (tracker, up) = trackUpBesideACrosser(length: 40, crosserTop: 290, lengthsKnown: true)
         // Frame 6: the crosser alone; the track coasts.
         tracker.update(boxes: [box(160, 290, 50, 40)], frame: 6, pictureBottom: 480, lengthLimited: true)
         #expect(tracker.tracks.first { $0.id == up }?.measuredThisFrame == false)
