@@ -234,6 +234,15 @@ public final class TrafficStage: Stage {
                     point = TrafficPoint(point.x, rear)
                     byLamps.insert(track.id)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
+                          let rear = Self.tailLampRear(in: TrafficBox(left: track.box.left, top: track.box.top,
+                                                                      right: track.box.right, bottom: point.y - beyond),
+                                                       rgb: rgb, scale: frame.scaleToSource),
+                          abs(rear - (last.point.y + track.velocity.y * Double(index - last.frame)))
+                              <= 0.5 * abs(track.velocity.y) * Double(index - last.frame) + 4 {
+                    // The lamps it was judged by, still where its pace takes them, with another pair come into its box
+                    // below them (the vehicle behind, one blob with it): the same lamps, its rear.
+                    point = TrafficPoint(point.x, rear)
+                } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
                           point.y - last.point.y > beyond {
                     // The lamps it was judged by are hidden this frame (rain, spray): not measured, for up to three
                     // frames; the next lamp point is judged over the whole span.

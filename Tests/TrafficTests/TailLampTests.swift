@@ -85,7 +85,8 @@ import Testing
     /// The crossings (frames) of a night car 40 × 50 going up 6 px a frame (its rear reaches the line at y 100 in frame
     /// 22), its blob running into the beam behind it down to the picture's bottom, its tail lamps hidden in the frames
     /// `hidden`.
-    static func nightCar(lampsHiddenIn hidden: Set<Int>) throws -> [Int] {
+    /// From frame `followerFrom` on, the lamps of a vehicle behind show at the picture's bottom edge, inside the beam.
+    static func nightCar(lampsHiddenIn hidden: Set<Int>, followerFrom: Int = .max) throws -> [Int] {
         let stage = TrafficStage(configuration: TestScene.configuration())
         var frames: [Int] = []
         for i in 0..<40 {
@@ -94,13 +95,25 @@ import Testing
             let beam = (box: (138.0, rear, 182.0, 180.0), colour: (150.0, 150.0, 140.0))
             let tail = [(box: (142.0, rear - 5, 149.0, rear - 1), colour: red),
                         (box: (171.0, rear - 5, 178.0, rear - 1), colour: red)]
+            let follower = [(box: (142.0, 175.0, 149.0, 179.0), colour: red), (box: (171.0, 175.0, 178.0, 179.0), colour: red)]
             let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
-                                        lights: i < 10 ? [] : [beam] + (hidden.contains(i) ? [] : tail))
+                                        lights: i < 10 ? [] : [beam] + (hidden.contains(i) ? [] : tail)
+                                            + (i >= followerFrom ? follower : []))
             for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
                 if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
             }
         }
         return frames
+    }
+
+    /// The vehicle behind comes into the car's blob (its beam) with its own lamps at the picture's bottom edge, six
+    /// frames before the car crosses: those are the lowest pair in the box now, at its bottom, but the car's rear is
+    /// still the lamps it was followed by, where its pace takes them. One crossing, in frame 22 (first set's all-2,
+    /// vehicle 1: without this the car's lamps counted as hidden, and three frames later its rear fell back to the
+    /// picture's bottom).
+    @Test func lampsComingIntoTheBoxBelowDoNotLoseTheLampsFollowed() throws {
+        let frames = try Self.nightCar(lampsHiddenIn: [], followerFrom: 16)
+        #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
     }
 
     /// At night a dark car (40 × 50, up 6 px a frame) runs on into the beam of the vehicle behind it, down to the
