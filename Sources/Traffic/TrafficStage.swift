@@ -237,10 +237,9 @@ public final class TrafficStage: Stage {
                           let rear = Self.tailLampRear(in: TrafficBox(left: track.box.left, top: track.box.top,
                                                                       right: track.box.right, bottom: point.y - beyond),
                                                        rgb: rgb, scale: frame.scaleToSource),
-                          abs(rear - (last.point.y + track.velocity.y * Double(index - last.frame)))
-                              <= 0.5 * abs(track.velocity.y) * Double(index - last.frame) + 4 {
-                    // The lamps it was judged by, still where its pace takes them, with another pair come into its box
-                    // below them (the vehicle behind, one blob with it): the same lamps, its rear.
+                          lampsAtTheirPace(of: track, at: TrafficPoint(point.x, rear), since: last, now: index) {
+                    // The lamps it was judged by, still where their pace takes them, with another pair come into its
+                    // box below them (the vehicle behind, one blob with it): the same lamps, its rear.
                     point = TrafficPoint(point.x, rear)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
                           point.y - last.point.y > beyond {
@@ -772,6 +771,21 @@ public final class TrafficStage: Stage {
             }
             return nil
         }
+    }
+
+    /// Whether `point` lies where the pace of the track's last judged reference points (its lamps', not its box's: the
+    /// box may run from the picture's top edge to its bottom, a column and its beams, and not move) takes them from
+    /// `last` by frame `now`, within half that advance and 4 px.
+    private func lampsAtTheirPace(of track: Track, at point: TrafficPoint, since last: (point: TrafficPoint, frame: Int),
+                                  now: Int) -> Bool {
+        let frames = Double(now - last.frame)
+        var pace = track.velocity.dot(travel)
+        if let recent = rears[track.id], recent.count >= 2 {
+            let (a, b) = (recent[max(0, recent.count - 4)], recent[recent.count - 1])
+            if b.frame > a.frame { pace = (b.along - a.along) / Double(b.frame - a.frame) }
+        }
+        let advance = (point - last.point).dot(travel)
+        return abs(advance - pace * frames) <= 0.5 * abs(pace) * frames + 4
     }
 
     /// How far along the unit vector `direction` the box reaches: its nearest and furthest corners.

@@ -86,7 +86,11 @@ import Testing
     /// 22), its blob running into the beam behind it down to the picture's bottom, its tail lamps hidden in the frames
     /// `hidden`.
     /// From frame `followerFrom` on, the lamps of a vehicle behind show at the picture's bottom edge, inside the beam.
-    static func nightCar(lampsHiddenIn hidden: Set<Int>, followerFrom: Int = .max) throws -> [Int] {
+    /// With `beamAhead`, the beam of a vehicle ahead lies on the car's front, up to the picture's top edge: its box
+    /// runs from edge to edge and does not move.
+    static func nightCar(lampsHiddenIn hidden: Set<Int>, followerFrom: Int = .max, beamAhead: Bool = false) throws
+        -> [Int]
+    {
         let stage = TrafficStage(configuration: TestScene.configuration())
         var frames: [Int] = []
         for i in 0..<40 {
@@ -98,6 +102,7 @@ import Testing
             let follower = [(box: (142.0, 175.0, 149.0, 179.0), colour: red), (box: (171.0, 175.0, 178.0, 179.0), colour: red)]
             let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
                                         lights: i < 10 ? [] : [beam] + (hidden.contains(i) ? [] : tail)
+                                            + (beamAhead ? [(box: (138.0, 0.0, 182.0, rear - 50), colour: beam.colour)] : [])
                                             + (i >= followerFrom ? follower : []))
             for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
                 if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
@@ -111,8 +116,11 @@ import Testing
     /// still the lamps it was followed by, where its pace takes them. One crossing, in frame 22 (first set's all-2,
     /// vehicle 1: without this the car's lamps counted as hidden, and three frames later its rear fell back to the
     /// picture's bottom).
-    @Test func lampsComingIntoTheBoxBelowDoNotLoseTheLampsFollowed() throws {
-        let frames = try Self.nightCar(lampsHiddenIn: [], followerFrom: 16)
+    ///
+    /// Also when the box runs from the picture's top edge (a beam ahead) to its bottom and does not move: the lamps'
+    /// own pace says where they are (second set's quiet-stop-lanes; the first version went by the box's velocity).
+    @Test(arguments: [false, true]) func lampsComingIntoTheBoxBelowDoNotLoseTheLampsFollowed(beamAhead: Bool) throws {
+        let frames = try Self.nightCar(lampsHiddenIn: [], followerFrom: 16, beamAhead: beamAhead)
         #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
     }
 
