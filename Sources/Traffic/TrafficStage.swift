@@ -43,6 +43,8 @@ public final class TrafficStage: Stage {
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
     private var byLamps: Set<Int> = []
+    /// The last rows (and frames) of the tail lamps each track in `byLamps` was judged by (`recordLamps`).
+    private var lampRows: [Int: [(frame: Int, y: Double)]] = [:]
     /// Each track's last `creepWindow` measured reference points: frame, distance along the direction of travel, and
     /// that of the box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
@@ -233,14 +235,18 @@ public final class TrafficStage: Stage {
                    rear < point.y - beyond {
                     point = TrafficPoint(point.x, rear)
                     byLamps.insert(track.id)
-                } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
+                    recordLamps(of: track.id, at: rear, frame: index)
+                } else if byLamps.contains(track.id),
                           let rear = Self.tailLampRear(in: TrafficBox(left: track.box.left, top: track.box.top,
                                                                       right: track.box.right, bottom: point.y - beyond),
                                                        rgb: rgb, scale: frame.scaleToSource),
-                          lampsAtTheirPace(of: track, at: TrafficPoint(point.x, rear), since: last, now: index) {
-                    // The lamps it was judged by, still where their pace takes them, with another pair come into its
-                    // box below them (the vehicle behind, one blob with it): the same lamps, its rear.
+                          rear < point.y - beyond,
+                          Self.lampsAtTheirPace(lampRows[track.id] ?? [], rear: rear, frame: index) {
+                    // A pair of lamps where the pace of those it was judged by last frame takes them, with another pair
+                    // come into its box below (the vehicle behind, one blob with it): taken for the same lamps, its
+                    // rear.
                     point = TrafficPoint(point.x, rear)
+                    recordLamps(of: track.id, at: rear, frame: index)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
                           point.y - last.point.y > beyond {
                     // The lamps it was judged by are hidden this frame (rain, spray): not measured, for up to three
@@ -248,6 +254,7 @@ public final class TrafficStage: Stage {
                     lampsHidden = true
                 } else {
                     byLamps.remove(track.id)
+                    lampRows[track.id] = nil
                 }
             }
             defer {
@@ -476,6 +483,7 @@ public final class TrafficStage: Stage {
         rears = rears.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
+        lampRows = lampRows.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
             var crossing = crossingDetection(violation, frame)
@@ -773,19 +781,26 @@ public final class TrafficStage: Stage {
         }
     }
 
-    /// Whether `point` lies where the pace of the track's last judged reference points (its lamps', not its box's: the
-    /// box may run from the picture's top edge to its bottom, a column and its beams, and not move) takes them from
-    /// `last` by frame `now`, within half that advance and 4 px.
-    private func lampsAtTheirPace(of track: Track, at point: TrafficPoint, since last: (point: TrafficPoint, frame: Int),
-                                  now: Int) -> Bool {
-        let frames = Double(now - last.frame)
-        var pace = track.velocity.dot(travel)
-        if let recent = rears[track.id], recent.count >= 2 {
-            let (a, b) = (recent[max(0, recent.count - 4)], recent[recent.count - 1])
-            if b.frame > a.frame { pace = (b.along - a.along) / Double(b.frame - a.frame) }
-        }
-        let advance = (point - last.point).dot(travel)
-        return abs(advance - pace * frames) <= 0.5 * abs(pace) * frames + 4
+    /// Notes that track `id` was judged by tail lamps whose rear is row `rear` in frame `frame`. The rows of the same
+    /// lamps, up to four: a pair further back than the last one (more than 4 px) is another vehicle's, and starts anew.
+    private func recordLamps(of id: Int, at rear: Double, frame: Int) {
+        var rows = lampRows[id, default: []]
+        if let last = rows.last, rear > last.y + 4 { rows = [] }
+        rows.append((frame, rear))
+        if rows.count > 4 { rows.removeFirst(rows.count - 4) }
+        lampRows[id] = rows
+    }
+
+    /// Whether a pair of lamps with its rear at row `rear` in frame `frame` lies where the pace of the lamps a track
+    /// was judged by (`rows`, as `recordLamps` keeps them) takes them from where they were last seen (up to three frames before), within half a frame's
+    /// advance and 4 px. Their own pace, not the box's: the box may run from the picture's top edge to its bottom (a
+    /// column and its beams) and not move. False without two rows of the same lamps.
+    static func lampsAtTheirPace(_ rows: [(frame: Int, y: Double)], rear: Double, frame: Int) -> Bool {
+        guard rows.count >= 2, let first = rows.first, let last = rows.last,
+              frame > last.frame, frame - last.frame <= 3, last.frame > first.frame else { return false }
+        // Rows up the picture: lamps moving on come up (a smaller row); a pace backwards is none.
+        let pace = max(0, (first.y - last.y) / Double(last.frame - first.frame))
+        return abs((last.y - rear) - pace * Double(frame - last.frame)) <= 0.5 * pace + 4
     }
 
     /// How far along the unit vector `direction` the box reaches: its nearest and furthest corners.

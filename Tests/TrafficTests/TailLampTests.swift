@@ -124,6 +124,27 @@ import Testing
         #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
     }
 
+    /// Lamps followed at rows 130 and 124 in frames 10 and 11 (6 px a frame up the picture) are next expected 6 px on
+    /// for each frame since: within half a frame's advance and 4 px (7 px), however many frames since. A pair 30 px on (a truck's high markers, a
+    /// vehicle ahead) is not them, nor one behind, nor any after more than three frames, nor any without two rows of
+    /// the same lamps; lamps that went back have no pace (standing: within 4 px).
+    @Test func lampsAreLookedForWhereTheirOwnPaceTakesThem() {
+        let rows: [(frame: Int, y: Double)] = [(10, 130), (11, 124)]
+        #expect(TrafficStage.lampsAtTheirPace(rows, rear: 118, frame: 12))
+        #expect(TrafficStage.lampsAtTheirPace(rows, rear: 112, frame: 12))
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 110, frame: 12))
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 94, frame: 12), "30 px on")
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 126, frame: 12), "behind")
+        #expect(TrafficStage.lampsAtTheirPace(rows, rear: 106, frame: 14), "three frames on, 18 px")
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 96, frame: 14), "three frames on, 10 px further")
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 100, frame: 15), "four frames on")
+        #expect(!TrafficStage.lampsAtTheirPace(rows, rear: 124, frame: 11), "the same frame")
+        #expect(!TrafficStage.lampsAtTheirPace([(11, 124)], rear: 118, frame: 12), "one row: no pace")
+        let back: [(frame: Int, y: Double)] = [(10, 124), (11, 130)]
+        #expect(TrafficStage.lampsAtTheirPace(back, rear: 127, frame: 12))
+        #expect(!TrafficStage.lampsAtTheirPace(back, rear: 136, frame: 12), "following them back")
+    }
+
     /// At night a dark car (40 × 50, up 6 px a frame) runs on into the beam of the vehicle behind it, down to the
     /// picture's bottom edge: its blob's bottom is that edge, never its rear. Its tail lamps (two red spots at its rear
     /// corners) are: the crossing is reported in the frame its rear reaches the line (22). Without lamps (a vehicle
