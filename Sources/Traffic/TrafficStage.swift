@@ -43,6 +43,9 @@ public final class TrafficStage: Stage {
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
     private var byLamps: Set<Int> = []
+    /// The violations reported whose crossing frames were in the last 64 frames.
+    private var recentViolations: [Violation] = []
+    static let sameCrossingFrames = 3
     /// The last rows (and frames) of the tail lamps each track in `byLamps` was judged by (`recordLamps`).
     private var lampRows: [Int: [(frame: Int, y: Double)]] = [:]
     /// Each track's last `creepWindow` measured reference points: frame, distance along the direction of travel, and
@@ -213,7 +216,14 @@ public final class TrafficStage: Stage {
         }
         func record(_ seen: SeenCrossing) {
             switch judge(seen) {
-            case .violation(let violation): reported.append(violation)
+            case .violation(let violation):
+                // Two tracks on one vehicle (one following its lamps from behind) report it once.
+                if let earlier = recentViolations.first(where: { Self.sameCrossing($0, violation) }) {
+                    if trace != nil { refusals.append("#\(seen.track.id) crossed where #\(earlier.track) did") }
+                    return
+                }
+                recentViolations.append(violation)
+                reported.append(violation)
             case .lawful(let why):
                 if trace != nil { refusals.append("#\(seen.track.id) crossed \(rules[seen.lane].lane.name): \(why)") }
             }
@@ -237,14 +247,15 @@ public final class TrafficStage: Stage {
                     byLamps.insert(track.id)
                     recordLamps(of: track.id, at: rear, frame: index)
                 } else if byLamps.contains(track.id),
-                          let rear = Self.tailLampRear(in: TrafficBox(left: track.box.left, top: track.box.top,
-                                                                      right: track.box.right, bottom: point.y - beyond),
+                          let rear = Self.tailLampRear(in: Self.lampSearchArea(around: track.box,
+                                                                               lastRow: lampRows[track.id]?.last?.y,
+                                                                               beyond: beyond, below: point.y - beyond),
                                                        rgb: rgb, scale: frame.scaleToSource),
                           rear < point.y - beyond,
                           Self.lampsAtTheirPace(lampRows[track.id] ?? [], rear: rear, frame: index) {
-                    // A pair of lamps where the pace of those it was judged by last frame takes them, with another pair
-                    // come into its box below (the vehicle behind, one blob with it): taken for the same lamps, its
-                    // rear.
+                    // A pair of lamps where the pace of those it was judged by takes them, with another pair come into
+                    // its box below (the vehicle behind, one blob with it), or gone on out of its box (the vehicle out
+                    // of a beam that stays, a box narrowed by a blob's change): taken for the same lamps, its rear.
                     point = TrafficPoint(point.x, rear)
                     recordLamps(of: track.id, at: rear, frame: index)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
@@ -483,6 +494,8 @@ public final class TrafficStage: Stage {
         rears = rears.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
+        // Kept longer than they match: a crossing may be judged frames after its frame (foreseen, emerging, waiting).
+        recentViolations.removeAll { index - $0.frame > 64 }
         lampRows = lampRows.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
@@ -789,6 +802,22 @@ public final class TrafficStage: Stage {
         rows.append((frame, rear))
         if rows.count > 4 { rows.removeFirst(rows.count - 4) }
         lampRows[id] = rows
+    }
+
+    /// Where the lamps a track followed are looked for once they are not the lowest pair in its box: its box, widened by
+    /// a quarter of its width on each side and reaching up at least twice `beyond` above their last row (`lastRow`; the
+    /// lamps may have gone on out of the box), down to `below` (above the pair now at the box's bottom).
+    static func lampSearchArea(around box: TrafficBox, lastRow: Double?, beyond: Double, below: Double) -> TrafficBox {
+        TrafficBox(left: box.left - 0.25 * box.width, top: min(box.top, (lastRow ?? .infinity) - 2 * beyond),
+                   right: box.right + 0.25 * box.width, bottom: below)
+    }
+
+    /// Whether two violations are one vehicle's crossing reported by two tracks (one following its lamps from behind):
+    /// the same lane, within `sameCrossingFrames` frames, their points within half the wider box's width across. Two
+    /// vehicles in one lane cross a vehicle's length apart, several frames at any pace.
+    static func sameCrossing(_ a: Violation, _ b: Violation) -> Bool {
+        a.lane == b.lane && abs(a.frame - b.frame) <= sameCrossingFrames
+            && abs(a.point.x - b.point.x) < 0.5 * max(a.box.width, b.box.width)
     }
 
     /// Whether a pair of lamps with its rear at row `rear` in frame `frame` lies where the pace of the lamps a track

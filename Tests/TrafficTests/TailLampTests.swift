@@ -124,6 +124,22 @@ import Testing
         #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
     }
 
+    /// The lamps followed are looked for in the track's box widened by a quarter of its width on each side (a blob
+    /// that narrowed, cutting a lamp off: second set's all-0, vehicle 0) and up to twice `beyond` above their last row
+    /// when that is above the box's top (the vehicle driving on out of a beam that stays), down to the row given.
+    @Test func theLampsFollowedAreLookedForAroundTheBox() {
+        let box = TrafficBox(left: 100, top: 100, right: 160, bottom: 180)
+        let area = TrafficStage.lampSearchArea(around: box, lastRow: 110, beyond: 30, below: 150)
+        #expect(area == TrafficBox(left: 85, top: 50, right: 175, bottom: 150))
+        #expect(TrafficStage.lampSearchArea(around: box, lastRow: 170, beyond: 30, below: 150).top == 100)
+        #expect(TrafficStage.lampSearchArea(around: box, lastRow: nil, beyond: 30, below: 150).top == 100)
+        // In a picture: the right lamp (x 163–169) is outside the box; both are inside the area.
+        let lights = [(box: (105.0, 120.0, 112.0, 124.0), colour: Self.red), (box: (163.0, 120.0, 170.0, 124.0), colour: Self.red)]
+        let frame = TestScene.frame(0, signal: .red, road: 36, lights: lights)
+        #expect(TrafficStage.tailLampRear(in: box, rgb: frame.rgb!, scale: 1) == nil)
+        #expect(TrafficStage.tailLampRear(in: area, rgb: frame.rgb!, scale: 1) == 124.5)
+    }
+
     /// Lamps followed at rows 130 and 124 in frames 10 and 11 (6 px a frame up the picture) are next expected 6 px on
     /// for each frame since: within half a frame's advance and 4 px (7 px), however many frames since. A pair 30 px on (a truck's high markers, a
     /// vehicle ahead) is not them, nor one behind, nor any after more than three frames, nor any without two rows of
