@@ -43,9 +43,12 @@ public final class TrafficStage: Stage {
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
     private var byLamps: Set<Int> = []
-    /// The violations reported whose crossing frames were in the last 64 frames.
+    /// The violations reported, kept while a crossing judged late may still be placed near their frames.
     private var recentViolations: [Violation] = []
-    static let sameCrossingFrames = 3
+    /// How far apart in time one vehicle's crossing may be reported by two tracks (3 frames at 15 frames/s).
+    static let sameCrossingSeconds = 0.21
+    /// Tracks whose reference point this frame was lamps found by `lampSearchArea`.
+    private var followingLamps: Set<Int> = []
     /// The last rows (and frames) of the tail lamps each track in `byLamps` was judged by (`recordLamps`).
     private var lampRows: [Int: [(frame: Int, y: Double)]] = [:]
     /// Each track's last `creepWindow` measured reference points: frame, distance along the direction of travel, and
@@ -131,6 +134,9 @@ public final class TrafficStage: Stage {
         var point: TrafficPoint
         var redFor: Double
         var box: TrafficBox
+        /// Whether its track's rear was lamps it followed outside its own box or above another pair (`lampSearchArea`):
+        /// a track that may hold another vehicle's crossing.
+        var byFollowedLamps = false
     }
 
     /// - Parameters:
@@ -216,7 +222,8 @@ public final class TrafficStage: Stage {
         }
         func record(_ seen: SeenCrossing) {
             switch judge(seen) {
-            case .violation(let violation):
+            case .violation(var violation):
+                violation.byFollowedLamps = followingLamps.contains(seen.track.id)
                 // Two tracks on one vehicle (one following its lamps from behind) report it once.
                 if let earlier = recentViolations.first(where: { Self.sameCrossing($0, violation) }) {
                     if trace != nil { refusals.append("#\(seen.track.id) crossed where #\(earlier.track) did") }
@@ -235,6 +242,7 @@ public final class TrafficStage: Stage {
         // may run on behind it into the beam of the vehicle following. (Looking down the road the lamps stand above the
         // ground on the rear face: their image crosses the line before the vehicle does.)
         let lampsShowRears = (geometry?.model.dark ?? false) && travel.y < -0.5 && !lookingDownTheRoad
+        followingLamps = []
         for track in tracker.tracks where track.measuredThisFrame {
             var point = track.box.bottomCentre + ahead
             var lampsHidden = false
@@ -258,6 +266,7 @@ public final class TrafficStage: Stage {
                     // of a beam that stays, a box narrowed by a blob's change): taken for the same lamps, its rear.
                     point = TrafficPoint(point.x, rear)
                     recordLamps(of: track.id, at: rear, frame: index)
+                    followingLamps.insert(track.id)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
                           point.y - last.point.y > beyond {
                     // The lamps it was judged by are hidden this frame (rain, spray): not measured, for up to three
@@ -494,8 +503,10 @@ public final class TrafficStage: Stage {
         rears = rears.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
-        // Kept longer than they match: a crossing may be judged frames after its frame (foreseen, emerging, waiting).
-        recentViolations.removeAll { index - $0.frame > 64 }
+        // Kept as long as a crossing judged late (emerging, waiting for its rear or the signal) may be placed back in
+        // time: as far as the signal's history reaches.
+        let reach = 72 + min(max(configuration.tuning.lockFrames, 0), 1_000)
+        recentViolations.removeAll { index - $0.frame > reach }
         lampRows = lampRows.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
@@ -805,18 +816,21 @@ public final class TrafficStage: Stage {
     }
 
     /// Where the lamps a track followed are looked for once they are not the lowest pair in its box: its box, widened by
-    /// a quarter of its width on each side and reaching up at least twice `beyond` above their last row (`lastRow`; the
-    /// lamps may have gone on out of the box), down to `below` (above the pair now at the box's bottom).
+    /// a quarter of its width on each side and reaching up twice `beyond` above their last row (`lastRow`) where that
+    /// is above the box's top (the lamps may have gone on out of the box), but never more than twice `beyond` above the
+    /// box's top (a box that stays, a beam, does not follow lamps up the picture); down to `below` (above the pair now
+    /// at the box's bottom).
     static func lampSearchArea(around box: TrafficBox, lastRow: Double?, beyond: Double, below: Double) -> TrafficBox {
-        TrafficBox(left: box.left - 0.25 * box.width, top: min(box.top, (lastRow ?? .infinity) - 2 * beyond),
-                   right: box.right + 0.25 * box.width, bottom: below)
+        let top = max(min(box.top, (lastRow ?? .infinity) - 2 * beyond), box.top - 2 * beyond)
+        return TrafficBox(left: box.left - 0.25 * box.width, top: top, right: box.right + 0.25 * box.width,
+                          bottom: below)
     }
 
-    /// Whether two violations are one vehicle's crossing reported by two tracks (one following its lamps from behind):
-    /// the same lane, within `sameCrossingFrames` frames, their points within half the wider box's width across. Two
-    /// vehicles in one lane cross a vehicle's length apart, several frames at any pace.
+    /// Whether two violations are one vehicle's crossing reported by two tracks, one of them following its lamps from
+    /// behind (`byFollowedLamps`): the same lane, within `sameCrossingSeconds`, their points within half the wider box's
+    /// width across.
     static func sameCrossing(_ a: Violation, _ b: Violation) -> Bool {
-        a.lane == b.lane && abs(a.frame - b.frame) <= sameCrossingFrames
+        (a.byFollowedLamps || b.byFollowedLamps) && a.lane == b.lane && abs(a.pts - b.pts) <= sameCrossingSeconds
             && abs(a.point.x - b.point.x) < 0.5 * max(a.box.width, b.box.width)
     }
 

@@ -126,12 +126,15 @@ import Testing
 
     /// The lamps followed are looked for in the track's box widened by a quarter of its width on each side (a blob
     /// that narrowed, cutting a lamp off: second set's all-0, vehicle 0) and up to twice `beyond` above their last row
-    /// when that is above the box's top (the vehicle driving on out of a beam that stays), down to the row given.
+    /// when that is above the box's top (the vehicle driving on out of a beam that stays), but never more than twice
+    /// `beyond` above the box's top, down to the row given.
     @Test func theLampsFollowedAreLookedForAroundTheBox() {
         let box = TrafficBox(left: 100, top: 100, right: 160, bottom: 180)
         let area = TrafficStage.lampSearchArea(around: box, lastRow: 110, beyond: 30, below: 150)
         #expect(area == TrafficBox(left: 85, top: 50, right: 175, bottom: 150))
         #expect(TrafficStage.lampSearchArea(around: box, lastRow: 170, beyond: 30, below: 150).top == 100)
+        #expect(TrafficStage.lampSearchArea(around: box, lastRow: 30, beyond: 30, below: 150).top == 40,
+                "never more than twice beyond above the box")
         #expect(TrafficStage.lampSearchArea(around: box, lastRow: nil, beyond: 30, below: 150).top == 100)
         // In a picture: the right lamp (x 163–169) is outside the box; both are inside the area.
         let lights = [(box: (105.0, 120.0, 112.0, 124.0), colour: Self.red), (box: (163.0, 120.0, 170.0, 124.0), colour: Self.red)]
