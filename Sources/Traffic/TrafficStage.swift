@@ -835,9 +835,10 @@ public final class TrafficStage: Stage {
     }
 
     /// Whether a pair of lamps with its rear at row `rear` in frame `frame` lies where the pace of the lamps a track
-    /// was judged by (`rows`, as `recordLamps` keeps them) takes them from where they were last seen (up to three frames before), within half a frame's
-    /// advance and 4 px. Their own pace, not the box's: the box may run from the picture's top edge to its bottom (a
-    /// column and its beams) and not move. False without two rows of the same lamps.
+    /// was judged by (`rows`, as `recordLamps` keeps them) takes them from where they were last seen (up to three
+    /// frames before), within half a frame's advance and 4 px. Their own pace, not the box's: the box may run from the
+    /// picture's top edge to its bottom (a column and its beams) and not move. False without two rows of the same
+    /// lamps.
     static func lampsAtTheirPace(_ rows: [(frame: Int, y: Double)], rear: Double, frame: Int) -> Bool {
         guard rows.count >= 2, let first = rows.first, let last = rows.last,
               frame > last.frame, frame - last.frame <= 3, last.frame > first.frame else { return false }

@@ -144,9 +144,9 @@ import Testing
     }
 
     /// Lamps followed at rows 130 and 124 in frames 10 and 11 (6 px a frame up the picture) are next expected 6 px on
-    /// for each frame since: within half a frame's advance and 4 px (7 px), however many frames since. A pair 30 px on (a truck's high markers, a
-    /// vehicle ahead) is not them, nor one behind, nor any after more than three frames, nor any without two rows of
-    /// the same lamps; lamps that went back have no pace (standing: within 4 px).
+    /// for each frame since: within half a frame's advance and 4 px (7 px), however many frames since. A pair 30 px on
+    /// (a truck's high markers, a vehicle ahead) is not them, nor one behind, nor any after more than three frames, nor
+    /// any without two rows of the same lamps; lamps that went back have no pace (standing: within 4 px).
     @Test func lampsAreLookedForWhereTheirOwnPaceTakesThem() {
         let rows: [(frame: Int, y: Double)] = [(10, 130), (11, 124)]
         #expect(TrafficStage.lampsAtTheirPace(rows, rear: 118, frame: 12))
