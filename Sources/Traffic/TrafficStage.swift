@@ -179,7 +179,7 @@ public final class TrafficStage: Stage {
     public var tracks: [Track] { tracker.tracks }
 
     public func process(_ frame: Frame) throws -> [Detection] {
-        let index = Int(frame.seq) - 1
+        let index = Int(clamping: frame.seq) - 1
         var detections: [Detection] = []
         lastIndex = index
         for g in groups.indices {
@@ -317,7 +317,9 @@ public final class TrafficStage: Stage {
             let step = point - last.point
             let leap = step.dot(step).squareRoot(), explained = 2.5 * expected + 0.3 * track.box.height + 8
             guard leap <= explained else {
-                if trace != nil { refusals.append("#\(track.id) leapt \(Int(leap)) px (motion explains \(Int(explained)))") }
+                if trace != nil {
+                    refusals.append("#\(track.id) leapt \(Self.px(leap)) px (motion explains \(Self.px(explained)))")
+                }
                 continue
             }
             // A rear that leapt over the line further than steady motion explains (more than twice, and 8 px) lost its
@@ -449,7 +451,7 @@ public final class TrafficStage: Stage {
             }
             guard frames >= Self.emergingFrames else { return false }
             if trace != nil {
-                refusals.append("#\(now.id) came out of hiding past the line and advanced \(Int(advance)) px in "
+                refusals.append("#\(now.id) came out of hiding past the line and advanced \(Self.px(advance)) px in "
                     + "\(frames) frames: not the vehicle hidden")
             }
             return true
@@ -473,7 +475,7 @@ public final class TrafficStage: Stage {
         if let trace {
             let tracks = tracker.tracks.map { t in
                 "#\(t.id)\(t.confirmed ? "" : "?")\(t.measuredThisFrame ? "" : "~")["
-                    + [t.box.left, t.box.top, t.box.right, t.box.bottom].map { String(Int($0)) }
+                    + [t.box.left, t.box.top, t.box.right, t.box.bottom].map { Self.px($0) }
                     .joined(separator: ",") + "]"
             }
             let signals = groups.map {
@@ -483,7 +485,7 @@ public final class TrafficStage: Stage {
             trace("frame \(index) signal \(signals.joined(separator: " ")) "
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
                 + tracks.joined(separator: " ") + " blobs "
-                + boxes.map { "[\(Int($0.left)),\(Int($0.top)),\(Int($0.right)),\(Int($0.bottom))]" }
+                + boxes.map { b in "[" + [b.left, b.top, b.right, b.bottom].map { Self.px($0) }.joined(separator: ",") + "]" }
                 .joined(separator: " ")
                 + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
                 + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
@@ -656,7 +658,7 @@ public final class TrafficStage: Stage {
         guard advanceBefore >= Self.slowest * spanBefore - rounding && advanceBefore > 0
               || earlier.count >= 4 && onlyTheLastFellBack && typicalBefore >= Self.slowest else {
             return .standing(
-                "advanced \(Int(advanceBefore)) px in the \(Int(spanBefore)) frames before: standing at the line")
+                "advanced \(Self.px(advanceBefore)) px in the \(Self.px(spanBefore)) frames before: standing at the line")
         }
         steps.sort()
         let n = steps.count
@@ -665,7 +667,8 @@ public final class TrafficStage: Stage {
         let advance = last.along - first.along
         let explained = 2 * max(median, 1) * span + 8 + rounding
         guard advance > explained else { return nil }
-        return .leapt("advanced \(Int(advance)) px in \(Int(span)) frames, steady motion explains \(Int(explained))")
+        return .leapt("advanced \(Self.px(advance)) px in \(Self.px(span)) frames, "
+            + "steady motion explains \(Self.px(explained))")
     }
 
     /// Whether the rear of track `id` crept up to the line: over its last `creepWindow` measured frames it advanced by
@@ -1086,6 +1089,12 @@ public final class TrafficStage: Stage {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         return (value * scale).rounded() / scale
+    }
+
+    /// A length or count for the trace and the verdicts' reasons, in whole pixels or frames. A value no `Int` holds
+    /// (NaN, infinite, beyond 2^53) is written as the `Double` it is, never converted: text must not trap.
+    static func px(_ value: Double) -> String {
+        abs(value) < 0x1p53 ? String(Int(value)) : String(value)
     }
 }
 

@@ -3,7 +3,7 @@ import Imaging
 import SightlineCore
 import Synchronization
 import Testing
-import Traffic
+@testable import Traffic
 
 /// The stage end to end on hand-made frames: what it reports, in what form, and what it keeps.
 @Suite struct TrafficStageTests {
@@ -91,6 +91,22 @@ import Traffic
         #expect(early[0].contains("crossed main: red for 0.3 s at frame 30, within the grace time"))
         // A crossing on red is reported, not explained away.
         #expect(try trace { _ in .red }.isEmpty)
+    }
+
+    /// A frame's number comes from outside (a source's counter): one past `Int.max` is held at `Int.max`, never a trap,
+    /// and the signal is still read. The trace writes a length no `Int` holds as the `Double` it is.
+    @Test func aFrameNumberPastIntMaxAndALengthThatIsNotANumberDoNotTrap() throws {
+        let stage = TrafficStage(configuration: TestScene.configuration())
+        var states = 0
+        for i in 0..<12 {
+            var frame = TestScene.frame(i, signal: .red)
+            frame.seq = UInt64(Int.max) + UInt64(i + 1)
+            states += try stage.process(frame).filter { $0.type == .trafficSignalState }.count
+        }
+        #expect(states == 1)
+        #expect(TrafficStage.px(12.9) == "12" && TrafficStage.px(-3.2) == "-3")
+        #expect(TrafficStage.px(.nan) == "nan" && TrafficStage.px(-.infinity) == "-inf")
+        #expect(TrafficStage.px(1e300) == "1e+300")
     }
 
     /// A vehicle waiting at red 10 px before the line (rear at y 110). Then either its rear vanishes from the picture
