@@ -51,6 +51,8 @@ public final class TrafficStage: Stage {
     private var followingLamps: Set<Int> = []
     /// The last rows (and frames) of the tail lamps each track in `byLamps` was judged by (`recordLamps`).
     private var lampRows: [Int: [(frame: Int, y: Double)]] = [:]
+    /// The columns of the last of those lamps: the middle between them, and how far apart they are (`recordLamps`).
+    private var lampColumns: [Int: (centre: Double, span: Double)] = [:]
     /// Each track's last `creepWindow` measured reference points: frame, distance along the direction of travel, and
     /// that of the box's furthest point along it (its front edge: the top, for traffic moving up the picture).
     private var rears: [Int: [(frame: Int, along: Double, front: Double)]] = [:]
@@ -249,23 +251,27 @@ public final class TrafficStage: Stage {
             if lampsShowRears, let rgb = frame.rgb {
                 // Behind the lamps by more than half the vehicle's width: not its bumper, a beam or what follows.
                 let beyond = max(8, 0.5 * track.box.width)
-                if let rear = Self.tailLampRear(in: track.box, rgb: rgb, scale: frame.scaleToSource),
-                   rear < point.y - beyond {
-                    point = TrafficPoint(point.x, rear)
+                if let lamps = Self.tailLamps(in: track.box, rgb: rgb, scale: frame.scaleToSource),
+                   lamps.rear < point.y - beyond {
+                    point = TrafficPoint(point.x, lamps.rear)
                     byLamps.insert(track.id)
-                    recordLamps(of: track.id, at: rear, frame: index)
-                } else if byLamps.contains(track.id),
-                          let rear = Self.tailLampRear(in: Self.lampSearchArea(around: track.box,
-                                                                               lastRow: lampRows[track.id]?.last?.y,
-                                                                               beyond: beyond, below: point.y - beyond),
-                                                       rgb: rgb, scale: frame.scaleToSource),
-                          rear < point.y - beyond,
-                          Self.lampsAtTheirPace(lampRows[track.id] ?? [], rear: rear, frame: index) {
-                    // A pair of lamps where the pace of those it was judged by takes them, with another pair come into
-                    // its box below (the vehicle behind, one blob with it), or gone on out of its box (the vehicle out
-                    // of a beam that stays, a box narrowed by a blob's change): taken for the same lamps, its rear.
-                    point = TrafficPoint(point.x, rear)
-                    recordLamps(of: track.id, at: rear, frame: index)
+                    recordLamps(lamps, of: track.id, frame: index)
+                } else if byLamps.contains(track.id), let column = lampColumns[track.id],
+                          let lamps = Self.tailLamps(in: Self.lampSearchArea(around: track.box,
+                                                                             lastRow: lampRows[track.id]?.last?.y,
+                                                                             beyond: beyond, below: point.y - beyond),
+                                                     rgb: rgb, scale: frame.scaleToSource, accepting: { lamps in
+                                                         Self.lampsAtTheirPace(lampRows[track.id] ?? [], rear: lamps.rear,
+                                                                               frame: index)
+                                                             && Self.lampsInTheirColumn(lamps, column)
+                                                     }),
+                          lamps.rear < point.y - beyond {
+                    // The lowest pair of lamps where the pace of those it was judged by takes them, in their column,
+                    // with another pair come into its box below (the vehicle behind, one blob with it), or gone on out
+                    // of its box (the vehicle out of a beam that stays, a box narrowed by a blob's change): taken for
+                    // the same lamps, its rear. (A pair lower down that is not them, beside its lane, hides nothing.)
+                    point = TrafficPoint(point.x, lamps.rear)
+                    recordLamps(lamps, of: track.id, frame: index)
                     followingLamps.insert(track.id)
                 } else if byLamps.contains(track.id), let last = references[track.id], index - last.frame <= 3,
                           point.y - last.point.y > beyond {
@@ -275,6 +281,7 @@ public final class TrafficStage: Stage {
                 } else {
                     byLamps.remove(track.id)
                     lampRows[track.id] = nil
+                    lampColumns[track.id] = nil
                 }
             }
             defer {
@@ -510,6 +517,7 @@ public final class TrafficStage: Stage {
         let reach = 72 + min(max(configuration.tuning.lockFrames, 0), 1_000)
         recentViolations.removeAll { index - $0.frame > reach }
         lampRows = lampRows.filter { live.contains($0.key) }
+        lampColumns = lampColumns.filter { live.contains($0.key) }
         var pending: [PendingEvidence] = []
         for violation in reported {
             var crossing = crossingDetection(violation, frame)
@@ -747,6 +755,21 @@ public final class TrafficStage: Stage {
     /// rear is half a source pixel below the pair's lowest row (a lamp's last row is a pixel or two inside the body's
     /// edge). Nil without such a pair.
     static func tailLampRear(in box: TrafficBox, rgb: Image, scale: Double) -> Double? {
+        tailLamps(in: box, rgb: rgb, scale: scale)?.rear
+    }
+
+    /// A pair of tail lamps (`tailLamps`), in source pixels: the rear edge below them, and the first and last columns
+    /// of the red their rows hold (the outer edges of the two lamps).
+    struct LampPair: Equatable {
+        var rear: Double
+        var left: Double
+        var right: Double
+        var centre: Double { (left + right) / 2 }
+    }
+
+    /// The lowest pair of tail lamps in `box` that `accepting` takes, as `tailLampRear` finds them, with its columns.
+    static func tailLamps(in box: TrafficBox, rgb: Image, scale: Double,
+                          accepting: (LampPair) -> Bool = { _ in true }) -> LampPair? {
         guard rgb.channels == 3, scale.isFinite, scale > 0 else { return nil }
         // Clamped to the picture before any conversion to Int (huge finite edges, a tiny scale).
         func column(_ x: Double, _ rule: FloatingPointRoundingRule) -> Int {
@@ -759,7 +782,7 @@ public final class TrafficStage: Stage {
         let (left, right) = (column(box.left, .down), column(box.right, .up))
         let (top, bottom) = (row(box.top, .down), row(box.bottom, .up))
         guard right - left >= 6, bottom > top else { return nil }
-        return rgb.pixels.withUnsafeBufferPointer { px -> Double? in
+        return rgb.pixels.withUnsafeBufferPointer { px -> LampPair? in
             func red(_ y: Int, _ x: Int) -> Bool {
                 let i = (y * rgb.width + x) * 3
                 let (r, g, b) = (Int(px[i]), Int(px[i + 1]), Int(px[i + 2]))
@@ -800,7 +823,11 @@ public final class TrafficStage: Stage {
                     func pair(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
                         lit(y, a.lowerBound, a.upperBound) >= 2 && rows.contains { lit($0, b.lowerBound, b.upperBound) >= 2 }
                     }
-                    if pair(one, other) || pair(other, one) { return Double(y + 1) * scale + 0.5 }
+                    if pair(one, other) || pair(other, one) {
+                        let lamps = LampPair(rear: Double(y + 1) * scale + 0.5, left: Double(first) * scale,
+                                             right: Double(last + 1) * scale)
+                        if accepting(lamps) { return lamps }
+                    }
                 }
                 y -= 1
             }
@@ -808,14 +835,23 @@ public final class TrafficStage: Stage {
         }
     }
 
-    /// Notes that track `id` was judged by tail lamps whose rear is row `rear` in frame `frame`. The rows of the same
-    /// lamps, up to four: a pair further back than the last one (more than 4 px) is another vehicle's, and starts anew.
-    private func recordLamps(of id: Int, at rear: Double, frame: Int) {
+    /// Notes that track `id` was judged by the tail lamps `lamps` in frame `frame`. The rows of the same lamps, up to
+    /// four: a pair further back than the last one (more than 4 px) is another vehicle's, and starts anew. Their columns,
+    /// the last pair's.
+    private func recordLamps(_ lamps: LampPair, of id: Int, frame: Int) {
         var rows = lampRows[id, default: []]
-        if let last = rows.last, rear > last.y + 4 { rows = [] }
-        rows.append((frame, rear))
+        if let last = rows.last, lamps.rear > last.y + 4 { rows = [] }
+        rows.append((frame, lamps.rear))
         if rows.count > 4 { rows.removeFirst(rows.count - 4) }
         lampRows[id] = rows
+        lampColumns[id] = (lamps.centre, lamps.right - lamps.left)
+    }
+
+    /// Whether a pair of lamps is in the column of those a track followed (`column`, as `recordLamps` keeps it): its
+    /// middle within half their span of theirs. A vehicle keeps to its lane from one frame to the next; a pair in the
+    /// band beside the box (a vehicle in the next lane) is not its lamps, whatever its row.
+    static func lampsInTheirColumn(_ lamps: LampPair, _ column: (centre: Double, span: Double)) -> Bool {
+        abs(lamps.centre - column.centre) <= 0.5 * column.span
     }
 
     /// Where the lamps a track followed are looked for once they are not the lowest pair in its box: its box, widened by

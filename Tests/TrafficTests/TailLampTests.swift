@@ -88,8 +88,10 @@ import Testing
     /// From frame `followerFrom` on, the lamps of a vehicle behind show at the picture's bottom edge, inside the beam.
     /// With `beamAhead`, the beam of a vehicle ahead lies on the car's front, up to the picture's top edge: its box
     /// runs from edge to edge and does not move.
-    static func nightCar(lampsHiddenIn hidden: Set<Int>, followerFrom: Int = .max, beamAhead: Bool = false) throws
-        -> [Int]
+    /// With `besideTheLine`, a pair of lamps stands beside the car's lane, its middle 19 px right of the car's (half
+    /// the span of the car's lamps is 18 px), its rear 4.5 px before the line: a vehicle waiting in the next lane.
+    static func nightCar(lampsHiddenIn hidden: Set<Int>, followerFrom: Int = .max, beamAhead: Bool = false,
+                         besideTheLine: Bool = false) throws -> [Int]
     {
         let stage = TrafficStage(configuration: TestScene.configuration())
         var frames: [Int] = []
@@ -100,10 +102,12 @@ import Testing
             let tail = [(box: (142.0, rear - 5, 149.0, rear - 1), colour: red),
                         (box: (171.0, rear - 5, 178.0, rear - 1), colour: red)]
             let follower = [(box: (142.0, 175.0, 149.0, 179.0), colour: red), (box: (171.0, 175.0, 178.0, 179.0), colour: red)]
+            let beside = [(box: (168.0, 100.0, 175.0, 104.0), colour: red), (box: (183.0, 100.0, 190.0, 104.0), colour: red)]
             let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
                                         lights: i < 10 ? [] : [beam] + (hidden.contains(i) ? [] : tail)
                                             + (beamAhead ? [(box: (138.0, 0.0, 182.0, rear - 50), colour: beam.colour)] : [])
-                                            + (i >= followerFrom ? follower : []))
+                                            + (i >= followerFrom ? follower : [])
+                                            + (besideTheLine ? beside : []))
             for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
                 if case .int(let f) = d.body["frame"] { frames.append(Int(f)) }
             }
@@ -124,6 +128,23 @@ import Testing
         #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
     }
 
+    /// The car's lamps are hidden in the two frames up to its crossing (21, 22), with the vehicle behind in its box
+    /// and a pair of lamps standing beside its lane just before the line, inside the area the car's lamps are looked
+    /// for, at a row their pace allows. That pair is not the car's: it is out of their column. Taken for them, it held
+    /// the car's rear before the line for as long as it stood, and the crossing was lost. Refused but still the lowest
+    /// pair in the area when the car's lamps show again (above it, past the line), it hid them, and the crossing was
+    /// lost too: the lowest pair at their pace and in their column is the one taken.
+    @Test func lampsOutOfTheColumnOfThoseFollowedAreNotThem() throws {
+        let frames = try Self.nightCar(lampsHiddenIn: [21, 22], followerFrom: 16, besideTheLine: true)
+        #expect(frames.count == 1 && frames.allSatisfy { abs($0 - 22) <= 1 }, "crossings at \(frames)")
+        let column = (centre: 160.0, span: 36.0)
+        func pair(_ left: Double, _ right: Double) -> TrafficStage.LampPair { .init(rear: 100, left: left, right: right) }
+        #expect(TrafficStage.lampsInTheirColumn(pair(142, 178), column))
+        #expect(TrafficStage.lampsInTheirColumn(pair(160, 196), column), "18 px to the side: half the span")
+        #expect(!TrafficStage.lampsInTheirColumn(pair(168, 190), column), "19 px to the side")
+        #expect(!TrafficStage.lampsInTheirColumn(pair(104, 132), column))
+    }
+
     /// The lamps followed are looked for in the track's box widened by a quarter of its width on each side (a blob
     /// that narrowed, cutting a lamp off: second set's all-0, vehicle 0) and up to twice `beyond` above their last row
     /// when that is above the box's top (the vehicle driving on out of a beam that stays), but never more than twice
@@ -141,6 +162,9 @@ import Testing
         let frame = TestScene.frame(0, signal: .red, road: 36, lights: lights)
         #expect(TrafficStage.tailLampRear(in: box, rgb: frame.rgb!, scale: 1) == nil)
         #expect(TrafficStage.tailLampRear(in: area, rgb: frame.rgb!, scale: 1) == 124.5)
+        // Its columns: from the left lamp's first to the right lamp's last.
+        #expect(TrafficStage.tailLamps(in: area, rgb: frame.rgb!, scale: 1)
+            == TrafficStage.LampPair(rear: 124.5, left: 105, right: 170))
     }
 
     /// Lamps followed at rows 130 and 124 in frames 10 and 11 (6 px a frame up the picture) are next expected 6 px on
