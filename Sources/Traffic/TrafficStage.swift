@@ -39,6 +39,10 @@ public final class TrafficStage: Stage {
     private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
+    /// Each track's last measured front (the middle of its box's edge furthest along the direction of travel), and
+    /// its frame; and the frame (and lane) in which that front first crossed a stop line: where the vehicle entered.
+    private var fronts: [Int: (point: TrafficPoint, frame: Int)] = [:]
+    private var entries: [Int: (frame: Int, lane: Int)] = [:]
     /// Each track's last reference point judged, and its frame.
     private var references: [Int: (point: TrafficPoint, frame: Int)] = [:]
     /// Tracks whose last reference point was their tail lamps (`tailLampRear`).
@@ -210,6 +214,10 @@ public final class TrafficStage: Stage {
         for join in tracker.joined where !leftToRear.contains(join.gone) {
             if let lane = crossed[join.gone] { crossed[join.kept] = lane }
         }
+        // The front that a rear slice took in entered for it.
+        for join in tracker.joined where entries[join.kept] == nil {
+            entries[join.kept] = entries[join.gone]
+        }
         var reported: [Violation] = []
         // Why crossings seen this frame were not reported (for the trace only).
         var refusals: [String] = []
@@ -246,6 +254,7 @@ public final class TrafficStage: Stage {
         let lampsShowRears = (geometry?.model.dark ?? false) && travel.y < -0.5 && !lookingDownTheRoad
         followingLamps = []
         for track in tracker.tracks where track.measuredThisFrame {
+            noteEntry(of: track, frame: index)
             var point = track.box.bottomCentre + ahead
             var lampsHidden = false
             if lampsShowRears, let rgb = frame.rgb {
@@ -510,6 +519,8 @@ public final class TrafficStage: Stage {
         leftToRear.formIntersection(live)
         approach = approach.filter { live.contains($0.key) }
         rears = rears.filter { live.contains($0.key) }
+        fronts = fronts.filter { live.contains($0.key) }
+        entries = entries.filter { live.contains($0.key) }
         references = references.filter { live.contains($0.key) }
         byLamps.formIntersection(live)
         // Kept as long as a crossing judged late (emerging, waiting for its rear or the signal) may be placed back in
@@ -1060,8 +1071,35 @@ public final class TrafficStage: Stage {
         guard redFor >= configuration.graceSeconds else {
             return .lawful("red for \(Self.round(redFor, 3)) s at frame \(entry.frame), within the grace time")
         }
+        // A vehicle that entered before the red (its front over the line on amber, or on a turn arrow's green) is
+        // lawful however long its rear takes to follow: a long truck entering late on amber.
+        if let entered = entries[track.id], entered.frame <= frame,
+           let first = groups[group].history.first, first.frame <= entered.frame,
+           let then = groups[group].history.last(where: { $0.frame <= entered.frame }),
+           then.state == .amber || then.state == .green {
+            return .lawful("entered on \(then.state.rawValue) at frame \(entered.frame)")
+        }
         return .violation(Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
                                     point: track.box.bottomCentre, redFor: redFor, box: track.box))
+    }
+
+    /// Notes where `track`'s front first crosses a stop line (`entries`), from its last measured front to this one,
+    /// interpolated over a coasting gap as a rear's crossing is. Not in the dark: a blob's front there is its beam's.
+    private func noteEntry(of track: Track, frame index: Int) {
+        guard !(geometry?.model.dark ?? false) else { return }
+        let box = track.box
+        let reach = (abs(box.width * travel.x) + abs(box.height * travel.y)) / 2
+        let front = TrafficPoint((box.left + box.right) / 2, (box.top + box.bottom) / 2) + travel * reach
+        defer { fronts[track.id] = (front, index) }
+        // A front back before the line it crossed (by more than a model pixel) enters anew: the track was handed to
+        // another object, or the vehicle backed up.
+        if let entered = entries[track.id], rules[entered.lane].rule.distanceBefore(front) > (geometry?.scale ?? 0) {
+            entries[track.id] = nil
+        }
+        guard entries[track.id] == nil, let last = fronts[track.id], index > last.frame,
+              let hit = crossing(from: last.point, to: front) else { return }
+        let span = Double(index - last.frame)
+        entries[track.id] = (min(index, last.frame + max(1, Int((hit.fraction * span).rounded(.up)))), hit.lane)
     }
 
     /// A crossing judged: a violation, or lawful and why.

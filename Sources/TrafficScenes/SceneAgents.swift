@@ -33,6 +33,8 @@ struct Vehicle {
     /// For the current amber/red: nil undecided, true stopping, false going.
     var stopping: Bool?
     var crossed = false
+    /// When the front first reached the stop line, and the signal's state then (nil: not yet).
+    var entered: (t: Double, state: String)?
     /// Turns right after the stop line (the lanes layout's right lane).
     var turning = false
 

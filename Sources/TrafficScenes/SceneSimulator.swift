@@ -9,7 +9,9 @@ import Darwin
 /// Northbound vehicles follow the intelligent driver model (IDM) behind their leader and, when they
 /// stop for the signal, behind the stop line; at amber an obeying driver stops if it can brake to
 /// the line comfortably, a gambler goes on, and a runner ignores amber and red (but not the queue in
-/// front of it). Truth crossings are when a vehicle's bottom edge first reaches the stop line.
+/// front of it). Truth crossings are when a vehicle's bottom edge (its rear) first reaches the stop line; a crossing
+/// is a violation when the red had lasted the grace time then and the vehicle entered on red (its front reached the
+/// line after the red came on): one that entered on amber, or on a turn arrow's green, is lawful however long it is.
 public struct SceneSimulator {
     public let spec: SceneSpec
     private var random: SceneRandom
@@ -382,6 +384,10 @@ public struct SceneSimulator {
     }
 
     private mutating func recordCrossings(t: Double) {
+        for i in vehicles.indices where vehicles[i].entered == nil
+            && vehicles[i].top <= SceneLayout.stopLineY(at: vehicles[i].centreX) {
+            vehicles[i].entered = (t, phase(at: t, lane: vehicles[i].lane).state)
+        }
         for i in vehicles.indices where !vehicles[i].crossed {
             let v = vehicles[i]
             guard v.bottom <= SceneLayout.stopLineY(at: v.centreX) else { continue }
@@ -390,8 +396,17 @@ public struct SceneSimulator {
             // A right turn on red is lawful in the turn lane: not red for the rule.
             let redFor = state == "red" && !v.turning ? t - redStart : nil
             let tolerance = 3 / spec.fps
-            let violation = redFor.map { $0 >= spec.graceSeconds } ?? false
-            let ambiguous = redFor.map { abs($0 - spec.graceSeconds) <= tolerance + 1e-9 } ?? false
+            // Entered on this red: its front reached the line after the red came on (a vehicle is never spawned
+            // past the line, so `entered` is set by now).
+            let entry = v.entered ?? (t, state)
+            let enteredOnRed = redFor != nil && entry.t >= redStart - 1e-9
+            let violation = enteredOnRed && redFor.map { $0 >= spec.graceSeconds } ?? false
+            // Within ±3 frames of the grace boundary, or of the red's onset when the front reached the line: neither a
+            // hit nor a miss whichever way it goes.
+            let ambiguous = redFor.map {
+                abs($0 - spec.graceSeconds) <= tolerance + 1e-9
+                    || $0 >= spec.graceSeconds && abs(entry.t - redStart) <= tolerance + 1e-9
+            } ?? false
             var box = [v.left, v.top, v.right, v.bottom]
             var occluded: Double?
             if let camera = spec.camera {
@@ -400,7 +415,8 @@ public struct SceneSimulator {
             }
             truth.crossings.append(.init(vehicle: v.id, frame: frame, pts: t, signal: state,
                                          redFor: redFor.map { ($0 * 1000).rounded() / 1000 }, violation: violation,
-                                         ambiguous: ambiguous, box: box, lane: v.lane, occluded: occluded))
+                                         ambiguous: ambiguous, box: box, lane: v.lane, occluded: occluded,
+                                         entered: entry.state))
         }
     }
 

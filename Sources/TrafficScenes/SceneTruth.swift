@@ -27,9 +27,12 @@ public struct SceneTruth: Codable, Sendable, Equatable {
         /// With a perspective camera: how much of the vehicle's projected box nearer vehicles' boxes cover at
         /// `frame` (0–1, the largest single cover; from the simulation's geometry, not from pixels).
         public var occluded: Double? = nil
+        /// The signal's state when the vehicle's front reached the stop line (it entered): a vehicle that entered on
+        /// amber or green is lawful however long its rear takes to follow.
+        public var entered: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case vehicle, frame, pts, signal, redFor = "red_for", violation, ambiguous, box, lane, occluded
+            case vehicle, frame, pts, signal, redFor = "red_for", violation, ambiguous, box, lane, occluded, entered
         }
     }
 

@@ -110,6 +110,23 @@ import TrafficScenes
         #expect(reported == 0)
     }
 
+    /// A crossing is a violation only for a vehicle that entered on red (its front reached the line after the red came
+    /// on). The bench's second all-stop lanes scene (seed 6101, every nuisance) has a long vehicle that entered on the
+    /// turn arrow's green (it has no amber) and whose rear crossed 1.49 s into its red: lawful, and the scene holds no
+    /// violation. Its truth had one, so the lawful scene asked the stage to miss it.
+    @Test func aVehicleThatEnteredBeforeTheRedIsNoViolationInTheTruth() {
+        var nuisances = SceneSpec.Nuisances()
+        for name in SceneSpec.Nuisances.featuredNames { _ = nuisances.feature(name) }
+        let spec = SceneSpec(seed: 6101, seconds: 60, kind: .allStop, nuisances: nuisances, layout: .lanes)
+        var simulator = SceneSimulator(spec: spec)
+        for _ in 0..<spec.frameCount { simulator.step() }
+        let crossings = simulator.truth.crossings
+        #expect(crossings.allSatisfy { !$0.violation })
+        let enteredBefore = crossings.filter { ($0.redFor ?? 0) >= spec.graceSeconds && $0.entered != "red" }
+        #expect(enteredBefore.map(\.vehicle) == [31])
+        #expect(enteredBefore.allSatisfy { $0.entered == "green" && $0.lane == 0 })
+    }
+
     @Test(arguments: [SceneSpec.Kind.allGreen, .allStop])
     func scenesWithoutViolationsGiveNoDetection(kind: SceneSpec.Kind) throws {
         let (_, truth, reported) = try Self.evaluate(SceneSpec(seed: 21, seconds: 24, kind: kind))

@@ -93,6 +93,33 @@ import Testing
         #expect(try trace { _ in .red }.isEmpty)
     }
 
+    /// A truck 50 × 100 going up 6 px a frame from below the picture: its front reaches the line (y 100) in frame 27,
+    /// its rear in frame 44. Entering on amber (red from frame 30) it is lawful though its rear crosses 1.4 s into the
+    /// red: it entered before the red. Entering on red (from frame 20) it is a violation, and the trace says why the
+    /// first was not one.
+    @Test func aLongVehicleThatEnteredOnAmberIsLawfulThoughItsRearCrossesOnRed() throws {
+        func run(redFrom: Int) throws -> (crossings: [Int], trace: [String]) {
+            let stage = TrafficStage(configuration: TestScene.configuration())
+            var lines: [String] = []
+            stage.trace = { lines.append($0) }
+            var crossings: [Int] = []
+            for i in 0..<60 {
+                let bottom = 300 - 6 * Double(max(i - 10, 0))
+                let frame = TestScene.frame(i, signal: i < redFrom ? .amber : .red,
+                                            boxes: i < 10 ? [] : [(115, bottom - 100, 165, bottom)])
+                for d in try stage.process(frame) where d.type == .trafficRedLightCrossing {
+                    if case .int(let f) = d.body["frame"] { crossings.append(Int(f)) }
+                }
+            }
+            return (crossings, lines.filter { $0.contains("not reported") })
+        }
+        let amber = try run(redFrom: 30)
+        #expect(amber.crossings.isEmpty, "crossings at \(amber.crossings)")
+        #expect(amber.trace.contains { $0.contains("entered on amber at frame 27") }, "\(amber.trace)")
+        let red = try run(redFrom: 20)
+        #expect(red.crossings.count == 1 && red.crossings.allSatisfy { abs($0 - 44) <= 1 }, "crossings at \(red.crossings)")
+    }
+
     /// A frame's number comes from outside (a source's counter): one past `Int.max` is held at `Int.max`, never a trap,
     /// and the signal is still read. The trace writes a length no `Int` holds as the `Double` it is.
     @Test func aFrameNumberPastIntMaxAndALengthThatIsNotANumberDoNotTrap() throws {
