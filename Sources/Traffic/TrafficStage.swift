@@ -8,8 +8,10 @@ import SightlineCore
 /// when there are several) and `traffic.red_light_crossing` when a confirmed track's reference point
 /// (bottom centre, taken half a model pixel inside the blob's edge) crosses a lane's stop-line segment in the
 /// configured direction (within one lane area, when areas are given) while that lane's signal
-/// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane); at most one
-/// crossing per track while its box is past the line it crossed. In the lanes form the crossing names its lane
+/// group has been locked red for at least `grace_seconds` (never in a `turn_on_red` lane), unless the track's front
+/// was seen entering over the line while amber or green was lit (a long vehicle that entered before the red; judged
+/// seen from above by day only: `noteEntry`); at most one crossing per track while its box is past the line it
+/// crossed. In the lanes form the crossing names its lane
 /// (`lane`). Detections carry no identity of any kind.
 ///
 /// Evidence (three frames: before, at, after the crossing) is kept only when an `EvidenceRedactor`
@@ -39,8 +41,8 @@ public final class TrafficStage: Stage {
     private var leftToRear: Set<Int> = []
     /// Measured frames each track spent before the line.
     private var approach: [Int: Int] = [:]
-    /// Each track's last measured front (the middle of its box's edge furthest along the direction of travel), and
-    /// its frame; and the frame (and lane) in which that front first crossed a stop line: where the vehicle entered.
+    /// Each track's last measured front (`noteEntry`), and its frame; and the frame (and lane) in which that front
+    /// first crossed a stop line: where the vehicle entered.
     private var fronts: [Int: (point: TrafficPoint, frame: Int)] = [:]
     private var entries: [Int: (frame: Int, lane: Int)] = [:]
     /// Each track's last reference point judged, and its frame.
@@ -100,14 +102,16 @@ public final class TrafficStage: Stage {
         var last: (point: TrafficPoint, frame: Int)
         var fraction: Double
         var now: (frame: Int, pts: Double)
+        /// Where its track's front entered (`entries`), kept with the crossing: a crossing judged late may outlive
+        /// its track.
+        var entered: (frame: Int, lane: Int)? = nil
         /// The frame of a crossing foreseen: a rear that lost its last rows against the road crosses in the frame
         /// its steady motion takes it over the line, judged once the stream reaches that frame.
         var foreseen: Int? = nil
         /// The frame in which the point was first on or past the line, interpolated over coasting gaps.
         var frame: Int {
             if let foreseen { return foreseen }
-            let span = Double(now.frame - last.frame)
-            return min(now.frame, last.frame + max(1, Int((fraction * span).rounded(.up))))
+            return min(now.frame, last.frame + TrafficStage.framesInto(fraction, of: now.frame - last.frame))
         }
     }
 
@@ -128,7 +132,9 @@ public final class TrafficStage: Stage {
         let name: String
         var classifier: SignalClassifier
         var debouncer: SignalDebouncer
-        var history: [(frame: Int, pts: Double, state: SignalState, onset: Double?)] = []
+        /// Per frame: the locked state (back-dated when a change locks), its onset, and the lamp seen lit alone in
+        /// that frame (nil: none, or several).
+        var history: [(frame: Int, pts: Double, state: SignalState, onset: Double?, lit: SignalState?)] = []
     }
 
     /// A crossing on red, waiting to be reported.
@@ -200,7 +206,8 @@ public final class TrafficStage: Stage {
                 }
             }
             let debouncer = groups[g].debouncer
-            groups[g].history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS))
+            let lit: SignalState? = if case .lit(let colour) = observation { colour } else { nil }
+            groups[g].history.append((index, frame.pts, debouncer.state, debouncer.onsetPTS, lit))
             // Enough frames back for a coasting gap, and for a crossing that waited for the signal to settle.
             let keep = 64 + configuration.tuning.lockFrames
             if groups[g].history.count > keep { groups[g].history.removeFirst(groups[g].history.count - keep) }
@@ -381,7 +388,7 @@ public final class TrafficStage: Stage {
                 continue
             }
             var seen = SeenCrossing(track: track, lane: hit.lane, last: last, fraction: hit.fraction,
-                                    now: (index, frame.pts))
+                                    now: (index, frame.pts), entered: entries[track.id])
             // A track unseen for longer than a lone track may coast (measured again `coast_frames` + 1 frames on, at the
             // latest) was hidden inside another object's blob, which vouched for it while it coasted on at its pace: a
             // vehicle passing behind a bus. Where it is measured again is its own only if it then moves on from there
@@ -634,6 +641,14 @@ public final class TrafficStage: Stage {
                                   closing: closing, now: index)
     }
 
+    /// How many frames into a gap of `gap` frames (at least 1) the fraction `fraction` of it reaches, rounded up: at
+    /// least 1, at most the gap. Computed so that no gap and no fraction (NaN, beyond 1) traps.
+    static func framesInto(_ fraction: Double, of gap: Int) -> Int {
+        guard gap > 1 else { return max(gap, 1) }
+        let steps = (fraction * Double(gap)).rounded(.up)
+        return steps.isFinite && steps < Double(gap) ? max(1, Int(steps)) : gap
+    }
+
     /// The frame in which a rear `distance` before a line on frame `last`, closing on it `closing` a frame, crosses it
     /// (at least one frame on: a rear already past the line, however far, crosses on the next), when that frame is
     /// after `index` and at most `foresight` frames after it; else nil (also when `closing` is not positive or NaN).
@@ -753,7 +768,7 @@ public final class TrafficStage: Stage {
             guard let hit = crossing(from: rear(k - 1), to: rear(k)) else { continue }
             // As a fraction of the span from that frame to this one (`SeenCrossing.frame` interpolates over it).
             let from = points[k - 1].frame
-            let frames = max(1, Int((hit.fraction * Double(points[k].frame - from)).rounded(.up)))
+            let frames = Self.framesInto(hit.fraction, of: points[k].frame - from)
             return ((rear(k - 1), from), (hit.lane, (Double(frames) - 0.5) / Double(max(now.frame - from, 1))))
         }
         return nil
@@ -770,7 +785,8 @@ public final class TrafficStage: Stage {
     }
 
     /// A pair of tail lamps (`tailLamps`), in source pixels: the rear edge below them, and the first and last columns
-    /// of the red their rows hold (the outer edges of the two lamps).
+    /// of all the red in their rows within the area searched (the outer edges of the two lamps when they are the only
+    /// red there).
     struct LampPair: Equatable {
         var rear: Double
         var left: Double
@@ -838,6 +854,10 @@ public final class TrafficStage: Stage {
                         let lamps = LampPair(rear: Double(y + 1) * scale + 0.5, left: Double(first) * scale,
                                              right: Double(last + 1) * scale)
                         if accepting(lamps) { return lamps }
+                        // Refused: not the same lamps again a row or two higher (a rear biased forward), but on above
+                        // the rows they are red in.
+                        while y >= top, extent[y - top] != nil { y -= 1 }
+                        continue
                     }
                 }
                 y -= 1
@@ -1072,21 +1092,31 @@ public final class TrafficStage: Stage {
             return .lawful("red for \(Self.round(redFor, 3)) s at frame \(entry.frame), within the grace time")
         }
         // A vehicle that entered before the red (its front over the line on amber, or on a turn arrow's green) is
-        // lawful however long its rear takes to follow: a long truck entering late on amber.
-        if let entered = entries[track.id], entered.frame <= frame,
-           let first = groups[group].history.first, first.frame <= entered.frame,
+        // lawful however long its rear takes to follow: a long truck entering late on amber. Only where the entry is
+        // known under the same signal group, and the lamp was seen: amber or green lit alone in the frame of the entry
+        // or the one before, and the state then amber or green too (a head hidden across the change to red holds its
+        // last colour until red is seen: no entry in those frames is let off).
+        if let entered = seen.entered ?? entries[track.id], entered.frame <= frame,
+           rules[entered.lane].group == group,
+           let first = groups[group].history.first, first.frame <= entered.frame - 1,
            let then = groups[group].history.last(where: { $0.frame <= entered.frame }),
-           then.state == .amber || then.state == .green {
+           then.state == .amber || then.state == .green,
+           groups[group].history.contains(where: {
+               $0.frame >= entered.frame - 1 && $0.frame <= entered.frame && $0.lit == then.state
+           }) {
             return .lawful("entered on \(then.state.rawValue) at frame \(entered.frame)")
         }
         return .violation(Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
                                     point: track.box.bottomCentre, redFor: redFor, box: track.box))
     }
 
-    /// Notes where `track`'s front first crosses a stop line (`entries`), from its last measured front to this one,
-    /// interpolated over a coasting gap as a rear's crossing is. Not in the dark: a blob's front there is its beam's.
+    /// Notes where `track`'s front first crosses a stop line (`entries`): the frame in which it is first seen on or
+    /// past it (after a coasting gap, the latest frame it may have entered in, so that no entry is placed early).
+    /// The front is the point furthest along the direction of travel on the box's middle line. Not in the dark (a
+    /// blob's front there is its beam's), nor looking down the road (the box's top is the roof, which reaches the line
+    /// in the picture while the bumper is metres short of it).
     private func noteEntry(of track: Track, frame index: Int) {
-        guard !(geometry?.model.dark ?? false) else { return }
+        guard !(geometry?.model.dark ?? false), !lookingDownTheRoad else { return }
         let box = track.box
         let reach = (abs(box.width * travel.x) + abs(box.height * travel.y)) / 2
         let front = TrafficPoint((box.left + box.right) / 2, (box.top + box.bottom) / 2) + travel * reach
@@ -1098,8 +1128,7 @@ public final class TrafficStage: Stage {
         }
         guard entries[track.id] == nil, let last = fronts[track.id], index > last.frame,
               let hit = crossing(from: last.point, to: front) else { return }
-        let span = Double(index - last.frame)
-        entries[track.id] = (min(index, last.frame + max(1, Int((hit.fraction * span).rounded(.up)))), hit.lane)
+        entries[track.id] = (index, hit.lane)
     }
 
     /// A crossing judged: a violation, or lawful and why.
