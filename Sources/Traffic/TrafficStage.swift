@@ -642,11 +642,13 @@ public final class TrafficStage: Stage {
     }
 
     /// How many frames into a gap of `gap` frames (at least 1) the fraction `fraction` of it reaches, rounded up: at
-    /// least 1, at most the gap. Computed so that no gap and no fraction (NaN, beyond 1) traps.
+    /// least 1, at most the gap. Computed so that no gap and no fraction (NaN, infinite, beyond 1 or below 0)
+    /// traps.
     static func framesInto(_ fraction: Double, of gap: Int) -> Int {
         guard gap > 1 else { return max(gap, 1) }
         let steps = (fraction * Double(gap)).rounded(.up)
-        return steps.isFinite && steps < Double(gap) ? max(1, Int(steps)) : gap
+        guard steps.isFinite else { return gap }
+        return steps < 1 ? 1 : steps < Double(gap) ? Int(steps) : gap
     }
 
     /// The frame in which a rear `distance` before a line on frame `last`, closing on it `closing` a frame, crosses it
@@ -855,8 +857,8 @@ public final class TrafficStage: Stage {
                                              right: Double(last + 1) * scale)
                         if accepting(lamps) { return lamps }
                         // Refused: not the same lamps again a row or two higher (a rear biased forward), but on above
-                        // the rows they are red in.
-                        while y >= top, extent[y - top] != nil { y -= 1 }
+                        // the rows with red within their columns.
+                        while y >= top, lit(y, first, last + 1) > 0 { y -= 1 }
                         continue
                     }
                 }
@@ -1094,8 +1096,9 @@ public final class TrafficStage: Stage {
         // A vehicle that entered before the red (its front over the line on amber, or on a turn arrow's green) is
         // lawful however long its rear takes to follow: a long truck entering late on amber. Only where the entry is
         // known under the same signal group, and the lamp was seen: amber or green lit alone in the frame of the entry
-        // or the one before, and the state then amber or green too (a head hidden across the change to red holds its
-        // last colour until red is seen: no entry in those frames is let off).
+        // or the one before, red in neither, and the state then amber or green too (a head hidden across the change to
+        // red holds its last colour until red is seen: no entry in those frames is let off; nor one where red was seen
+        // before a flicker delayed its lock).
         if let entered = seen.entered ?? entries[track.id], entered.frame <= frame,
            rules[entered.lane].group == group,
            let first = groups[group].history.first, first.frame <= entered.frame - 1,
@@ -1103,6 +1106,9 @@ public final class TrafficStage: Stage {
            then.state == .amber || then.state == .green,
            groups[group].history.contains(where: {
                $0.frame >= entered.frame - 1 && $0.frame <= entered.frame && $0.lit == then.state
+           }),
+           !groups[group].history.contains(where: {
+               $0.frame >= entered.frame - 1 && $0.frame <= entered.frame && $0.lit == .red
            }) {
             return .lawful("entered on \(then.state.rawValue) at frame \(entered.frame)")
         }

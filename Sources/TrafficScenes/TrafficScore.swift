@@ -5,7 +5,8 @@ import Traffic
 /// A detection matches a truth violation when its crossing frame is within `frameTolerance` frames of
 /// the truth frame and its reference point lies within the truth vehicle's box (widened by `slack`
 /// pixels) at the truth frame: same vehicle, same moment. Matching is one-to-one, nearest frames first.
-/// Truth crossings marked ambiguous (within the tolerance of the grace boundary) count neither way.
+/// Truth crossings marked ambiguous (within the tolerance of the grace boundary, or past it by a vehicle that entered
+/// within the tolerance of the red's onset) count neither way.
 public struct TrafficScore: Sendable, Equatable {
     public var truePositives = 0
     public var falsePositives = 0

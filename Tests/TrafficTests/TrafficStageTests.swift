@@ -98,6 +98,8 @@ import Testing
     /// red: it entered before the red, and the trace says so. Entering on red (from frame 20) it is a violation. So it
     /// is when the head was hidden (no lamp lit) from frame 24 to 29, across the change to red: the stage held amber
     /// for those frames, but no amber was seen when the truck entered, and an entry is let off only on a lamp seen.
+    /// And when red was seen in the frame it entered (27), then no lamp in frame 28: red locks from frame 29 and the
+    /// stage held amber in frame 27, but red was seen.
     @Test func aLongVehicleThatEnteredOnAmberIsLawfulThoughItsRearCrossesOnRed() throws {
         func run(_ signal: (Int) -> SignalState) throws -> (crossings: [Int], trace: [String]) {
             let stage = TrafficStage(configuration: TestScene.configuration())
@@ -116,7 +118,9 @@ import Testing
         let amber = try run { $0 < 30 ? .amber : .red }
         #expect(amber.crossings.isEmpty, "crossings at \(amber.crossings)")
         #expect(amber.trace.contains { $0.contains("entered on amber at frame 27") }, "\(amber.trace)")
-        for signal: (Int) -> SignalState in [{ $0 < 20 ? .amber : .red }, { $0 < 24 ? .amber : $0 < 30 ? .unknown : .red }] {
+        let flicker: (Int) -> SignalState = { $0 < 27 ? .amber : $0 == 28 ? .unknown : .red }
+        for signal: (Int) -> SignalState in [{ $0 < 20 ? .amber : .red }, { $0 < 24 ? .amber : $0 < 30 ? .unknown : .red },
+                                              flicker] {
             let red = try run(signal)
             #expect(red.crossings.count == 1 && red.crossings.allSatisfy { abs($0 - 44) <= 1 }, "crossings at \(red.crossings)")
         }
@@ -137,6 +141,7 @@ import Testing
         #expect(TrafficStage.framesInto(0.5, of: 7) == 4 && TrafficStage.framesInto(0, of: 7) == 1)
         #expect(TrafficStage.framesInto(1, of: Int.max) == Int.max && TrafficStage.framesInto(.nan, of: 5) == 5)
         #expect(TrafficStage.framesInto(0.3, of: 0) == 1 && TrafficStage.framesInto(2, of: 3) == 3)
+        #expect(TrafficStage.framesInto(-1e30, of: 2) == 1 && TrafficStage.framesInto(-.infinity, of: 2) == 2)
     }
 
     /// A frame's number comes from outside (a source's counter): one past `Int.max` is held at `Int.max`, never a trap,
