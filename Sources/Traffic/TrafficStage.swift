@@ -508,8 +508,9 @@ public final class TrafficStage: Stage {
             trace("frame \(index) signal \(signals.joined(separator: " ")) "
                 + "gain \(geometry.map { String(Self.round(Double($0.model.gain), 3)) } ?? "-") tracks "
                 + tracks.joined(separator: " ") + " blobs "
-                + boxes.map { b in "[" + [b.left, b.top, b.right, b.bottom].map { Self.px($0) }.joined(separator: ",") + "]" }
-                .joined(separator: " ")
+                + boxes.map { b in
+                    "[" + [b.left, b.top, b.right, b.bottom].map { Self.px($0) }.joined(separator: ",") + "]"
+                }.joined(separator: " ")
                 + reported.map { " reported #\($0.track) \(rules[$0.lane].lane.name) frame \($0.frame)" }.joined()
                 + (refusals.isEmpty ? "" : " not reported: " + refusals.joined(separator: "; ")))
         }

@@ -102,7 +102,8 @@ import Testing
             let tail = [(box: (142.0, rear - 5, 149.0, rear - 1), colour: red),
                         (box: (171.0, rear - 5, 178.0, rear - 1), colour: red)]
             let follower = [(box: (142.0, 175.0, 149.0, 179.0), colour: red), (box: (171.0, 175.0, 178.0, 179.0), colour: red)]
-            let beside = [(box: (168.0, 100.0, 175.0, 104.0), colour: red), (box: (183.0, 100.0, 190.0, 104.0), colour: red)]
+            let beside = [(box: (168.0, 100.0, 175.0, 104.0), colour: red),
+                          (box: (183.0, 100.0, 190.0, 104.0), colour: red)]
             let frame = TestScene.frame(i, signal: .red, boxes: i < 10 ? [] : [car], road: 36, body: (70, 70, 76),
                                         lights: i < 10 ? [] : [beam] + (hidden.contains(i) ? [] : tail)
                                             + (beamAhead ? [(box: (138.0, 0.0, 182.0, rear - 50), colour: beam.colour)] : [])
