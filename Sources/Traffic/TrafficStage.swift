@@ -1104,14 +1104,12 @@ public final class TrafficStage: Stage {
            rules[entered.lane].group == group,
            let first = groups[group].history.first, first.frame <= entered.frame - 1,
            let then = groups[group].history.last(where: { $0.frame <= entered.frame }),
-           then.state == .amber || then.state == .green,
-           groups[group].history.contains(where: {
-               $0.frame >= entered.frame - 1 && $0.frame <= entered.frame && $0.lit == then.state
-           }),
-           !groups[group].history.contains(where: {
-               $0.frame >= entered.frame - 1 && $0.frame <= entered.frame && $0.lit == .red
-           }) {
-            return .lawful("entered on \(then.state.rawValue) at frame \(entered.frame)")
+           then.state == .amber || then.state == .green {
+            let seenLit = groups[group].history.filter { $0.frame >= entered.frame - 1 && $0.frame <= entered.frame }
+                .map(\.lit)
+            if seenLit.contains(then.state), !seenLit.contains(.red) {
+                return .lawful("entered on \(then.state.rawValue) at frame \(entered.frame)")
+            }
         }
         return .violation(Violation(track: track.id, lane: lane, frame: entry.frame, pts: entry.pts,
                                     point: track.box.bottomCentre, redFor: redFor, box: track.box))
