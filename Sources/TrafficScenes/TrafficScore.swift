@@ -99,12 +99,16 @@ public struct TrafficScore: Sendable, Equatable {
     }
 
     /// What became of a missed violation: the nearest detection whose point its box (widened by `slack`) holds, and,
-    /// given what the stage saw of the vehicle in its crossing frame, that too.
+    /// given what the stage saw of the vehicle in its crossing frame, that too; with a perspective camera, how much of
+    /// its box a nearer vehicle's box covered then (from the truth's boxes, not pixels; when a tenth or more).
     public static func explain(missed m: SceneTruth.Crossing, reported: [Reported], sight: Sight? = nil,
                                slack: Double = 12) -> String {
         let near = reported.filter { $0.x >= m.box[0] - slack && $0.x <= m.box[2] + slack }
             .min { (abs($0.frame - m.frame), $0.frame) < (abs($1.frame - m.frame), $1.frame) }
-        let seen = sight.map { "; " + $0.description } ?? ""
+        var seen = sight.map { "; " + $0.description } ?? ""
+        if let cover = m.occluded, cover.isFinite, cover >= 0.1 {
+            seen += "; a nearer vehicle's box covers \(Int((min(cover, 1) * 100).rounded())) % of its box"
+        }
         guard let r = near, abs(r.frame - m.frame) <= explainFrames else {
             return "no detection there within \(explainFrames) frames" + seen
         }

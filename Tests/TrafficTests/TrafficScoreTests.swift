@@ -78,6 +78,17 @@ struct TrafficScoreTests {
             "held by coasting track #7 [10,10,50,40]"))
         #expect(TrafficScore.explain(missed: missed, reported: [], sight: TrafficScore.Sight(motion: 0.123))
             == "no detection there within 30 frames; motion on 12 % of its box, no track on it")
+        // With a perspective camera the truth says how much of its box a nearer vehicle's covered: a tenth or more is
+        // told (the bench counts the misses 80 % or more under one).
+        var hidden = missed
+        hidden.occluded = 0.834
+        #expect(TrafficScore.explain(missed: hidden, reported: [], sight: TrafficScore.Sight(motion: 0.123))
+            == "no detection there within 30 frames; motion on 12 % of its box, no track on it; "
+                + "a nearer vehicle's box covers 83 % of its box")
+        hidden.occluded = 0.05
+        #expect(!TrafficScore.explain(missed: hidden, reported: []).contains("nearer"))
+        hidden.occluded = .nan
+        #expect(!TrafficScore.explain(missed: hidden, reported: []).contains("nearer"))
     }
 
     @Test func aBoxThatIsNotFourFiniteNumbersShowsNothing() {
