@@ -29,7 +29,8 @@ public enum SceneFiles {
 
     /// Reads a scene's truth.
     /// A crossing's box that is not four finite numbers within a million pixels of the origin, left of right and above
-    /// bottom is refused with `SceneFileError` (the scoring and its messages index and convert them).
+    /// bottom is refused with `SceneFileError` (the scoring and its messages index and convert them), as is an `occluded`
+    /// share outside 0…1.
     public static func readTruth(in directory: String) throws -> SceneTruth {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(truth)"))
         let truth = try JSONDecoder().decode(SceneTruth.self, from: data)
@@ -38,6 +39,10 @@ public enum SceneFiles {
             guard b.count == 4, b.allSatisfy({ $0.isFinite && abs($0) <= 1e6 }), b[0] < b[2], b[1] < b[3] else {
                 throw SceneFileError(description: "\(directory)/\(truth): vehicle \(crossing.vehicle)'s crossing at frame "
                     + "\(crossing.frame) has box \(b): not [left, top, right, bottom] within a million pixels")
+            }
+            if let cover = crossing.occluded, !(cover >= 0 && cover <= 1) {
+                throw SceneFileError(description: "\(directory)/\(truth): vehicle \(crossing.vehicle)'s crossing at frame "
+                    + "\(crossing.frame) has occluded \(cover): not a share from 0 to 1")
             }
         }
         return truth

@@ -85,6 +85,9 @@ struct TrafficScoreTests {
         #expect(TrafficScore.explain(missed: hidden, reported: [], sight: TrafficScore.Sight(motion: 0.123))
             == "no detection there within 30 frames; motion on 12 % of its box, no track on it; "
                 + "a nearer vehicle's box covers 83 % of its box")
+        hidden.occluded = 1.5
+        #expect(TrafficScore.explain(missed: hidden, reported: [])
+            .hasSuffix("a nearer vehicle's box covers 100 % of its box"))
         hidden.occluded = 0.05
         #expect(!TrafficScore.explain(missed: hidden, reported: []).contains("nearer"))
         hidden.occluded = .nan
@@ -117,12 +120,12 @@ struct TrafficScoreTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sightline-truth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        func write(box: String) throws {
+        func write(box: String, occluded: String = "0.5") throws {
             let json = """
                 {"seed": 1, "kind": "mixed", "width": 640, "height": 360, "fps": 15, "frames": 900, "grace_seconds": 0.5,
                  "vehicles": 1, "pedestrians": 0, "phases": [],
                  "crossings": [{"vehicle": 7, "frame": 100, "pts": 6.67, "signal": "red", "red_for": 4, "violation": true,
-                                "ambiguous": false, "box": \(box), "lane": 0}]}
+                                "ambiguous": false, "box": \(box), "lane": 0, "occluded": \(occluded)}]}
                 """
             try Data(json.utf8).write(to: dir.appendingPathComponent(SceneFiles.truth))
         }
@@ -132,6 +135,13 @@ struct TrafficScoreTests {
             try write(box: bad)
             #expect(throws: SceneFileError.self, "\(bad)") { try SceneFiles.readTruth(in: dir.path) }
         }
+        // A share of the box that nearer vehicles cover is 0…1: 5 or -1 would be told as a vehicle hidden or not.
+        for bad in ["5", "-1", "1e300"] {
+            try write(box: "[100, 50, 150, 120]", occluded: bad)
+            #expect(throws: SceneFileError.self, "\(bad)") { try SceneFiles.readTruth(in: dir.path) }
+        }
+        try write(box: "[100, 50, 150, 120]", occluded: "null")
+        #expect(try SceneFiles.readTruth(in: dir.path).crossings[0].occluded == nil)
         try write(box: "[100, 50, 150]")
         do {
             _ = try SceneFiles.readTruth(in: dir.path)
